@@ -1,0 +1,140 @@
+"""Plain pydantic models shared by every layer (no I/O, no Qt)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Scheme = Literal["stance", "themes"]
+SCHEMES: tuple[Scheme, ...] = ("stance", "themes")
+Status = Literal["todo", "doing", "done"]
+STATUSES: tuple[Status, ...] = ("todo", "doing", "done")
+METADATA_KEYS = ("author", "outlet", "date", "url", "source_file")
+GOLD_CODER = "gold"
+
+
+def new_id() -> str:
+    """A GUID in the upper-case form REFI-QDA uses."""
+    return str(uuid.uuid4()).upper()
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Label(_Model):
+    id: str = Field(default_factory=new_id)
+    scheme: Scheme
+    name: str = Field(min_length=1)
+    color: str = "#888888"
+    description: str = ""
+    key: str | None = None
+    order: int = 0
+
+
+class Codebook(_Model):
+    name: str = "Codebook"
+    labels: list[Label] = Field(default_factory=list)
+
+    def scheme(self, scheme: Scheme) -> list[Label]:
+        return sorted((lb for lb in self.labels if lb.scheme == scheme), key=lambda lb: lb.order)
+
+    @property
+    def stance(self) -> list[Label]:
+        return self.scheme("stance")
+
+    @property
+    def themes(self) -> list[Label]:
+        return self.scheme("themes")
+
+    def by_id(self) -> dict[str, Label]:
+        return {lb.id: lb for lb in self.labels}
+
+    def find(self, scheme: Scheme, name: str) -> Label | None:
+        return next((lb for lb in self.labels if lb.scheme == scheme and lb.name == name), None)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Codebook:
+        seen: set[tuple[str, str]] = set()
+        for lb in self.labels:
+            if (lb.scheme, lb.name) in seen:
+                raise ValueError(f"label name {lb.name!r} appears twice in scheme {lb.scheme!r}")
+            seen.add((lb.scheme, lb.name))
+        return self
+
+
+class Coder(_Model):
+    id: str = Field(default_factory=new_id)
+    name: str = Field(min_length=1)
+
+
+class DocumentInfo(_Model):
+    """A document without its text: what lists and tables need."""
+
+    id: str = Field(default_factory=new_id)
+    title: str
+    sha256: str
+    length: int = Field(ge=0)
+    metadata: dict[str, str | None] = Field(default_factory=dict)
+
+
+class Document(_Model):
+    id: str = Field(default_factory=new_id)
+    title: str
+    text: str
+    sha256: str
+    metadata: dict[str, str | None] = Field(default_factory=dict)
+
+    @property
+    def length(self) -> int:
+        return len(self.text)
+
+    def info(self) -> DocumentInfo:
+        return DocumentInfo(
+            id=self.id, title=self.title, sha256=self.sha256, length=len(self.text),
+            metadata=dict(self.metadata),
+        )
+
+
+class Annotation(_Model):
+    id: str = Field(default_factory=new_id)
+    document_id: str
+    coder_id: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    quote: str
+    stance_id: str | None = None
+    theme_ids: list[str] = Field(default_factory=list)
+    note: str | None = None
+    created: str = Field(default_factory=now_iso)
+    updated: str = Field(default_factory=now_iso)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Annotation:
+        if self.end <= self.start:
+            raise ValueError(f"annotation end {self.end} must be greater than start {self.start}")
+        return self
+
+
+class DocStatus(_Model):
+    document_id: str
+    coder_id: str
+    status: Status = "todo"
+    updated: str = Field(default_factory=now_iso)
+
+
+class ProjectSnapshot(_Model):
+    """Everything in a project, as plain models: what exporters read and importers produce."""
+
+    codebook: Codebook = Field(default_factory=Codebook)
+    coders: list[Coder] = Field(default_factory=list)
+    documents: list[Document] = Field(default_factory=list)
+    annotations: list[Annotation] = Field(default_factory=list)
+    statuses: list[DocStatus] = Field(default_factory=list)
