@@ -138,3 +138,23 @@ class ProjectSnapshot(_Model):
     documents: list[Document] = Field(default_factory=list)
     annotations: list[Annotation] = Field(default_factory=list)
     statuses: list[DocStatus] = Field(default_factory=list)
+
+
+class ImportReport(_Model):
+    """What an import or merge did; shown by the CLI and the GUI."""
+
+    documents_added: int = 0
+    documents_reused: int = 0
+    annotations_added: int = 0
+    annotations_skipped: int = 0
+    coders_added: int = 0
+    labels_added: int = 0
+    statuses_set: int = 0
+    refused: list[str] = Field(default_factory=list)  # one line per refused file
+    warnings: list[str] = Field(default_factory=list)
+
+    def merge(self, other: ImportReport) -> ImportReport:
+        data = self.model_dump()
+        for key, value in other.model_dump().items():
+            data[key] = data[key] + value
+        return ImportReport(**data)
