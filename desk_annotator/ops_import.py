@@ -1,0 +1,274 @@
+"""Operations that bring data in: articles, codebooks, and whole snapshots (datasets, REFI-QDA
+projects, other coders' projects). Each is one undoable operation, idempotent by design:
+documents match by SHA-256, annotations by id or by identical content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Protocol
+
+from .errors import FormatError, OperationError
+from .models import Codebook, ImportReport, Label, ProjectSnapshot, new_id, now_iso
+from .ops import Op, document_row, insert_annotation, label_row
+from .store import ChangeRecorder
+from .store.queries import Queries
+from .text import normalize_text, sha256_text
+
+
+class ArticleLike(Protocol):
+    title: str
+    text: str
+    metadata: dict[str, str | None]
+
+
+@dataclass
+class AddDocuments(Op):
+    articles: list[Any]
+    refused: list[str] = field(default_factory=list)
+    kind: ClassVar[str] = "import-documents"
+
+    def describe(self, q: Queries) -> str:
+        n = len(self.articles)
+        return "Import 1 document" if n == 1 else f"Import {n} documents"
+
+    def apply(self, rec: ChangeRecorder, q: Queries) -> ImportReport:
+        report = ImportReport(refused=list(self.refused))
+        texts = [normalize_text(a.text) for a in self.articles]
+        shas = [sha256_text(t) for t in texts]
+        existing = q.document_ids_by_sha(shas)
+        rows, seen = [], set(existing)
+        for art, text, sha in zip(self.articles, texts, shas):
+            if sha in seen:
+                report.documents_reused += 1
+                continue
+            seen.add(sha)
+            rows.append(document_row(art.title, text, sha, dict(art.metadata), new_id()))
+        rec.insert_many("documents", rows)
+        report.documents_added = len(rows)
+        return report
+
+
+def merge_codebook(rec: ChangeRecorder, q: Queries, codebook: Codebook, *,
+                   update_existing: bool) -> tuple[dict[str, str], int]:
+    """Bring labels in, matched by id then by (scheme, name). Returns (incoming id -> project
+    id, number added)."""
+    current = q.labels()
+    by_id = {lb.id: lb for lb in current}
+    by_name = {(lb.scheme, lb.name): lb for lb in current}
+    used_keys = {lb.key for lb in current if lb.key}
+    positions = {s: 1 + max((lb.order for lb in current if lb.scheme == s), default=-1)
+                 for s in ("stance", "themes")}
+    mapping: dict[str, str] = {}
+    added = 0
+    for label in sorted(codebook.labels, key=lambda lb: (lb.scheme, lb.order)):
+        match = by_id.get(label.id)
+        if match is not None and match.scheme != label.scheme:
+            match = None
+        match = match or by_name.get((label.scheme, label.name))
+        if match is not None:
+            mapping[label.id] = match.id
+            if update_existing:
+                values = {"color": label.color, "description": label.description}
+                if label.key and label.key not in used_keys - {match.key}:
+                    values["key"] = label.key
+                rec.update("labels", {"id": match.id}, values)
+            continue
+        key = label.key if label.key and label.key not in used_keys else None
+        new = Label(id=label.id if label.id not in by_id else new_id(), scheme=label.scheme,
+                    name=label.name, color=label.color, description=label.description, key=key,
+                    order=positions[label.scheme])
+        positions[label.scheme] += 1
+        if key:
+            used_keys.add(key)
+        rec.insert("labels", label_row(new))
+        by_id[new.id] = new
+        by_name[(new.scheme, new.name)] = new
+        mapping[label.id] = new.id
+        added += 1
+    return mapping, added
+
+
+@dataclass
+class ImportCodebook(Op):
+    codebook: Codebook
+    kind: ClassVar[str] = "import-codebook"
+
+    def describe(self, q: Queries) -> str:
+        return f"Import codebook {self.codebook.name}"
+
+    def apply(self, rec: ChangeRecorder, q: Queries) -> int:
+        _, added = merge_codebook(rec, q, self.codebook, update_existing=True)
+        if q.meta("codebook_name") is None:
+            rec.insert("meta", {"key": "codebook_name", "value": self.codebook.name})
+        return added
+
+
+LabelPolicy = Literal["by_name", "add_missing", "strict"]
+
+
+@dataclass
+class ImportSnapshot(Op):
+    """Merge a snapshot into the project.
+
+    ``labels``: ``by_name`` refuses labels the project lacks (one error listing them all);
+    ``add_missing`` creates them; ``strict`` (merging coders' projects) matches by GUID and
+    refuses any conflict (a name with another GUID, a label the lead lacks).
+    """
+
+    snapshot: ProjectSnapshot
+    source: str = "snapshot"
+    labels: LabelPolicy = "by_name"
+    kind: ClassVar[str] = "import-snapshot"
+
+    def describe(self, q: Queries) -> str:
+        return f"Import {self.source}"
+
+    def apply(self, rec: ChangeRecorder, q: Queries) -> ImportReport:
+        snap = self.snapshot
+        report = ImportReport()
+        label_map = self._labels(rec, q, report)
+        coder_map = self._coders(rec, q, snap, report)
+        doc_map = self._documents(rec, q, snap, report)
+        self._annotations(rec, q, snap, doc_map, coder_map, label_map, report)
+        self._statuses(rec, q, snap, doc_map, coder_map, report)
+        return report
+
+    def _labels(self, rec: ChangeRecorder, q: Queries, report: ImportReport) -> dict[str, str]:
+        incoming = self.snapshot.codebook
+        current = q.labels()
+        by_id = {lb.id: lb for lb in current}
+        by_name = {(lb.scheme, lb.name): lb for lb in current}
+        if self.labels == "strict":
+            problems = []
+            for lb in incoming.labels:
+                mine = by_id.get(lb.id)
+                named = by_name.get((lb.scheme, lb.name))
+                if mine is None and named is not None:
+                    problems.append(f"{lb.scheme} label {lb.name!r} has another GUID here")
+                elif mine is None:
+                    problems.append(f"{lb.scheme} label {lb.name!r} is not in this codebook")
+                elif mine.scheme != lb.scheme:
+                    problems.append(f"label {lb.name!r} is a {lb.scheme} label there but a "
+                                    f"{mine.scheme} label here")
+            if problems:
+                raise FormatError(f"{self.source}: the codebooks conflict — " + "; ".join(problems)
+                                  + ". Import or align the codebook first; nothing was merged.")
+            return {lb.id: lb.id for lb in incoming.labels}
+        used = self._used_label_ids()
+        missing = [lb for lb in incoming.labels if lb.id in used and lb.id not in by_id
+                   and (lb.scheme, lb.name) not in by_name]
+        if missing and self.labels == "by_name":
+            names = ", ".join(f"{lb.name} ({lb.scheme})" for lb in missing)
+            raise FormatError(f"{self.source}: labels not in the project's codebook: {names} — "
+                              "import the codebook first or allow adding missing labels; "
+                              "nothing was imported")
+        mapping, added = merge_codebook(rec, q, Codebook(labels=incoming.labels),
+                                        update_existing=False)
+        report.labels_added += added
+        return mapping
+
+    def _used_label_ids(self) -> set[str]:
+        used: set[str] = set()
+        for ann in self.snapshot.annotations:
+            if ann.stance_id:
+                used.add(ann.stance_id)
+            used.update(ann.theme_ids)
+        return used
+
+    def _coders(self, rec: ChangeRecorder, q: Queries, snap: ProjectSnapshot,
+                report: ImportReport) -> dict[str, str]:
+        mapping = {}
+        for coder in snap.coders:
+            mine = q.coder(coder.id) or q.coder_by_name(coder.name)
+            if mine is None:
+                cid = coder.id if q.coder(coder.id) is None else new_id()
+                rec.insert("coders", {"id": cid, "name": coder.name, "created": now_iso()})
+                report.coders_added += 1
+                mapping[coder.id] = cid
+            else:
+                mapping[coder.id] = mine.id
+        return mapping
+
+    def _documents(self, rec: ChangeRecorder, q: Queries, snap: ProjectSnapshot,
+                   report: ImportReport) -> dict[str, str]:
+        existing = q.document_ids_by_sha([d.sha256 for d in snap.documents])
+        mapping, rows = {}, []
+        for doc in snap.documents:
+            text = normalize_text(doc.text)
+            sha = sha256_text(text)
+            if sha != doc.sha256:
+                raise FormatError(f"{self.source}: document “{doc.title}” has a SHA-256 that does "
+                                  "not match its text")
+            if sha in existing:
+                mapping[doc.id] = existing[sha]
+                report.documents_reused += 1
+                continue
+            taken = q.document(doc.id) is not None or any(r["id"] == doc.id for r in rows)
+            doc_id = new_id() if taken else doc.id
+            rows.append(document_row(doc.title, text, sha, dict(doc.metadata), doc_id))
+            existing[sha] = doc_id
+            mapping[doc.id] = doc_id
+        rec.insert_many("documents", rows)
+        report.documents_added += len(rows)
+        return mapping
+
+    def _annotations(self, rec: ChangeRecorder, q: Queries, snap: ProjectSnapshot,
+                     doc_map: dict[str, str], coder_map: dict[str, str],
+                     label_map: dict[str, str], report: ImportReport) -> None:
+        present = q.existing_annotation_ids([a.id for a in snap.annotations])
+        keys_by_doc: dict[str, set[tuple]] = {}
+        texts: dict[str, str] = {}
+        for ann in snap.annotations:
+            doc_id = doc_map.get(ann.document_id)
+            coder_id = coder_map.get(ann.coder_id)
+            if doc_id is None or coder_id is None:
+                raise FormatError(f"{self.source}: annotation {ann.id} refers to a document or "
+                                  "coder that is not in the file")
+            if ann.id in present:
+                report.annotations_skipped += 1
+                continue
+            if doc_id not in keys_by_doc:
+                keys_by_doc[doc_id] = {_content_key(a) for a in q.annotations(doc_id)}
+                texts[doc_id] = q.document(doc_id).text  # type: ignore[union-attr]
+            stance = label_map.get(ann.stance_id) if ann.stance_id else None
+            themes = [label_map[t] for t in ann.theme_ids]
+            mapped = ann.model_copy(update={"document_id": doc_id, "coder_id": coder_id,
+                                            "stance_id": stance, "theme_ids": themes})
+            key = _content_key(mapped)
+            if key in keys_by_doc[doc_id]:
+                report.annotations_skipped += 1
+                continue
+            text = texts[doc_id]
+            if not (0 <= ann.start < ann.end <= len(text)) or text[ann.start:ann.end] != ann.quote:
+                raise FormatError(f"{self.source}: annotation {ann.id} does not match its "
+                                  "document's text (offsets or quote)")
+            insert_annotation(rec, mapped)
+            keys_by_doc[doc_id].add(key)
+            present.add(ann.id)
+            report.annotations_added += 1
+
+    def _statuses(self, rec: ChangeRecorder, q: Queries, snap: ProjectSnapshot,
+                  doc_map: dict[str, str], coder_map: dict[str, str],
+                  report: ImportReport) -> None:
+        for st in snap.statuses:
+            doc_id, coder_id = doc_map.get(st.document_id), coder_map.get(st.coder_id)
+            if doc_id is None or coder_id is None:
+                continue
+            current = [s for s in q.statuses(doc_id) if s.coder_id == coder_id]
+            key = {"document_id": doc_id, "coder_id": coder_id}
+            if not current:
+                rec.insert("doc_status", {**key, "status": st.status, "updated": st.updated})
+                report.statuses_set += 1
+            elif current[0].status != st.status and st.updated > current[0].updated:
+                rec.update("doc_status", key, {"status": st.status, "updated": st.updated})
+                report.statuses_set += 1
+
+
+def _content_key(ann: Any) -> tuple:
+    return (ann.coder_id, ann.start, ann.end, ann.stance_id, tuple(sorted(ann.theme_ids)),
+            ann.note or None)
+
+
+def ensure_nonempty(report: ImportReport, what: str) -> None:
+    if not report.documents_added and not report.documents_reused and report.refused:
+        raise OperationError(f"nothing imported from {what}: every file was refused")

@@ -1,0 +1,188 @@
+"""The one entry point: open or create a project, run operations, undo/redo, and notify views.
+
+The CLI, the GUI and Python scripts all go through :class:`Project`, so every action takes the
+same code path and lands in SQLite in its own transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import ops
+from .errors import OperationError
+from .models import Annotation, Coder, Label, Scheme
+from .ops_import import AddDocuments, ImportCodebook, ImportSnapshot
+from .store import Store, Touched
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Changed:
+    """The one "what changed" notification views refresh from (after every op, undo, redo)."""
+
+    description: str
+    touched: Touched
+    source: str = "op"  # "op", "undo" or "redo"
+    result: Any = None
+    tables: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.tables = set(self.touched.tables)
+
+    @property
+    def document_ids(self) -> set[str]:
+        return self.touched.document_ids
+
+    @property
+    def annotation_ids(self) -> set[str]:
+        return self.touched.annotation_ids
+
+
+Listener = Callable[[Changed], None]
+
+
+class Project:
+    def __init__(self, path: str | Path, *, check_integrity: bool = True) -> None:
+        self.path = path if str(path) == ":memory:" else Path(path)
+        self.store = Store(path)
+        self.q = self.store.q
+        self._listeners: list[Listener] = []
+        self.integrity_problems: list[str] = []
+        if check_integrity:
+            self.integrity_problems = [
+                f"annotation {ann_id} in “{title}” no longer matches its text"
+                for ann_id, title in self.q.bad_quotes()]
+            for problem in self.integrity_problems:
+                log.warning("%s: %s", self.path, problem)
+
+    @classmethod
+    def open(cls, path: str | Path, **kwargs: Any) -> Project:
+        return cls(path, **kwargs)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- notification --------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _notify(self, changed: Changed) -> None:
+        for listener in list(self._listeners):
+            listener(changed)
+
+    # -- running operations --------------------------------------------------------------
+    def run(self, op: ops.Op, coder_id: str | None = None) -> Any:
+        description = op.describe(self.q)
+        result, touched = self.store.write(op.kind, description, coder_id,
+                                           lambda rec: op.apply(rec, self.q))
+        if touched.tables:
+            self._notify(Changed(description, touched, "op", result))
+        return result
+
+    def undo(self) -> str | None:
+        return self._undo_redo(redo=False)
+
+    def redo(self) -> str | None:
+        return self._undo_redo(redo=True)
+
+    def _undo_redo(self, redo: bool) -> str | None:
+        done = self.store.undo_or_redo(redo)
+        if done is None:
+            return None
+        description, touched = done
+        self._notify(Changed(description, touched, "redo" if redo else "undo"))
+        return description
+
+    def undo_description(self) -> str | None:
+        entry = self.q.history_entry(undone=False)
+        return entry["description"] if entry else None
+
+    def redo_description(self) -> str | None:
+        entry = self.q.history_entry(undone=True)
+        return entry["description"] if entry else None
+
+    # -- coders --------------------------------------------------------------------------
+    def coders(self) -> list[Coder]:
+        return self.q.coders()
+
+    def coder_by_name(self, name: str) -> Coder | None:
+        return self.q.coder_by_name(name)
+
+    def ensure_coder(self, name: str) -> Coder:
+        return self.q.coder_by_name(name.strip()) or self.run(ops.AddCoder(name))
+
+    def require_coder(self, name: str) -> Coder:
+        coder = self.q.coder_by_name(name)
+        if coder is None:
+            known = ", ".join(c.name for c in self.q.coders()) or "none"
+            raise OperationError(f"no coder named {name!r} (coders: {known})")
+        return coder
+
+    # -- annotations ---------------------------------------------------------------------
+    def add_annotation(self, document_id: str, coder_id: str, start: int, end: int, *,
+                       stance_id: str | None = None, theme_ids: list[str] | None = None,
+                       note: str | None = None) -> Annotation:
+        return self.run(ops.AddAnnotation(document_id, coder_id, start, end, stance_id,
+                                          list(theme_ids or []), note), coder_id)
+
+    def update_annotation(self, annotation_id: str, coder_id: str | None = None,
+                          **changes: Any) -> Annotation:
+        return self.run(ops.UpdateAnnotation(annotation_id, **changes), coder_id)
+
+    def delete_annotations(self, annotation_ids: list[str], coder_id: str | None = None) -> int:
+        return self.run(ops.DeleteAnnotations(list(annotation_ids)), coder_id)
+
+    def set_status(self, document_id: str, coder_id: str, status: str) -> None:
+        self.run(ops.SetStatus(document_id, coder_id, status), coder_id)
+
+    # -- codebook ------------------------------------------------------------------------
+    def add_label(self, scheme: Scheme, name: str, **fields: Any) -> Label:
+        return self.run(ops.AddLabel(scheme, name, **fields))
+
+    def update_label(self, label_id: str, **fields: Any) -> Label:
+        return self.run(ops.UpdateLabel(label_id, **fields))
+
+    def delete_label(self, label_id: str, *, force: bool = False) -> int:
+        return self.run(ops.DeleteLabel(label_id, force))
+
+    def merge_labels(self, source_id: str, target_id: str) -> int:
+        return self.run(ops.MergeLabels(source_id, target_id))
+
+    def reorder_labels(self, scheme: Scheme, ordered_ids: list[str]) -> None:
+        self.run(ops.ReorderLabels(scheme, ordered_ids))
+
+    def import_codebook(self, codebook: Any) -> int:
+        return self.run(ImportCodebook(codebook))
+
+    # -- documents -----------------------------------------------------------------------
+    def add_documents(self, articles: list[Any], refused: list[str] | None = None) -> Any:
+        return self.run(AddDocuments(list(articles), list(refused or [])))
+
+    def import_snapshot(self, snapshot: Any, *, source: str = "snapshot",
+                        labels: str = "by_name") -> Any:
+        return self.run(ImportSnapshot(snapshot, source, labels))  # type: ignore[arg-type]
+
+    def delete_documents(self, document_ids: list[str]) -> int:
+        return self.run(ops.DeleteDocuments(list(document_ids)))
+
+    # -- reads ---------------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        return self.q.stats()
+
+    def history(self, limit: int = 200) -> list[dict[str, Any]]:
+        return self.q.history(limit)

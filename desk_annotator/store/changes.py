@@ -1,0 +1,204 @@
+"""Row-level change recording: what makes every operation undoable, across restarts.
+
+An operation writes only through a :class:`ChangeRecorder`. It logs each row it inserts,
+updates or deletes; undo replays the log backwards (re-inserting deleted rows, restoring old
+values, deleting inserted rows — capturing them first so redo can put them back), redo replays
+it forwards. Replaying in reverse order keeps foreign keys satisfied at every step.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+# Primary-key columns of every table an operation may touch.
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "meta": ("key",),
+    "coders": ("id",),
+    "labels": ("id",),
+    "documents": ("id",),
+    "annotations": ("id",),
+    "annotation_themes": ("annotation_id", "label_id"),
+    "doc_status": ("document_id", "coder_id"),
+}
+
+Row = dict[str, Any]
+
+
+def _q(name: str) -> str:
+    return f"[{name}]"
+
+
+@dataclass
+class Touched:
+    """What an operation changed, for views to refresh just that (Anki's OpChanges)."""
+
+    tables: set[str] = field(default_factory=set)
+    document_ids: set[str] = field(default_factory=set)
+    annotation_ids: set[str] = field(default_factory=set)
+
+    def note(self, table: str, row: Row) -> None:
+        self.tables.add(table)
+        if table == "documents":
+            self.document_ids.add(row["id"])
+        elif table in ("annotations",):
+            self.annotation_ids.add(row["id"])
+            if row.get("document_id"):
+                self.document_ids.add(row["document_id"])
+        elif table == "annotation_themes":
+            self.annotation_ids.add(row["annotation_id"])
+        elif table == "doc_status":
+            self.document_ids.add(row["document_id"])
+
+
+class ChangeRecorder:
+    """Writes rows inside the caller's transaction and logs each change for undo/redo."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.log: list[list[Any]] = []
+        self.touched = Touched()
+
+    # -- writes --------------------------------------------------------------------------
+    def insert(self, table: str, row: Row) -> None:
+        self.insert_many(table, [row])
+
+    def insert_many(self, table: str, rows: list[Row]) -> None:
+        if not rows:
+            return
+        cols = list(rows[0])
+        sql = (f"INSERT INTO {table} ({', '.join(map(_q, cols))}) "
+               f"VALUES ({', '.join('?' for _ in cols)})")
+        self.db.conn.executemany(sql, [tuple(r[c] for c in cols) for r in rows])
+        pk = PRIMARY_KEYS[table]
+        # Inserted rows are logged by key only; undo captures their content when it removes them.
+        self.log.append(["i", table, [[r[c] for c in pk] for r in rows]])
+        for r in rows:
+            self.touched.note(table, r)
+
+    def update(self, table: str, key: Row, values: Row) -> Row:
+        before = self._fetch(table, key)
+        if before is None:
+            raise KeyError(f"{table} {key} does not exist")
+        old = {c: before[c] for c in values}
+        if old == values:
+            return before
+        self._set(table, key, values)
+        self.log.append(["u", table, list(key.values()), old, values])
+        self.touched.note(table, before)
+        return before
+
+    def delete(self, table: str, key: Row) -> Row | None:
+        before = self._fetch(table, key)
+        if before is None:
+            return None
+        self._delete(table, key)
+        self.log.append(["d", table, [before]])
+        self.touched.note(table, before)
+        return before
+
+    def delete_where(self, table: str, where: str, params: tuple[Any, ...]) -> list[Row]:
+        rows = [dict(r) for r in self.db.query(f"SELECT * FROM {table} WHERE {where}", params)]
+        if rows:
+            self.db.execute(f"DELETE FROM {table} WHERE {where}", params)
+            self.log.append(["d", table, rows])
+            for r in rows:
+                self.touched.note(table, r)
+        return rows
+
+    # -- replay --------------------------------------------------------------------------
+    def undo(self, log: list[list[Any]]) -> list[list[Any]]:
+        """Revert ``log``; returns the log to keep for redo (inserted rows now captured)."""
+        kept: list[list[Any]] = []
+        for entry in reversed(log):
+            kind, table = entry[0], entry[1]
+            if kind == "i":
+                keys = entry[2]
+                captured = []
+                for key_values in reversed(keys):
+                    key = dict(zip(PRIMARY_KEYS[table], key_values))
+                    row = self._fetch(table, key)
+                    if row is not None:
+                        captured.append(row)
+                        self._delete(table, key)
+                        self.touched.note(table, row)
+                captured.reverse()
+                kept.append(["i", table, keys, captured])
+            elif kind == "u":
+                key = dict(zip(PRIMARY_KEYS[table], entry[2]))
+                self._set(table, key, entry[3])
+                row = self._fetch(table, key)
+                if row:
+                    self.touched.note(table, row)
+                kept.append(entry)
+            else:
+                self._insert_rows(table, entry[2])
+                kept.append(entry)
+        kept.reverse()
+        return kept
+
+    def redo(self, log: list[list[Any]]) -> list[list[Any]]:
+        kept: list[list[Any]] = []
+        for entry in log:
+            kind, table = entry[0], entry[1]
+            if kind == "i":
+                self._insert_rows(table, entry[3])
+                kept.append(["i", table, entry[2]])
+            elif kind == "u":
+                key = dict(zip(PRIMARY_KEYS[table], entry[2]))
+                self._set(table, key, entry[4])
+                row = self._fetch(table, key)
+                if row:
+                    self.touched.note(table, row)
+                kept.append(entry)
+            else:
+                for row in entry[2]:
+                    key = {c: row[c] for c in PRIMARY_KEYS[table]}
+                    self._delete(table, key)
+                    self.touched.note(table, row)
+                kept.append(entry)
+        return kept
+
+    # -- helpers -------------------------------------------------------------------------
+    def _where(self, table: str, key: Row) -> tuple[str, tuple[Any, ...]]:
+        cols = PRIMARY_KEYS[table]
+        return " AND ".join(f"{_q(c)} = ?" for c in cols), tuple(key[c] for c in cols)
+
+    def _fetch(self, table: str, key: Row) -> Row | None:
+        where, params = self._where(table, key)
+        cur = self.db.execute(f"SELECT * FROM {table} WHERE {where}", params)
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cur.description], row))
+
+    def _set(self, table: str, key: Row, values: Row) -> None:
+        where, params = self._where(table, key)
+        sets = ", ".join(f"{_q(c)} = ?" for c in values)
+        self.db.execute(f"UPDATE {table} SET {sets} WHERE {where}", (*values.values(), *params))
+
+    def _delete(self, table: str, key: Row) -> None:
+        where, params = self._where(table, key)
+        self.db.execute(f"DELETE FROM {table} WHERE {where}", params)
+
+    def _insert_rows(self, table: str, rows: list[Row]) -> None:
+        if not rows:
+            return
+        cols = list(rows[0])
+        sql = (f"INSERT INTO {table} ({', '.join(map(_q, cols))}) "
+               f"VALUES ({', '.join('?' for _ in cols)})")
+        self.db.conn.executemany(sql, [tuple(r[c] for c in cols) for r in rows])
+        for r in rows:
+            self.touched.note(table, r)
+
+
+def pack_log(log: list[list[Any]]) -> bytes:
+    return zlib.compress(json.dumps(log, ensure_ascii=False, separators=(",", ":")).encode(), 3)
+
+
+def unpack_log(blob: bytes) -> list[list[Any]]:
+    return json.loads(zlib.decompress(blob))

@@ -1,0 +1,256 @@
+"""Read-side queries: every SELECT the program makes lives here (and in changes.py)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlite_utils
+
+from ..models import METADATA_KEYS, Annotation, Codebook, Coder, DocStatus, Document, DocumentInfo, Label
+
+_DOC_INFO_COLS = "id, title, sha256, length, author, outlet, date, url, source_file, extra_metadata"
+_ANN_COLS = "id, document_id, coder_id, start, [end], quote, stance_id, note, created, updated"
+
+
+def _chunks(items: list[Any], size: int = 900) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class Queries:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, tuple(params)))
+
+    # -- meta ----------------------------------------------------------------------------
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    # -- coders --------------------------------------------------------------------------
+    def coders(self) -> list[Coder]:
+        return [Coder(id=r["id"], name=r["name"])
+                for r in self._rows("SELECT id, name FROM coders ORDER BY name")]
+
+    def coder(self, coder_id: str) -> Coder | None:
+        rows = self._rows("SELECT id, name FROM coders WHERE id = ?", (coder_id,))
+        return Coder(**rows[0]) if rows else None
+
+    def coder_by_name(self, name: str) -> Coder | None:
+        rows = self._rows("SELECT id, name FROM coders WHERE name = ?", (name,))
+        return Coder(**rows[0]) if rows else None
+
+    # -- codebook ------------------------------------------------------------------------
+    def labels(self) -> list[Label]:
+        return [
+            Label(id=r["id"], scheme=r["scheme"], name=r["name"], color=r["color"],
+                  description=r["description"], key=r["key"], order=r["position"])
+            for r in self._rows("SELECT * FROM labels ORDER BY scheme, position, name")
+        ]
+
+    def codebook(self) -> Codebook:
+        return Codebook(name=self.meta("codebook_name", "Codebook") or "Codebook",
+                        labels=self.labels())
+
+    def label(self, label_id: str) -> Label | None:
+        return next((lb for lb in self.labels() if lb.id == label_id), None)
+
+    def label_usage(self, label_id: str) -> int:
+        """How many annotations use the label (as stance or theme)."""
+        return self.db.execute(
+            "SELECT (SELECT count(*) FROM annotations WHERE stance_id = ?)"
+            " + (SELECT count(*) FROM annotation_themes WHERE label_id = ?)",
+            (label_id, label_id),
+        ).fetchone()[0]
+
+    def annotation_ids_with_label(self, label_id: str) -> tuple[list[str], list[str]]:
+        """(annotations with it as stance, annotations with it as theme)."""
+        stance = [r[0] for r in self.db.execute(
+            "SELECT id FROM annotations WHERE stance_id = ?", (label_id,))]
+        themes = [r[0] for r in self.db.execute(
+            "SELECT annotation_id FROM annotation_themes WHERE label_id = ?", (label_id,))]
+        return stance, themes
+
+    # -- documents -----------------------------------------------------------------------
+    @staticmethod
+    def _metadata(row: dict[str, Any]) -> dict[str, str | None]:
+        meta: dict[str, str | None] = {k: row[k] for k in METADATA_KEYS if row.get(k) is not None}
+        meta.update(json.loads(row.get("extra_metadata") or "{}"))
+        return meta
+
+    def document_infos(self, ids: list[str] | None = None) -> list[DocumentInfo]:
+        if ids is None:
+            rows = self._rows(f"SELECT {_DOC_INFO_COLS} FROM documents ORDER BY rowid")
+        else:
+            rows = []
+            for chunk in _chunks(ids):
+                rows += self._rows(f"SELECT {_DOC_INFO_COLS} FROM documents WHERE id IN "
+                                   f"({','.join('?' * len(chunk))}) ORDER BY rowid", chunk)
+        return [DocumentInfo(id=r["id"], title=r["title"], sha256=r["sha256"], length=r["length"],
+                             metadata=self._metadata(r)) for r in rows]
+
+    def document(self, doc_id: str) -> Document | None:
+        rows = self._rows(f"SELECT {_DOC_INFO_COLS}, text FROM documents WHERE id = ?", (doc_id,))
+        if not rows:
+            return None
+        r = rows[0]
+        return Document(id=r["id"], title=r["title"], text=r["text"], sha256=r["sha256"],
+                        metadata=self._metadata(r))
+
+    def iter_documents(self, ids: list[str] | None = None) -> Iterator[Document]:
+        for info in self.document_infos(ids):
+            doc = self.document(info.id)
+            if doc is not None:
+                yield doc
+
+    def document_length(self, doc_id: str) -> int | None:
+        row = self.db.execute("SELECT length FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def document_ids_by_sha(self, shas: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(shas):
+            for r in self.db.execute(
+                f"SELECT sha256, id FROM documents WHERE sha256 IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[r[0]] = r[1]
+        return found
+
+    def document_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    def corpus_rows(self, coder_id: str | None) -> list[dict[str, Any]]:
+        """One row per document for the corpus list: metadata, my status, my annotation count."""
+        return list(self.db.query(
+            """SELECT d.id, d.title, d.author, d.outlet, d.date, d.url, d.length,
+                      coalesce(s.status, 'todo') AS status, coalesce(c.n, 0) AS annotations
+               FROM documents d
+               LEFT JOIN doc_status s ON s.document_id = d.id AND s.coder_id = :coder
+               LEFT JOIN (SELECT document_id, count(*) AS n FROM annotations
+                          WHERE coder_id = :coder GROUP BY document_id) c
+                      ON c.document_id = d.id
+               ORDER BY d.rowid""",
+            {"coder": coder_id or ""},
+        ))
+
+    def search_documents(self, needle: str, case_sensitive: bool = False) -> list[str]:
+        """Ids of documents whose text or title contains ``needle`` (candidates; the caller
+        finds the exact positions)."""
+        if case_sensitive:
+            sql = "SELECT id FROM documents WHERE instr(text, ?) > 0 OR instr(title, ?) > 0"
+            return [r[0] for r in self.db.execute(sql, (needle, needle))]
+        # SQLite's lower() folds ASCII only; the caller re-checks with casefold().
+        sql = ("SELECT id FROM documents WHERE instr(lower(text), lower(?)) > 0 "
+               "OR instr(lower(title), lower(?)) > 0")
+        return [r[0] for r in self.db.execute(sql, (needle, needle))]
+
+    # -- annotations ---------------------------------------------------------------------
+    def _with_themes(self, rows: list[dict[str, Any]]) -> list[Annotation]:
+        themes: dict[str, list[str]] = defaultdict(list)
+        ids = [r["id"] for r in rows]
+        for chunk in _chunks(ids):
+            for ann_id, label_id in self.db.execute(
+                "SELECT t.annotation_id, t.label_id FROM annotation_themes t "
+                "JOIN labels l ON l.id = t.label_id "
+                f"WHERE t.annotation_id IN ({','.join('?' * len(chunk))}) ORDER BY l.position",
+                chunk,
+            ):
+                themes[ann_id].append(label_id)
+        return [Annotation.model_construct(**r, theme_ids=themes.get(r["id"], [])) for r in rows]
+
+    def annotations(self, document_id: str | None = None,
+                    coder_ids: list[str] | None = None) -> list[Annotation]:
+        where, params = [], []
+        if document_id is not None:
+            where.append("document_id = ?")
+            params.append(document_id)
+        if coder_ids is not None:
+            where.append(f"coder_id IN ({','.join('?' * len(coder_ids))})")
+            params += coder_ids
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self._rows(f"SELECT {_ANN_COLS} FROM annotations {clause} "
+                          "ORDER BY document_id, start, [end], created", params)
+        return self._with_themes(rows)
+
+    def annotation(self, ann_id: str) -> Annotation | None:
+        rows = self._rows(f"SELECT {_ANN_COLS} FROM annotations WHERE id = ?", (ann_id,))
+        return self._with_themes(rows)[0] if rows else None
+
+    def existing_annotation_ids(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(ids):
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT id FROM annotations WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return found
+
+    def iter_annotations_by_document(self, document_ids: list[str] | None = None
+                                     ) -> Iterator[tuple[str, list[Annotation]]]:
+        """(document id, its annotations) for every document, in document order, streaming."""
+        for info in self.document_infos(document_ids):
+            yield info.id, self.annotations(info.id)
+
+    def annotation_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM annotations").fetchone()[0]
+
+    def bad_quotes(self, limit: int = 20) -> list[tuple[str, str]]:
+        """Annotations whose quote is not their text slice (the integrity check on open)."""
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT a.id, d.title FROM annotations a JOIN documents d ON d.id = a.document_id "
+            "WHERE a.[end] > d.length OR substr(d.text, a.start + 1, a.[end] - a.start) != a.quote "
+            "LIMIT ?", (limit,))]
+
+    # -- statuses ------------------------------------------------------------------------
+    def statuses(self, document_id: str | None = None) -> list[DocStatus]:
+        sql = "SELECT document_id, coder_id, status, updated FROM doc_status"
+        rows = self._rows(sql + (" WHERE document_id = ?" if document_id else ""),
+                          (document_id,) if document_id else ())
+        return [DocStatus(**r) for r in rows]
+
+    def status(self, document_id: str, coder_id: str) -> str | None:
+        row = self.db.execute("SELECT status FROM doc_status WHERE document_id = ? AND coder_id = ?",
+                              (document_id, coder_id)).fetchone()
+        return row[0] if row else None
+
+    # -- statistics ----------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        per_coder = self._rows(
+            "SELECT c.name AS coder, count(a.id) AS annotations, "
+            "count(DISTINCT a.document_id) AS documents_annotated, "
+            "(SELECT count(*) FROM doc_status s WHERE s.coder_id = c.id AND s.status = 'done') "
+            "AS documents_done "
+            "FROM coders c LEFT JOIN annotations a ON a.coder_id = c.id GROUP BY c.id ORDER BY c.name")
+        per_label = self._rows(
+            "SELECT l.scheme, l.name, c.name AS coder, count(*) AS n FROM ("
+            "  SELECT stance_id AS label_id, coder_id FROM annotations WHERE stance_id IS NOT NULL"
+            "  UNION ALL SELECT t.label_id, a.coder_id FROM annotation_themes t"
+            "  JOIN annotations a ON a.id = t.annotation_id) u "
+            "JOIN labels l ON l.id = u.label_id JOIN coders c ON c.id = u.coder_id "
+            "GROUP BY l.id, c.id ORDER BY l.scheme, l.position, c.name")
+        return {
+            "documents": self.document_count(),
+            "characters": self.db.execute("SELECT coalesce(sum(length), 0) FROM documents").fetchone()[0],
+            "coders": len(self.coders()),
+            "annotations": self.annotation_count(),
+            "per_coder": per_coder,
+            "per_label": per_label,
+        }
+
+    # -- history -------------------------------------------------------------------------
+    def history_entry(self, undone: bool) -> dict[str, Any] | None:
+        """The entry undo would revert (undone=False) or redo would re-apply (undone=True)."""
+        order = "ASC" if undone else "DESC"
+        rows = self._rows(f"SELECT * FROM history WHERE undone = ? ORDER BY id {order} LIMIT 1",
+                          (1 if undone else 0,))
+        return rows[0] if rows else None
+
+    def history(self, limit: int = 200) -> list[dict[str, Any]]:
+        return self._rows(
+            "SELECT h.id, h.time, h.kind, h.description, h.undone, c.name AS coder "
+            "FROM history h LEFT JOIN coders c ON c.id = h.coder_id ORDER BY h.id DESC LIMIT ?",
+            (limit,))

@@ -1,0 +1,99 @@
+"""The project schema as numbered migrations; ``PRAGMA user_version`` holds the version.
+
+Each migration is a function of a sqlite-utils Database, run inside one transaction. Migration 1
+is the first released schema (kept as it was, so old project files can be upgraded); later ones
+change it step by step. Never edit a released migration: add a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+# "DSKA": marks a SQLite file as a desk-annotator project (PRAGMA application_id).
+APPLICATION_ID = 0x44534B41
+
+
+def _migration_1_core_tables(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["coders"].create({"id": str, "name": str, "created": str}, pk="id", not_null={"name"})
+    db["coders"].create_index(["name"], unique=True)
+    db.execute(
+        """CREATE TABLE labels (
+            id TEXT PRIMARY KEY,
+            scheme TEXT NOT NULL CHECK (scheme IN ('stance', 'themes')),
+            name TEXT NOT NULL,
+            color TEXT NOT NULL DEFAULT '#888888',
+            description TEXT NOT NULL DEFAULT '',
+            key TEXT,
+            position INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (scheme, name))"""
+    )
+    db.execute(
+        """CREATE TABLE documents (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            length INTEGER NOT NULL,
+            author TEXT, outlet TEXT, date TEXT, url TEXT, source_file TEXT,
+            imported TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE annotations (
+            id TEXT PRIMARY KEY,
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            coder_id TEXT NOT NULL REFERENCES coders(id),
+            start INTEGER NOT NULL CHECK (start >= 0),
+            [end] INTEGER NOT NULL CHECK ([end] > start),
+            quote TEXT NOT NULL,
+            stance_id TEXT REFERENCES labels(id),
+            note TEXT,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE annotation_themes (
+            annotation_id TEXT NOT NULL REFERENCES annotations(id),
+            label_id TEXT NOT NULL REFERENCES labels(id),
+            PRIMARY KEY (annotation_id, label_id))"""
+    )
+    db.execute(
+        """CREATE TABLE doc_status (
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            coder_id TEXT NOT NULL REFERENCES coders(id),
+            status TEXT NOT NULL CHECK (status IN ('todo', 'doing', 'done')),
+            updated TEXT NOT NULL,
+            PRIMARY KEY (document_id, coder_id))"""
+    )
+    db.execute("CREATE INDEX idx_annotations_document ON annotations(document_id, coder_id)")
+
+
+def _migration_2_history_and_metadata(db: sqlite_utils.Database) -> None:
+    # Undo/redo that survives a restart: every operation's row changes, newest last.
+    db.execute(
+        """CREATE TABLE history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            time TEXT NOT NULL,
+            coder_id TEXT,
+            kind TEXT NOT NULL,
+            description TEXT NOT NULL,
+            changes BLOB NOT NULL,
+            undone INTEGER NOT NULL DEFAULT 0)"""
+    )
+    db.execute("CREATE INDEX idx_history_undone ON history(undone, id)")
+    # Metadata beyond the five fixed columns (importers may find more, e.g. language).
+    db.execute("ALTER TABLE documents ADD COLUMN extra_metadata TEXT NOT NULL DEFAULT '{}'")
+    db.execute("CREATE INDEX idx_annotation_themes_label ON annotation_themes(label_id)")
+    db.execute("CREATE INDEX idx_annotations_stance ON annotations(stance_id)")
+    db.execute("CREATE INDEX idx_annotations_coder ON annotations(coder_id)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _migration_1_core_tables,
+    _migration_2_history_and_metadata,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+PROJECT_TABLES = {"meta", "coders", "labels", "documents", "annotations", "annotation_themes",
+                  "doc_status"}
