@@ -186,3 +186,34 @@ class Project:
 
     def history(self, limit: int = 200) -> list[dict[str, Any]]:
         return self.q.history(limit)
+
+    # -- search --------------------------------------------------------------------------
+    def find_in_corpus(self, needle: str, *, case_sensitive: bool = False,
+                       limit: int = 2000) -> list[dict[str, Any]]:
+        """Every occurrence of ``needle`` across documents: id, title, start, end, context."""
+        if not needle:
+            return []
+        hits: list[dict[str, Any]] = []
+        for doc in self.q.iter_documents(self.q.search_documents(needle, case_sensitive)):
+            for start in find_all(doc.text, needle, case_sensitive):
+                end = start + len(needle)
+                hits.append({"document_id": doc.id, "title": doc.title, "start": start,
+                             "end": end, "context": doc.text[max(0, start - 60):end + 60]})
+                if len(hits) >= limit:
+                    return hits
+        return hits
+
+
+def find_all(text: str, needle: str, case_sensitive: bool = False) -> list[int]:
+    """Code point offsets of every occurrence (case-insensitive by Unicode casefold when the
+    folded text keeps its length, else by lower())."""
+    if not case_sensitive:
+        folded, folded_needle = text.casefold(), needle.casefold()
+        if len(folded) != len(text) or len(folded_needle) != len(needle):
+            folded, folded_needle = text.lower(), needle.lower()
+        text, needle = folded, folded_needle
+    found, i = [], text.find(needle)
+    while i != -1 and needle:
+        found.append(i)
+        i = text.find(needle, i + 1)
+    return found
