@@ -1,0 +1,258 @@
+"""Command line: a thin layer over project.py / project_io.py (DESIGN §4).
+
+Expected failures print one line on stderr and exit 1; usage errors exit 2 (click).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import DeskAnnotatorError
+from .models import ImportReport
+
+
+def _split(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    return items or None
+
+
+class _Ctx:
+    def __init__(self, project_path: str | None) -> None:
+        self.project_path = project_path
+        self._project = None
+
+    def project(self) -> Any:
+        if self._project is None:
+            from .sample import open_project
+            self._project = open_project(self.project_path)
+        return self._project
+
+    def close(self) -> None:
+        if self._project is not None:
+            self._project.close()
+
+
+def _print_report(report: ImportReport, verb: str = "imported") -> None:
+    parts = [f"{report.documents_added} documents {verb}"]
+    if report.documents_reused:
+        parts.append(f"{report.documents_reused} already present")
+    parts.append(f"{report.annotations_added} annotations added")
+    if report.annotations_skipped:
+        parts.append(f"{report.annotations_skipped} already present")
+    if report.coders_added:
+        parts.append(f"{report.coders_added} coders added")
+    if report.labels_added:
+        parts.append(f"{report.labels_added} labels added")
+    click.echo(", ".join(parts))
+    for line in report.warnings:
+        click.echo(f"warning: {line}", err=True)
+    for line in report.refused:
+        click.echo(f"refused: {line}", err=True)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", "project_path", type=click.Path(dir_okay=False),
+              help="Project file (.sqlite); created if missing. Default: your default project.")
+@click.option("--coder", help="Coder name to work as in the GUI.")
+@click.version_option(__version__)
+@click.pass_context
+def cli(ctx: click.Context, project_path: str | None, coder: str | None) -> None:
+    """desk-annotator: code articles by stance and theme, and measure agreement.
+
+    Without a command, opens the desktop app.
+    """
+    ctx.obj = _Ctx(project_path)
+    ctx.call_on_close(ctx.obj.close)
+    if ctx.invoked_subcommand is None:
+        from .gui.app import run_gui
+        sys.exit(run_gui(project_path, coder=coder))
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--add-missing-labels", is_flag=True,
+              help="Add labels a dataset uses that the codebook lacks (default: refuse the file).")
+@click.option("--doccano-coder", default="doccano", show_default=True,
+              help="Coder name for doccano JSONL files.")
+@click.pass_obj
+def import_cmd(obj: _Ctx, paths: tuple[str, ...], add_missing_labels: bool,
+               doccano_coder: str) -> None:
+    """Import articles (.txt .md .html .docx .pdf) or datasets (.jsonl .qdpx); folders recurse."""
+    from .project_io import import_paths
+
+    report = import_paths(obj.project(), list(paths), add_missing_labels=add_missing_labels,
+                          doccano_coder=doccano_coder)
+    _print_report(report)
+    if report.refused:
+        sys.exit(1)
+
+
+@cli.command("export")
+@click.argument("path", type=click.Path())
+@click.option("--coders", help="Comma-separated coder names (default: all).")
+@click.option("--split", help="For .spacy.jsonl: train,dev,test fractions, e.g. 0.8,0.1,0.1.")
+@click.pass_obj
+def export_cmd(obj: _Ctx, path: str, coders: str | None, split: str | None) -> None:
+    """Export: .jsonl dataset, .spacy.jsonl, .csv, .qdpx, .qdc, or a folder (brat)."""
+    from .project_io import export_path
+
+    fractions = None
+    if split:
+        try:
+            fractions = tuple(float(x) for x in split.split(","))
+        except ValueError:
+            raise click.BadParameter("three numbers like 0.8,0.1,0.1", param_hint="--split")
+        if len(fractions) != 3:
+            raise click.BadParameter("three numbers like 0.8,0.1,0.1", param_hint="--split")
+    click.echo(export_path(obj.project(), path, coder_names=_split(coders), split=fractions))
+
+
+@cli.group("codebook")
+def codebook_cmd() -> None:
+    """Import or export the codebook (.json or REFI-QDA .qdc)."""
+
+
+@codebook_cmd.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.pass_obj
+def codebook_import(obj: _Ctx, path: str) -> None:
+    """Add the file's labels to the codebook (matched by GUID, then by name)."""
+    from .project_io import import_codebook_file
+
+    added = import_codebook_file(obj.project(), path)
+    click.echo(f"{added} labels added")
+
+
+@codebook_cmd.command("export")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.pass_obj
+def codebook_export(obj: _Ctx, path: str) -> None:
+    """Write the codebook to PATH (.json or .qdc)."""
+    from .project_io import export_codebook_file
+
+    export_codebook_file(obj.project(), path)
+    click.echo(f"codebook written to {path}")
+
+
+@cli.command("agreement")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Report file: .json .csv .md .html (JSON to stdout if omitted).")
+@click.option("--coders", help="Comma-separated coder names (default: all but gold).")
+@click.option("--documents", help="Comma-separated document ids (default: all).")
+@click.option("--themes", help="Comma-separated theme names (default: all).")
+@click.option("--done-only", is_flag=True, help="Only documents marked done by the coders.")
+@click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(0, 100_000),
+              help="Bootstrap resamples for the 95% interval of alpha.")
+@click.pass_obj
+def agreement_cmd(obj: _Ctx, output: str | None, coders: str | None, documents: str | None,
+                  themes: str | None, done_only: bool, bootstrap: int) -> None:
+    """Inter-coder agreement (Krippendorff's alpha, alpha-U, kappas, F1...)."""
+    from .project_io import agreement_report, write_agreement_report
+
+    options = dict(coder_names=_split(coders), document_ids=_split(documents),
+                   themes=_split(themes), done_only=done_only, bootstrap=bootstrap)
+    if output:
+        write_agreement_report(obj.project(), output, **options)
+        click.echo(f"agreement report written to {output}")
+    else:
+        report = agreement_report(obj.project(), **options)
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+@cli.command("merge")
+@click.argument("others", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.pass_obj
+def merge_cmd(obj: _Ctx, others: tuple[str, ...]) -> None:
+    """Merge coders' project files into this project (idempotent)."""
+    from .project_io import merge_projects
+
+    _print_report(merge_projects(obj.project(), list(others)), verb="added")
+
+
+@cli.command("coder-package")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--coder", "coder_name", required=True, help="The coder the package is for.")
+@click.pass_obj
+def coder_package_cmd(obj: _Ctx, path: str, coder_name: str) -> None:
+    """Write a project file for one coder: corpus, codebook and only that coder's work."""
+    from .project_io import export_coder_package
+
+    export_coder_package(obj.project(), path, coder_name)
+    click.echo(f"coder package for {coder_name} written to {path}")
+
+
+@cli.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def stats_cmd(obj: _Ctx, as_json: bool) -> None:
+    """Documents, coders, annotations per coder and label, progress per coder."""
+    stats = obj.project().stats()
+    if as_json:
+        click.echo(json.dumps(stats, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"documents: {stats['documents']} ({stats['characters']:,} characters)")
+    click.echo(f"coders: {stats['coders']}   annotations: {stats['annotations']}")
+    for row in stats["per_coder"]:
+        click.echo(f"  {row['coder']}: {row['annotations']} annotations, "
+                   f"{row['documents_annotated']} documents annotated, "
+                   f"{row['documents_done']}/{stats['documents']} done")
+    for row in stats["per_label"]:
+        click.echo(f"  {row['scheme']:<7} {row['name']:<36} {row['coder']:<12} {row['n']}")
+
+
+@cli.command("undo")
+@click.pass_obj
+def undo_cmd(obj: _Ctx) -> None:
+    """Undo the last operation (works across restarts)."""
+    done = obj.project().undo()
+    click.echo(f"undone: {done}" if done else "nothing to undo")
+
+
+@cli.command("redo")
+@click.pass_obj
+def redo_cmd(obj: _Ctx) -> None:
+    """Redo the last undone operation."""
+    done = obj.project().redo()
+    click.echo(f"redone: {done}" if done else "nothing to redo")
+
+
+@cli.command("history")
+@click.option("--limit", default=30, show_default=True)
+@click.pass_obj
+def history_cmd(obj: _Ctx, limit: int) -> None:
+    """Who changed what, newest first."""
+    for row in obj.project().history(limit):
+        mark = " (undone)" if row["undone"] else ""
+        click.echo(f"{row['time'][:19]}  {row['coder'] or '-':<12} {row['description']}{mark}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="desk-annotator", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else 1)
+    except DeskAnnotatorError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    except SystemExit:
+        raise
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

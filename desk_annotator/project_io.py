@@ -1,0 +1,292 @@
+"""Files in and out of a project: the code path shared by the CLI and the GUI's File menu.
+
+Imports are grouped into one operation per input file kind (all articles of a batch in one,
+each dataset file in one), so a batch is undoable as a whole and a refused file never stops
+the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from .errors import DeskAnnotatorError, FormatError, ImportRefused
+from .models import Codebook, ImportReport, ProjectSnapshot
+from .project import Project
+
+Progress = Callable[[int, int, str], None]  # (done, total, what)
+
+DATASET_EXTENSIONS = (".jsonl", ".qdpx")
+MAX_DATASET_BYTES = 2 * 1024 * 1024 * 1024
+
+
+def _jsonl_kind(path: Path) -> str:
+    """'dataset' (our contract) or 'doccano', from the keys of the first record."""
+    with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+        for line in fh:
+            if line.strip():
+                try:
+                    first = json.loads(line)
+                except json.JSONDecodeError:
+                    return "dataset"  # the dataset reader reports the bad line precisely
+                if isinstance(first, dict) and "annotations" not in first and (
+                        {"label", "labels", "entities"} & set(first)):
+                    return "doccano"
+                return "dataset"
+    return "dataset"
+
+
+def read_snapshot_file(path: Path, *, doccano_coder: str = "doccano",
+                       stance_names: set[str] | None = None) -> tuple[ProjectSnapshot, list[str]]:
+    """A dataset file (.jsonl ours or doccano's, .qdpx) as a snapshot plus warnings."""
+    suffix = path.suffix.lower()
+    if suffix == ".qdpx":
+        from .io.refi_import import read_qdpx
+        return read_qdpx(path)
+    if suffix == ".jsonl":
+        if _jsonl_kind(path) == "doccano":
+            from .io.doccano import read_doccano
+            return read_doccano(path, coder_name=doccano_coder, stance_names=stance_names)
+        from .io.dataset_jsonl import read_dataset
+        return read_dataset(path)
+    raise ImportRefused(path, f"not a dataset file ({suffix or 'no extension'})")
+
+
+def import_paths(project: Project, paths: Iterable[str | Path], *,
+                 add_missing_labels: bool = False, progress: Progress | None = None,
+                 doccano_coder: str = "doccano") -> ImportReport:
+    """Import articles and datasets (folders recurse). Refused files are listed in the report."""
+    from .io.articles import SUPPORTED_ARTICLE_EXTENSIONS, iter_input_files, read_article
+
+    files = list(iter_input_files(Path(p) for p in list(paths)))
+    report = ImportReport()
+    articles, datasets = [], []
+    total = len(files)
+    for n, path in enumerate(files, 1):
+        if progress:
+            progress(n - 1, total, str(path))
+        if path.suffix.lower() in DATASET_EXTENSIONS:
+            datasets.append(path)
+            continue
+        try:
+            articles.append(read_article(path))
+        except ImportRefused as exc:
+            report.refused.append(str(exc))
+        except DeskAnnotatorError as exc:
+            report.refused.append(f"{path}: {exc}")
+    if articles:
+        report = report.merge(project.add_documents(articles))
+    stance_names = {lb.name for lb in project.q.labels() if lb.scheme == "stance"}
+    for path in datasets:
+        if progress:
+            progress(len(files) - len(datasets), total, str(path))
+        try:
+            snapshot, warnings = read_snapshot_file(path, doccano_coder=doccano_coder,
+                                                    stance_names=stance_names)
+            part = project.import_snapshot(
+                snapshot, source=path.name,
+                labels="add_missing" if add_missing_labels or path.suffix == ".qdpx" else "by_name")
+            part.warnings = [f"{path.name}: {w}" for w in warnings] + part.warnings
+            report = report.merge(part)
+        except DeskAnnotatorError as exc:
+            report.refused.append(str(exc) if str(path.name) in str(exc) else f"{path}: {exc}")
+    if progress:
+        progress(total, total, "done")
+    return report
+
+
+# -- codebook ------------------------------------------------------------------------------
+
+def read_codebook_file(path: Path) -> Codebook:
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        from .io.codebook_json import read_codebook_json
+        return read_codebook_json(path)
+    if suffix == ".qdc":
+        from .io.refi_import import read_qdc
+        return read_qdc(path)[0]
+    raise FormatError(f"{path}: a codebook is a .json or .qdc file")
+
+
+def import_codebook_file(project: Project, path: str | Path) -> int:
+    """Add the file's labels to the project's codebook (matched by id, then name)."""
+    return project.import_codebook(read_codebook_file(Path(path)))
+
+
+def export_codebook_file(project: Project, path: str | Path) -> None:
+    path = Path(path)
+    codebook = project.q.codebook()
+    if path.suffix.lower() == ".json":
+        from .io.codebook_json import write_codebook_json
+        write_codebook_json(codebook, path)
+    elif path.suffix.lower() == ".qdc":
+        from .io.refi_export import write_qdc
+        write_qdc(path, codebook)
+    else:
+        raise FormatError(f"{path}: a codebook is exported as .json or .qdc")
+
+
+# -- snapshots and export ------------------------------------------------------------------
+
+def snapshot(project: Project, *, coder_names: list[str] | None = None,
+             document_ids: list[str] | None = None) -> ProjectSnapshot:
+    """The project (or a selection of coders and documents) as plain models."""
+    coders = project.q.coders()
+    if coder_names is not None:
+        by_name = {c.name: c for c in coders}
+        unknown = [n for n in coder_names if n not in by_name]
+        if unknown:
+            raise DeskAnnotatorError(f"unknown coder(s): {', '.join(unknown)}")
+        coders = [by_name[n] for n in coder_names]
+    coder_ids = {c.id for c in coders}
+    documents = list(project.q.iter_documents(document_ids))
+    doc_ids = {d.id for d in documents}
+    annotations = [a for a in project.q.annotations(coder_ids=sorted(coder_ids))
+                   if a.document_id in doc_ids] if coder_ids else []
+    statuses = [s for s in project.q.statuses()
+                if s.coder_id in coder_ids and s.document_id in doc_ids]
+    return ProjectSnapshot(codebook=project.q.codebook(), coders=coders, documents=documents,
+                           annotations=annotations, statuses=statuses)
+
+
+def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None
+                       ) -> Iterable[dict[str, Any]]:
+    """Dataset JSONL records straight from the store, one document at a time (streaming)."""
+    q = project.q
+    coders = {c.id: c.name for c in q.coders()}
+    wanted = set(coder_names) if coder_names is not None else None
+    labels = {lb.id: lb.name for lb in q.labels()}
+    status_by_doc: dict[str, dict[str, str]] = {}
+    for st in q.statuses():
+        if wanted is None or coders.get(st.coder_id) in wanted:
+            status_by_doc.setdefault(st.document_id, {})[coders[st.coder_id]] = st.status
+    for doc in q.iter_documents():
+        anns = [
+            {"id": a.id, "start": a.start, "end": a.end, "quote": a.quote,
+             "coder": coders[a.coder_id],
+             "stance": labels[a.stance_id] if a.stance_id else None,
+             "themes": [labels[t] for t in a.theme_ids], "note": a.note,
+             "created": a.created, "updated": a.updated}
+            for a in q.annotations(doc.id)
+            if wanted is None or coders[a.coder_id] in wanted
+        ]
+        yield {"id": doc.id, "title": doc.title, "text": doc.text, "metadata": doc.metadata,
+               "status": status_by_doc.get(doc.id, {}), "annotations": anns,
+               "sha256": doc.sha256}
+
+
+def export_path(project: Project, path: str | Path, *, coder_names: list[str] | None = None,
+                split: tuple[float, float, float] | None = None) -> str:
+    """Export by extension: .jsonl (dataset), .spacy.jsonl (spaCy spans), .csv, .qdpx, .qdc /
+    codebook .json, or a folder (brat standoff). Returns a one-line summary."""
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith(".spacy.jsonl") or name.endswith(".spacy"):
+        from .io.ml_export import write_docbin, write_spacy_jsonl
+        snap = snapshot(project, coder_names=coder_names)
+        coder = coder_names[0] if coder_names and len(coder_names) == 1 else None
+        if name.endswith(".spacy"):
+            counts = write_docbin(path, snap, coder_name=coder)
+        else:
+            counts = write_spacy_jsonl(path, snap, coder_name=coder, split=split)
+        return f"spaCy export: {counts}"
+    if name.endswith(".jsonl"):
+        from .io.dataset_jsonl import write_dataset
+        n = write_dataset(path, iter_dataset_dicts(project, coder_names))
+        return f"{n} documents written to {path}"
+    if name.endswith(".csv"):
+        from .io.csv_export import snapshot_to_csv_rows, write_csv
+        n = write_csv(path, snapshot_to_csv_rows(snapshot(project, coder_names=coder_names)))
+        return f"{n} annotations written to {path}"
+    if name.endswith(".qdpx"):
+        from .io.refi_export import write_qdpx
+        write_qdpx(path, snapshot(project, coder_names=coder_names),
+                   project_name=Path(str(project.path)).stem)
+        return f"REFI-QDA project written to {path}"
+    if name.endswith(".qdc") or (name.endswith(".json") and "codebook" in name):
+        export_codebook_file(project, path)
+        return f"codebook written to {path}"
+    if path.suffix == "" or path.is_dir():
+        from .io.brat import write_brat
+        path.mkdir(parents=True, exist_ok=True)
+        n = write_brat(path, snapshot(project, coder_names=coder_names))
+        return f"brat standoff: {n} documents written to {path}"
+    raise FormatError(f"{path}: unknown export format (use .jsonl, .spacy.jsonl, .csv, .qdpx, "
+                      ".qdc, or a folder for brat)")
+
+
+# -- team workflow -------------------------------------------------------------------------
+
+def merge_projects(project: Project, others: Iterable[str | Path]) -> ImportReport:
+    """Bring coders' projects back: documents by SHA-256, labels and coders by GUID; a
+    conflicting codebook is reported and nothing of that file is merged."""
+    report = ImportReport()
+    for other_path in others:
+        other_path = Path(other_path)
+        if not other_path.exists():
+            raise DeskAnnotatorError(f"{other_path}: no such project file")
+        other = Project(other_path, check_integrity=False)
+        try:
+            snap = snapshot(other)
+        finally:
+            other.close()
+        report = report.merge(project.import_snapshot(snap, source=other_path.name,
+                                                      labels="strict"))
+    return report
+
+
+def export_coder_package(project: Project, path: str | Path, coder_name: str) -> ImportReport:
+    """A new project file with the corpus, the codebook and only ``coder_name``'s work."""
+    path = Path(path)
+    if path.exists():
+        raise DeskAnnotatorError(f"{path}: already exists; choose a new file name")
+    coder = project.ensure_coder(coder_name)
+    snap = snapshot(project, coder_names=[coder.name])
+    package = Project(path)
+    try:
+        package.import_codebook(snap.codebook)
+        return package.import_snapshot(snap, source=f"coder package for {coder.name}",
+                                       labels="strict")
+    finally:
+        package.close()
+
+
+# -- agreement -----------------------------------------------------------------------------
+
+def agreement_data(project: Project, *, coder_names: list[str] | None = None,
+                   document_ids: list[str] | None = None, themes: list[str] | None = None,
+                   done_only: bool = False) -> Any:
+    from .agreement.data import build_agreement_data
+
+    q = project.q
+    return build_agreement_data(
+        q.codebook(), q.coders(), q.document_infos(document_ids), q.annotations(),
+        q.statuses(), coder_names=coder_names, document_ids=document_ids, themes=themes,
+        done_only=done_only)
+
+
+def agreement_report(project: Project, *, coder_names: list[str] | None = None,
+                     document_ids: list[str] | None = None, themes: list[str] | None = None,
+                     done_only: bool = False, bootstrap: int = 1000) -> dict[str, Any]:
+    from .agreement import compute_agreement
+
+    data = agreement_data(project, coder_names=coder_names, document_ids=document_ids,
+                          themes=themes, done_only=done_only)
+    return compute_agreement(data, bootstrap=bootstrap)
+
+
+def write_agreement_report(project: Project, output: str | Path, **options: Any) -> dict[str, Any]:
+    from .io.agreement_report import write_report
+
+    data = agreement_data(project, **{k: v for k, v in options.items() if k != "bootstrap"})
+    from .agreement import compute_agreement
+    report = compute_agreement(data, bootstrap=options.get("bootstrap", 1000))
+
+    def text_for(doc_id: str) -> str:
+        doc = project.q.document(doc_id)
+        return doc.text if doc else ""
+
+    write_report(report, Path(output), text_for=text_for, data=data)
+    return report
