@@ -1,0 +1,124 @@
+"""What the agreement engine reads: per-document spans of each coder, by label *name*.
+
+The engine never sees ids or the database: `build_agreement_data` turns plain models into these
+small frozen records once, applying the user's selection (coders, documents, themes, done-only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from desk_annotator.errors import OperationError
+from desk_annotator.models import (
+    GOLD_CODER, Annotation, Codebook, Coder, DocStatus, DocumentInfo,
+)
+
+
+@dataclass(frozen=True)
+class SpanUnit:
+    """One annotation of one coder."""
+
+    start: int  # code points, end exclusive
+    end: int
+    stance: str | None  # label name or None
+    themes: tuple[str, ...]  # label names
+    created: str  # ISO timestamp: the stance tie-break (most recently created wins)
+
+
+@dataclass
+class DocUnits:
+    id: str
+    title: str
+    length: int
+    coded_by: set[str]  # coders that coded this doc (annotation present or status done)
+    done_by: set[str]  # coders whose status is 'done'
+    spans: dict[str, list[SpanUnit]] = field(default_factory=dict)  # coder name -> spans
+
+
+@dataclass
+class AgreementData:
+    coders: list[str]
+    stance_labels: list[str]
+    theme_labels: list[str]
+    documents: list[DocUnits]
+
+
+def _pick(wanted: list[str] | None, available: list[str], what: str) -> list[str]:
+    """The user's selection in the user's order, or everything; unknown names are an error."""
+    if wanted is None:
+        return list(available)
+    unknown = [name for name in wanted if name not in available]
+    if unknown:
+        raise OperationError(
+            f"unknown {what}: {', '.join(unknown)} (known: {', '.join(available) or 'none'})"
+        )
+    return list(dict.fromkeys(wanted))
+
+
+def build_agreement_data(
+    codebook: Codebook,
+    coders: list[Coder],
+    documents: Iterable[DocumentInfo],
+    annotations: Iterable[Annotation],
+    statuses: Iterable[DocStatus],
+    *,
+    coder_names: list[str] | None = None,
+    document_ids: list[str] | None = None,
+    themes: list[str] | None = None,
+    done_only: bool = False,
+) -> AgreementData:
+    """Select and translate project models into `AgreementData`.
+
+    By default every coder except the reference coder ``gold`` is compared; name ``gold`` in
+    `coder_names` to include it. With `done_only`, a coder counts as having coded a document only
+    when its status there is ``done``.
+    """
+    all_names = [c.name for c in coders]
+    default = [n for n in all_names if n != GOLD_CODER]
+    selected = _pick(coder_names, all_names, "coder") if coder_names is not None else default
+    name_of = {c.id: c.name for c in coders if c.name in selected}
+
+    theme_names = _pick(themes, [lb.name for lb in codebook.themes], "theme")
+    stance_by_id = {lb.id: lb.name for lb in codebook.stance}
+    theme_by_id = {lb.id: lb.name for lb in codebook.themes if lb.name in theme_names}
+
+    doc_list = list(documents)
+    known_ids = [d.id for d in doc_list]
+    chosen_ids = set(_pick(document_ids, known_ids, "document")) if document_ids is not None else None
+    docs: dict[str, DocUnits] = {}
+    for info in doc_list:
+        if chosen_ids is None or info.id in chosen_ids:
+            docs[info.id] = DocUnits(info.id, info.title, info.length, set(), set(), {})
+
+    for status in statuses:
+        doc = docs.get(status.document_id)
+        coder = name_of.get(status.coder_id)
+        if doc is not None and coder is not None and status.status == "done":
+            doc.done_by.add(coder)
+            doc.coded_by.add(coder)
+
+    for ann in annotations:
+        doc = docs.get(ann.document_id)
+        coder = name_of.get(ann.coder_id)
+        if doc is None or coder is None:
+            continue
+        doc.coded_by.add(coder)
+        start, end = max(0, ann.start), min(ann.end, doc.length)
+        if end <= start:
+            continue  # outside the text: nothing to compare
+        theme_set = tuple(dict.fromkeys(theme_by_id[t] for t in ann.theme_ids if t in theme_by_id))
+        doc.spans.setdefault(coder, []).append(
+            SpanUnit(start, end, stance_by_id.get(ann.stance_id or ""), theme_set, ann.created)
+        )
+
+    if done_only:
+        for doc in docs.values():
+            doc.coded_by = set(doc.done_by)
+    ordered = [docs[i] for i in known_ids if i in docs]
+    return AgreementData(
+        coders=selected,
+        stance_labels=[lb.name for lb in codebook.stance],
+        theme_labels=theme_names,
+        documents=ordered,
+    )

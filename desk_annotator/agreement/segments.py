@@ -1,0 +1,170 @@
+"""Run-length view of the coders' character values.
+
+Every span boundary (of any coder) and every document boundary cuts the laid-end-to-end
+documents into *elementary segments*: stretches in which no coder's set of covering spans
+changes, so every coder's stance and theme values are constant inside. Per-character measures are
+then sums over segments weighted by their length — the same numbers as a characters × coders
+matrix, but the work grows with the number of spans, not of characters. `character_matrix`
+expands a scheme back to one value per character for cross-checks and benchmarks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from desk_annotator.agreement.data import AgreementData, DocUnits
+
+MISSING = -1  # the coder did not code this document
+
+
+@dataclass
+class Segments:
+    coders: list[str]
+    stance_labels: list[str]  # value k (1..K) is stance_labels[k-1]; 0 is "none"
+    theme_labels: list[str]
+    docs: list[DocUnits]  # documents coded by >= 2 selected coders, in data order
+    doc_offset: np.ndarray  # (D,) where each document starts on the common continuum
+    doc_length: np.ndarray  # (D,)
+    doc_coded: np.ndarray  # (D, M) bool
+    start: np.ndarray  # (S,) segment start on the continuum
+    length: np.ndarray  # (S,)
+    doc: np.ndarray  # (S,) document index
+    stance: np.ndarray  # (M, S) int16: 0 none, 1..K label, MISSING
+    themes: np.ndarray  # (T, M, S) int8: 0/1, MISSING
+
+    @property
+    def total_length(self) -> int:
+        return int(self.doc_length.sum())
+
+
+def included_documents(data: AgreementData) -> list[DocUnits]:
+    """Documents at least two selected coders coded: the only ones with anything to compare."""
+    selected = set(data.coders)
+    return [d for d in data.documents if len(d.coded_by & selected) >= 2]
+
+
+def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All integers in [lo_i, hi_i) concatenated, and for each the index i it came from."""
+    counts = np.maximum(hi - lo, 0)
+    owner = np.repeat(np.arange(len(lo)), counts)
+    if owner.size == 0:
+        return owner, owner
+    first = np.cumsum(counts) - counts
+    return lo[owner] + (np.arange(owner.size) - first[owner]), owner
+
+
+@dataclass
+class _CoderSpans:
+    start: np.ndarray
+    end: np.ndarray
+    stance: np.ndarray  # 0 none, 1..K
+    created: np.ndarray  # str array
+    theme_span: np.ndarray  # (P,) span index of each (span, theme) pair
+    theme_idx: np.ndarray  # (P,) theme index
+
+
+def _collect(docs: list[DocUnits], offsets: np.ndarray, coder: str, stance_index: dict[str, int],
+             theme_index: dict[str, int]) -> _CoderSpans:
+    starts: list[int] = []
+    ends: list[int] = []
+    stances: list[int] = []
+    created: list[str] = []
+    theme_span: list[int] = []
+    theme_idx: list[int] = []
+    for offset, doc in zip(offsets.tolist(), docs):
+        if coder not in doc.coded_by:
+            continue
+        for span in doc.spans.get(coder, ()):
+            end = min(span.end, doc.length)
+            if end <= span.start:
+                continue
+            for theme in span.themes:
+                if theme in theme_index:
+                    theme_span.append(len(starts))
+                    theme_idx.append(theme_index[theme])
+            starts.append(offset + span.start)
+            ends.append(offset + end)
+            stances.append(stance_index.get(span.stance, 0) if span.stance else 0)
+            created.append(span.created)
+    return _CoderSpans(
+        np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64),
+        np.asarray(stances, dtype=np.int16), np.asarray(created, dtype=str),
+        np.asarray(theme_span, dtype=np.int64), np.asarray(theme_idx, dtype=np.int64),
+    )
+
+
+def _paint_stance(spans: _CoderSpans, lo: np.ndarray, hi: np.ndarray, n_segments: int) -> np.ndarray:
+    """Stance per segment: the shortest covering span with a stance; tie -> most recently created.
+
+    Spans get a priority rank (longest and oldest lowest); each segment keeps the highest rank of
+    the spans covering it (one vectorised maximum over the expanded segment ranges).
+    """
+    has = np.flatnonzero(spans.stance > 0)
+    value = np.zeros(n_segments, dtype=np.int16)
+    if has.size == 0:
+        return value
+    length = spans.end[has] - spans.start[has]
+    order = has[np.lexsort((spans.created[has], -length))]  # ascending priority
+    rank = np.empty(spans.stance.size, dtype=np.int64)
+    rank[order] = np.arange(1, order.size + 1)
+    seg, owner = expand_ranges(lo[has], hi[has])
+    best = np.zeros(n_segments, dtype=np.int64)
+    np.maximum.at(best, seg, rank[has][owner])
+    stance_by_rank = np.zeros(order.size + 1, dtype=np.int16)
+    stance_by_rank[1:] = spans.stance[order]
+    return stance_by_rank[best]
+
+
+def _paint_themes(spans: _CoderSpans, lo: np.ndarray, hi: np.ndarray, n_themes: int,
+                  n_segments: int) -> np.ndarray:
+    """Theme presence per segment: covered by any span carrying the theme (difference array)."""
+    diff = np.zeros((n_themes, n_segments + 1), dtype=np.int32)
+    if spans.theme_span.size:
+        np.add.at(diff, (spans.theme_idx, lo[spans.theme_span]), 1)
+        np.add.at(diff, (spans.theme_idx, hi[spans.theme_span]), -1)
+    return (np.cumsum(diff[:, :-1], axis=1) > 0).astype(np.int8)
+
+
+def build_segments(data: AgreementData) -> Segments:
+    docs = included_documents(data)
+    coders = list(data.coders)
+    lengths = np.asarray([d.length for d in docs], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64) if docs else lengths
+    total = int(lengths.sum())
+    coded = np.asarray([[c in d.coded_by for c in coders] for d in docs], dtype=bool)
+    coded = coded.reshape(len(docs), len(coders))
+    stance_index = {name: i + 1 for i, name in enumerate(data.stance_labels)}
+    theme_index = {name: i for i, name in enumerate(data.theme_labels)}
+    per_coder = [_collect(docs, offsets, c, stance_index, theme_index) for c in coders]
+
+    cuts = np.unique(np.concatenate(
+        [offsets, [total]] + [np.concatenate((s.start, s.end)) for s in per_coder]
+    ).astype(np.int64))
+    start = cuts[:-1]
+    length = np.diff(cuts)
+    n_seg = start.size
+    doc = (np.searchsorted(offsets, start, side="right") - 1).astype(np.int64)
+
+    n_themes = len(data.theme_labels)
+    stance = np.zeros((len(coders), n_seg), dtype=np.int16)
+    themes = np.zeros((n_themes, len(coders), n_seg), dtype=np.int8)
+    for m, spans in enumerate(per_coder):
+        lo = np.searchsorted(start, spans.start)
+        hi = np.searchsorted(start, spans.end)  # segment starting at span end (or n_seg)
+        stance[m] = _paint_stance(spans, lo, hi, n_seg)
+        themes[:, m, :] = _paint_themes(spans, lo, hi, n_themes, n_seg)
+        if n_seg:
+            absent = ~coded[doc, m]
+            stance[m, absent] = MISSING
+            themes[:, m, absent] = MISSING
+    return Segments(coders, list(data.stance_labels), list(data.theme_labels), docs, offsets,
+                    lengths, coded, start, length, doc, stance, themes)
+
+
+def character_matrix(segments: Segments, theme: str | None = None) -> np.ndarray:
+    """Coders × characters values (stance by default, else the named theme); MISSING if uncoded."""
+    values = segments.stance if theme is None else \
+        segments.themes[segments.theme_labels.index(theme)]
+    return np.repeat(values, segments.length, axis=1)

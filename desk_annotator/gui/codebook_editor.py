@@ -1,0 +1,370 @@
+"""The codebook editor: stance and theme labels, each edit one undoable project operation.
+
+Every button maps to one Project method (add_label, update_label, reorder_labels,
+merge_labels, delete_label), applied at once. Questions to the user (a name, a colour, a
+merge target, a confirmation) go through replaceable callables (``ask_text``, ``choose_color``,
+``choose_target``, ``confirm``) so tests can answer them without a modal dialog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView, QColorDialog, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+    QGroupBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QMessageBox, QPlainTextEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from ..errors import DeskAnnotatorError
+from ..models import SCHEMES, Label, Scheme
+from ..project import Changed, Project
+
+LABEL_ID_ROLE = Qt.ItemDataRole.UserRole
+SCHEME_TITLES = {"stance": "Stance (one per passage)", "themes": "Themes (any number)"}
+
+
+def colour_icon(color: str, size: int = 14) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor(color))
+    return QIcon(pixmap)
+
+
+class CodebookEditorDialog(QDialog):
+    """Edit the project's codebook. Non-modal friendly: changes land in the project at once."""
+
+    edited = Signal()
+
+    def __init__(self, project: Project, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.project = project
+        self.setWindowTitle("Codebook")
+        self.resize(760, 520)
+        # Replaceable questions (tests set these to plain functions).
+        self.confirm: Callable[[str, str], bool] = self._confirm_box
+        self.ask_text: Callable[[str, str, str], str | None] = self._ask_text_box
+        self.choose_color: Callable[[QColor], QColor | None] = self._colour_box
+        self.choose_target: Callable[[list[Label]], Label | None] = self._target_box
+        self.last_error = ""
+        self._filling = False
+
+        self.tabs = QTabWidget()
+        self.lists: dict[str, QListWidget] = {}
+        for scheme in SCHEMES:
+            lst = QListWidget()
+            lst.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+            lst.setDefaultDropAction(Qt.DropAction.MoveAction)
+            lst.setAlternatingRowColors(True)
+            lst.currentItemChanged.connect(self._show_selected)
+            lst.model().rowsMoved.connect(lambda *_, s=scheme: self._order_from_list(s))
+            self.lists[scheme] = lst
+            self.tabs.addTab(lst, SCHEME_TITLES[scheme])
+        self.tabs.currentChanged.connect(lambda _i: self._show_selected())
+
+        left = QVBoxLayout()
+        left.addWidget(self.tabs, 1)
+        row = QHBoxLayout()
+        self.add_button = self._button("Add…", self._add_clicked, row)
+        self.up_button = self._button("Move up", lambda: self.move_selected(-1), row)
+        self.down_button = self._button("Move down", lambda: self.move_selected(1), row)
+        left.addLayout(row)
+        row2 = QHBoxLayout()
+        self.merge_button = self._button("Merge into…", self._merge_clicked, row2)
+        self.delete_button = self._button("Delete…", self.delete_selected, row2)
+        left.addLayout(row2)
+
+        self.details = QGroupBox("Label")
+        form = QFormLayout(self.details)
+        self.name_edit = QLineEdit()
+        self.name_edit.editingFinished.connect(lambda: self.rename_selected(self.name_edit.text()))
+        self.colour_button = QPushButton()
+        self.colour_button.clicked.connect(self._colour_clicked)
+        self.key_edit = QLineEdit()
+        self.key_edit.setMaxLength(1)
+        self.key_edit.setPlaceholderText("none")
+        self.key_edit.setFixedWidth(60)
+        self.key_edit.editingFinished.connect(lambda: self.set_selected_key(self.key_edit.text()))
+        self.description_edit = QPlainTextEdit()
+        self.description_edit.setPlaceholderText("Definition: when to use this label, and when not")
+        self.save_description_button = QPushButton("Save definition")
+        self.save_description_button.clicked.connect(
+            lambda: self.set_selected_description(self.description_edit.toPlainText()))
+        self.usage_label = QLabel()
+        self.usage_label.setStyleSheet("color: palette(mid);")
+        form.addRow("Name", self.name_edit)
+        form.addRow("Colour", self.colour_button)
+        form.addRow("Shortcut key", self.key_edit)
+        form.addRow("Definition", self.description_edit)
+        form.addRow("", self.save_description_button)
+        form.addRow("", self.usage_label)
+
+        body = QHBoxLayout()
+        body.addLayout(left, 1)
+        body.addWidget(self.details, 1)
+
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b00020;")
+        bottom = QHBoxLayout()
+        self._button("Import codebook…", self._import_clicked, bottom)
+        self._button("Export codebook…", self._export_clicked, bottom)
+        bottom.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        bottom.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.error_label)
+        layout.addLayout(bottom)
+
+        project.subscribe(self._on_changed)
+        self.refresh()
+
+    # -- plumbing ------------------------------------------------------------------------
+    @staticmethod
+    def _button(text: str, slot: Callable[[], object], layout: QHBoxLayout) -> QPushButton:
+        button = QPushButton(text)
+        button.clicked.connect(lambda _checked=False: slot())
+        layout.addWidget(button)
+        return button
+
+    def done(self, result: int) -> None:  # close/reject/accept all end here
+        self.project.unsubscribe(self._on_changed)
+        super().done(result)
+
+    def _on_changed(self, changed: Changed) -> None:
+        if "labels" in changed.tables or "annotations" in changed.tables:
+            self.refresh()
+
+    def _run(self, action: Callable[[], object]) -> bool:
+        """Run one project operation; a refusal shows as a one-line message, never a crash."""
+        try:
+            action()
+        except DeskAnnotatorError as exc:
+            self.last_error = str(exc)
+            self.error_label.setStyleSheet("color: #b00020;")
+            self.error_label.setText(self.last_error)
+            return False
+        self.last_error = ""
+        self.error_label.clear()
+        self.refresh()
+        self.edited.emit()
+        return True
+
+    # -- reading the current state -------------------------------------------------------
+    @property
+    def current_scheme(self) -> Scheme:
+        return SCHEMES[max(0, self.tabs.currentIndex())]
+
+    def labels(self, scheme: Scheme) -> list[Label]:
+        return self.project.q.codebook().scheme(scheme)
+
+    def selected_label(self) -> Label | None:
+        item = self.lists[self.current_scheme].currentItem()
+        return self.project.q.label(item.data(LABEL_ID_ROLE)) if item else None
+
+    def select_label(self, label_id: str) -> None:
+        for scheme, lst in self.lists.items():
+            for row in range(lst.count()):
+                if lst.item(row).data(LABEL_ID_ROLE) == label_id:
+                    self.tabs.setCurrentIndex(SCHEMES.index(scheme))
+                    lst.setCurrentRow(row)
+                    return
+
+    def refresh(self) -> None:
+        keep = {s: (lst.currentItem().data(LABEL_ID_ROLE) if lst.currentItem() else None)
+                for s, lst in self.lists.items()}
+        self._filling = True
+        try:
+            for scheme, lst in self.lists.items():
+                lst.clear()
+                for label in self.labels(scheme):
+                    text = label.name + (f"    [{label.key}]" if label.key else "")
+                    item = QListWidgetItem(colour_icon(label.color), text)
+                    item.setData(LABEL_ID_ROLE, label.id)
+                    item.setToolTip(label.description or "no definition yet")
+                    lst.addItem(item)
+                    if label.id == keep[scheme]:
+                        lst.setCurrentItem(item)
+                if lst.currentItem() is None and lst.count():
+                    lst.setCurrentRow(0)
+        finally:
+            self._filling = False
+        self._show_selected()
+
+    def _show_selected(self, *_args: object) -> None:
+        if self._filling:
+            return
+        label = self.selected_label()
+        self.details.setEnabled(label is not None)
+        for button in (self.up_button, self.down_button, self.merge_button, self.delete_button):
+            button.setEnabled(label is not None)
+        if label is None:
+            self.name_edit.clear()
+            self.key_edit.clear()
+            self.description_edit.clear()
+            self.usage_label.clear()
+            return
+        self.name_edit.setText(label.name)
+        self.key_edit.setText(label.key or "")
+        self.description_edit.setPlainText(label.description)
+        self.colour_button.setIcon(colour_icon(label.color, 18))
+        self.colour_button.setText(label.color)
+        used = self.project.q.label_usage(label.id)
+        self.usage_label.setText(f"Used by {used} annotation{'s' if used != 1 else ''}")
+
+    # -- edits (each one project operation) ----------------------------------------------
+    def add_label(self, scheme: Scheme, name: str, color: str | None = None) -> Label | None:
+        created: list[Label] = []
+        colour = color or _next_colour(len(self.labels(scheme)))
+        if self._run(lambda: created.append(self.project.add_label(scheme, name, color=colour))):
+            self.select_label(created[0].id)
+            return created[0]
+        return None
+
+    def rename_selected(self, name: str) -> bool:
+        label = self.selected_label()
+        if label is None or name.strip() == label.name:
+            return False
+        return self._run(lambda: self.project.update_label(label.id, name=name))
+
+    def set_selected_color(self, color: QColor | str) -> bool:
+        label = self.selected_label()
+        value = QColor(color).name()  # "#rrggbb", lower case, the form the codebook stores
+        if label is None or not QColor(color).isValid() or value == label.color:
+            return False
+        return self._run(lambda: self.project.update_label(label.id, color=value))
+
+    def set_selected_description(self, text: str) -> bool:
+        label = self.selected_label()
+        if label is None or text == label.description:
+            return False
+        return self._run(lambda: self.project.update_label(label.id, description=text))
+
+    def set_selected_key(self, key: str) -> bool:
+        label = self.selected_label()
+        key = key.strip() or None
+        if label is None or key == label.key:
+            return False
+        return self._run(lambda: self.project.update_label(label.id, key=key))
+
+    def move_selected(self, delta: int) -> bool:
+        label = self.selected_label()
+        if label is None:
+            return False
+        ids = [lb.id for lb in self.labels(label.scheme)]
+        i = ids.index(label.id)
+        j = i + delta
+        if not 0 <= j < len(ids):
+            return False
+        ids[i], ids[j] = ids[j], ids[i]
+        return self._run(lambda: self.project.reorder_labels(label.scheme, ids))
+
+    def _order_from_list(self, scheme: Scheme) -> None:
+        """After a drag in the list: store the order the user dropped into."""
+        if self._filling:
+            return
+        lst = self.lists[scheme]
+        ids = [lst.item(r).data(LABEL_ID_ROLE) for r in range(lst.count())]
+        if ids != [lb.id for lb in self.labels(scheme)]:
+            self._run(lambda: self.project.reorder_labels(scheme, ids))
+
+    def merge_selected_into(self, target_id: str) -> bool:
+        label = self.selected_label()
+        if label is None:
+            return False
+        ok = self._run(lambda: self.project.merge_labels(label.id, target_id))
+        if ok:
+            self.select_label(target_id)
+        return ok
+
+    def delete_selected(self) -> bool:
+        """Delete the selected label; when annotations use it, ask before removing it from them."""
+        label = self.selected_label()
+        if label is None:
+            return False
+        used = self.project.q.label_usage(label.id)
+        if used:
+            question = (f"“{label.name}” is used by {used} annotation{'s' if used != 1 else ''} — "
+                        "remove it from them?")
+            if not self.confirm("Delete label", question):
+                self.error_label.setText(f"Kept “{label.name}”: it is still in use.")
+                return False
+        return self._run(lambda: self.project.delete_label(label.id, force=bool(used)))
+
+    def import_from(self, path: str | Path) -> bool:
+        from ..project_io import import_codebook_file
+        return self._run(lambda: import_codebook_file(self.project, Path(path)))
+
+    def export_to(self, path: str | Path) -> bool:
+        from ..project_io import export_codebook_file
+        ok = self._run(lambda: export_codebook_file(self.project, Path(path)))
+        if ok:
+            self.error_label.setStyleSheet("color: palette(text);")
+            self.error_label.setText(f"Codebook written to {path}")
+        return ok
+
+    # -- slots that ask the user first ---------------------------------------------------
+    def _add_clicked(self) -> None:
+        scheme = self.current_scheme
+        name = self.ask_text("Add label", f"Name of the new {scheme} label:", "")
+        if name:
+            self.add_label(scheme, name)
+
+    def _colour_clicked(self) -> None:
+        label = self.selected_label()
+        if label is not None:
+            chosen = self.choose_color(QColor(label.color))
+            if chosen is not None:
+                self.set_selected_color(chosen)
+
+    def _merge_clicked(self) -> None:
+        label = self.selected_label()
+        if label is None:
+            return
+        others = [lb for lb in self.labels(label.scheme) if lb.id != label.id]
+        target = self.choose_target(others) if others else None
+        if target is not None:
+            self.merge_selected_into(target.id)
+
+    def _import_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import codebook", "",
+                                              "Codebook (*.json);;All files (*)")
+        if path:
+            self.import_from(path)
+
+    def _export_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export codebook", "codebook.json",
+                                              "Codebook (*.json)")
+        if path:
+            self.export_to(path)
+
+    # -- default (modal) answers ---------------------------------------------------------
+    def _confirm_box(self, title: str, question: str) -> bool:
+        answer = QMessageBox.question(self, title, question)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _ask_text_box(self, title: str, prompt: str, value: str) -> str | None:
+        text, ok = QInputDialog.getText(self, title, prompt, text=value)
+        return text if ok else None
+
+    def _colour_box(self, initial: QColor) -> QColor | None:
+        chosen = QColorDialog.getColor(initial, self, "Label colour")
+        return chosen if chosen.isValid() else None
+
+    def _target_box(self, choices: list[Label]) -> Label | None:
+        names = [lb.name for lb in choices]
+        name, ok = QInputDialog.getItem(self, "Merge label", "Merge into:", names, 0, False)
+        return choices[names.index(name)] if ok and name in names else None
+
+
+# Okabe–Ito palette (colour-blind safe): new labels take the next one.
+_PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
+
+
+def _next_colour(n_existing: int) -> str:
+    return _PALETTE[n_existing % len(_PALETTE)].lower()

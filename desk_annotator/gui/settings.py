@@ -1,0 +1,79 @@
+"""Remembered window state and preferences, in a small JSON file at paths.settings_path().
+
+A JSON file (not QSettings) so the file is readable, and tests redirect it with
+DESK_ANNOTATOR_HOME. Writes are atomic (temp file + replace) so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray
+
+from ..paths import settings_path
+
+log = logging.getLogger(__name__)
+MAX_RECENT = 8
+
+
+class Settings:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or settings_path()
+        self.data: dict[str, Any] = {}
+        try:
+            if self.path.exists():
+                loaded = json.loads(self.path.read_text(encoding="utf-8"))
+                self.data = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError) as exc:  # a broken settings file must not stop the app
+            log.warning("ignoring unreadable settings %s: %s", self.path, exc)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        self.data[key] = value
+        self.save()
+
+    def save(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.data, indent=1, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            log.warning("could not save settings %s: %s", self.path, exc)
+
+    # -- binary Qt state (geometry, dock layout, splitters) -----------------------------------
+    def set_bytes(self, key: str, value: QByteArray) -> None:
+        self.data[key] = base64.b64encode(bytes(value.data())).decode("ascii")
+
+    def get_bytes(self, key: str) -> QByteArray | None:
+        raw = self.data.get(key)
+        if not isinstance(raw, str):
+            return None
+        try:
+            return QByteArray(base64.b64decode(raw))
+        except ValueError:
+            return None
+
+    # -- per-project values -------------------------------------------------------------------
+    def project_value(self, project_path: str, key: str, default: Any = None) -> Any:
+        return self.data.get("projects", {}).get(project_path, {}).get(key, default)
+
+    def set_project_value(self, project_path: str, key: str, value: Any) -> None:
+        self.data.setdefault("projects", {}).setdefault(project_path, {})[key] = value
+        self.save()
+
+    def add_recent(self, project_path: str) -> None:
+        recent = [p for p in self.data.get("recent_projects", []) if p != project_path]
+        self.data["recent_projects"] = [project_path, *recent][:MAX_RECENT]
+        self.data["last_project"] = project_path
+        self.save()
+
+    def recent_projects(self) -> list[str]:
+        return [p for p in self.data.get("recent_projects", []) if isinstance(p, str)]

@@ -1,0 +1,1 @@
+"""Importers and exporters for the exchange formats (pure functions over models.py)."""

@@ -1,0 +1,163 @@
+"""Read article files (.txt, .md, .html, .docx, .pdf) into a title, normalised text and metadata.
+
+No database work here: the project layer stores what :func:`read_article` returns. Every file
+that cannot be imported raises :class:`~desk_annotator.errors.ImportRefused` with one reason.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from desk_annotator.errors import FormatError, ImportRefused
+from desk_annotator.io.article_formats import ArticleContent
+from desk_annotator.io.article_formats.encoding import decode_bytes, html_declared_encoding
+from desk_annotator.io.article_formats.plain_text import MAX_TITLE_CHARS, read_plain_text
+from desk_annotator.models import METADATA_KEYS
+from desk_annotator.text import normalize_text
+
+__all__ = [
+    "MAX_FILE_BYTES", "MAX_TEXT_CHARS", "SUPPORTED_ARTICLE_EXTENSIONS", "ArticleImport",
+    "decode_bytes", "iter_input_files", "read_article",
+]
+
+SUPPORTED_ARTICLE_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_TEXT_CHARS = 5_000_000
+
+_TEXT_EXTENSIONS = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
+# Office lock files ("~$report.docx") sit next to open documents and are never articles.
+_LOCK_FILE_PREFIX = "~$"
+
+
+@dataclass(frozen=True)
+class ArticleImport:
+    title: str
+    text: str  # normalize_text()'d: NFC, \n line endings, no BOM
+    metadata: dict[str, str | None]  # every key of models.METADATA_KEYS; None when unknown
+
+
+def read_article(path: Path) -> ArticleImport:
+    """Read one article file; raise ImportRefused(path, reason) when it cannot be imported."""
+    path = Path(path)
+    extension = path.suffix.lower()
+    if extension not in SUPPORTED_ARTICLE_EXTENSIONS:
+        shown = f"'{path.suffix}'" if path.suffix else "without an extension"
+        raise ImportRefused(path, f"unsupported file type {shown} "
+                                  f"(supported: {', '.join(SUPPORTED_ARTICLE_EXTENSIONS)})")
+    data = _read_bytes(path)
+    try:
+        content = _convert(extension, data)
+    except FormatError as error:
+        raise ImportRefused(path, str(error)) from None
+    except RecursionError:
+        raise ImportRefused(path, "document structure is nested too deeply to read") from None
+    return _finish(path, content)
+
+
+def iter_input_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Expand folders (recursively, sorted by name, hidden files/folders skipped) to supported
+    article files. Files named explicitly are always yielded, so that an unsupported or missing
+    one is refused with a reason instead of being skipped silently. Each file is yielded once."""
+    seen: set[Path] = set()
+    for given in paths:
+        given = Path(given)
+        candidates = _walk_folder(given) if given.is_dir() else iter((given,))
+        for path in candidates:
+            key = _identity(path)
+            if key not in seen:
+                seen.add(key)
+                yield path
+
+
+def _walk_folder(folder: Path) -> Iterator[Path]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: (e.name.casefold(), e.name))
+    except OSError:
+        return  # an unreadable sub-folder cannot hold files we could read
+    for entry in entries:
+        if entry.name.startswith((".", _LOCK_FILE_PREFIX)):
+            continue
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            continue
+        if is_dir:
+            # Symlinked folders are not followed: they can loop or leave the chosen tree.
+            if not entry.is_symlink():
+                yield from _walk_folder(path)
+        elif path.suffix.lower() in SUPPORTED_ARTICLE_EXTENSIONS:
+            yield path
+
+
+def _identity(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise ImportRefused(path, "is a folder, not a file")
+        if size > MAX_FILE_BYTES:
+            raise ImportRefused(path, f"file too large ({size / 2**20:.1f} MB; "
+                                      f"limit {MAX_FILE_BYTES // 2**20} MB)")
+        with path.open("rb") as handle:
+            # Read one byte past the limit: the file may have grown since stat().
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ImportRefused(path, "file not found") from None
+    except PermissionError:
+        raise ImportRefused(path, "cannot read file: permission denied") from None
+    except OSError as error:
+        raise ImportRefused(path, f"cannot read file: {error.strerror or error}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportRefused(path, f"file too large (limit {MAX_FILE_BYTES // 2**20} MB)")
+    if not data:
+        raise ImportRefused(path, "empty file")
+    return data
+
+
+def _convert(extension: str, data: bytes) -> ArticleContent:
+    if extension in _TEXT_EXTENSIONS:
+        if extension in (".html", ".htm"):
+            from desk_annotator.io.article_formats.html_text import read_html
+
+            return read_html(normalize_text(decode_bytes(
+                data, declared_encoding=html_declared_encoding(data))))
+        decoded = normalize_text(decode_bytes(data))
+        if len(decoded) > MAX_TEXT_CHARS:
+            raise FormatError(f"text longer than {MAX_TEXT_CHARS:,} characters")
+        if extension == ".txt":
+            return read_plain_text(decoded)
+        from desk_annotator.io.article_formats.markdown_text import read_markdown
+
+        return read_markdown(decoded)
+    from desk_annotator.io.article_formats.office import read_docx, read_pdf
+
+    if extension == ".docx":
+        return read_docx(data)
+    return read_pdf(data, max_chars=MAX_TEXT_CHARS)
+
+
+def _finish(path: Path, content: ArticleContent) -> ArticleImport:
+    """Normalise, apply the limits every format shares, and fill title and metadata."""
+    text = normalize_text(content.text)
+    if not text.strip():
+        raise ImportRefused(path, "no text (the file is empty or only white space)")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ImportRefused(path, f"text longer than {MAX_TEXT_CHARS:,} characters "
+                                  f"({len(text):,})")
+    title = " ".join(normalize_text(content.title or "").split())[:MAX_TITLE_CHARS * 2]
+    metadata: dict[str, str | None] = dict.fromkeys(METADATA_KEYS)
+    for key, value in content.metadata.items():
+        if key in metadata and value and value.strip():
+            metadata[key] = " ".join(normalize_text(value).split())
+    metadata["source_file"] = path.name
+    return ArticleImport(title=title or path.stem, text=text, metadata=metadata)

@@ -1,0 +1,175 @@
+"""Codebook JSON (DESIGN §3, contract): read with strict validation, write with label GUIDs.
+
+``{"name": ..., "stance": {"labels": [{"name", "color", "description", "key", "id"?}]},
+"themes": {"labels": [...]}}``. ``id`` is our addition: written on export so label GUIDs
+survive a round trip; a label without one gets a new GUID. Order is the list position.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from desk_annotator.errors import FormatError
+from desk_annotator.io.exchange_common import (
+    atomic_text_writer,
+    raise_if_problems,
+    validation_problems,
+)
+from desk_annotator.models import SCHEMES, Codebook, Label, new_id
+
+_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+MAX_CODEBOOK_BYTES = 5_000_000
+
+
+class CodebookLabelJson(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    color: str = "#888888"
+    description: str | None = ""
+    key: str | None = None
+    id: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("name is blank")
+        return value
+
+    @field_validator("color")
+    @classmethod
+    def _hex_colour(cls, value: str) -> str:
+        if not _COLOR.match(value.strip()):
+            raise ValueError(f"colour {value!r} is not #rgb or #rrggbb")
+        value = value.strip().lower()
+        if len(value) == 4:  # #rgb -> #rrggbb, the one form the rest of the program sees
+            value = "#" + "".join(ch * 2 for ch in value[1:])
+        return value
+
+    @field_validator("key")
+    @classmethod
+    def _key_is_one_token(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        value = value.strip()
+        if any(ch.isspace() for ch in value):
+            raise ValueError(f"shortcut key {value!r} contains white space")
+        return value
+
+
+class CodebookSchemeJson(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[CodebookLabelJson] = Field(default_factory=list)
+
+
+class CodebookJson(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "Codebook"
+    stance: CodebookSchemeJson = Field(default_factory=CodebookSchemeJson)
+    themes: CodebookSchemeJson = Field(default_factory=CodebookSchemeJson)
+
+
+def parse_codebook_json(text: str, source: str = "codebook") -> Codebook:
+    """Parse codebook JSON text; every problem is listed in one FormatError."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(data, dict):
+        raise FormatError(f"{source}: a codebook must be a JSON object with 'stance' and 'themes'")
+    # Cross-label checks run on the raw data too, so one error lists schema problems and
+    # duplicate names/keys together.
+    problems = _cross_label_problems(data)
+    try:
+        parsed = CodebookJson.model_validate(data)
+    except ValidationError as exc:
+        problems = validation_problems(exc, "") + problems
+        parsed = None
+    raise_if_problems(source, problems)
+    assert parsed is not None
+    labels = []
+    for scheme in SCHEMES:
+        block: CodebookSchemeJson = getattr(parsed, scheme)
+        for order, item in enumerate(block.labels):
+            labels.append(Label(
+                id=item.id or new_id(), scheme=scheme, name=item.name, color=item.color,
+                description=item.description or "", key=item.key, order=order,
+            ))
+    return Codebook(name=parsed.name.strip() or "Codebook", labels=labels)
+
+
+def _cross_label_problems(data: dict) -> list[str]:
+    """Duplicate names (per scheme), shortcut keys and ids (whole codebook), read leniently."""
+    problems: list[str] = []
+    keys: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    for scheme in SCHEMES:
+        block = data.get(scheme)
+        items = block.get("labels") if isinstance(block, dict) else None
+        if not isinstance(items, list):
+            continue
+        names: set[str] = set()
+        for pos, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            name = item.get("name")
+            where = f"{scheme}.labels.{pos}" + (f" ({name.strip()!r})" if isinstance(name, str) else "")
+            if isinstance(name, str) and name.strip():
+                if name.strip() in names:
+                    problems.append(f"{where}: name appears twice in scheme {scheme!r}")
+                names.add(name.strip())
+            key = item.get("key")
+            if isinstance(key, str) and key.strip():
+                # Letter shortcuts are case-insensitive in Qt (QKeySequence("o") == "O").
+                folded = key.strip().casefold()
+                if folded in keys:
+                    problems.append(f"{where}: shortcut key {key.strip()!r} is also used by {keys[folded]}")
+                else:
+                    keys[folded] = where
+            label_id = item.get("id")
+            if isinstance(label_id, str) and label_id:
+                if label_id in ids:
+                    problems.append(f"{where}: id {label_id} is also used by {ids[label_id]}")
+                else:
+                    ids[label_id] = where
+    return problems
+
+
+def read_codebook_json(path: Path) -> Codebook:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_CODEBOOK_BYTES:
+            raise FormatError(f"{path}: {size} bytes is too large for a codebook")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FormatError(f"{path}: not UTF-8 text") from None
+    return parse_codebook_json(text, source=str(path))
+
+
+def codebook_to_json(codebook: Codebook) -> str:
+    out: dict[str, object] = {"name": codebook.name}
+    for scheme in SCHEMES:
+        out[scheme] = {"labels": [
+            {"name": lb.name, "color": lb.color, "description": lb.description,
+             "key": lb.key, "id": lb.id}
+            for lb in codebook.scheme(scheme)
+        ]}
+    return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_codebook_json(codebook: Codebook, path: Path) -> None:
+    with atomic_text_writer(Path(path)) as handle:
+        handle.write(codebook_to_json(codebook))

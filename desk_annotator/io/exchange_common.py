@@ -1,0 +1,124 @@
+"""Small pieces the exchange readers and writers share: atomic writes, problem lists, lookups."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import ValidationError
+
+from desk_annotator.errors import FormatError
+from desk_annotator.models import Annotation, Label, ProjectSnapshot
+
+MAX_LISTED_PROBLEMS = 20
+
+
+@contextmanager
+def atomic_text_writer(path: Path, *, newline: str = "\n") -> Iterator[IO[str]]:
+    """Open a temp file beside ``path``; it replaces ``path`` only if the block finishes.
+
+    A failed or interrupted export therefore never leaves a half-written file behind, and an
+    older file at ``path`` survives untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def raise_if_problems(source: object, problems: list[str], what: str = "problem") -> None:
+    """Raise one FormatError listing every problem (the first MAX_LISTED_PROBLEMS of them)."""
+    if not problems:
+        return
+    count = len(problems)
+    plural = what if count == 1 else f"{what}s"
+    lines = [f"{source}: {count} {plural}, nothing was imported:"]
+    lines += [f"  - {p}" for p in problems[:MAX_LISTED_PROBLEMS]]
+    if count > MAX_LISTED_PROBLEMS:
+        lines.append(f"  ... and {count - MAX_LISTED_PROBLEMS} more")
+    raise FormatError("\n".join(lines))
+
+
+def validation_problems(exc: ValidationError, prefix: str) -> list[str]:
+    """Turn a pydantic ValidationError into one readable line per error."""
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(part) for part in err["loc"])
+        where = ", ".join(part for part in (prefix, loc) if part) or "top level"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        out.append(f"{where}: {msg}")
+    return out
+
+
+def metadata_value(value: Any) -> str | None:
+    """Document metadata holds strings: numbers and booleans become text, structures JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def title_from_text(text: str, limit: int = 80) -> str:
+    """The first non-blank line, shortened: a title for records that bring none."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+    return "Untitled"
+
+
+class SnapshotIndex:
+    """Lookups exporters need on a snapshot, with a clear error for a dangling reference."""
+
+    def __init__(self, snapshot: ProjectSnapshot) -> None:
+        self.snapshot = snapshot
+        self.coder_names = {c.id: c.name for c in snapshot.coders}
+        self.labels: dict[str, Label] = snapshot.codebook.by_id()
+        self.documents = {d.id: d for d in snapshot.documents}
+        self.by_document: dict[str, list[Annotation]] = {d.id: [] for d in snapshot.documents}
+        for ann in snapshot.annotations:
+            bucket = self.by_document.get(ann.document_id)
+            if bucket is None:
+                raise FormatError(
+                    f"annotation {ann.id} refers to unknown document {ann.document_id}"
+                )
+            bucket.append(ann)
+        for bucket in self.by_document.values():
+            bucket.sort(key=lambda a: (a.start, a.end, a.created))
+
+    def coder_name(self, ann: Annotation) -> str:
+        try:
+            return self.coder_names[ann.coder_id]
+        except KeyError:
+            raise FormatError(f"annotation {ann.id} refers to unknown coder {ann.coder_id}") from None
+
+    def label_name(self, ann: Annotation, label_id: str) -> str:
+        try:
+            return self.labels[label_id].name
+        except KeyError:
+            raise FormatError(f"annotation {ann.id} refers to unknown label {label_id}") from None
+
+    def stance_name(self, ann: Annotation) -> str | None:
+        return None if ann.stance_id is None else self.label_name(ann, ann.stance_id)
+
+    def theme_names(self, ann: Annotation) -> list[str]:
+        return [self.label_name(ann, t) for t in ann.theme_ids]

@@ -1,0 +1,164 @@
+"""Turning a REFI-QDA code tree (from a .qde or a .qdc) into our two-scheme codebook.
+
+Real codebooks nest codes freely; ours has exactly two flat schemes. Codes under a top-level code
+named "Stance" become stance labels, codes under "Themes" theme labels, and every other code a
+theme; nested codes are flattened to their path ("Parent/Child"). Each mapping that is not the
+plain round trip of our own export is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from xml.etree.ElementTree import Element
+
+from desk_annotator.io.refi_export import MARKER, normalize_guid, stable_guid
+from desk_annotator.models import Label, Scheme
+
+DEFAULT_COLOR = "#888888"
+_HEX = re.compile(r"^(?:#|0x)?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
+_TRIPLE = re.compile(r"^(?:rgba?\()?\s*(\d{1,3})\s*[, ]\s*(\d{1,3})\s*[, ]\s*(\d{1,3})")
+
+
+def local(tag: object) -> str:
+    """Element name without its namespace (tools disagree on namespaces; names are enough)."""
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def kids(element: Element | None, name: str) -> list[Element]:
+    if element is None:
+        return []
+    return [child for child in element if local(child.tag) == name]
+
+
+def kid(element: Element | None, name: str) -> Element | None:
+    found = kids(element, name)
+    return found[0] if found else None
+
+
+def text_of(element: Element | None) -> str | None:
+    return None if element is None else (element.text or "")
+
+
+def marker_payload(description: str | None) -> dict | None:
+    """The JSON our exporter appends to a Set description, or None for anybody else's text."""
+    for line in (description or "").splitlines():
+        if line.startswith(MARKER):
+            try:
+                payload = json.loads(line[len(MARKER):])
+            except ValueError:
+                return None
+            return payload if isinstance(payload, dict) else None
+    return None
+
+
+def settings_payload(sets: Element | None) -> dict:
+    for set_el in kids(sets, "Set"):
+        payload = marker_payload(text_of(kid(set_el, "Description")))
+        if payload and payload.get("kind") == "settings":
+            return payload
+    return {}
+
+
+def parse_color(raw: str | None) -> str | None:
+    """A ``#rrggbb`` colour from the forms tools write: #RGB, #RRGGBB, ARGB hex, ints, r,g,b."""
+    if not raw or not raw.strip():
+        return None
+    value = raw.strip()
+    match = _HEX.match(value)
+    if match:
+        digits = match.group(1)
+        return "#" + (digits[2:] if len(digits) == 8 else digits)
+    match = _TRIPLE.match(value)
+    if match:
+        return "#" + "".join(f"{min(int(part), 255):02x}" for part in match.groups())
+    try:
+        number = int(value)  # signed ARGB integers (.NET tools)
+    except ValueError:
+        return None
+    return f"#{number & 0xFFFFFF:06x}"
+
+
+class CodeTree:
+    """Flattens ``Codes`` into labels; ``labels_by_code`` maps a code GUID to its label."""
+
+    def __init__(self, ids: dict[str, str], warn: Callable[[str, str], None]) -> None:
+        self.ids = ids
+        self.warn = warn
+        self.labels: list[Label] = []
+        self.labels_by_code: dict[str, Label] = {}
+        self.categories: set[str] = set()  # codes that only group others (not codable)
+        self._used: set[tuple[str, str]] = set()
+        self._order = {"stance": 0, "themes": 0}
+
+    def read(self, codes: Element | None, settings: dict) -> None:
+        for code in kids(codes, "Code"):
+            name = (code.get("name") or "").strip()
+            scheme = name.casefold()
+            if scheme in ("stance", "themes"):
+                guid = normalize_guid(code.get("guid"))
+                if guid:
+                    self.categories.add(guid)
+                for child in kids(code, "Code"):
+                    self._walk(child, [name], scheme, inside=True)  # type: ignore[arg-type]
+            else:
+                self._walk(code, [], "themes", inside=False)
+        self._apply_settings(settings)
+
+    def _walk(self, code: Element, parents: list[str], scheme: Scheme, *, inside: bool) -> None:
+        name = (code.get("name") or "").strip() or "(unnamed)"
+        path = [*parents, name]
+        children = kids(code, "Code")
+        codable = (code.get("isCodable") or "true").strip().casefold() not in ("false", "0")
+        if codable or not children:
+            self._add(code, path, scheme, inside=inside)
+        else:
+            guid = normalize_guid(code.get("guid"))
+            if guid:
+                self.categories.add(guid)
+        for child in children:
+            self._walk(child, path, scheme, inside=inside)
+
+    def _add(self, code: Element, path: list[str], scheme: Scheme, *, inside: bool) -> None:
+        full = "/".join(path)
+        guid = normalize_guid(code.get("guid"))
+        if guid is None:
+            guid = stable_guid("code", scheme, full)
+            self.warn("code_guid", full)
+        if guid in self.labels_by_code:
+            self.warn("code_duplicate", full)
+            return
+        # Inside Stance/Themes the parent is dropped from the name: "Stance/critical" -> critical.
+        base = "/".join(path[1:]) if inside else full
+        if not inside or len(path) > 2:
+            self.warn("code_mapped", f"{full} -> {scheme} '{base}'")
+        name, n = base, 2
+        while (scheme, name) in self._used:
+            name, n = f"{base} ({n})", n + 1
+        if name != base:
+            self.warn("code_renamed", f"{scheme} '{base}' -> '{name}'")
+        self._used.add((scheme, name))
+        label = Label(
+            id=self.ids.get(guid, guid), scheme=scheme, name=name,
+            color=parse_color(code.get("color")) or DEFAULT_COLOR,
+            description=text_of(kid(code, "Description")) or "",
+            order=self._order[scheme],
+        )
+        self._order[scheme] += 1
+        self.labels.append(label)
+        self.labels_by_code[guid] = label
+
+    def _apply_settings(self, settings: dict) -> None:
+        """Shortcut keys and order, which REFI has no place for, from our own settings Set."""
+        extras = settings.get("labels")
+        if not isinstance(extras, dict):
+            return
+        for guid, label in self.labels_by_code.items():
+            extra = extras.get(guid)
+            if not isinstance(extra, dict):
+                continue
+            if extra.get("key") is None or isinstance(extra.get("key"), str):
+                label.key = extra.get("key")
+            if isinstance(extra.get("order"), int):
+                label.order = extra["order"]

@@ -1,0 +1,435 @@
+"""REFI-QDA 1.0 import: ``.qdpx`` projects and ``.qdc`` codebooks, as written by real tools.
+
+Tolerant of what other tools do (texts with BOM/CRLF/NFD, PlainTextContent instead of files,
+nested codes, missing Users or CodeBook, non-text sources, codings without a user, GUIDs in
+braces or lower case, ARGB colours) and explicit about it: everything that cannot be carried
+as it was is listed in the returned warnings. Unsafe input raises FormatError and returns
+nothing (see refi_archive).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote
+from xml.etree.ElementTree import Element
+
+import charset_normalizer
+
+from desk_annotator.errors import FormatError
+from desk_annotator.io.refi_archive import SafeZip, parse_xml, read_xml_file
+from desk_annotator.io.refi_codes import (
+    CodeTree, kid, kids, local, marker_payload, settings_payload, text_of,
+)
+from desk_annotator.io.refi_export import normalize_guid, stable_guid
+from desk_annotator.models import (
+    METADATA_KEYS, STATUSES, Annotation, Codebook, Coder, DocStatus, Document, Label,
+    ProjectSnapshot, now_iso,
+)
+from desk_annotator.text import NormalizationMap, sha256_text
+
+IMPORTED_CODER_NAME = "imported"
+NON_TEXT_SOURCES = ("PDFSource", "PictureSource", "AudioSource", "VideoSource")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_SHOWN = 5  # examples listed per warning
+
+# Warning categories in the order they are reported: (key, sentence before the examples).
+_MESSAGES = {
+    "code_mapped": "codes not in the Stance/Themes layout were mapped (original path -> label)",
+    "code_renamed": "code names repeated within a scheme after flattening were renamed",
+    "code_guid": "codes without a valid GUID were given one",
+    "code_duplicate": "codes with a GUID used twice were skipped after the first",
+    "source_skipped": "non-text sources were skipped with their codings (only text is read)",
+    "source_no_text": "text sources without readable text were skipped",
+    "source_decoded": "source texts were not UTF-8 and were decoded by guessing",
+    "source_duplicate": "sources with a GUID used twice were given a new id",
+    "source_codings": "codings of whole documents (no text span) were not carried",
+    "selection_bad": "selections with unreadable positions were skipped",
+    "selection_outside": "selections outside their text were skipped",
+    "selection_snapped": "selection boundaries fell inside a sequence changed by normalisation "
+                         "(CRLF, BOM, NFD) and were widened",
+    "selection_duplicate": "selections with a GUID used twice were given a new id",
+    "selection_split": "selections coded by several users became one annotation per user",
+    "coding_unknown": "codings referring to no label (unknown or grouping codes) were dropped",
+    "extra_stance": "selections with several stance codes kept only the first",
+    "coding_user_from_selection": "codings without creatingUser were attributed to the "
+                                  "selection's creatingUser",
+    "coding_user_imported": f"codings/selections without any user were attributed to coder "
+                            f"'{IMPORTED_CODER_NAME}'",
+    "user_unknown": "users referred to but not listed under Users were added",
+    "user_renamed": "user names used twice were made unique",
+    "status_dropped": "document statuses referring to unknown documents or coders were dropped",
+    "not_carried": "parts with no desk-annotator equivalent were not carried",
+}
+
+
+class Warnings:
+    """Collects examples per category and renders one line per category."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, list[str]] = {}
+
+    def __call__(self, category: str, example: str) -> None:
+        self._items.setdefault(category, []).append(example)
+
+    def lines(self) -> list[str]:
+        out = []
+        for category, sentence in _MESSAGES.items():
+            items = self._items.get(category)
+            if not items:
+                continue
+            shown = "; ".join(items[:_SHOWN])
+            more = f"; and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
+            out.append(f"{len(items)} {sentence}: {shown}{more}")
+        return out
+
+
+def _decode(data: bytes, name: str, warn: Warnings) -> str | None:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a UTF-8 BOM is not a character of the text: offsets never count it
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        best = charset_normalizer.from_bytes(data).best()
+        if best is None:
+            return None
+        warn("source_decoded", f"{name} as {best.encoding}")
+        return str(best)
+
+
+class _ProjectReader:
+    def __init__(self, archive: SafeZip, root: Element) -> None:
+        self.zip = archive
+        self.root = root
+        self.warn = Warnings()
+        sets = kid(root, "Sets")
+        self.settings = settings_payload(sets)
+        self.ids = _original_ids(self.settings)
+        self.coders: dict[str, Coder] = {}  # by GUID
+        self.documents: list[Document] = []
+        self.doc_by_guid: dict[str, Document] = {}
+        self.annotations: list[Annotation] = []
+        self._ann_ids: set[str] = set()
+        self._coder_names: set[str] = set()
+        self._notes: dict[str, str] = {}
+        self._notes_used: set[str] = set()
+
+    def ident(self, guid: str) -> str:
+        return self.ids.get(guid, guid)
+
+    # --- users -------------------------------------------------------------------------
+    def _add_coder(self, guid: str, name: str) -> Coder:
+        base, unique, n = name, name, 2
+        while unique in self._coder_names:
+            unique, n = f"{base} ({n})", n + 1
+        if unique != base:
+            self.warn("user_renamed", f"'{base}' -> '{unique}'")
+        self._coder_names.add(unique)
+        coder = Coder(id=self.ident(guid), name=unique)
+        self.coders[guid] = coder
+        return coder
+
+    def read_users(self) -> None:
+        for user in kids(kid(self.root, "Users"), "User"):
+            guid = normalize_guid(user.get("guid"))
+            if guid is None or guid in self.coders:
+                continue
+            name = (user.get("name") or user.get("id") or "").strip() or f"user-{guid[:8].lower()}"
+            self._add_coder(guid, name)
+
+    def user(self, raw: str | None) -> str | None:
+        """Coder id for a creatingUser GUID; a user missing from Users is added (and reported)."""
+        guid = normalize_guid(raw)
+        if guid is None:
+            return None
+        if guid not in self.coders:
+            coder = self._add_coder(guid, f"user-{guid[:8].lower()}")
+            self.warn("user_unknown", f"{guid} as '{coder.name}'")
+        return self.coders[guid].id
+
+    def imported_coder(self) -> str:
+        guid = stable_guid("imported-coder")
+        if guid not in self.coders:
+            self._add_coder(guid, IMPORTED_CODER_NAME)
+        return self.coders[guid].id
+
+    # --- texts -------------------------------------------------------------------------
+    def _member_for(self, path_attr: str, owner: str) -> str | None:
+        path = path_attr.strip().replace("\\", "/")
+        if path.casefold().startswith("internal://"):
+            rel = path[len("internal://"):]
+            candidates = [f"sources/{rel}", rel]
+        elif "://" in path or path.startswith("/") or _DRIVE.match(path):
+            self.warn("source_no_text", f"{owner} (its text {path_attr!r} is outside the archive)")
+            return None
+        else:
+            candidates = [path, f"sources/{path}"]
+        candidates += [unquote(c) for c in candidates]
+        for candidate in candidates:
+            member = self.zip.find(candidate)
+            if member:
+                return member
+        self.warn("source_no_text", f"{owner} ({path_attr!r} is not in the archive)")
+        return None
+
+    def _text_of_source(self, src: Element, owner: str) -> str | None:
+        content = kid(src, "PlainTextContent")
+        if content is not None:
+            return content.text or ""
+        path_attr = src.get("plainTextPath")
+        if path_attr:
+            member = self._member_for(path_attr, owner)
+            if member is None:
+                return None
+            text = _decode(self.zip.read(member), member, self.warn)
+            if text is None:
+                self.warn("source_no_text", f"{owner} (text encoding not recognised)")
+            return text
+        detail = "only rich text" if src.get("richTextPath") else "no text"
+        self.warn("source_no_text", f"{owner} ({detail})")
+        return None
+
+    def read_notes(self) -> None:
+        for note in kids(kid(self.root, "Notes"), "Note"):
+            guid = normalize_guid(note.get("guid"))
+            if guid is None:
+                continue
+            text = self._text_of_source(note, f"note '{note.get('name') or guid}'")
+            if text is not None:
+                self._notes[guid] = text
+
+    # --- sources and selections ----------------------------------------------------------
+    def read_sources(self, code_labels: dict[str, Label], variables: dict[str, str]) -> None:
+        self.code_labels = code_labels
+        for src in kid(self.root, "Sources") or []:
+            kind = local(src.tag)
+            name = src.get("name") or src.get("guid") or "?"
+            if kind == "TextSource":
+                self._text_source(src, variables)
+            elif kind in NON_TEXT_SOURCES:
+                self.warn("source_skipped", f"{kind} '{name}'")
+            else:
+                self.warn("not_carried", f"unknown source element {kind} '{name}'")
+
+    def _text_source(self, src: Element, variables: dict[str, str]) -> None:
+        guid = normalize_guid(src.get("guid")) or stable_guid("source", src.get("name") or "")
+        title = (src.get("name") or "").strip() or guid
+        raw = self._text_of_source(src, f"'{title}'")
+        if raw is None:
+            return
+        if guid in self.doc_by_guid:
+            self.warn("source_duplicate", f"'{title}'")
+            guid = stable_guid("duplicate-source", guid, str(len(self.documents)))
+        metadata: dict[str, str | None] = {}
+        for value in kids(src, "VariableValue"):
+            ref = kid(value, "VariableRef")
+            var_name = variables.get(normalize_guid(ref.get("targetGUID")) or "") if ref is not None else None
+            if var_name is None:
+                continue
+            known = {k.casefold(): k for k in METADATA_KEYS}
+            key = known.get(var_name.casefold(), var_name)
+            data = [child for child in value if local(child.tag) != "VariableRef"]
+            metadata[key] = (data[0].text or "") if data else None
+        memo = text_of(kid(src, "Description"))
+        if memo:
+            metadata.setdefault("description", memo)
+        nmap = NormalizationMap(raw)
+        doc = Document(id=self.ident(guid), title=title, text=nmap.text,
+                       sha256=sha256_text(nmap.text), metadata=metadata)
+        self.documents.append(doc)
+        self.doc_by_guid[guid] = doc
+        for _ in kids(src, "Coding"):
+            self.warn("source_codings", f"'{title}'")
+        if kids(src, "NoteRef"):
+            self.warn("not_carried", f"memo notes of document '{title}'")
+        for sel in kids(src, "PlainTextSelection"):
+            self._selection(sel, doc, nmap)
+
+    def _note(self, sel: Element) -> str | None:
+        parts = []
+        description = text_of(kid(sel, "Description"))
+        if description is not None:
+            parts.append(description)
+        for ref in kids(sel, "NoteRef"):
+            guid = normalize_guid(ref.get("targetGUID"))
+            if guid in self._notes:
+                parts.append(self._notes[guid])
+                self._notes_used.add(guid)
+        return "\n\n".join(parts) if parts else None
+
+    def _selection(self, sel: Element, doc: Document, nmap: NormalizationMap) -> None:
+        where = f"'{doc.title}' {sel.get('startPosition')}-{sel.get('endPosition')}"
+        try:
+            start, end = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
+        except ValueError:
+            self.warn("selection_bad", where)
+            return
+        if not 0 <= start < end <= len(nmap.raw):
+            self.warn("selection_outside", f"{where} (text has {len(nmap.raw)} characters)")
+            return
+        span = nmap.map_span(start, end)
+        if span.end <= span.start:
+            self.warn("selection_outside", f"{where} (covers no character once normalised)")
+            return
+        if span.snapped:
+            self.warn("selection_snapped", f"{where} -> {span.start}-{span.end}")
+        sel_user = self.user(sel.get("creatingUser"))
+        groups: dict[str, list[Label]] = {}
+        codings = kids(sel, "Coding")
+        for coding in codings:
+            ref = kid(coding, "CodeRef")
+            code_guid = normalize_guid(ref.get("targetGUID")) if ref is not None else None
+            label = self.code_labels.get(code_guid or "")
+            if label is None:
+                self.warn("coding_unknown", f"{where} code {code_guid}")
+                continue
+            coder = self.user(coding.get("creatingUser"))
+            if coder is None and sel_user is not None:
+                coder = sel_user
+                self.warn("coding_user_from_selection", where)
+            elif coder is None:
+                coder = self.imported_coder()
+                self.warn("coding_user_imported", where)
+            groups.setdefault(coder, []).append(label)
+        if not groups:
+            if sel_user is None:
+                self.warn("coding_user_imported", where)
+            groups[sel_user or self.imported_coder()] = []
+        if len(groups) > 1:
+            self.warn("selection_split", where)
+        first_coding_time = next((c.get("creationDateTime") for c in codings
+                                  if c.get("creationDateTime")), None)
+        created = sel.get("creationDateTime") or first_coding_time or now_iso()
+        updated = sel.get("modifiedDateTime") or created
+        note = self._note(sel)
+        sel_guid = normalize_guid(sel.get("guid")) or stable_guid("selection", doc.id, where)
+        for index, (coder_id, labels) in enumerate(groups.items()):
+            stances = list(dict.fromkeys(lb.id for lb in labels if lb.scheme == "stance"))
+            if len(stances) > 1:
+                self.warn("extra_stance", f"{where} kept '{_name(labels, stances[0])}', dropped "
+                          + ", ".join(f"'{_name(labels, s)}'" for s in stances[1:]))
+            themes = list(dict.fromkeys(lb.id for lb in labels if lb.scheme == "themes"))
+            guid = sel_guid if index == 0 else stable_guid("selection-split", sel_guid, coder_id)
+            ann_id = self.ident(guid)
+            if ann_id in self._ann_ids:
+                self.warn("selection_duplicate", where)
+                ann_id = stable_guid("duplicate-selection", guid, str(len(self.annotations)))
+            self._ann_ids.add(ann_id)
+            self.annotations.append(Annotation(
+                id=ann_id, document_id=doc.id, coder_id=coder_id, start=span.start, end=span.end,
+                quote=doc.text[span.start:span.end], stance_id=stances[0] if stances else None,
+                theme_ids=themes, note=note, created=created, updated=updated,
+            ))
+
+    # --- statuses and leftovers ----------------------------------------------------------
+    def read_statuses(self) -> list[DocStatus]:
+        statuses: dict[tuple[str, str], DocStatus] = {}
+        foreign_sets = []
+        for set_el in kids(kid(self.root, "Sets"), "Set"):
+            payload = marker_payload(text_of(kid(set_el, "Description")))
+            kind = payload.get("kind") if payload else None
+            if kind == "settings":
+                continue
+            if kind != "status" or payload.get("status") not in STATUSES:
+                foreign_sets.append(set_el.get("name") or "?")
+                continue
+            coder = self.coders.get(normalize_guid(payload.get("coder")) or "")
+            updated = payload.get("updated") if isinstance(payload.get("updated"), dict) else {}
+            for member in kids(set_el, "MemberSource"):
+                doc_guid = normalize_guid(member.get("targetGUID")) or ""
+                doc = self.doc_by_guid.get(doc_guid)
+                if coder is None or doc is None:
+                    self.warn("status_dropped", f"set '{set_el.get('name')}' member {doc_guid}")
+                    continue
+                stamp = updated.get(doc_guid)
+                statuses.setdefault((doc.id, coder.id), DocStatus(
+                    document_id=doc.id, coder_id=coder.id, status=payload["status"],
+                    updated=stamp if isinstance(stamp, str) else now_iso()))
+        if foreign_sets:
+            self.warn("not_carried", "sets " + ", ".join(f"'{n}'" for n in foreign_sets))
+        return list(statuses.values())
+
+    def report_leftovers(self) -> None:
+        for part in ("Cases", "Links", "Graphs"):
+            count = len(list(kid(self.root, part) or []))
+            if count:
+                self.warn("not_carried", f"{count} {part}")
+        unused = [g for g in self._notes if g not in self._notes_used]
+        if unused:
+            self.warn("not_carried", f"{len(unused)} notes not attached to a text selection")
+
+
+def _original_ids(settings: dict) -> dict[str, str]:
+    """GUID -> original id, for ids our exporter had to replace by a GUID."""
+    raw = settings.get("ids")
+    if not isinstance(raw, dict):
+        return {}
+    return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _name(labels: list[Label], label_id: str) -> str:
+    return next(lb.name for lb in labels if lb.id == label_id)
+
+
+def read_qdpx(path: Path) -> tuple[ProjectSnapshot, list[str]]:
+    """Read a REFI-QDA project archive; returns the snapshot and what could not be carried."""
+    path = Path(path)
+    with SafeZip(path) as archive:
+        qde = archive.find("project.qde")
+        if qde is None:
+            at_root = [n for n in archive.names() if n.casefold().endswith(".qde") and "/" not in n]
+            if len(at_root) != 1:
+                raise FormatError(f"{path.name}: not a REFI-QDA project (no project.qde inside)")
+            qde = at_root[0]
+        root = parse_xml(archive.read(qde), f"{path.name}/{qde}")
+        if local(root.tag) != "Project":
+            raise FormatError(f"{path.name}: {qde} is not a REFI-QDA project (root <{local(root.tag)}>)")
+        reader = _ProjectReader(archive, root)
+        reader.read_users()
+        tree = CodeTree(reader.ids, reader.warn)
+        tree.read(kid(kid(root, "CodeBook"), "Codes"), reader.settings)
+        variables = {
+            guid: (var.get("name") or "").strip()
+            for var in kids(kid(root, "Variables"), "Variable")
+            if (guid := normalize_guid(var.get("guid"))) and (var.get("name") or "").strip()
+        }
+        reader.read_notes()
+        reader.read_sources(tree.labels_by_code, variables)
+        statuses = reader.read_statuses()
+        reader.report_leftovers()
+    name = reader.settings.get("codebook")
+    codebook = Codebook(
+        name=name if isinstance(name, str) and name else (root.get("name") or "Codebook"),
+        labels=tree.labels,
+    )
+    snapshot = ProjectSnapshot(
+        codebook=codebook, coders=list(reader.coders.values()), documents=reader.documents,
+        annotations=reader.annotations, statuses=statuses,
+    )
+    return snapshot, reader.warn.lines()
+
+
+def read_qdc(path: Path) -> tuple[Codebook, list[str]]:
+    """Read a REFI-QDA codebook (.qdc); returns the codebook and what could not be carried."""
+    path = Path(path)
+    root = read_xml_file(path)
+    if local(root.tag) != "CodeBook":
+        raise FormatError(f"{path.name}: not a REFI-QDA codebook (root <{local(root.tag)}>)")
+    warn = Warnings()
+    sets = kid(root, "Sets")
+    settings = settings_payload(sets)
+    tree = CodeTree(_original_ids(settings), warn)
+    tree.read(kid(root, "Codes"), settings)
+    foreign = [s.get("name") or "?" for s in kids(sets, "Set")
+               if (marker_payload(text_of(kid(s, "Description"))) or {}).get("kind") != "settings"]
+    if foreign:
+        warn("not_carried", "sets " + ", ".join(f"'{n}'" for n in foreign))
+    name = settings.get("codebook")
+    codebook = Codebook(name=name if isinstance(name, str) and name else path.stem,
+                        labels=tree.labels)
+    return codebook, warn.lines()
