@@ -60,7 +60,12 @@ def import_paths(project: Project, paths: Iterable[str | Path], *,
     """Import articles and datasets (folders recurse). Refused files are listed in the report."""
     from .io.articles import SUPPORTED_ARTICLE_EXTENSIONS, iter_input_files, read_article
 
-    files = list(iter_input_files(Path(p) for p in list(paths)))
+    paths = [Path(p) for p in paths]
+    files = list(iter_input_files(paths))
+    # Folder walks yield article files; datasets inside a folder come in too.
+    for folder in (p for p in paths if p.is_dir()):
+        files += sorted(f for ext in DATASET_EXTENSIONS for f in folder.rglob(f"*{ext}")
+                        if not any(part.startswith(".") for part in f.relative_to(folder).parts))
     report = ImportReport()
     articles, datasets = [], []
     total = len(files)

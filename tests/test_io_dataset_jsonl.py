@@ -7,6 +7,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -189,7 +190,7 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
 
 def test_dataset_record_model_allows_extra_keys_only_at_top_level() -> None:
     DatasetRecord.model_validate({"text": "x", "anything": 1})
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         DatasetRecord.model_validate({"text": "x", "annotations": [
             {"start": 0, "end": 1, "coder": "c", "typo": 1}]})
 
@@ -221,3 +222,14 @@ def test_property_any_valid_span_survives_import(tmp_path: Path, pieces: list[st
     write_dataset(tmp_path / "again.jsonl", snapshot_to_dicts(snap))
     again, again_warnings = read_dataset(tmp_path / "again.jsonl")
     assert again_warnings == [] and _view(again) == _view(snap)
+
+
+def test_crlf_line_endings_and_raw_line_separators_in_strings(tmp_path: Path) -> None:
+    text = "para one\u2028still one\u0085x"  # written raw by ensure_ascii=False
+    record = json.dumps({"text": text, "annotations": [{"start": 0, "end": 4, "coder": "c"}]},
+                        ensure_ascii=False)
+    path = tmp_path / "win.jsonl"
+    path.write_bytes((record + "\r\n" + record.replace("para", "PARA") + "\r\n").encode("utf-8"))
+    snap, _ = read_dataset(path)
+    assert [d.text[:4] for d in snap.documents] == ["para", "PARA"]
+    assert snap.documents[0].text == text

@@ -88,3 +88,16 @@ def test_docbin_has_span_groups(tmp_path: Path) -> None:
     first = docs[0]
     assert [(s.text, s.label_) for s in first.spans["stance"]] == [("Export controls", "critical")]
     assert ("Export controls", "export controls") in [(s.text, s.label_) for s in first.spans["themes"]]
+
+
+def test_dict_span_style_loads_with_arrow(tmp_path: Path) -> None:
+    snap = sample_snapshot()
+    out = tmp_path / "hf.jsonl"
+    write_spacy_jsonl(out, snap, span_style="dicts")
+    lists = tmp_path / "lists.jsonl"
+    write_spacy_jsonl(lists, snap)
+    for as_dicts, as_lists in zip(_lines(out), _lines(lists), strict=True):
+        assert [[d["start"], d["end"], d["label"]] for d in as_dicts["spans"]["themes"]] == as_lists["spans"]["themes"]
+    paj = pytest.importorskip("pyarrow.json")  # what datasets.load_dataset("json") uses
+    table = paj.read_json(out)
+    assert table.num_rows == 5 and "spans" in table.column_names

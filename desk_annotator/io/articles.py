@@ -54,6 +54,9 @@ def read_article(path: Path) -> ArticleImport:
         raise ImportRefused(path, str(error)) from None
     except RecursionError:
         raise ImportRefused(path, "document structure is nested too deeply to read") from None
+    except Exception as error:  # noqa: BLE001 - a parser's surprise must not abort a batch import
+        raise ImportRefused(path, f"could not be read ({type(error).__name__}: "
+                                  f"{' '.join(str(error).split())[:200]})") from None
     return _finish(path, content)
 
 

@@ -17,6 +17,7 @@ so a multi-line annotation is written as fragments ``start end;start end``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 from desk_annotator.io.exchange_common import SnapshotIndex, atomic_text_writer
@@ -36,7 +37,9 @@ def brat_name(name: str) -> str:
 
 
 def file_stem(doc: Document, max_title: int = 40) -> str:
-    slug = _STEM_UNSAFE.sub("-", doc.title).strip("-").lower()[:max_title].rstrip("-")
+    # "Café" -> "Cafe": decompose and drop the marks so file names stay plain ASCII.
+    ascii_title = unicodedata.normalize("NFKD", doc.title).encode("ascii", "ignore").decode()
+    slug = _STEM_UNSAFE.sub("-", ascii_title).strip("-").lower()[:max_title].rstrip("-")
     short_id = re.sub(r"[^A-Za-z0-9]", "", doc.id)[:8].lower() or "doc"
     return f"{slug}-{short_id}" if slug else short_id
 

@@ -182,15 +182,14 @@ def read_dataset(path: Path) -> tuple[ProjectSnapshot, list[str]]:
 
 def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
     try:
-        handle = path.open("r", encoding="utf-8-sig", newline="")
+        handle = path.open("r", encoding="utf-8-sig", newline="\n")
     except OSError as exc:
         raise FormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
     with handle:
         try:
             # Split on \n only: texts inside JSON strings escape their line breaks, and a stray
             # U+2028 must not cut a record in two (str.splitlines would).
-            for lineno, line in enumerate(handle, start=1):
-                yield lineno, line
+            yield from enumerate(handle, start=1)
         except UnicodeDecodeError as exc:
             raise FormatError(f"{path}: not UTF-8 text (byte {exc.start})") from None
 

@@ -35,7 +35,7 @@ def read_doccano(
     problems: list[str] = []
     parsed: list[tuple[int, dict[str, Any], list[Span]]] = []
     try:
-        handle = path.open("r", encoding="utf-8-sig", newline="")
+        handle = path.open("r", encoding="utf-8-sig", newline="\n")
     except OSError as exc:
         raise FormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
     with handle:

@@ -13,19 +13,26 @@ import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from desk_annotator.errors import OperationError
 from desk_annotator.io.exchange_common import SnapshotIndex, atomic_text_writer
 from desk_annotator.models import ProjectSnapshot
 
 SPLIT_NAMES = ("train", "dev", "test")
+SpanStyle = Literal["lists", "dicts"]
 
 
 def spacy_examples(
-    snapshot: ProjectSnapshot, *, coder_name: str | None = None
+    snapshot: ProjectSnapshot, *, coder_name: str | None = None, span_style: SpanStyle = "lists"
 ) -> Iterator[dict[str, Any]]:
-    """The JSONL records, in document order; ``coder_name`` limits them to one coder."""
+    """The JSONL records, in document order; ``coder_name`` limits them to one coder.
+
+    ``span_style="dicts"`` writes ``{"start", "end", "label"}`` objects instead of
+    ``[start, end, label]``: Apache Arrow (Hugging Face ``datasets``) cannot load lists that
+    mix numbers and strings."""
+    if span_style not in ("lists", "dicts"):
+        raise OperationError(f"span style {span_style!r} is not 'lists' or 'dicts'")
     index = SnapshotIndex(snapshot)
     if coder_name is not None and coder_name not in index.coder_names.values():
         known = ", ".join(sorted(index.coder_names.values())) or "none"
@@ -40,9 +47,14 @@ def spacy_examples(
                 continue  # not coded by this coder: no line, or it would teach "no spans here"
             stance = [[a.start, a.end, index.stance_name(a)] for a in mine if a.stance_id]
             themes = [[a.start, a.end, name] for a in mine for name in index.theme_names(a)]
+            stance.sort()
+            themes.sort()
+            if span_style == "dicts":
+                stance = [{"start": s, "end": e, "label": lb} for s, e, lb in stance]
+                themes = [{"start": s, "end": e, "label": lb} for s, e, lb in themes]
             yield {
                 "text": doc.text,
-                "spans": {"stance": sorted(stance), "themes": sorted(themes)},
+                "spans": {"stance": stance, "themes": themes},
                 "meta": {"id": doc.id, "title": doc.title, "coder": coder.name},
             }
 
@@ -74,10 +86,11 @@ def split_paths(path: Path) -> dict[str, Path]:
 def write_spacy_jsonl(
     path: Path, snapshot: ProjectSnapshot, *, coder_name: str | None = None,
     split: tuple[float, float, float] | None = None, seed: int = 13,
+    span_style: SpanStyle = "lists",
 ) -> dict[str, int]:
     """Write the JSONL (or three split files); returns lines written per file key
     (``{"all": n}`` without a split, else ``{"train": .., "dev": .., "test": ..}``)."""
-    examples = list(spacy_examples(snapshot, coder_name=coder_name))
+    examples = list(spacy_examples(snapshot, coder_name=coder_name, span_style=span_style))
     groups = _grouped(examples, split, seed)
     targets = {"all": Path(path)} if split is None else split_paths(Path(path))
     counts = {}

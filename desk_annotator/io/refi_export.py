@@ -204,7 +204,7 @@ def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str
     status_sets = _status_sets(snapshot, guids)
     settings = _el(sets, ns, "Set", guid=stable_guid("settings-set"), name=SETTINGS_SET_NAME)
     desc = _el(settings, ns, "Description")
-    for label in snapshot.codebook.labels:
+    for label in snapshot.codebook.stance + snapshot.codebook.themes:  # the order of the codes
         _el(settings, ns, "MemberCode", targetGUID=guids("label", label.id))
     for (coder_guid, coder_name, status), members in status_sets:
         st_set = _el(sets, ns, "Set", guid=stable_guid("status-set", coder_guid, status),
@@ -310,7 +310,7 @@ def build_codebook_xml(codebook: Codebook, origin: str = "desk-annotator") -> ET
     settings = _el(sets, ns, "Set", guid=stable_guid("settings-set"), name=SETTINGS_SET_NAME)
     _el(settings, ns, "Description",
         _SETTINGS_TEXT + "\n" + marker_line(_settings_payload(codebook, guids)))
-    for label in codebook.labels:
+    for label in codebook.stance + codebook.themes:
         _el(settings, ns, "MemberCode", guid=guids("label", label.id))
     return root
 

@@ -19,12 +19,26 @@ import charset_normalizer
 from desk_annotator.errors import FormatError
 from desk_annotator.io.refi_archive import SafeZip, parse_xml, read_xml_file
 from desk_annotator.io.refi_codes import (
-    CodeTree, kid, kids, local, marker_payload, settings_payload, text_of,
+    CodeTree,
+    kid,
+    kids,
+    local,
+    marker_payload,
+    settings_payload,
+    text_of,
 )
 from desk_annotator.io.refi_export import normalize_guid, stable_guid
 from desk_annotator.models import (
-    METADATA_KEYS, STATUSES, Annotation, Codebook, Coder, DocStatus, Document, Label,
-    ProjectSnapshot, now_iso,
+    METADATA_KEYS,
+    STATUSES,
+    Annotation,
+    Codebook,
+    Coder,
+    DocStatus,
+    Document,
+    Label,
+    ProjectSnapshot,
+    now_iso,
 )
 from desk_annotator.text import NormalizationMap, sha256_text
 
@@ -139,7 +153,7 @@ class _ProjectReader:
             guid = normalize_guid(user.get("guid"))
             if guid is None or guid in self.coders:
                 continue
-            name = (user.get("name") or user.get("id") or "").strip() or f"user-{guid[:8].lower()}"
+            name = (user.get("name") or user.get("id") or "").strip() or f"user-{guid[-8:].lower()}"
             self._add_coder(guid, name)
 
     def user(self, raw: str | None) -> str | None:
@@ -148,7 +162,7 @@ class _ProjectReader:
         if guid is None:
             return None
         if guid not in self.coders:
-            coder = self._add_coder(guid, f"user-{guid[:8].lower()}")
+            coder = self._add_coder(guid, f"user-{guid[-8:].lower()}")
             self.warn("user_unknown", f"{guid} as '{coder.name}'")
         return self.coders[guid].id
 

@@ -139,3 +139,91 @@ def test_editor_delete_refused_while_used_then_confirmed(editor, project):
     editor.asked.clear()
     editor.delete_button.click()
     assert editor.asked == [] and project.q.label(unused) is None
+
+
+# -- compare view ------------------------------------------------------------------------
+
+@pytest.fixture
+def coded(project):
+    """Alice and Bob code the first article differently in three places."""
+    alice, bob = project.coder_by_name("alice").id, project.coder_by_name("bob").id
+    doc = doc_ids(project)[0]
+    sup, crit = label_id(project, "stance", "supportive"), label_id(project, "stance", "critical")
+    open_source = label_id(project, "themes", "open source")
+    # 0..47 "The plan backs open models 🚀 and cheap compute." (emoji before later offsets)
+    project.add_annotation(doc, alice, 0, 47, stance_id=sup, theme_ids=[open_source])
+    project.add_annotation(doc, bob, 0, 47, stance_id=crit, theme_ids=[open_source])
+    project.add_annotation(doc, alice, 48, 86, stance_id=crit)   # "Critics say ... allies."
+    project.add_annotation(doc, bob, 48, 70, stance_id=crit)     # shorter: boundary
+    project.add_annotation(doc, bob, 87, 123, stance_id=sup)     # only Bob
+    return SimpleNamespace(doc=doc, alice=alice, bob=bob)
+
+
+@pytest.fixture
+def bridge(project, qtbot):
+    from desk_annotator.gui.bridge import ProjectBridge
+
+    return ProjectBridge(project)
+
+
+def expected_passages(project, coded):
+    from desk_annotator.compare import disagreements
+
+    doc = project.q.document(coded.doc)
+    return disagreements(len(doc.text), project.q.annotations(doc.id, [coded.alice]),
+                         project.q.annotations(doc.id, [coded.bob]))
+
+
+def test_compare_next_previous_follow_the_core_passages(qtbot, project, bridge, coded):
+    from desk_annotator.gui.compare_view import CompareWindow
+
+    window = CompareWindow(project, bridge, coded.doc, "alice", "bob")
+    qtbot.addWidget(window)
+    expected = expected_passages(project, coded)
+    assert [d.kind for d in expected] == ["stance", "boundary", "only_b"]
+    assert window.passage_list.count() == 3
+    assert window.coder_ids == (coded.alice, coded.bob)
+
+    seen = []
+    for _ in range(3):
+        window.next_button.click()
+        seen.append(window.selected_range())
+        # Both panes select the same passage (same UTF-16 cursor).
+        assert window.pane_a.textCursor().selectionStart() == window.pane_b.textCursor().selectionStart()
+    assert seen == [(d.start, d.end) for d in expected]
+    window.next_button.click()  # wraps around
+    assert window.selected_range() == (expected[0].start, expected[0].end)
+    window.previous_button.click()
+    assert window.selected_range() == (expected[2].start, expected[2].end)
+    assert window.count_label.text() == "3 of 3"
+    assert window.passage_list.currentRow() == 2
+
+
+def test_compare_shortcut_show_passage_and_live_refresh(qtbot, project, bridge, coded):
+    from desk_annotator.gui.compare_view import CompareWindow
+
+    window = CompareWindow(project, bridge)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_passage(coded.doc, 90, 95)
+    expected = expected_passages(project, coded)
+    assert window.selected_range() == (expected[2].start, expected[2].end)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.pane_a.setFocus()
+    # Through the window handle, as a real key press (QTest on a widget skips shortcuts).
+    qtbot.keyClick(window.windowHandle(), Qt.Key.Key_F8, Qt.KeyboardModifier.ShiftModifier)
+    assert window.selected_range() == (expected[1].start, expected[1].end)
+
+    # Bob agrees on the stance now: the first disagreement disappears from the view.
+    first_bob = project.q.annotations(coded.doc, [coded.bob])[0]
+    project.update_annotation(first_bob.id, stance_id=label_id(project, "stance", "supportive"))
+    assert window.passage_list.count() == 2
+    assert [(d.start, d.end) for d in window.passages] == [
+        (d.start, d.end) for d in expected_passages(project, coded)]
+
+    window.overlay_check.setChecked(True)
+    assert not window.box_b.isVisibleTo(window)
+    # Overlay: Bob's spans are drawn into pane A as well.
+    assert len(window.pane_a.extraSelections()) == len(project.q.annotations(coded.doc))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import logging
 import zipfile
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from desk_annotator.errors import FormatError
@@ -100,10 +102,26 @@ def _docx_metadata(properties) -> dict[str, str]:  # type: ignore[no-untyped-def
 
 
 def read_pdf(data: bytes, *, max_chars: int) -> ArticleContent:
+    with _quiet_logger("pypdf"):
+        return _read_pdf(data, max_chars=max_chars)
+
+
+@contextlib.contextmanager
+def _quiet_logger(name: str) -> Iterator[None]:
+    """pypdf logs every oddity of a damaged file; the user gets our one-line reason instead."""
+    logger = logging.getLogger(name)
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+def _read_pdf(data: bytes, *, max_chars: int) -> ArticleContent:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings are not the user's business
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:

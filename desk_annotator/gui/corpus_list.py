@@ -1,0 +1,201 @@
+"""The corpus list: every document with its metadata and the current coder's progress.
+
+A QAbstractTableModel over project.q.corpus_rows(coder) (one query, no per-row reads), a
+QSortFilterProxyModel for search and status filtering, and a small panel around the table.
+Changes refresh only the touched rows (Queries.corpus_rows_for).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
+                            QSortFilterProxyModel, Qt, Signal)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QStackedWidget, QTableView, QVBoxLayout, QWidget)
+
+COLUMNS = [("title", "Title"), ("outlet", "Outlet"), ("date", "Date"), ("length", "Length"),
+           ("status", "Status"), ("annotations", "Mine")]
+STATUS_GLYPH = {"todo": "○ todo", "doing": "◐ doing", "done": "● done"}
+STATUS_COLOUR = {"todo": "#8c959f", "doing": "#E69F00", "done": "#009E73"}
+SEARCH_KEYS = ("title", "author", "outlet", "date", "url")
+ID_ROLE = Qt.ItemDataRole.UserRole
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+Index = QModelIndex | QPersistentModelIndex
+
+
+def _length_text(n: int) -> str:
+    return f"{n / 1000:.1f}k" if n >= 1000 else str(n)
+
+
+class CorpusTableModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[dict[str, Any]] = []
+        self._row_of: dict[str, int] = {}
+
+    def reload(self, rows: list[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._row_of = {r["id"]: i for i, r in enumerate(self._rows)}
+        self.endResetModel()
+
+    def update_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Replace the given documents' rows in place (status or count changed)."""
+        for row in rows:
+            i = self._row_of.get(row["id"])
+            if i is None:
+                continue
+            self._rows[i] = row
+            self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+
+    def row_data(self, row: int) -> dict[str, Any]:
+        return self._rows[row]
+
+    def row_of(self, doc_id: str) -> int | None:
+        return self._row_of.get(doc_id)
+
+    def all_rows(self) -> list[dict[str, Any]]:
+        return list(self._rows)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802,B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802,B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][1]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        key = COLUMNS[index.column()][0]
+        value = row.get(key)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if key == "length":
+                return _length_text(value or 0)
+            if key == "status":
+                return STATUS_GLYPH.get(value, value)
+            return "" if value is None else str(value)
+        if role == SORT_ROLE:
+            return value if value is not None else ""
+        if role == ID_ROLE:
+            return row["id"]
+        if role == Qt.ItemDataRole.ForegroundRole and key == "status":
+            return QColor(STATUS_COLOUR.get(value, "#8c959f"))
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in ("length", "annotations"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            meta = [f"{k}: {row[k]}" for k in ("author", "outlet", "date", "url") if row.get(k)]
+            return "\n".join([row["title"], *meta, f"{row.get('length', 0)} characters"])
+        return None
+
+
+class CorpusFilterProxy(QSortFilterProxyModel):
+    """Search over title and metadata (case-insensitive, every word must match) + status."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._words: list[str] = []
+        self._status: str | None = None
+        self.setSortRole(SORT_ROLE)
+
+    def set_search(self, text: str) -> None:
+        self._words = text.casefold().split()
+        self.invalidateFilter()
+
+    def set_status(self, status: str | None) -> None:
+        self._status = status or None
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+        row = self.sourceModel().row_data(source_row)  # type: ignore[attr-defined]
+        if self._status and row.get("status") != self._status:
+            return False
+        if not self._words:
+            return True
+        haystack = " ".join(str(row.get(k) or "") for k in SEARCH_KEYS).casefold()
+        return all(w in haystack for w in self._words)
+
+
+class CorpusPanel(QWidget):
+    documentActivated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = CorpusTableModel(self)
+        self.proxy = CorpusFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.search = QLineEdit(placeholderText="Search title, outlet, author, date…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.status_filter = QComboBox()
+        for text, value in (("All", None), ("To do", "todo"), ("Doing", "doing"),
+                            ("Done", "done")):
+            self.status_filter.addItem(text, value)
+        self.status_filter.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_status(self.status_filter.currentData()))
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # keep import order at first
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.activated.connect(self._activated)
+        self.table.clicked.connect(self._activated)
+        self.empty = QLabel("No documents yet.\n\nUse File → Import… or drop article files "
+                            "(txt, md, html, docx, pdf) or a dataset (jsonl, qdpx) on this "
+                            "window.")
+        self.empty.setObjectName("emptyState")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.status_filter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+        self.model.modelReset.connect(self._show_empty_state)
+
+    def _show_empty_state(self) -> None:
+        self.stack.setCurrentWidget(self.empty if self.model.rowCount() == 0 else self.table)
+
+    def _activated(self, index: QModelIndex) -> None:
+        doc_id = index.data(ID_ROLE)
+        if doc_id:
+            self.documentActivated.emit(doc_id)
+
+    def select_document(self, doc_id: str | None) -> None:
+        """Highlight a document's row without emitting documentActivated."""
+        row = self.model.row_of(doc_id) if doc_id else None
+        if row is None:
+            self.table.clearSelection()
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if index.isValid():
+            self.table.selectRow(index.row())
+            self.table.scrollTo(index)
+
+    def visible_document_ids(self) -> list[str]:
+        return [self.proxy.index(r, 0).data(ID_ROLE) for r in range(self.proxy.rowCount())]

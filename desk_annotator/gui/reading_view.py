@@ -1,0 +1,385 @@
+"""The document view: read-only, selectable text with annotation highlights painted on top.
+
+Highlights are painted by hand in ``paintEvent`` for the visible blocks only (not with
+ExtraSelections or a syntax highlighter), so a 1 MB document with thousands of annotations
+paints in milliseconds, and a change repaints only the rectangle of the affected span.
+Stance = translucent tint in the stance colour (layers add up, so overlaps look darker);
+themes = a segmented underline in the theme colours; the current annotation gets an outline.
+All offsets given to or returned by this class are code points; UTF-16 (Qt's unit) is
+converted with the document's one :class:`~desk_annotator.text.Utf16Map`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QContextMenuEvent, QFont, QKeyEvent, QPainter, QPen, QTextCursor
+from PySide6.QtWidgets import QMenu, QPlainTextEdit, QToolTip, QWidget
+
+from ..models import Annotation, Document, Label
+from ..text import Utf16Map
+from .theme import ACCENT, UNLABELLED, highlight_alpha, tint
+
+EMPTY_HINT = "Pick a document on the left, or File → Import… to bring in articles."
+MAX_COLUMNS = 80
+UNDERLINE_HEIGHT = 2.5
+DASH = 7.0
+
+
+@dataclass
+class _Span:
+    annotation: Annotation
+    start: int  # UTF-16
+    end: int  # UTF-16
+    fill: QColor
+    themes: list[QColor] = field(default_factory=list)
+
+
+class ReadingView(QPlainTextEdit):
+    labelKeyPressed = Signal(str)  # a codebook shortcut key typed while the view has focus
+    currentAnnotationChanged = Signal(object)  # annotation id or None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("readingView")
+        self.setReadOnly(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.setPlaceholderText(EMPTY_HINT)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setMouseTracking(True)
+        font = QFont(self.font())
+        font.setPointSizeF(12)
+        self.setFont(font)
+        self.document().setUndoRedoEnabled(False)
+        self.document().setDocumentMargin(12)
+        self.own_coder_id: str | None = None
+        self.context_menu_hook: Callable[[QMenu], None] | None = None
+        self._document: Document | None = None
+        self._map = Utf16Map("")
+        self._labels: dict[str, Label] = {}
+        self._coder_names: dict[str, str] = {}
+        self._label_keys: set[str] = set()
+        self._spans: dict[str, _Span] = {}
+        self._order: list[tuple[int, int, str]] = []  # (start, end, id) sorted: the paint index
+        self._starts: list[int] = []
+        self._max_len = 0
+        self._current: str | None = None
+        self.cursorPositionChanged.connect(self._follow_cursor)
+
+    # -- content ------------------------------------------------------------------------------
+    @property
+    def document_id(self) -> str | None:
+        return self._document.id if self._document else None
+
+    @property
+    def text(self) -> str:
+        return self._document.text if self._document else ""
+
+    @property
+    def utf16(self) -> Utf16Map:
+        return self._map
+
+    def set_document(self, document: Document | None) -> None:
+        self._document = document
+        self._map = Utf16Map(document.text if document else "")
+        self._spans.clear()
+        self._rebuild_index()
+        self._current = None
+        self.setPlainText(document.text if document else "")
+        self.verticalScrollBar().setValue(0)
+
+    def set_labels(self, labels: list[Label]) -> None:
+        self._labels = {lb.id: lb for lb in labels}
+        self._label_keys = {lb.key for lb in labels if lb.key}
+        for span in self._spans.values():
+            self._style(span)
+        self.viewport().update()
+
+    def set_coder_names(self, names: dict[str, str]) -> None:
+        self._coder_names = dict(names)
+
+    def set_annotations(self, annotations: list[Annotation]) -> None:
+        """Replace every highlight (opening a document, switching coders)."""
+        self._spans = {}
+        for ann in annotations:
+            self._spans[ann.id] = self._make_span(ann)
+        self._rebuild_index()
+        if self._current not in self._spans:
+            self._set_current(None)
+        self.viewport().update()
+
+    def upsert_annotations(self, annotations: list[Annotation]) -> None:
+        """Add or replace some highlights, repainting only their old and new rectangles."""
+        dirty = QRect()
+        for ann in annotations:
+            old = self._spans.get(ann.id)
+            if old is not None:
+                dirty = dirty.united(self._span_rect(old.start, old.end))
+            span = self._make_span(ann)
+            self._spans[ann.id] = span
+            dirty = dirty.united(self._span_rect(span.start, span.end))
+        self._rebuild_index()
+        self._repaint(dirty)
+
+    def remove_annotations(self, ids: list[str]) -> None:
+        dirty = QRect()
+        for ann_id in ids:
+            old = self._spans.pop(ann_id, None)
+            if old is not None:
+                dirty = dirty.united(self._span_rect(old.start, old.end))
+        self._rebuild_index()
+        if self._current is not None and self._current not in self._spans:
+            self._set_current(None)
+        self._repaint(dirty)
+
+    def annotation(self, ann_id: str) -> Annotation | None:
+        span = self._spans.get(ann_id)
+        return span.annotation if span else None
+
+    def visible_annotations(self) -> list[Annotation]:
+        return [self._spans[i].annotation for _, _, i in self._order]
+
+    def _make_span(self, ann: Annotation) -> _Span:
+        span = _Span(ann, self._map.to_utf16(ann.start), self._map.to_utf16(ann.end), QColor())
+        self._style(span)
+        return span
+
+    def _style(self, span: _Span) -> None:
+        stance = self._labels.get(span.annotation.stance_id or "")
+        span.fill = tint(stance.color if stance else UNLABELLED, highlight_alpha())
+        span.themes = [QColor(self._labels[t].color) for t in span.annotation.theme_ids
+                       if t in self._labels]
+
+    def _rebuild_index(self) -> None:
+        self._order = sorted((s.start, s.end, i) for i, s in self._spans.items())
+        self._starts = [o[0] for o in self._order]
+        self._max_len = max((e - s for s, e, _ in self._order), default=0)
+
+    # -- selection and the current annotation --------------------------------------------------
+    def selection_span(self) -> tuple[int, int] | None:
+        """The selected text as code points, or None when nothing is selected."""
+        cursor = self.textCursor()
+        if not cursor.hasSelection():
+            return None
+        start = self._map.to_cp(cursor.selectionStart(), snap="down")
+        end = self._map.to_cp(cursor.selectionEnd(), snap="up")
+        return (start, end) if end > start else None
+
+    def select_span(self, start: int, end: int) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._map.to_utf16(start))
+        cursor.setPosition(self._map.to_utf16(end), QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(cursor)
+        self.centerCursor()
+
+    def place_cursor(self, position: int) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._map.to_utf16(position))
+        self.setTextCursor(cursor)
+
+    @property
+    def current_annotation_id(self) -> str | None:
+        return self._current
+
+    def set_current_annotation(self, ann_id: str | None) -> None:
+        self._set_current(ann_id if ann_id in self._spans else None)
+
+    def annotations_at(self, u16: int) -> list[Annotation]:
+        """Highlights covering a UTF-16 position, own first, then innermost first."""
+        lo = bisect.bisect_left(self._starts, u16 - self._max_len)
+        hi = bisect.bisect_right(self._starts, u16)
+        hits = [self._spans[i] for s, e, i in self._order[lo:hi] if s <= u16 < e]
+        hits.sort(key=lambda sp: (sp.annotation.coder_id != self.own_coder_id, sp.end - sp.start))
+        return [sp.annotation for sp in hits]
+
+    def _follow_cursor(self) -> None:
+        cursor = self.textCursor()
+        if cursor.hasSelection():
+            return  # keep the annotation that was current when the selection began
+        hits = self.annotations_at(cursor.position())
+        if not hits and cursor.position() > 0:
+            hits = self.annotations_at(cursor.position() - 1)  # cursor just after a span
+        own = [a for a in hits if a.coder_id == self.own_coder_id]
+        self._set_current((own or hits)[0].id if hits else None)
+
+    def _set_current(self, ann_id: str | None) -> None:
+        if ann_id == self._current:
+            return
+        dirty = QRect()
+        for old_or_new in (self._current, ann_id):
+            span = self._spans.get(old_or_new or "")
+            if span is not None:
+                dirty = dirty.united(self._span_rect(span.start, span.end))
+        self._current = ann_id
+        self._repaint(dirty)
+        self.currentAnnotationChanged.emit(ann_id)
+
+    # -- geometry and painting ----------------------------------------------------------------
+    def _visible_blocks(self, clip: QRect) -> list[tuple[int, int, QRectF, object]]:
+        blocks = []
+        block = self.firstVisibleBlock()
+        offset = self.contentOffset()
+        while block.isValid():
+            geo = self.blockBoundingGeometry(block).translated(offset)
+            if geo.top() > clip.bottom():
+                break
+            if block.isVisible() and geo.bottom() >= clip.top():
+                blocks.append((block.position(), block.position() + block.length(), geo, block))
+            block = block.next()
+        return blocks
+
+    def _span_line_rects(self, start: int, end: int, blocks: list) -> list[QRectF]:
+        rects = []
+        for b_start, b_end, geo, block in blocks:
+            if b_end <= start or b_start >= end:
+                continue
+            layout = block.layout()
+            for i in range(layout.lineCount()):
+                line = layout.lineAt(i)
+                l_start = b_start + line.textStart()
+                a, b = max(start, l_start), min(end, l_start + line.textLength())
+                if a >= b:
+                    continue
+                x1 = line.cursorToX(a - b_start)[0]
+                x2 = line.cursorToX(b - b_start)[0]
+                left, right = min(x1, x2), max(x1, x2)
+                rects.append(QRectF(geo.left() + left, geo.top() + line.y(),
+                                    max(2.0, right - left), line.height()))
+        return rects
+
+    def _span_rect(self, start: int, end: int) -> QRect:
+        rect = QRectF()
+        for r in self._span_line_rects(start, end, self._visible_blocks(self.viewport().rect())):
+            rect = rect.united(r)
+        return rect.toAlignedRect().adjusted(-3, -3, 3, 3) if not rect.isNull() else QRect()
+
+    def _repaint(self, rect: QRect) -> None:
+        if not rect.isNull():
+            self.viewport().update(rect)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if self._order:
+            painter = QPainter(self.viewport())
+            try:
+                self._paint_spans(painter, event.rect())
+            finally:
+                painter.end()
+        super().paintEvent(event)
+
+    def _paint_spans(self, painter: QPainter, clip: QRect) -> None:
+        blocks = self._visible_blocks(clip)
+        if not blocks:
+            return
+        first, last = blocks[0][0], blocks[-1][1]
+        lo = bisect.bisect_left(self._starts, first - self._max_len)
+        hi = bisect.bisect_left(self._starts, last)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(Qt.PenStyle.NoPen)
+        current_rects: list[QRectF] = []
+        for s, e, ann_id in self._order[lo:hi]:
+            if e <= first:
+                continue
+            span = self._spans[ann_id]
+            rects = self._span_line_rects(s, e, blocks)
+            for r in rects:
+                painter.fillRect(r, span.fill)
+                if span.themes:
+                    self._paint_theme_marks(painter, r, span.themes)
+            if ann_id == self._current:
+                current_rects = rects
+        if current_rects:
+            painter.setPen(QPen(QColor(ACCENT), 1.6))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for r in current_rects:
+                painter.drawRoundedRect(r.adjusted(-1, 0, 1, 0), 3, 3)
+
+    @staticmethod
+    def _paint_theme_marks(painter: QPainter, rect: QRectF, colours: list[QColor]) -> None:
+        """A dashed underline cycling through the theme colours (one solid line for one theme)."""
+        y = rect.bottom() - UNDERLINE_HEIGHT
+        if len(colours) == 1:
+            painter.fillRect(QRectF(rect.left(), y, rect.width(), UNDERLINE_HEIGHT), colours[0])
+            return
+        x, k = rect.left(), 0
+        while x < rect.right():
+            w = min(DASH, rect.right() - x)
+            painter.fillRect(QRectF(x, y, w, UNDERLINE_HEIGHT), colours[k % len(colours)])
+            x += DASH
+            k += 1
+
+    # -- layout: a readable measure (~80 characters) centred in wide windows -------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._center_measure()
+
+    def _center_measure(self) -> None:
+        measure = self.fontMetrics().averageCharWidth() * MAX_COLUMNS + 24
+        spare = self.width() - self.verticalScrollBar().sizeHint().width() - measure
+        side = max(0, spare // 2)
+        if self.viewportMargins().left() != side:
+            self.setViewportMargins(side, 0, side, 0)
+
+    # -- interaction --------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        text = event.text()
+        if (len(text) == 1 and mods in (Qt.KeyboardModifier.NoModifier,
+                                         Qt.KeyboardModifier.ShiftModifier)):
+            key = text if text in self._label_keys else text.lower()
+            if key in self._label_keys and self._document is not None:
+                self.labelKeyPressed.emit(key)
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ToolTip:
+            tip = self.tooltip_at(event.pos())
+            if tip:
+                QToolTip.showText(event.globalPos(), tip, self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
+
+    def tooltip_at(self, point: QPoint) -> str:
+        """Stance, themes, coder and note of every highlight under a viewport point (HTML)."""
+        cursor = self.cursorForPosition(point)
+        caret = self.cursorRect(cursor)
+        if abs(caret.center().y() - point.y()) > caret.height():
+            return ""  # below the last line: nothing is under the mouse
+        parts = []
+        for ann in self.annotations_at(cursor.position())[:6]:
+            parts.append(self._describe(ann))
+        return "<hr>".join(parts)
+
+    def _describe(self, ann: Annotation) -> str:
+        stance = self._labels.get(ann.stance_id or "")
+        themes = [self._labels[t] for t in ann.theme_ids if t in self._labels]
+        dot = '<span style="color:{};">&#9679;</span> {}'
+        lines = [f"<b>{dot.format(stance.color, html.escape(stance.name))}</b>" if stance
+                 else "<i>no stance</i>"]
+        if themes:
+            lines.append(" · ".join(dot.format(t.color, html.escape(t.name)) for t in themes))
+        lines.append(f"<span style='color:gray;'>coder:</span> "
+                     f"{html.escape(self._coder_names.get(ann.coder_id, '?'))}")
+        if ann.note:
+            lines.append(f"<span style='color:gray;'>note:</span> {html.escape(ann.note)}")
+        return "<br>".join(lines)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        if not self.textCursor().hasSelection():
+            self.setTextCursor(self.cursorForPosition(event.pos()))
+        menu = QMenu(self)
+        if self.context_menu_hook is not None:
+            self.context_menu_hook(menu)
+            menu.addSeparator()
+        standard = self.createStandardContextMenu()
+        for action in standard.actions():
+            menu.addAction(action)
+        menu.exec(event.globalPos())
