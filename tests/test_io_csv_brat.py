@@ -81,3 +81,13 @@ def test_fragments_skip_line_breaks() -> None:
     assert fragments(text, 0, len(text)) == [(0, 2), (4, 6), (7, 9)]
     assert fragments(text, 2, 4) == []
     assert fragments(text, 1, 5) == [(1, 2), (4, 5)]
+
+
+def test_file_stems_are_ascii_and_unique(tmp_path: Path) -> None:
+    snap = sample_snapshot()
+    twin = snap.documents[1].model_copy(update={"id": snap.documents[1].id[:8] + "-other"})
+    snap = snap.model_copy(update={"documents": [*snap.documents, twin]})
+    assert file_stem(snap.documents[1]).startswith("article-1-cafe-owners-")
+    write_brat(tmp_path, snap)
+    assert len(list(tmp_path.glob("*.txt"))) == 4
+    assert all(p.name.isascii() for p in tmp_path.iterdir())

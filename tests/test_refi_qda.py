@@ -63,7 +63,8 @@ def make_snapshot() -> ProjectSnapshot:
                 description="Open models & <code>.\nSecond line.", key="o", order=1)
     export = Label(scheme="themes", name="export controls", color="#abc", order=0)
     alice, bob = Coder(name="alice"), Coder(name="bob 李")
-    doc1 = _doc("Flags 🇩🇪 & emoji", "Héllo 👋🏽 world! 北京市 bans chips.\nCafe\u0301 owners 🇩🇪 agree.",
+    doc1 = _doc("Flags 🇩🇪 & emoji",
+                "Héllo 👋🏽 world! 北京市 bans chips.\nCafe\u0301 owners 🇩🇪 agree.",
                 author="A. Author", outlet="Daily <News>", date="2024-05-01",
                 url="https://example.org/a?b=1&c=2", source_file=None)
     doc2 = _doc("Plain", "Open source models help small labs.", author="", outlet="Wire")
@@ -207,7 +208,8 @@ def test_round_trip_of_ids_that_are_not_guids(tmp_path):
     assert_same(snap, back)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_round_trip_random_texts_and_spans(tmp_path, data):
     raw = data.draw(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")),
@@ -298,7 +300,8 @@ def test_import_crlf_bom_text_and_maxqda_quirks(tmp_path):
 
 
 def test_import_nfd_text_nested_codes_split_selection(tmp_path):
-    raw = unicodedata.normalize("NFD", "Café owners in Zürich fear the AI Act. Naïve optimism is rare.")
+    raw = unicodedata.normalize(
+        "NFD", "Café owners in Zürich fear the AI Act. Naïve optimism is rare.")
     guid = "11111111-2222-4333-8444-0000000000d0"
     path = _archive(tmp_path, "nfd_qualcoder_like.qde",
                     {f"sources/{guid}.txt": raw.encode("utf-8"),

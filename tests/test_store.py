@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from desk_annotator.errors import OperationError, ProjectOpenError
+from desk_annotator.ops import AddCoder
 from desk_annotator.project import Project
 from desk_annotator.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
-from .conftest import dump, seed
 
 FIXTURE_V1 = Path(__file__).parent / "fixtures" / "project_schema1.sqlite"
 
@@ -50,7 +50,7 @@ def test_foreign_keys_are_enforced(project: Project) -> None:
             "INSERT INTO annotations VALUES ('x', 'no-doc', 'no-coder', 0, 1, 'q', NULL, NULL, 't', 't')")
 
 
-def test_reopen_keeps_data(project_path: Path) -> None:
+def test_reopen_keeps_data(project_path: Path, seed, dump) -> None:
     with Project(project_path) as p:
         seed(p)
         before = dump(p)
@@ -61,7 +61,7 @@ def test_reopen_keeps_data(project_path: Path) -> None:
 
 # -- refusal, file untouched ----------------------------------------------------------------
 
-def _foreign_sqlite(path: Path) -> None:
+def _foreign_sqlite(path: Path, seed) -> None:
     conn = sqlite3.connect(str(path))
     conn.execute("CREATE TABLE recipes (id INTEGER PRIMARY KEY, name TEXT)")
     conn.execute("INSERT INTO recipes (name) VALUES ('bread')")
@@ -69,7 +69,7 @@ def _foreign_sqlite(path: Path) -> None:
     conn.close()
 
 
-def _newer_schema(path: Path) -> None:
+def _newer_schema(path: Path, seed) -> None:
     with Project(path) as p:
         seed(p)
     conn = sqlite3.connect(str(path))
@@ -78,7 +78,7 @@ def _newer_schema(path: Path) -> None:
     conn.close()
 
 
-def _corrupt(path: Path) -> None:
+def _corrupt(path: Path, seed) -> None:
     with Project(path) as p:
         seed(p)
         p.add_documents([type("A", (), {"title": f"t{i}", "text": f"filler {i} " * 400,
@@ -94,7 +94,7 @@ def _corrupt(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-def _text_file(path: Path) -> None:
+def _text_file(path: Path, seed) -> None:
     path.write_text("id,name\n1,not a database\n", encoding="utf-8")
 
 
@@ -104,9 +104,9 @@ def _text_file(path: Path) -> None:
     (_newer_schema, "newer"),
     (_corrupt, "corrupt"),
 ])
-def test_refused_files_are_left_untouched(tmp_path: Path, make, message: str) -> None:
+def test_refused_files_are_left_untouched(tmp_path: Path, make, message: str, seed) -> None:
     path = tmp_path / "victim.sqlite"
-    make(path)
+    make(path, seed)
     before = sha(path)
     listing = sorted(p.name for p in tmp_path.iterdir())
     with pytest.raises(ProjectOpenError) as info:
@@ -144,7 +144,7 @@ def test_schema1_fixture_is_what_it_claims() -> None:
     assert pragma(FIXTURE_V1, "application_id") == APPLICATION_ID
 
 
-def test_migration_from_schema1(tmp_path: Path) -> None:
+def test_migration_from_schema1(tmp_path: Path, dump) -> None:
     path = tmp_path / "old.sqlite"
     shutil.copyfile(FIXTURE_V1, path)
     original = sqlite3.connect(str(FIXTURE_V1))
@@ -212,7 +212,7 @@ def _logical(path: Path) -> dict[str, object]:
 
 # -- integrity ------------------------------------------------------------------------------
 
-def test_integrity_check_flags_a_quote_that_does_not_match(project_path: Path) -> None:
+def test_integrity_check_flags_a_quote_that_does_not_match(project_path: Path, seed) -> None:
     with Project(project_path) as p:
         ids = seed(p)
         bad = ids["annotations"][1].id
@@ -225,7 +225,7 @@ def test_integrity_check_flags_a_quote_that_does_not_match(project_path: Path) -
         assert p.integrity_problems == []
 
 
-def test_integrity_check_flags_offsets_past_the_end(project_path: Path) -> None:
+def test_integrity_check_flags_offsets_past_the_end(project_path: Path, seed) -> None:
     with Project(project_path) as p:
         ids = seed(p)
         ann = ids["annotations"][2]
@@ -234,7 +234,7 @@ def test_integrity_check_flags_offsets_past_the_end(project_path: Path) -> None:
         assert [ann.id in m for m in p.integrity_problems] == [True]
 
 
-def test_astral_quotes_pass_the_integrity_check(project_path: Path) -> None:
+def test_astral_quotes_pass_the_integrity_check(project_path: Path, seed) -> None:
     """SQLite's substr counts characters like Python: emoji spans must not be flagged."""
     with Project(project_path) as p:
         ids = seed(p)
@@ -248,7 +248,7 @@ def test_astral_quotes_pass_the_integrity_check(project_path: Path) -> None:
 
 # -- operations keep the invariants ----------------------------------------------------------
 
-def test_offsets_outside_text_are_refused_and_change_nothing(seeded) -> None:
+def test_offsets_outside_text_are_refused_and_change_nothing(seeded, dump) -> None:
     p, ids = seeded
     before = dump(p)
     length = p.q.document_length(ids["docs"][0])
@@ -273,8 +273,7 @@ def test_quote_is_stored_as_the_code_point_slice(seeded) -> None:
     assert row == ("😀", i, i + 1)
 
 
-def test_documents_are_stored_normalised_and_deduplicated(project: Project) -> None:
-    from .conftest import article
+def test_documents_are_stored_normalised_and_deduplicated(project: Project, article) -> None:
     raw = "\ufeffCafe\u0301\r\nline two\r\n"
     report = project.add_documents([article("one", raw), article("two", "Café\nline two\n")])
     assert report.documents_added == 1 and report.documents_reused == 1
@@ -285,7 +284,7 @@ def test_documents_are_stored_normalised_and_deduplicated(project: Project) -> N
     assert again.documents_added == 0 and again.documents_reused == 1
 
 
-def test_label_names_unique_and_shortcuts_unique(seeded) -> None:
+def test_label_names_unique_and_shortcuts_unique(seeded, dump) -> None:
     p, ids = seeded
     before = dump(p)
     with pytest.raises(OperationError):
@@ -295,7 +294,7 @@ def test_label_names_unique_and_shortcuts_unique(seeded) -> None:
     with pytest.raises(OperationError):
         p.update_label(ids["labels"]["safety"].id, name="open source")
     with pytest.raises(OperationError):
-        p.run(__import__("desk_annotator.ops", fromlist=["AddCoder"]).AddCoder("coder-1"))
+        p.run(AddCoder("coder-1"))
     assert dump(p) == before
     # Same name in the other scheme is allowed.
     p.add_label("themes", "critical")

@@ -70,7 +70,9 @@ def write_brat(folder: Path, snapshot: ProjectSnapshot) -> int:
     for lb in snapshot.codebook.stance:
         stance_types[lb.id] = _unique_name(brat_name(lb.name), stance_types.values(), {NO_STANCE_TYPE})
     for lb in snapshot.codebook.themes:
-        theme_attrs[lb.id] = _unique_name(THEME_PREFIX + brat_name(lb.name), theme_attrs.values(), {CODER_ATTRIBUTE})
+        theme_attrs[lb.id] = _unique_name(
+            THEME_PREFIX + brat_name(lb.name), theme_attrs.values(), {CODER_ATTRIBUTE}
+        )
     for coder in snapshot.coders:
         coder_values[coder.id] = _unique_name(brat_name(coder.name), coder_values.values(), set())
 

@@ -82,7 +82,9 @@ def parse_codebook_json(text: str, source: str = "codebook") -> Codebook:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FormatError(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        raise FormatError(
+            f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
     if not isinstance(data, dict):
         raise FormatError(f"{source}: a codebook must be a JSON object with 'stance' and 'themes'")
     # Cross-label checks run on the raw data too, so one error lists schema problems and

@@ -201,12 +201,16 @@ def _cross_record_problems(records: list[tuple[int, DatasetRecord]]) -> list[str
     for lineno, record in records:
         if record.id is not None:
             if record.id in doc_ids:
-                problems.append(f"line {lineno}: document id {record.id} is also on line {doc_ids[record.id]}")
+                problems.append(
+                    f"line {lineno}: document id {record.id} is also on line {doc_ids[record.id]}"
+                )
             doc_ids.setdefault(record.id, lineno)
         for ann in record.annotations:
             if ann.id is not None:
                 if ann.id in ann_ids:
-                    problems.append(f"line {lineno}: annotation id {ann.id} is also on line {ann_ids[ann.id]}")
+                    problems.append(
+                        f"line {lineno}: annotation id {ann.id} is also on line {ann_ids[ann.id]}"
+                    )
                 ann_ids.setdefault(ann.id, lineno)
     return problems
 

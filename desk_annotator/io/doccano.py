@@ -60,7 +60,9 @@ def read_doccano(
     return builder.snapshot(codebook_name="doccano"), warnings
 
 
-def _parse_line(lineno: int, line: str, problems: list[str]) -> tuple[int, dict[str, Any], list[Span]] | None:
+def _parse_line(
+    lineno: int, line: str, problems: list[str]
+) -> tuple[int, dict[str, Any], list[Span]] | None:
     where = f"line {lineno}"
     try:
         data = json.loads(line)

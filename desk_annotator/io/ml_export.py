@@ -138,7 +138,9 @@ def write_docbin(
         for example in groups[key]:
             doc = nlp.make_doc(example["text"])
             for group, spans in example["spans"].items():
-                aligned = (doc.char_span(s, e, label=label, alignment_mode="expand") for s, e, label in spans)
+                aligned = (
+                    doc.char_span(s, e, label=label, alignment_mode="expand") for s, e, label in spans
+                )
                 # None: a span of white space only, which covers no token.
                 doc.spans[group] = [span for span in aligned if span is not None]
             doc.user_data["meta"] = example["meta"]

@@ -52,7 +52,8 @@ class SafeZip:
         except FileNotFoundError as exc:
             raise FormatError(f"{label}: file not found") from exc
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
-            raise FormatError(f"{label}: not a REFI-QDA project (a .qdpx is a zip archive)") from exc
+            raise FormatError(
+                f"{label}: not a REFI-QDA project (a .qdpx is a zip archive)") from exc
         except OSError as exc:
             raise FormatError(f"{label}: cannot read ({exc.strerror or exc})") from exc
         try:

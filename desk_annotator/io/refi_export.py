@@ -137,10 +137,12 @@ def _check_snapshot(snapshot: ProjectSnapshot) -> None:
         if doc is None:
             problems.append(f"annotation {ann.id} refers to unknown document {ann.document_id}")
         elif ann.end > len(doc.text):
-            problems.append(f"annotation {ann.id} ends at {ann.end}, past the text ({len(doc.text)})")
+            problems.append(
+                f"annotation {ann.id} ends at {ann.end}, past the text ({len(doc.text)})")
         if ann.coder_id not in coders:
             problems.append(f"annotation {ann.id} refers to unknown coder {ann.coder_id}")
-        if ann.stance_id is not None and getattr(labels.get(ann.stance_id), "scheme", "") != "stance":
+        stance = labels.get(ann.stance_id) if ann.stance_id is not None else None
+        if ann.stance_id is not None and getattr(stance, "scheme", "") != "stance":
             problems.append(f"annotation {ann.id} has unknown stance label {ann.stance_id}")
         for theme in ann.theme_ids:
             if getattr(labels.get(theme), "scheme", "") != "themes":
@@ -216,7 +218,8 @@ def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str
         for doc_guid, _ in members:
             _el(st_set, ns, "MemberSource", targetGUID=doc_guid)
     # Written last so it also records ids remapped while writing users, sources and selections.
-    desc.text = xml_safe(_SETTINGS_TEXT + "\n" + marker_line(_settings_payload(snapshot.codebook, guids)))
+    payload = _settings_payload(snapshot.codebook, guids)
+    desc.text = xml_safe(_SETTINGS_TEXT + "\n" + marker_line(payload))
     return root, files
 
 
@@ -292,7 +295,8 @@ def _zip_entries(handle, entries: Iterable[tuple[str, bytes]]) -> None:
             archive.writestr(info, data)
 
 
-def write_qdpx(path: Path, snapshot: ProjectSnapshot, *, project_name: str = "desk-annotator project",
+def write_qdpx(path: Path, snapshot: ProjectSnapshot, *,
+               project_name: str = "desk-annotator project",
                origin: str = "desk-annotator") -> None:
     """Write ``snapshot`` as a REFI-QDA 1.0 project archive (valid against Project.xsd)."""
     root, files = build_project_xml(snapshot, project_name, origin)

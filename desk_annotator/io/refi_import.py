@@ -242,7 +242,8 @@ class _ProjectReader:
         metadata: dict[str, str | None] = {}
         for value in kids(src, "VariableValue"):
             ref = kid(value, "VariableRef")
-            var_name = variables.get(normalize_guid(ref.get("targetGUID")) or "") if ref is not None else None
+            ref_guid = normalize_guid(ref.get("targetGUID")) if ref is not None else None
+            var_name = variables.get(ref_guid or "")
             if var_name is None:
                 continue
             known = {k.casefold(): k for k in METADATA_KEYS}
@@ -402,7 +403,8 @@ def read_qdpx(path: Path) -> tuple[ProjectSnapshot, list[str]]:
             qde = at_root[0]
         root = parse_xml(archive.read(qde), f"{path.name}/{qde}")
         if local(root.tag) != "Project":
-            raise FormatError(f"{path.name}: {qde} is not a REFI-QDA project (root <{local(root.tag)}>)")
+            raise FormatError(
+                f"{path.name}: {qde} is not a REFI-QDA project (root <{local(root.tag)}>)")
         reader = _ProjectReader(archive, root)
         reader.read_users()
         tree = CodeTree(reader.ids, reader.warn)

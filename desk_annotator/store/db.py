@@ -52,8 +52,15 @@ def connect(path: str | Path) -> sqlite_utils.Database:
         raise ProjectOpenError(f"{path}: cannot open the project ({exc})") from exc
     try:
         db = sqlite_utils.Database(conn)
-        _configure(db, memory)
-        _upgrade(db, None if memory else Path(path))
+        _configure(db)
+        # Recognise the file before anything writes to it (even switching to WAL rewrites
+        # the header), so a refused file is left byte for byte as it was.
+        version = _recognise(db, None if memory else Path(path))
+        if version and version < SCHEMA_VERSION and not memory:
+            backup_before_migration(db, Path(path), version)
+        if not memory:
+            _use_wal(db)
+        _upgrade(db, version)
     except ProjectOpenError:
         conn.close()
         raise
@@ -65,19 +72,22 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
-def _configure(db: sqlite_utils.Database, memory: bool) -> None:
+def _configure(db: sqlite_utils.Database) -> None:
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
     # Reading the schema first turns a corrupt file into an error before we write anything.
     db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    if not memory:
-        mode = db.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode != "wal":
-            db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
 
 
-def _upgrade(db: sqlite_utils.Database, path: Path | None) -> None:
+def _use_wal(db: sqlite_utils.Database) -> None:
+    mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+    if mode != "wal":
+        db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+
+
+def _recognise(db: sqlite_utils.Database, path: Path | None) -> int:
+    """The file's schema version (0: empty, to be created); refuses what is not ours. Reads only."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     app_id = db.execute("PRAGMA application_id").fetchone()[0]
     tables = set(db.table_names())
@@ -94,10 +104,10 @@ def _upgrade(db: sqlite_utils.Database, path: Path | None) -> None:
     if version and not PROJECT_TABLES <= tables:
         raise ProjectOpenError(f"{where}: a damaged project (tables missing: "
                                f"{', '.join(sorted(PROJECT_TABLES - tables))})")
-    if version == SCHEMA_VERSION:
-        return
-    if version and path is not None:
-        backup_before_migration(db, path, version)
+    return version
+
+
+def _upgrade(db: sqlite_utils.Database, version: int) -> None:
     for number in range(version, SCHEMA_VERSION):
         with transaction(db):
             MIGRATIONS[number](db)

@@ -1,0 +1,270 @@
+"""The annotation list: every annotation of the open document (or of the whole corpus).
+
+Sortable, filterable by stance, theme and coder; the note column is editable in place
+(the edit becomes one undoable operation through the main window). Activating a row asks the
+main window to show the passage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
+                            QSortFilterProxyModel, Qt, Signal)
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView,
+                               QTableView, QVBoxLayout, QWidget)
+
+from ..models import Annotation, Label
+
+Index = QModelIndex | QPersistentModelIndex
+ID_ROLE = Qt.ItemDataRole.UserRole
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+QUOTE_CHARS = 140
+
+
+class AnnotationTableModel(QAbstractTableModel):
+    noteEdited = Signal(str, str)  # annotation id, new note
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Annotation] = []
+        self._row_of: dict[str, int] = {}
+        self.labels: dict[str, Label] = {}
+        self.coder_names: dict[str, str] = {}
+        self.document_titles: dict[str, str] = {}
+        self.corpus_mode = False
+
+    @property
+    def columns(self) -> list[str]:
+        cols = ["Start", "Quote", "Stance", "Themes", "Coder", "Note"]
+        return ["Document", *cols] if self.corpus_mode else cols
+
+    def reload(self, annotations: list[Annotation], corpus_mode: bool = False) -> None:
+        self.beginResetModel()
+        self.corpus_mode = corpus_mode
+        self._rows = list(annotations)
+        self._reindex()
+        self.endResetModel()
+
+    def _reindex(self) -> None:
+        self._row_of = {a.id: i for i, a in enumerate(self._rows)}
+
+    def upsert(self, annotations: list[Annotation]) -> None:
+        for ann in annotations:
+            i = self._row_of.get(ann.id)
+            if i is None:
+                n = len(self._rows)
+                self.beginInsertRows(QModelIndex(), n, n)
+                self._rows.append(ann)
+                self._row_of[ann.id] = n
+                self.endInsertRows()
+            else:
+                self._rows[i] = ann
+                self.dataChanged.emit(self.index(i, 0), self.index(i, self.columnCount() - 1))
+
+    def remove(self, ids: list[str]) -> None:
+        for ann_id in ids:
+            i = self._row_of.get(ann_id)
+            if i is None:
+                continue
+            self.beginRemoveRows(QModelIndex(), i, i)
+            del self._rows[i]
+            self._reindex()
+            self.endRemoveRows()
+
+    def annotation_at(self, row: int) -> Annotation:
+        return self._rows[row]
+
+    def row_of(self, ann_id: str) -> int | None:
+        return self._row_of.get(ann_id)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802,B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802,B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if index.isValid() and self.columns[index.column()] == "Note":
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if role != Qt.ItemDataRole.EditRole or self.columns[index.column()] != "Note":
+            return False
+        ann = self._rows[index.row()]
+        if (value or "") != (ann.note or ""):
+            self.noteEdited.emit(ann.id, str(value or ""))
+        return True
+
+    def _cell(self, ann: Annotation, column: str) -> Any:
+        if column == "Document":
+            return self.document_titles.get(ann.document_id, "?")
+        if column == "Start":
+            return ann.start
+        if column == "Quote":
+            quote = " ".join(ann.quote.split())
+            return quote if len(quote) <= QUOTE_CHARS else quote[:QUOTE_CHARS] + "…"
+        if column == "Stance":
+            label = self.labels.get(ann.stance_id or "")
+            return label.name if label else ""
+        if column == "Themes":
+            return ", ".join(self.labels[t].name for t in ann.theme_ids if t in self.labels)
+        if column == "Coder":
+            return self.coder_names.get(ann.coder_id, "?")
+        return ann.note or ""
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        ann = self._rows[index.row()]
+        column = self.columns[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, SORT_ROLE):
+            return self._cell(ann, column)
+        if role == ID_ROLE:
+            return ann.id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return ann.quote if column == "Quote" else (ann.note or None)
+        if role == Qt.ItemDataRole.DecorationRole and column == "Stance":
+            label = self.labels.get(ann.stance_id or "")
+            return QColor(label.color) if label else None
+        if role == Qt.ItemDataRole.ForegroundRole and column == "Start":
+            return QBrush(QColor("#8c959f"))
+        return None
+
+
+class AnnotationFilterProxy(QSortFilterProxyModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.stance_id: str | None = None
+        self.theme_id: str | None = None
+        self.coder_id: str | None = None
+        self.setSortRole(SORT_ROLE)
+
+    def set_filters(self, stance_id: str | None, theme_id: str | None,
+                    coder_id: str | None) -> None:
+        self.stance_id, self.theme_id, self.coder_id = stance_id, theme_id, coder_id
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+        ann = self.sourceModel().annotation_at(source_row)  # type: ignore[attr-defined]
+        if self.stance_id and ann.stance_id != self.stance_id:
+            return False
+        if self.theme_id and self.theme_id not in ann.theme_ids:
+            return False
+        return not (self.coder_id and ann.coder_id != self.coder_id)
+
+
+class AnnotationPanel(QWidget):
+    annotationActivated = Signal(object)  # Annotation
+    scopeChanged = Signal(bool)  # True = whole corpus
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = AnnotationTableModel(self)
+        self.proxy = AnnotationFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.scope = QComboBox()
+        self.scope.addItem("This document", False)
+        self.scope.addItem("Whole corpus", True)
+        self.scope.currentIndexChanged.connect(
+            lambda _i: self.scopeChanged.emit(bool(self.scope.currentData())))
+        self.stance_filter = QComboBox()
+        self.theme_filter = QComboBox()
+        self.coder_filter = QComboBox()
+        for combo in (self.stance_filter, self.theme_filter, self.coder_filter):
+            combo.currentIndexChanged.connect(self._apply_filters)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.clicked.connect(self._activated)
+        self.table.activated.connect(self._activated)
+        self.model.modelReset.connect(self._size_columns)
+        top = QHBoxLayout()
+        top.addWidget(self.scope)
+        top.addWidget(self.stance_filter)
+        top.addWidget(self.theme_filter)
+        top.addWidget(self.coder_filter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+
+    def set_choices(self, labels: list[Label], coder_names: dict[str, str]) -> None:
+        """Fill the filter menus (keeping the current choice when it still exists)."""
+        self.model.labels = {lb.id: lb for lb in labels}
+        self.model.coder_names = dict(coder_names)
+        fill = [(self.stance_filter, "Any stance", [(lb.name, lb.id) for lb in labels
+                                                     if lb.scheme == "stance"]),
+                (self.theme_filter, "Any theme", [(lb.name, lb.id) for lb in labels
+                                                   if lb.scheme == "themes"]),
+                (self.coder_filter, "Any coder", sorted((n, i) for i, n in coder_names.items()))]
+        for combo, any_text, items in fill:
+            keep = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(any_text, None)
+            for name, value in items:
+                combo.addItem(name, value)
+            combo.setCurrentIndex(max(0, combo.findData(keep)))
+            combo.blockSignals(False)
+        self._apply_filters()
+
+    def _apply_filters(self) -> None:
+        self.proxy.set_filters(self.stance_filter.currentData(), self.theme_filter.currentData(),
+                               self.coder_filter.currentData())
+
+    def _size_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        widths = {"Document": 140, "Start": 60, "Quote": 260, "Stance": 100, "Themes": 160,
+                  "Coder": 80}
+        for col, name in enumerate(self.model.columns):
+            if name in widths:
+                header.resizeSection(col, widths[name])
+
+    def _activated(self, index: QModelIndex) -> None:
+        if index.isValid() and self.model.columns[index.column()] == "Note" and \
+                self.table.state() == QAbstractItemView.State.EditingState:
+            return
+        source = self.proxy.mapToSource(index)
+        if source.isValid():
+            self.annotationActivated.emit(self.model.annotation_at(source.row()))
+
+    def select_annotation(self, ann_id: str | None) -> None:
+        row = self.model.row_of(ann_id) if ann_id else None
+        if row is None:
+            self.table.clearSelection()
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if index.isValid():
+            self.table.selectRow(index.row())
+            self.table.scrollTo(index)
+
+    @property
+    def corpus_mode(self) -> bool:
+        return bool(self.scope.currentData())
+
+    def visible_count(self) -> int:
+        return self.proxy.rowCount()
