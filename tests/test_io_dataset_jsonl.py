@@ -233,3 +233,12 @@ def test_crlf_line_endings_and_raw_line_separators_in_strings(tmp_path: Path) ->
     snap, _ = read_dataset(path)
     assert [d.text[:4] for d in snap.documents] == ["para", "PARA"]
     assert snap.documents[0].text == text
+
+
+def test_blank_label_names_are_refused(tmp_path: Path) -> None:
+    path = _write_lines(tmp_path / "blank.jsonl", [{"text": "abc", "annotations": [
+        {"start": 0, "end": 1, "coder": "c", "stance": " ", "themes": ["ok", ""]}]}])
+    with pytest.raises(FormatError) as info:
+        read_dataset(path)
+    assert "annotations.0.stance: must not be blank" in str(info.value)
+    assert "annotations.0.themes.1: must not be blank" in str(info.value)

@@ -58,6 +58,7 @@ class CodebookEditorDialog(QDialog):
             lst.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
             lst.setDefaultDropAction(Qt.DropAction.MoveAction)
             lst.setAlternatingRowColors(True)
+            lst.setSpacing(2)
             lst.currentItemChanged.connect(self._show_selected)
             lst.model().rowsMoved.connect(lambda *_, s=scheme: self._order_from_list(s))
             self.lists[scheme] = lst
@@ -93,7 +94,7 @@ class CodebookEditorDialog(QDialog):
         self.save_description_button.clicked.connect(
             lambda: self.set_selected_description(self.description_edit.toPlainText()))
         self.usage_label = QLabel()
-        self.usage_label.setStyleSheet("color: palette(mid);")
+        self.usage_label.setStyleSheet("color: #57606a;")
         form.addRow("Name", self.name_edit)
         form.addRow("Colour", self.colour_button)
         form.addRow("Shortcut key", self.key_edit)

@@ -6,6 +6,8 @@ only converts their code point offsets to Qt's UTF-16 with one Utf16Map per docu
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import (
     QAction, QColor, QKeySequence, QPainter, QPaintEvent, QPen, QTextCharFormat, QTextCursor,
@@ -20,9 +22,12 @@ from ..models import Annotation
 from ..project import Changed, Project
 from ..text import Utf16Map
 from .bridge import ProjectBridge
+from .search_dialog import HtmlDelegate
 from .theme import UNLABELLED, highlight_alpha, tint
 
 OUTLINE = QColor("#d1242f")
+KIND_COLOURS = {"stance": "#d1242f", "themes": "#bf8700", "only_a": "#0969da",
+                "only_b": "#8250df", "boundary": "#6e7781"}
 ROW_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -37,6 +42,11 @@ class ComparePane(QPlainTextEdit):
         self.outlines: list[tuple[int, int]] = []  # UTF-16 ranges
         self.current: tuple[int, int] | None = None
         self.document().setDocumentMargin(14)
+        # A pale selection so the current passage's stance tint still shows through the outline.
+        pal = self.palette()
+        pal.setColor(pal.ColorRole.Highlight, QColor("#fff3b0"))
+        pal.setColor(pal.ColorRole.HighlightedText, pal.color(pal.ColorRole.Text))
+        self.setPalette(pal)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
         super().paintEvent(event)
@@ -132,6 +142,8 @@ class CompareWindow(QWidget):
         self.passage_list = QListWidget()
         self.passage_list.setWordWrap(True)
         self.passage_list.setAlternatingRowColors(True)
+        self.passage_list.setItemDelegate(HtmlDelegate(self.passage_list))
+        self.passage_list.setSpacing(1)
         self.legend = QLabel()
         self.legend.setWordWrap(True)
         side = QWidget()
@@ -299,8 +311,12 @@ class CompareWindow(QWidget):
         for row, d in enumerate(self.passages):
             quote = " ".join(self.text[d.start:d.end].split())
             quote = quote if len(quote) <= 70 else quote[:67] + "…"
-            item = QListWidgetItem(f"{KIND_TEXT[d.kind].capitalize()}\n“{quote}”\n"
-                                   f"A: {self._side_text(d.a_ids)}\nB: {self._side_text(d.b_ids)}")
+            item = QListWidgetItem(
+                f"<span style='color:{KIND_COLOURS[d.kind]}'>■</span> "
+                f"<b>{row + 1}. {KIND_TEXT[d.kind][:1].upper() + KIND_TEXT[d.kind][1:]}</b><br>"
+                f"<i>“{html.escape(quote)}”</i><br>"
+                f"<span style='color:#57606a'>A:</span> {html.escape(self._side_text(d.a_ids))}<br>"
+                f"<span style='color:#57606a'>B:</span> {html.escape(self._side_text(d.b_ids))}")
             item.setData(ROW_ROLE, row)
             self.passage_list.addItem(item)
         self.passage_list.blockSignals(False)

@@ -12,9 +12,16 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from desk_annotator.errors import FormatError
 from desk_annotator.io.exchange_common import (
@@ -40,6 +47,8 @@ from desk_annotator.models import (
 from desk_annotator.text import NormalizationMap, is_normalized, normalize_text, sha256_text
 
 RECORD_KEYS = ("id", "title", "text", "metadata", "status", "annotations", "sha256")
+# A label name with at least one visible character (checked in Rust by pydantic-core: fast).
+LabelName = Annotated[str, StringConstraints(pattern=r"\S")]
 ANNOTATION_KEYS = (
     "id", "start", "end", "quote", "coder", "stance", "themes", "note", "created", "updated",
 )
@@ -55,25 +64,11 @@ class DatasetAnnotation(BaseModel):
     end: int
     quote: str | None = None  # optional on import: taken from the text when absent
     coder: str = Field(min_length=1)
-    stance: str | None = None
-    themes: list[str] = Field(default_factory=list)
+    stance: LabelName | None = None  # null for no stance; a blank name is refused
+    themes: list[LabelName] = Field(default_factory=list)
     note: str | None = None
     created: str | None = None
     updated: str | None = None
-
-    @field_validator("stance")
-    @classmethod
-    def _stance_not_blank(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("stance is blank (use null for no stance)")
-        return value
-
-    @field_validator("themes")
-    @classmethod
-    def _themes_not_blank(cls, value: list[str]) -> list[str]:
-        if any(not t.strip() for t in value):
-            raise ValueError("a theme name is blank")
-        return value
 
     @field_validator("created", "updated")
     @classmethod
@@ -224,6 +219,7 @@ def _offset_problems(
         return []
     problems = []
     length = len(text)
+    normalized = is_normalized(text)
     nmap: NormalizationMap | None = None
     for pos, (start, end, quote, ann_id) in enumerate(spans):
         if type(start) is not int or type(end) is not int:
@@ -238,7 +234,7 @@ def _offset_problems(
                 f"{where}: quote {_short(quote)} does not match the text at "
                 f"{start}..{end}: {_short(text[start:end])}"
             )
-        elif not is_normalized(text):
+        elif not normalized:
             nmap = nmap or NormalizationMap(text)
             mapped = nmap.map_span(start, end)
             if mapped.start >= mapped.end:

@@ -64,6 +64,8 @@ def validation_problems(exc: ValidationError, prefix: str) -> list[str]:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
+        elif err["type"] == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == r"\S":
+            msg = "must not be blank"
         out.append(f"{where}: {msg}")
     return out
 

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
 import charset_normalizer
+from pydantic import ValidationError
 
 from desk_annotator.errors import FormatError
 from desk_annotator.io.refi_archive import SafeZip, parse_xml, read_xml_file
@@ -40,12 +41,13 @@ from desk_annotator.models import (
     ProjectSnapshot,
     now_iso,
 )
-from desk_annotator.text import NormalizationMap, sha256_text
+from desk_annotator.text import MappedSpan, NormalizationMap, is_normalized, sha256_text
 
 IMPORTED_CODER_NAME = "imported"
 NON_TEXT_SOURCES = ("PDFSource", "PictureSource", "AudioSource", "VideoSource")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _SHOWN = 5  # examples listed per warning
+_KNOWN_KEYS = {key.casefold(): key for key in METADATA_KEYS}  # "Author" variable -> author
 
 # Warning categories in the order they are reported: (key, sentence before the examples).
 _MESSAGES = {
@@ -96,6 +98,21 @@ class Warnings:
             more = f"; and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
             out.append(f"{len(items)} {sentence}: {shown}{more}")
         return out
+
+
+class _IdentityMap:
+    """NormalizationMap's interface for a text that is already normalised (the common case,
+    and much cheaper than segmenting the text)."""
+
+    def __init__(self, text: str) -> None:
+        self.raw = self.text = text
+
+    def map_span(self, start: int, end: int) -> MappedSpan:
+        return MappedSpan(start, end, False)
+
+
+def _offset_map(raw: str) -> NormalizationMap | _IdentityMap:
+    return _IdentityMap(raw) if is_normalized(raw) else NormalizationMap(raw)
 
 
 def _decode(data: bytes, name: str, warn: Warnings) -> str | None:
@@ -246,14 +263,13 @@ class _ProjectReader:
             var_name = variables.get(ref_guid or "")
             if var_name is None:
                 continue
-            known = {k.casefold(): k for k in METADATA_KEYS}
-            key = known.get(var_name.casefold(), var_name)
+            key = _KNOWN_KEYS.get(var_name.casefold(), var_name)
             data = [child for child in value if local(child.tag) != "VariableRef"]
             metadata[key] = (data[0].text or "") if data else None
         memo = text_of(kid(src, "Description"))
         if memo:
             metadata.setdefault("description", memo)
-        nmap = NormalizationMap(raw)
+        nmap = _offset_map(raw)
         doc = Document(id=self.ident(guid), title=title, text=nmap.text,
                        sha256=sha256_text(nmap.text), metadata=metadata)
         self.documents.append(doc)
@@ -277,7 +293,8 @@ class _ProjectReader:
                 self._notes_used.add(guid)
         return "\n\n".join(parts) if parts else None
 
-    def _selection(self, sel: Element, doc: Document, nmap: NormalizationMap) -> None:
+    def _selection(self, sel: Element, doc: Document,
+                   nmap: NormalizationMap | _IdentityMap) -> None:
         where = f"'{doc.title}' {sel.get('startPosition')}-{sel.get('endPosition')}"
         try:
             start, end = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
@@ -394,6 +411,18 @@ def _name(labels: list[Label], label_id: str) -> str:
 def read_qdpx(path: Path) -> tuple[ProjectSnapshot, list[str]]:
     """Read a REFI-QDA project archive; returns the snapshot and what could not be carried."""
     path = Path(path)
+    try:
+        return _read_qdpx(path)
+    except ValidationError as exc:  # a value our models refuse; should not happen, never a trace
+        raise FormatError(f"{path.name}: unusable content ({_first_error(exc)})") from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+
+
+def _read_qdpx(path: Path) -> tuple[ProjectSnapshot, list[str]]:
     with SafeZip(path) as archive:
         qde = archive.find("project.qde")
         if qde is None:
@@ -433,6 +462,13 @@ def read_qdpx(path: Path) -> tuple[ProjectSnapshot, list[str]]:
 def read_qdc(path: Path) -> tuple[Codebook, list[str]]:
     """Read a REFI-QDA codebook (.qdc); returns the codebook and what could not be carried."""
     path = Path(path)
+    try:
+        return _read_qdc(path)
+    except ValidationError as exc:
+        raise FormatError(f"{path.name}: unusable content ({_first_error(exc)})") from exc
+
+
+def _read_qdc(path: Path) -> tuple[Codebook, list[str]]:
     root = read_xml_file(path)
     if local(root.tag) != "CodeBook":
         raise FormatError(f"{path.name}: not a REFI-QDA codebook (root <{local(root.tag)}>)")

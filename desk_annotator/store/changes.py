@@ -28,6 +28,15 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
 
 Row = dict[str, Any]
 
+# Tables whose rowid is their display order (the corpus list): captured rows keep it, so a
+# deleted document comes back in its old place on undo, not at the end.
+KEEP_ROWID = {"documents"}
+ROWID_KEY = "__rowid__"
+
+
+def _select(table: str) -> str:
+    return f"SELECT rowid AS {ROWID_KEY}, * FROM {table}" if table in KEEP_ROWID else f"SELECT * FROM {table}"
+
 
 def _q(name: str) -> str:
     return f"[{name}]"
@@ -102,7 +111,7 @@ class ChangeRecorder:
         return before
 
     def delete_where(self, table: str, where: str, params: tuple[Any, ...]) -> list[Row]:
-        rows = [dict(r) for r in self.db.query(f"SELECT * FROM {table} WHERE {where}", params)]
+        rows = [dict(r) for r in self.db.query(f"{_select(table)} WHERE {where}", params)]
         if rows:
             self.db.execute(f"DELETE FROM {table} WHERE {where}", params)
             self.log.append(["d", table, rows])
@@ -170,7 +179,7 @@ class ChangeRecorder:
 
     def _fetch(self, table: str, key: Row) -> Row | None:
         where, params = self._where(table, key)
-        cur = self.db.execute(f"SELECT * FROM {table} WHERE {where}", params)
+        cur = self.db.execute(f"{_select(table)} WHERE {where}", params)
         row = cur.fetchone()
         if row is None:
             return None
@@ -188,12 +197,31 @@ class ChangeRecorder:
     def _insert_rows(self, table: str, rows: list[Row]) -> None:
         if not rows:
             return
+        if ROWID_KEY in rows[0]:
+            self._insert_rows_keeping_rowid(table, rows)
+            return
         cols = list(rows[0])
         sql = (f"INSERT INTO {table} ({', '.join(map(_q, cols))}) "
                f"VALUES ({', '.join('?' for _ in cols)})")
         self.db.conn.executemany(sql, [tuple(r[c] for c in cols) for r in rows])
         for r in rows:
             self.touched.note(table, r)
+
+
+    def _insert_rows_keeping_rowid(self, table: str, rows: list[Row]) -> None:
+        for row in rows:
+            row = dict(row)
+            rowid = row.pop(ROWID_KEY)
+            # Undo runs in stack order, so the old rowid is free again; if something outside
+            # the history took it meanwhile, the row goes to the end rather than failing.
+            if self.db.execute(f"SELECT 1 FROM {table} WHERE rowid = ?", (rowid,)).fetchone():
+                self._insert_rows(table, [row])
+                continue
+            cols = list(row)
+            self.db.execute(
+                f"INSERT INTO {table} (rowid, {', '.join(map(_q, cols))}) "
+                f"VALUES (?, {', '.join('?' for _ in cols)})", (rowid, *row.values()))
+            self.touched.note(table, row)
 
 
 def pack_log(log: list[list[Any]]) -> bytes:

@@ -227,3 +227,131 @@ def test_compare_shortcut_show_passage_and_live_refresh(qtbot, project, bridge, 
     assert not window.box_b.isVisibleTo(window)
     # Overlay: Bob's spans are drawn into pane A as well.
     assert len(window.pane_a.extraSelections()) == len(project.q.annotations(coded.doc))
+
+
+# -- corpus search -----------------------------------------------------------------------
+
+def test_search_activate_and_accept_one_suggestion(qtbot, project):
+    from desk_annotator.gui.search_dialog import CorpusSearchDialog
+
+    opened: list[tuple[str, int, int]] = []
+    alice = project.coder_by_name("alice").id
+    dialog = CorpusSearchDialog(project, lambda *args: opened.append(args), alice)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.query_edit, "CHIPS")
+    qtbot.keyClick(dialog.query_edit, Qt.Key.Key_Return)
+    chips_doc = doc_ids(project)[1]
+    assert dialog.results.rowCount() == 3
+    assert "<b>chips</b>" in dialog.results.item(0, 1).text()
+    assert dialog.status_label.text() == "3 matches in 1 document"
+
+    dialog.results.cellActivated.emit(1, 0)
+    first = TEXT_B.index("chips")
+    second = TEXT_B.index("chips", first + 1)
+    assert opened[-1] == (chips_doc, second, second + 5)
+
+    assert dialog.search("chips", case_sensitive=True) == 3
+    assert dialog.search("Chips", case_sensitive=True) == 0
+    dialog.search("cheap compute")  # after the emoji: offsets stay code points
+    start = TEXT_A.index("cheap compute")
+    dialog.code_button.click()
+    assert opened[-1] == (doc_ids(project)[0], start, start + len("cheap compute"))
+    dialog.accept_button.click()  # no label chosen yet: refused, nothing stored
+    assert project.q.annotations(coder_ids=[alice]) == []
+    assert "Choose a stance" in dialog.coding_error.text()
+
+    sup, theme = label_id(project, "stance", "supportive"), label_id(project, "themes", "open source")
+    dialog.set_suggestion_labels(sup, [theme])
+    dialog.accept_button.click()
+    (ann,) = project.q.annotations(coder_ids=[alice])
+    assert (ann.start, ann.end, ann.quote) == (start, start + 13, "cheap compute")
+    assert ann.stance_id == sup and ann.theme_ids == [theme]
+    assert dialog.suggestion_label.text().startswith("Done: 1 of 1")
+    project.undo()
+    assert project.q.annotations(coder_ids=[alice]) == []
+
+
+def test_search_skip_moves_on_without_coding(qtbot, project):
+    from desk_annotator.gui.search_dialog import CorpusSearchDialog
+
+    bob = project.coder_by_name("bob").id
+    dialog = CorpusSearchDialog(project, lambda *args: None, bob)
+    qtbot.addWidget(dialog)
+    dialog.search("chips")
+    dialog.start_coding()
+    dialog.set_suggestion_labels(label_id(project, "stance", "neutral"))
+    dialog.skip_button.click()
+    dialog.accept_button.click()
+    dialog.skip_button.click()
+    stored = project.q.annotations(coder_ids=[bob])
+    second = TEXT_B.index("chips", TEXT_B.index("chips") + 1)
+    assert [(a.start, a.end) for a in stored] == [(second, second + 5)]
+    assert not dialog.skip_button.isEnabled()
+
+
+# -- agreement window --------------------------------------------------------------------
+
+def test_agreement_window_lays_out_the_real_report(qtbot, project, bridge, coded):
+    from desk_annotator.gui.agreement_window import AgreementWindow
+    from desk_annotator.project_io import agreement_report
+
+    opened: list[tuple[str, int, int]] = []
+    window = AgreementWindow(project, bridge, lambda *args: opened.append(args))
+    qtbot.addWidget(window)
+    report = agreement_report(project, bootstrap=window.bootstrap)
+    stance = report["stance"]
+    assert window.overview.rowCount() == 1 + len(report["themes"])
+    assert window.overview.item(0, 0).text() == "Stance"
+    shown_alpha = window.overview.item(0, 1).text()
+    assert shown_alpha == ("—" if stance["alpha"] is None else f"{stance['alpha']:.3f}")
+    assert window.overview.item(0, 6).text() == stance["interpretation"]
+    assert window.pairs.rowCount() == len(stance["pairs"]) == 1
+    assert window.pairs.item(0, 0).text() == "alice × bob"
+    assert window.chart.bars[0][0] == "supportive"
+    # Double-clicking a document opens the compare view on it.
+    assert window.documents.rowCount() == len(stance["documents"]) >= 1
+    window.documents.cellDoubleClicked.emit(0, 0)
+    assert opened == [(stance["documents"][0]["id"], 0, 0)]
+
+
+def test_agreement_window_renders_a_given_report_and_debounces(qtbot, project, bridge, monkeypatch):
+    from desk_annotator.gui import agreement_window as module
+
+    window = module.AgreementWindow(project, bridge, lambda *args: None)
+    qtbot.addWidget(window)
+    fake = {  # a hand-written report in the DESIGN §5 shape, to check the layout only
+        "coders": ["c1", "c2", "c3"], "documents": 4, "documents_excluded": 1,
+        "thresholds": {"reliable": 0.8, "tentative": 0.667},
+        "stance": {"alpha": 0.7123, "ci95": [0.61, 0.83], "alpha_u": 0.5, "fleiss_kappa": None,
+                   "percent_agreement": 0.9, "reasons": {"fleiss_kappa": "no shared characters"},
+                   "per_label": {"pro": {"alpha": 0.9}, "contra": {"alpha": None}},
+                   "pairs": [{"coders": ["c1", "c2"], "cohen_kappa": 0.7},
+                             {"coders": ["c1", "c3"], "cohen_kappa": None}],
+                   "documents": [{"id": "D1", "title": "One", "alpha": 0.2}]},
+        "themes": {"chips": {"alpha": 0.85, "pairs": [], "documents": []},
+                   "rights": {"alpha": 0.1, "interpretation": "poor (custom wording)"}},
+    }
+    window.show_report(fake)
+    assert [window.overview.item(r, 6).text() for r in range(3)] == [
+        "tentative", "reliable", "poor (custom wording)"]
+    assert window.overview.item(0, 2).text() == "[0.610, 0.830]"
+    assert window.overview.item(0, 4).text() == "—"
+    assert window.overview.item(0, 4).toolTip() == "no shared characters"
+    assert [(n, v) for n, v, _c in window.chart.bars] == [
+        ("pro", 0.9), ("contra", None), ("chips", 0.85), ("rights", 0.1)]
+    assert window.pairs.rowCount() == 2
+    window.scheme_combo.setCurrentIndex(window.scheme_combo.findData("themes:chips"))
+    assert window.pairs.rowCount() == 0
+    assert "3 coders" in window.summary_label.text()
+
+    calls: list[int] = []
+    monkeypatch.setattr(window, "refresh", lambda: calls.append(1))
+    window._debounce.timeout.disconnect()
+    window._debounce.timeout.connect(window.refresh)
+    window._debounce.setInterval(50)
+    alice = project.coder_by_name("alice").id
+    doc = doc_ids(project)[0]
+    for start in (0, 10, 20):
+        project.add_annotation(doc, alice, start, start + 5)
+    assert calls == []
+    qtbot.waitUntil(lambda: calls == [1], timeout=2000)

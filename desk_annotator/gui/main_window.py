@@ -1,0 +1,472 @@
+"""The annotation workbench: corpus list, reading view, codebook panel, annotation list.
+
+The window owns one ProjectBridge; every view refreshes from its ``changed`` signal and only
+for what the change names (the touched annotations, documents, labels or coders).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox,
+                               QVBoxLayout, QWidget)
+
+from ..models import Annotation, Coder
+from ..project import Changed, Project
+from . import file_actions, menus
+from .annotation_list import AnnotationPanel
+from .bridge import ProjectBridge
+from .codebook_panel import CodebookPanel
+from .coding import CodingController
+from .corpus_list import CorpusPanel
+from .reading_view import EMPTY_HINT, ReadingView
+from .settings import Settings
+from .theme import apply_theme, current_theme
+
+EMPTY_PROJECT_HINT = ("This project has no documents yet.\n\nFile → Import… (Ctrl+I) brings in "
+                      "articles (txt, md, html, docx, pdf) or datasets (jsonl, qdpx); you can "
+                      "also drop files on this window.")
+# Past this many touched annotations a full reload of the open document is cheaper.
+PARTIAL_REFRESH_LIMIT = 300
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, project: Project, coder_name: str | None = None,
+                 settings: Settings | None = None) -> None:
+        super().__init__()
+        self.project = project
+        self.bridge = ProjectBridge(project, self)
+        self.settings = settings or Settings()
+        self.project_key = str(Path(str(project.path)).resolve()) \
+            if str(project.path) != ":memory:" else ":memory:"
+        self.show_all_coders = bool(self.settings.get("show_all_coders", False))
+        self.last_message: tuple[str, str] | None = None
+        self._child_windows: list[QWidget] = []
+        self._asked_coder = False
+        self.setWindowTitle(f"desk-annotator — {Path(str(project.path)).name}")
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+
+        self.view = ReadingView()
+        self.coding = CodingController(project, self.view, self.coder_id, self.flash)
+        self.coding.snap_to_words = bool(self.settings.get("snap_to_words", True))
+        self.view.context_menu_hook = lambda menu: menus.fill_context_menu(self, menu)
+        self.corpus = CorpusPanel()
+        self.codebook = CodebookPanel()
+        self.annotations = AnnotationPanel()
+        self._build_layout()
+        self.actions_by_name = menus.build_menus(self)
+        self._build_status_bar()
+
+        self.coder: Coder | None = self._initial_coder(coder_name)
+        self._connect()
+        self._reload_labels()
+        self._reload_coders()
+        self._reload_corpus()
+        self._restore_state()
+        last = self.settings.project_value(self.project_key, "last_document")
+        if last and self.corpus.model.row_of(last) is not None:
+            self.open_document(last)
+        else:
+            self.open_document(None)
+        self._update_undo_actions()
+
+    # -- layout -------------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        self.header = QWidget()
+        self.header.setObjectName("docHeader")
+        self.title_label = QLabel()
+        self.title_label.setObjectName("docTitle")
+        self.title_label.setWordWrap(True)
+        self.meta_label = QLabel()
+        self.meta_label.setObjectName("docMeta")
+        head = QVBoxLayout(self.header)
+        head.setContentsMargins(20, 12, 20, 10)
+        head.addWidget(self.title_label)
+        head.addWidget(self.meta_label)
+        centre = QWidget()
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.header)
+        column.addWidget(self.view, 1)
+        self.setCentralWidget(centre)
+        self.docks: dict[str, QDockWidget] = {}
+        for name, title, widget, area in (
+                ("corpus", "Documents", self.corpus, Qt.DockWidgetArea.LeftDockWidgetArea),
+                ("codebook", "Codebook", self.codebook, Qt.DockWidgetArea.RightDockWidgetArea),
+                ("annotations", "Annotations", self.annotations,
+                 Qt.DockWidgetArea.BottomDockWidgetArea)):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock-{name}")
+            dock.setWidget(widget)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resizeDocks([self.docks["corpus"], self.docks["codebook"]], [430, 280],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["annotations"]], [210], Qt.Orientation.Vertical)
+        self.setTabOrder(self.corpus.search, self.corpus.table)
+        self.setTabOrder(self.corpus.table, self.view)
+        self.setTabOrder(self.view, self.annotations.table)
+
+    def _build_status_bar(self) -> None:
+        self.project_status = QLabel()
+        self.coder_status = QLabel()
+        self.progress_status = QLabel()
+        self.mode_status = QLabel()
+        for widget in (self.mode_status, self.progress_status, self.coder_status,
+                       self.project_status):
+            widget.setContentsMargins(8, 0, 8, 0)
+            self.statusBar().addPermanentWidget(widget)
+        self.project_status.setText(f"Project: {Path(str(self.project.path)).name}")
+
+    def _connect(self) -> None:
+        self.bridge.changed.connect(self._on_changed)
+        self.corpus.documentActivated.connect(self.open_document)
+        self.view.labelKeyPressed.connect(self.coding.key_pressed)
+        self.view.currentAnnotationChanged.connect(self._current_changed)
+        self.codebook.labelClicked.connect(self.coding.apply_label)
+        self.codebook.editRequested.connect(self.open_codebook_editor)
+        self.annotations.annotationActivated.connect(self._annotation_activated)
+        self.annotations.scopeChanged.connect(lambda _corpus: self._reload_annotation_list())
+        self.annotations.model.noteEdited.connect(self.coding.set_note)
+
+    # -- coder --------------------------------------------------------------------------------
+    def coder_id(self) -> str | None:
+        return self.coder.id if self.coder else None
+
+    def _initial_coder(self, coder_name: str | None) -> Coder | None:
+        if coder_name:
+            coder = self.project.ensure_coder(coder_name)
+            self.settings.set_project_value(self.project_key, "coder", coder.name)
+            return coder
+        remembered = self.settings.project_value(self.project_key, "coder")
+        return self.project.coder_by_name(remembered) if remembered else None
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self.coder is None and not self._asked_coder:
+            self._asked_coder = True
+            QTimer.singleShot(0, self.ask_coder)
+
+    def ask_coder(self) -> None:
+        from .coder_dialog import ask_coder
+
+        name = ask_coder([c.name for c in self.project.coders()],
+                         self.coder.name if self.coder else None, self)
+        if name:
+            self.switch_coder(name)
+
+    def switch_coder(self, name: str) -> None:
+        self.coder = self.project.ensure_coder(name)
+        self.settings.set_project_value(self.project_key, "coder", self.coder.name)
+        self.view.own_coder_id = self.coder.id
+        self._reload_coders()
+        self._reload_corpus()
+        self._load_annotations()
+        self.flash(f"Coding as {self.coder.name}")
+
+    # -- documents ----------------------------------------------------------------------------
+    def open_document(self, doc_id: str | None) -> None:
+        doc = self.project.q.document(doc_id) if doc_id else None
+        self.view.own_coder_id = self.coder_id()
+        self.view.set_document(doc)
+        self.header.setVisible(doc is not None)
+        self._refresh_header()
+        self._load_annotations()
+        self.corpus.select_document(doc.id if doc else None)
+        if doc is not None:
+            self.settings.set_project_value(self.project_key, "last_document", doc.id)
+
+    def _refresh_header(self) -> None:
+        doc_id = self.view.document_id
+        if doc_id is None:
+            self.view.setPlaceholderText(
+                EMPTY_HINT if self.corpus.model.rowCount() else EMPTY_PROJECT_HINT)
+            return
+        row = self.corpus.model.row_of(doc_id)
+        data = self.corpus.model.row_data(row) if row is not None else {}
+        self.title_label.setText(data.get("title", ""))
+        meta = [str(data[k]) for k in ("outlet", "date", "author") if data.get(k)]
+        meta.append(f"{data.get('length', 0):,} characters")
+        shown = len(self.view.visible_annotations())
+        meta.append(f"{shown} annotation{'s' if shown != 1 else ''} shown"
+                    + ("" if self.show_all_coders else " (yours)"))
+        meta.append(f"status: {data.get('status', 'todo')}")
+        self.meta_label.setText("  ·  ".join(meta))
+
+    def visible_coder_ids(self) -> list[str] | None:
+        """None = every coder; blind mode shows only the current coder's work."""
+        if self.show_all_coders:
+            return None
+        return [self.coder.id] if self.coder else []
+
+    def _load_annotations(self) -> None:
+        doc_id = self.view.document_id
+        coder_ids = self.visible_coder_ids()
+        anns = [] if doc_id is None or coder_ids == [] else \
+            self.project.q.annotations(doc_id, coder_ids)
+        self.view.set_annotations(anns)
+        self._reload_annotation_list()
+        self._refresh_header()
+        self._update_mode_status()
+
+    def _reload_annotation_list(self) -> None:
+        coder_ids = self.visible_coder_ids()
+        if self.annotations.corpus_mode:
+            anns = [] if coder_ids == [] else self.project.q.annotations(None, coder_ids)
+            self.annotations.model.document_titles = {
+                r["id"]: r["title"] for r in self.corpus.model.all_rows()}
+            self.annotations.model.reload(anns, corpus_mode=True)
+        else:
+            self.annotations.model.reload(self.view.visible_annotations())
+
+    def show_passage(self, document_id: str, start: int, end: int) -> None:
+        """Open a document (if needed) and select a passage: used by the search dialog,
+        the annotation list and the agreement window."""
+        if self.view.document_id != document_id:
+            self.open_document(document_id)
+        if self.view.document_id == document_id:
+            self.view.select_span(start, end)
+            self.view.setFocus()
+
+    def _annotation_activated(self, ann: Annotation) -> None:
+        self.show_passage(ann.document_id, ann.start, ann.end)
+        self.view.set_current_annotation(ann.id)
+
+    def _current_changed(self, ann_id: str | None) -> None:
+        ann = self.view.annotation(ann_id) if ann_id else None
+        self.codebook.show_annotation(ann if ann and ann.coder_id == self.coder_id() else None)
+        self.annotations.select_annotation(ann_id)
+
+    # -- refresh from the one notification ----------------------------------------------------
+    def _on_changed(self, changed: Changed) -> None:
+        tables = changed.tables
+        if "labels" in tables:
+            self._reload_labels()
+        if "coders" in tables:
+            self._reload_coders()
+        if "documents" in tables:
+            self._reload_corpus()
+            if self.view.document_id and self.corpus.model.row_of(self.view.document_id) is None:
+                self.open_document(None)
+        if tables & {"annotations", "annotation_themes"}:
+            self._refresh_annotations(changed)
+        if tables & {"annotations", "doc_status"} and "documents" not in tables:
+            rows = self.project.q.corpus_rows_for(self.coder_id(), sorted(changed.document_ids))
+            self.corpus.model.update_rows(rows)
+            self._update_progress()
+        self._refresh_header()
+        self._update_undo_actions()
+        if changed.source in ("undo", "redo"):
+            self.flash(f"{'Undone' if changed.source == 'undo' else 'Redone'}: "
+                       f"{changed.description}")
+
+    def _refresh_annotations(self, changed: Changed) -> None:
+        ids = changed.annotation_ids
+        doc_id = self.view.document_id
+        if changed.source in ("undo", "redo") and doc_id not in changed.document_ids \
+                and len(changed.document_ids) == 1:
+            # Undoing work in another document: show that document, so the user sees it.
+            self.open_document(next(iter(changed.document_ids)))
+            return
+        if len(ids) > PARTIAL_REFRESH_LIMIT:
+            self._load_annotations()
+            return
+        coder_ids = self.visible_coder_ids()
+        shown, gone = [], []
+        for ann_id in ids:
+            ann = self.project.q.annotation(ann_id)
+            visible = ann is not None and ann.document_id == doc_id and (
+                coder_ids is None or ann.coder_id in coder_ids)
+            (shown if visible else gone).append(ann if visible else ann_id)
+        if gone:
+            self.view.remove_annotations(gone)
+        if shown:
+            self.view.upsert_annotations(shown)
+        if self.annotations.corpus_mode:
+            in_corpus = [a for a in (self.project.q.annotation(i) for i in ids)
+                         if a is not None and (coder_ids is None or a.coder_id in coder_ids)]
+            self.annotations.model.remove([i for i in ids if i not in {a.id for a in in_corpus}])
+            self.annotations.model.upsert(in_corpus)
+        else:
+            self.annotations.model.remove(gone)
+            self.annotations.model.upsert(shown)
+        current = self.view.annotation(self.view.current_annotation_id or "")
+        self._current_changed(current.id if current else None)
+
+    def _reload_labels(self) -> None:
+        labels = self.project.q.labels()
+        self.view.set_labels(labels)
+        self.coding.set_labels(labels)
+        self.codebook.set_labels(labels)
+        self.annotations.set_choices(labels, {c.id: c.name for c in self.project.coders()})
+        menus.fill_tag_menu(self, labels)
+
+    def _reload_coders(self) -> None:
+        names = {c.id: c.name for c in self.project.coders()}
+        self.view.set_coder_names(names)
+        self.annotations.set_choices(self.project.q.labels(), names)
+        menus.fill_coder_menu(self)
+        self.coder_status.setText(f"Coder: {self.coder.name}" if self.coder else "No coder")
+
+    def _reload_corpus(self) -> None:
+        self.corpus.model.reload(self.project.q.corpus_rows(self.coder_id()))
+        self.corpus.select_document(self.view.document_id)
+        self._update_progress()
+
+    def _update_progress(self) -> None:
+        rows = self.corpus.model.all_rows()
+        done = sum(1 for r in rows if r["status"] == "done")
+        self.progress_status.setText(f"{done}/{len(rows)} done")
+
+    def _update_mode_status(self) -> None:
+        self.mode_status.setText("All coders" if self.show_all_coders else "Blind mode")
+
+    def _update_undo_actions(self) -> None:
+        undo, redo = self.project.undo_description(), self.project.redo_description()
+        self.actions_by_name["undo"].setText(f"Undo {undo}" if undo else "Undo")
+        self.actions_by_name["undo"].setEnabled(undo is not None)
+        self.actions_by_name["redo"].setText(f"Redo {redo}" if redo else "Redo")
+        self.actions_by_name["redo"].setEnabled(redo is not None)
+
+    # -- actions the menus call ---------------------------------------------------------------
+    def undo(self) -> None:
+        if self.project.undo() is None:
+            self.flash("Nothing to undo.")
+
+    def redo(self) -> None:
+        if self.project.redo() is None:
+            self.flash("Nothing to redo.")
+
+    def set_show_all_coders(self, show_all: bool) -> None:
+        self.show_all_coders = bool(show_all)
+        self.settings.set("show_all_coders", self.show_all_coders)
+        self.actions_by_name["show_all"].setChecked(self.show_all_coders)
+        self._load_annotations()
+
+    def set_snap_to_words(self, snap: bool) -> None:
+        self.coding.snap_to_words = bool(snap)
+        self.settings.set("snap_to_words", bool(snap))
+
+    def set_theme(self, name: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            self.settings.set("theme", apply_theme(app, name))
+        self.view.set_labels(self.project.q.labels())  # tint strength depends on the theme
+        for key in ("theme_light", "theme_dark"):
+            self.actions_by_name[key].setChecked(key == f"theme_{current_theme()}")
+
+    def step_document(self, step: int) -> None:
+        ids = self.corpus.visible_document_ids()
+        if not ids:
+            return
+        current = self.view.document_id
+        i = ids.index(current) + step if current in ids else 0
+        self.open_document(ids[max(0, min(len(ids) - 1, i))])
+
+    def edit_note_dialog(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        ann = self.coding.current_own()
+        if ann is None:
+            self.flash("Click inside one of your annotations to edit its note.")
+            return
+        text, ok = QInputDialog.getMultiLineText(self, "Note", "Note for this passage:",
+                                                 ann.note or "")
+        if ok:
+            self.coding.set_note(ann.id, text)
+
+    def flash(self, text: str) -> None:
+        if text:
+            self.statusBar().showMessage(text, 5000)
+
+    def inform(self, title: str, text: str, *, warning: bool = False) -> None:
+        """A non-blocking message box (so scripted use and tests never hang on it)."""
+        self.last_message = (title, text)
+        box = QMessageBox(QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information,
+                          title, text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def keep_window(self, window: QWidget) -> None:
+        self._child_windows = [w for w in self._child_windows if w.isVisible()] + [window]
+        window.show()
+
+    # -- the other helper's windows (imported lazily: they may not exist yet) -----------------
+    def open_codebook_editor(self) -> None:
+        try:
+            from .codebook_editor import CodebookEditorDialog
+        except ImportError:
+            self.flash("The codebook editor is not available in this build.")
+            return
+        CodebookEditorDialog(self.project, self).exec()
+
+    def open_compare(self, document_id: str | None = None, start: int | None = None,
+                     end: int | None = None) -> None:
+        try:
+            from .compare_view import CompareWindow
+        except ImportError:
+            self.flash("The compare view is not available in this build.")
+            return
+        window = CompareWindow(self.project, self.bridge,
+                               document_id=document_id or self.view.document_id,
+                               coder_a=self.coder.name if self.coder else None, parent=self)
+        self.keep_window(window)
+        if document_id is not None and start is not None and end is not None:
+            window.show_passage(document_id, start, end)
+
+    def open_search(self) -> None:
+        try:
+            from .search_dialog import CorpusSearchDialog
+        except ImportError:
+            self.flash("Corpus search is not available in this build.")
+            return
+        self.keep_window(CorpusSearchDialog(self.project, self.show_passage, self.coder_id(),
+                                            self))
+
+    def open_agreement(self) -> None:
+        try:
+            from .agreement_window import AgreementWindow
+        except ImportError:
+            self.flash("The agreement window is not available in this build.")
+            return
+        self.keep_window(AgreementWindow(self.project, self.bridge, self.open_compare, self))
+
+    # -- drag and drop, state -----------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: file_actions.import_files(self, paths))
+
+    def _restore_state(self) -> None:
+        geometry = self.settings.get_bytes("window_geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        state = self.settings.get_bytes("window_state")
+        if state is not None:
+            self.restoreState(state)
+
+    def save_state(self) -> None:
+        self.settings.set_bytes("window_geometry", self.saveGeometry())
+        self.settings.set_bytes("window_state", self.saveState())
+        self.settings.add_recent(self.project_key)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_state()
+        self.bridge.detach()
+        super().closeEvent(event)

@@ -1,0 +1,186 @@
+"""Menus of the workbench. Every action lives in a menu with its shortcut shown, so the
+keyboard workflow can be discovered from the menu bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from ..models import Label
+from . import file_actions
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+SHORTCUT_HELP = """<h3>Keyboard</h3><table cellspacing=4>
+<tr><td><b>digits</b></td><td>stance of the selection / current annotation (see Codebook)</td></tr>
+<tr><td><b>letters</b></td><td>toggle a theme on the selection / current annotation</td></tr>
+<tr><td><b>Del</b></td><td>delete the current annotation</td></tr>
+<tr><td><b>F2</b></td><td>edit the note of the current annotation</td></tr>
+<tr><td><b>Ctrl+B</b></td><td>set the current annotation's boundaries to the selection</td></tr>
+<tr><td><b>Alt+Shift+Left/Right</b></td><td>move the END of the current annotation one word</td></tr>
+<tr><td><b>Alt+Ctrl+Left/Right</b></td><td>move the START of the current annotation one word</td></tr>
+<tr><td><b>Ctrl+Return</b></td><td>mark the document done</td></tr>
+<tr><td><b>Ctrl+PgDown / PgUp</b></td><td>next / previous document</td></tr>
+<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo (also across restarts)</td></tr>
+</table><p>A click inside a highlight makes it the current annotation (outlined).</p>"""
+
+
+def _action(win: MainWindow, menu: QMenu, text: str, slot: Callable[[], object],
+            shortcut: str | QKeySequence | None = None, *, checkable: bool = False,
+            tip: str = "") -> QAction:
+    action = QAction(text, win)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    action.setCheckable(checkable)
+    if tip:
+        action.setStatusTip(tip)
+    if checkable:
+        action.toggled.connect(slot)
+    else:
+        action.triggered.connect(lambda _checked=False: slot())
+    menu.addAction(action)
+    return action
+
+
+def build_menus(win: MainWindow) -> dict[str, QAction]:
+    bar = win.menuBar()
+    a: dict[str, QAction] = {}
+
+    file_menu = bar.addMenu("&File")
+    a["import"] = _action(win, file_menu, "&Import files…", lambda: file_actions.ask_import(win),
+                          "Ctrl+I", tip="Articles (txt, md, html, docx, pdf) or datasets")
+    a["export"] = _action(win, file_menu, "&Export…", lambda: file_actions.ask_export(win),
+                          "Ctrl+E", tip="jsonl, csv, qdpx, spaCy, or a folder for brat")
+    file_menu.addSeparator()
+    a["import_codebook"] = _action(win, file_menu, "Import &codebook…",
+                                   lambda: file_actions.ask_import_codebook(win))
+    a["export_codebook"] = _action(win, file_menu, "Export c&odebook…",
+                                   lambda: file_actions.ask_export_codebook(win))
+    file_menu.addSeparator()
+    a["new_project"] = _action(win, file_menu, "&New project…",
+                               lambda: file_actions.ask_new_project(win), QKeySequence.StandardKey.New)
+    a["open_project"] = _action(win, file_menu, "&Open project…",
+                                lambda: file_actions.ask_open_project(win),
+                                QKeySequence.StandardKey.Open)
+    win.recent_menu = file_menu.addMenu("Open &recent")
+    win.recent_menu.aboutToShow.connect(lambda: fill_recent_menu(win))
+    file_menu.addSeparator()
+    a["quit"] = _action(win, file_menu, "&Quit", win.close, QKeySequence.StandardKey.Quit)
+
+    edit = bar.addMenu("&Edit")
+    a["undo"] = _action(win, edit, "Undo", win.undo, QKeySequence.StandardKey.Undo)
+    a["redo"] = _action(win, edit, "Redo", win.redo, "Ctrl+Shift+Z")
+    edit.addSeparator()
+    a["search"] = _action(win, edit, "&Find in corpus…", win.open_search, "Ctrl+Shift+F")
+    a["find_doc"] = _action(win, edit, "Find &documents", win.corpus.search.setFocus, "Ctrl+F")
+
+    code = bar.addMenu("&Code")
+    win.tag_menu = code.addMenu("&Tag selection as")
+    a["delete"] = _action(win, code, "&Delete annotation", win.coding.delete_current,
+                          QKeySequence.StandardKey.Delete)
+    a["note"] = _action(win, code, "Edit &note…", win.edit_note_dialog, "F2")
+    code.addSeparator()
+    a["bounds"] = _action(win, code, "Set &boundaries to selection",
+                          win.coding.boundaries_to_selection, "Ctrl+B")
+    a["end_right"] = _action(win, code, "Extend end →", lambda: win.coding.move_boundary("end", 1),
+                             "Alt+Shift+Right")
+    a["end_left"] = _action(win, code, "Shrink end ←", lambda: win.coding.move_boundary("end", -1),
+                            "Alt+Shift+Left")
+    a["start_left"] = _action(win, code, "Extend start ←",
+                              lambda: win.coding.move_boundary("start", -1), "Alt+Ctrl+Left")
+    a["start_right"] = _action(win, code, "Shrink start →",
+                               lambda: win.coding.move_boundary("start", 1), "Alt+Ctrl+Right")
+
+    doc = bar.addMenu("&Document")
+    a["done"] = _action(win, doc, "Mark &done", lambda: win.coding.set_status("done"),
+                        "Ctrl+Return")
+    a["doing"] = _action(win, doc, "Mark d&oing", lambda: win.coding.set_status("doing"),
+                         "Ctrl+Shift+Return")
+    a["todo"] = _action(win, doc, "Mark &to do", lambda: win.coding.set_status("todo"))
+    doc.addSeparator()
+    a["next_doc"] = _action(win, doc, "&Next document", lambda: win.step_document(1),
+                            "Ctrl+PgDown")
+    a["prev_doc"] = _action(win, doc, "&Previous document", lambda: win.step_document(-1),
+                            "Ctrl+PgUp")
+
+    view = bar.addMenu("&View")
+    a["show_all"] = _action(win, view, "Show &all coders", win.set_show_all_coders,
+                            "Ctrl+Shift+A", checkable=True,
+                            tip="Off = blind mode: only your own annotations are shown")
+    a["show_all"].setChecked(win.show_all_coders)
+    a["snap"] = _action(win, view, "&Snap selection to words", win.set_snap_to_words,
+                        checkable=True)
+    a["snap"].setChecked(win.coding.snap_to_words)
+    view.addSeparator()
+    themes = QActionGroup(win)
+    a["theme_light"] = _action(win, view, "&Light theme", lambda on: on and win.set_theme("light"),
+                               checkable=True)
+    a["theme_dark"] = _action(win, view, "Dar&k theme", lambda on: on and win.set_theme("dark"),
+                              checkable=True)
+    for key in ("theme_light", "theme_dark"):
+        themes.addAction(a[key])
+    view.addSeparator()
+    for dock in win.docks.values():
+        view.addAction(dock.toggleViewAction())
+    view.addSeparator()
+    a["compare"] = _action(win, view, "&Compare coders…", win.open_compare, "Ctrl+Shift+C")
+    a["agreement"] = _action(win, view, "A&greement…", win.open_agreement, "Ctrl+Shift+G")
+    a["codebook_editor"] = _action(win, view, "Edit code&book…", win.open_codebook_editor,
+                                   "Ctrl+Shift+K")
+
+    win.coder_menu = bar.addMenu("Code&r")
+    help_menu = bar.addMenu("&Help")
+    a["shortcuts"] = _action(win, help_menu, "&Keyboard shortcuts",
+                             lambda: win.inform("Keyboard shortcuts", SHORTCUT_HELP), "F1")
+    return a
+
+
+def fill_tag_menu(win: MainWindow, labels: list[Label]) -> None:
+    """One entry per label, its key shown in the shortcut column (handled by the reading
+    view, so single keys never fire while typing in a search box)."""
+    win.tag_menu.clear()
+    for scheme in ("stance", "themes"):
+        for label in sorted((lb for lb in labels if lb.scheme == scheme), key=lambda lb: lb.order):
+            text = label.name + (f"\t{label.key}" if label.key else "")
+            action = win.tag_menu.addAction(text)
+            action.triggered.connect(lambda _c=False, lid=label.id: win.coding.apply_label(lid))
+        if scheme == "stance":
+            win.tag_menu.addSeparator()
+
+
+def fill_coder_menu(win: MainWindow) -> None:
+    menu = win.coder_menu
+    menu.clear()
+    menu.addAction("&Switch coder…", win.ask_coder)
+    menu.addSeparator()
+    group = QActionGroup(menu)
+    for coder in win.project.coders():
+        action = menu.addAction(coder.name)
+        action.setCheckable(True)
+        action.setChecked(win.coder is not None and coder.id == win.coder.id)
+        action.triggered.connect(lambda _c=False, name=coder.name: win.switch_coder(name))
+        group.addAction(action)
+
+
+def fill_recent_menu(win: MainWindow) -> None:
+    win.recent_menu.clear()
+    recent = win.settings.recent_projects()
+    if not recent:
+        win.recent_menu.addAction("(none yet)").setEnabled(False)
+    for path in recent:
+        win.recent_menu.addAction(path, lambda p=path: file_actions.open_project_path(win, p))
+
+
+def fill_context_menu(win: MainWindow, menu: QMenu) -> None:
+    """Right-click in the text: tag, edit or delete right where the user is."""
+    tag = menu.addMenu("Tag as")
+    for action in win.tag_menu.actions():
+        tag.addAction(action)
+    if win.coding.current_own() is not None:
+        menu.addAction(win.actions_by_name["note"])
+        menu.addAction(win.actions_by_name["bounds"])
+        menu.addAction(win.actions_by_name["delete"])
