@@ -11,7 +11,12 @@ import time
 
 import numpy as np
 
-from desk_annotator.agreement import AgreementData, DocUnits, SpanUnit, compute_agreement
+from desk_annotator.agreement import (
+    AgreementData,
+    DocUnits,
+    SpanUnit,
+    compute_agreement,
+)
 from desk_annotator.agreement.segments import MISSING, build_segments, character_matrix
 
 STANCES = ["supportive", "critical", "neutral", "mixed"]

@@ -20,6 +20,7 @@ annotation of each coder that overlaps it. No Qt here: the GUI only draws what t
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -91,7 +92,7 @@ def disagreements(text_length: int, spans_a: list[Annotation],
     active: dict[str, Annotation] = {}
     runs: list[tuple[int, int, str, set[str], set[str]]] = []
     # Sweep the elementary segments between span edges, keeping the spans covering each.
-    for lo, hi in zip(cuts, cuts[1:]):
+    for lo, hi in itertools.pairwise(cuts):
         for ann in starts.get(lo, ()):
             active[ann.id] = ann
         for ann_id in [i for i, ann in active.items() if ann.end <= lo]:

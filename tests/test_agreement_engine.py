@@ -16,12 +16,23 @@ from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
 from desk_annotator.agreement import (
-    AgreementData, DocUnits, SpanUnit, build_agreement_data, compute_agreement,
+    AgreementData,
+    DocUnits,
+    SpanUnit,
+    build_agreement_data,
+    compute_agreement,
     largest_disagreements,
 )
 from desk_annotator.agreement.unitizing import unitizing_alpha
 from desk_annotator.errors import OperationError
-from desk_annotator.models import Annotation, Codebook, Coder, DocStatus, DocumentInfo, Label
+from desk_annotator.models import (
+    Annotation,
+    Codebook,
+    Coder,
+    DocStatus,
+    DocumentInfo,
+    Label,
+)
 
 STANCES = ["pro", "con", "neutral"]
 THEMES = ["x", "y"]

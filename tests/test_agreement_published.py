@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desk_annotator.agreement import AgreementData, DocUnits, SpanUnit, compute_agreement
+from desk_annotator.agreement import (
+    AgreementData,
+    DocUnits,
+    SpanUnit,
+    compute_agreement,
+)
 from desk_annotator.agreement import coefficients as co
 from desk_annotator.agreement.unitizing import unitizing_alpha
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -124,7 +125,7 @@ def test_random_spans_match_a_character_by_character_reading():
     for _round in range(60):
         n = 80
 
-        def random_spans(coder: str) -> list[Annotation]:
+        def random_spans(coder: str, n: int = n) -> list[Annotation]:
             spans = []
             for k in range(rng.randint(0, 6)):
                 s = rng.randrange(0, n - 1)
@@ -144,4 +145,4 @@ def test_random_spans_match_a_character_by_character_reading():
                 marked[i] = True
         assert marked == _per_character_truth(n, a, b)
         # Passages never touch: touching runs were merged.
-        assert all(x.end < y.start for x, y in zip(found, found[1:]))
+        assert all(x.end < y.start for x, y in itertools.pairwise(found))

@@ -5,7 +5,10 @@
 """
 
 from desk_annotator.agreement.data import (
-    AgreementData, DocUnits, SpanUnit, build_agreement_data,
+    AgreementData,
+    DocUnits,
+    SpanUnit,
+    build_agreement_data,
 )
 from desk_annotator.agreement.disagreements import largest_disagreements
 from desk_annotator.agreement.engine import compute_agreement

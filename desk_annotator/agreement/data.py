@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 
 from desk_annotator.errors import OperationError
 from desk_annotator.models import (
-    GOLD_CODER, Annotation, Codebook, Coder, DocStatus, DocumentInfo,
+    GOLD_CODER,
+    Annotation,
+    Codebook,
+    Coder,
+    DocStatus,
+    DocumentInfo,
 )
 
 

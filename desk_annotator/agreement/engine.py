@@ -12,7 +12,11 @@ from desk_annotator.agreement.data import AgreementData
 from desk_annotator.agreement.segments import Segments, _collect, build_segments
 from desk_annotator.agreement.spans import F1Counts, LabelledSpans, f1_counts
 from desk_annotator.agreement.tables import (
-    SchemeTables, coded_coincidence_doc, collapse_to_label, fleiss_counts, scheme_tables,
+    SchemeTables,
+    coded_coincidence_doc,
+    collapse_to_label,
+    fleiss_counts,
+    scheme_tables,
 )
 from desk_annotator.errors import OperationError
 
@@ -219,7 +223,7 @@ def _pair_entry(coders: list[str], tables: SchemeTables, p: int, q: int, value_n
     a, b = tables.pairs[p]
     t = tables.pair_total[p]
     entry: dict[str, Any] = {"coders": [coders[a], coders[b]], "reasons": {},
-                             "n_units": int(round(t.sum()))}
+                             "n_units": round(float(t.sum()))}
     _put(entry, "cohen_kappa", co.cohen_kappa(t))
     _put(entry, "scott_pi", co.scott_pi(t))
     _put(entry, "gwet_ac1", co.gwet_ac1(t, q))

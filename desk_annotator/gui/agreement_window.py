@@ -12,8 +12,20 @@ from typing import Any
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-    QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ..errors import DeskAnnotatorError
@@ -67,7 +79,7 @@ class AlphaBarChart(QWidget):
         self.setMinimumHeight(46 + 22 * len(bars))
         self.update()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         pal = self.palette()
@@ -121,9 +133,9 @@ class AlphaBarChart(QWidget):
         painter.end()
 
 
-def _table(headers: list[str]) -> QTableWidget:
+def _table(headers: tuple[str, ...]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
+    table.setHorizontalHeaderLabels(list(headers))
     table.verticalHeader().setVisible(False)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -144,11 +156,11 @@ def _cell(value: Any, reason: str | None = None, numeric: bool = True) -> QTable
 
 
 class AgreementWindow(QWidget):
-    OVERVIEW_COLUMNS = ["Scheme / theme", "α", "95% CI", "αU", "Fleiss κ", "% agreement",
-                        "Interpretation"]
-    PAIR_COLUMNS = ["Coders", "Cohen κ", "Scott π", "Gwet AC1", "Brennan–Prediger",
-                    "% agreement", "F1 exact", "F1 overlap"]
-    DOCUMENT_COLUMNS = ["Document", "α", "αU", "Fleiss κ", "% agreement", "F1 overlap"]
+    OVERVIEW_COLUMNS = ("Scheme / theme", "α", "95% CI", "αU", "Fleiss κ", "% agreement",
+                        "Interpretation")
+    PAIR_COLUMNS = ("Coders", "Cohen κ", "Scott π", "Gwet AC1", "Brennan–Prediger",
+                    "% agreement", "F1 exact", "F1 overlap")
+    DOCUMENT_COLUMNS = ("Document", "α", "αU", "Fleiss κ", "% agreement", "F1 overlap")
 
     def __init__(self, project: Project, bridge: ProjectBridge, open_compare: OpenCompare,
                  parent: QWidget | None = None) -> None:
@@ -356,7 +368,10 @@ class AgreementWindow(QWidget):
             self.scheme_combo.setCurrentIndex(max(0, self.scheme_combo.findData(rows[row][1])))
             self.tabs.setCurrentIndex(1)
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def closeEvent(self, event) -> None:
         self._debounce.stop()
-        self.bridge.changed.disconnect(self._on_changed)
+        try:  # a window may be closed twice (close(), then its parent closing)
+            self.bridge.changed.disconnect(self._on_changed)
+        except (RuntimeError, TypeError):
+            pass
         super().closeEvent(event)

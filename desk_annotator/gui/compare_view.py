@@ -10,11 +10,28 @@ import html
 
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import (
-    QAction, QColor, QKeySequence, QPainter, QPaintEvent, QPen, QTextCharFormat, QTextCursor,
+    QAction,
+    QColor,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QTextCharFormat,
+    QTextCursor,
 )
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPlainTextEdit,
-    QPushButton, QSplitter, QTextEdit, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ..compare import KIND_TEXT, Disagreement, disagreement_at, disagreements
@@ -48,7 +65,7 @@ class ComparePane(QPlainTextEdit):
         pal.setColor(pal.ColorRole.HighlightedText, pal.color(pal.ColorRole.Text))
         self.setPalette(pal)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if not self.outlines:
             return
@@ -436,7 +453,10 @@ class CompareWindow(QWidget):
             combo.blockSignals(False)
         self.reload()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        self.bridge.changed.disconnect(self._on_changed)
+    def closeEvent(self, event) -> None:
+        try:  # a window may be closed twice (close(), then its parent closing)
+            self.bridge.changed.disconnect(self._on_changed)
+        except (RuntimeError, TypeError):
+            pass
         super().closeEvent(event)
 

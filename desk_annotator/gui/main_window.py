@@ -72,6 +72,10 @@ class MainWindow(QMainWindow):
         else:
             self.open_document(None)
         self._update_undo_actions()
+        theme_action = self.actions_by_name[f"theme_{current_theme()}"]
+        theme_action.blockSignals(True)
+        theme_action.setChecked(True)
+        theme_action.blockSignals(False)
 
     # -- layout -------------------------------------------------------------------------------
     def _build_layout(self) -> None:

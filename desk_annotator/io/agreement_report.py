@@ -125,14 +125,14 @@ def _reasons(report: dict[str, Any]) -> list[str]:
 
 
 def report_to_markdown(report: dict[str, Any]) -> str:
-    parts = [f"# Agreement report\n\nCoders: {', '.join(report['coders']) or '—'} · "
-             f"documents compared: {report['documents']} (excluded, coded by fewer than two "
-             f"coders: {report.get('documents_excluded', 0)}) · bootstrap: "
-             f"{report['bootstrap']['resamples']} resamples of documents, seed "
-             f"{report['bootstrap']['seed']}\n",
+    parts = [(f"# Agreement report\n\nCoders: {', '.join(report['coders']) or '—'} · "
+              f"documents compared: {report['documents']} (excluded, coded by fewer than two "
+              f"coders: {report.get('documents_excluded', 0)}) · bootstrap: "
+              f"{report['bootstrap']['resamples']} resamples of documents, seed "
+              f"{report['bootstrap']['seed']}\n"),
              "## Overview\n", _md_table(OVERVIEW_HEADER, _overview_rows(report)),
-             "Krippendorff's thresholds: α ≥ .800 reliable; α ≥ .667 tentative; below: "
-             "unreliable.\n"]
+             ("Krippendorff's thresholds: α ≥ .800 reliable; α ≥ .667 tentative; below: "
+              "unreliable.\n")]
     parts += ["## Stance labels\n", _md_table(
         ["label", "α (label vs rest)", "95% CI", "αU", "share"],
         [[n, e["alpha"], e["ci95"], e["alpha_u"], e["share"]]
@@ -156,6 +156,176 @@ def report_to_markdown(report: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+# ---------------------------------------------------------------- HTML (inline SVG)
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _cell(value: Any, reason: str | None = None) -> str:
+    if value is None:
+        return f'<td class="null" title="{_e(reason or "undefined")}">–</td>'
+    return f"<td>{_e(_fmt(value))}</td>"
+
+
+def _html_table(header: list[str], rows: list[str]) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _x(value: float, lo: float, hi: float, width: float) -> float:
+    return (min(max(value, lo), hi) - lo) / (hi - lo) * width
+
+
+def _alpha_chart(items: list[tuple[str, float | None, list[float] | None]]) -> str:
+    """Horizontal dot-and-whisker chart of α with 95% CI on [-0.2, 1], threshold lines."""
+    label_w, plot_w, row_h, lo, hi = 190, 520, 22, -0.2, 1.0
+    height = row_h * len(items) + 30
+    out = [(f'<svg width="{label_w + plot_w + 20}" height="{height}" role="img" '
+            f'aria-label="alpha per label with 95% intervals">')]
+    for value, colour in ((0.667, "#9a6700"), (0.8, "#1a7f37"), (0.0, "#999")):
+        x = label_w + _x(value, lo, hi, plot_w)
+        out.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height - 20}" stroke="{colour}" '
+                   f'stroke-dasharray="4 3"/><text x="{x:.1f}" y="{height - 6}" '
+                   f'text-anchor="middle">{value:g}</text>')
+    for i, (name, value, ci) in enumerate(items):
+        y = i * row_h + 14
+        out.append(f'<text x="{label_w - 8}" y="{y + 4}" text-anchor="end">{_e(name)}</text>')
+        if ci:
+            x1, x2 = (label_w + _x(v, lo, hi, plot_w) for v in ci)
+            out.append(f'<line x1="{x1:.1f}" y1="{y}" x2="{x2:.1f}" y2="{y}" stroke="#555" '
+                       f'stroke-width="2"/>')
+        if value is None:
+            out.append(f'<text x="{label_w + 4}" y="{y + 4}" fill="#999">undefined</text>')
+        else:
+            cx = label_w + _x(value, lo, hi, plot_w)
+            out.append(f'<circle cx="{cx:.1f}" cy="{y}" r="5" fill="#1f5fa8">'
+                       f'<title>{_e(name)}: α = {value:.3f}</title></circle>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _colour(value: float | None) -> str:
+    """White (≤ 0) to green (1); grey when undefined."""
+    if value is None:
+        return "#eeeeee"
+    t = min(max(value, 0.0), 1.0)
+    return f"rgb({int(255 - 200 * t)},{int(255 - 90 * t)},{int(255 - 170 * t)})"
+
+
+def _heat_map(coders: list[str], pairs: list[dict[str, Any]], measure: str) -> str:
+    size, pad = 46, 110
+    n = len(coders)
+    value = {tuple(p["coders"]): p[measure] for p in pairs}
+    out = [(f'<svg width="{pad + n * size + 10}" height="{pad + n * size + 10}" role="img" '
+            f'aria-label="{_e(measure)} per coder pair">')]
+    for i, a in enumerate(coders):
+        out.append(f'<text x="{pad - 6}" y="{pad + i * size + size / 2 + 4}" '
+                   f'text-anchor="end">{_e(a)}</text>')
+        out.append(f'<text transform="translate({pad + i * size + size / 2},{pad - 6}) '
+                   f'rotate(-45)">{_e(a)}</text>')
+        for j, b in enumerate(coders):
+            v = 1.0 if i == j else value.get((a, b), value.get((b, a)))
+            x, y = pad + j * size, pad + i * size
+            out.append(f'<rect x="{x}" y="{y}" width="{size - 2}" height="{size - 2}" '
+                       f'fill="{_colour(v)}"><title>{_e(a)} × {_e(b)}: {_fmt(v)}</title></rect>')
+            if i != j:
+                out.append(f'<text x="{x + size / 2 - 1}" y="{y + size / 2 + 3}" '
+                           f'text-anchor="middle">{_fmt(v)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _document_chart(docs: list[dict[str, Any]], limit: int = 60) -> str:
+    shown = sorted((d for d in docs if d["alpha"] is not None), key=lambda d: d["alpha"])[:limit]
+    items = [(d["title"][:28], d["alpha"], None) for d in shown]
+    note = (f'<p class="note">The {len(shown)} documents with the lowest α '
+            f'(of {len(docs)}; documents with undefined α omitted).</p>')
+    return note + _alpha_chart(items) if items else '<p class="note">No document has a defined α.</p>'
+
+
+def _confusion(pair: dict[str, Any]) -> str:
+    conf = pair["confusion"]
+    total = max(1, sum(map(sum, conf["matrix"])))
+    rows = []
+    for name, row in zip(conf["labels"], conf["matrix"]):
+        cells = "".join(f'<td style="background:{_colour(v / total * 4)}">{v:,}</td>' for v in row)
+        rows.append(f"<tr><th>{_e(name)}</th>{cells}</tr>")
+    head = f"{_e(conf['rows'])} ↓ / {_e(conf['columns'])} →"
+    return (f"<h3>{' × '.join(map(_e, pair['coders']))}</h3>"
+            + _html_table([head] + conf["labels"], rows))
+
+
+def _passages(passages: list[dict[str, Any]], text_for: Callable[[str], str] | None) -> str:
+    if not passages:
+        return '<p class="note">No disagreements to show (or no data was given).</p>'
+    out = []
+    for p in passages:
+        quote = ""
+        if text_for is not None:
+            try:
+                text = text_for(p["document_id"])[p["start"]:p["end"]]
+            except (KeyError, IndexError, TypeError, OSError, LookupError):  # no text: no quote
+                text = ""
+            quote = f"<blockquote>{_e(text[:1200])}{'…' if len(text) > 1200 else ''}</blockquote>"
+        coders = "".join(
+            f"<li><b>{_e(c)}</b>: " + ("not coded" if not v["coded"] else
+                                       f"stance {_e(', '.join(v['stance']))}; themes "
+                                       f"{_e(', '.join(v['themes']) or '—')}") + "</li>"
+            for c, v in p["coders"].items())
+        out.append(f'<div class="passage"><b>{_e(p["document_title"])}</b> '
+                   f'<span class="note">[{p["start"]}–{p["end"]}], score {p["score"]}</span>'
+                   f"{quote}<ul>{coders}</ul></div>")
+    return "".join(out)
+
+
+def report_body(report: dict[str, Any], passages: list[dict[str, Any]],
+                text_for: Callable[[str], str] | None) -> str:
+    stance = report["stance"]
+    overview = []
+    for row, (_, _, block) in zip(_overview_rows(report), _schemes(report)):
+        reasons = block.get("reasons", {})
+        keys = ["alpha", "ci95", "interpretation", "alpha_coded", "alpha_u", "fleiss_kappa",
+                "gwet_ac1", "percent_agreement"]
+        cells = "".join(
+            f'<td class="{_e(v)}">{_e(v)}</td>' if k == "interpretation" else _cell(v, reasons.get(k))
+            for k, v in zip(keys, row[1:]))
+        overview.append(f"<tr><td>{_e(row[0])}</td>{cells}</tr>")
+    parts = [
+        (f'<p>Coders: {_e(", ".join(report["coders"]) or "—")} · documents compared: '
+        f'{report["documents"]} · bootstrap: {report["bootstrap"]["resamples"]} resamples of '
+        f'documents (seed {report["bootstrap"]["seed"]}).</p>'),
+        "<h2>Overview</h2>", _html_table(OVERVIEW_HEADER, overview),
+        ("<h2>Interpretation</h2><ul>" + "".join(
+            f'<li><b>{_e(label or "stance")}</b>: <span class="{_e(b["interpretation"])}">'
+            f'{_e(INTERPRETATION[b["interpretation"]])}</span></li>'
+            for _, label, b in _schemes(report)) + "</ul>"
+        '<p class="note">Thresholds after Krippendorff (2004: 241). Read the 95% interval too: '
+        "a lower bound under .667 means the data may not support even tentative conclusions.</p>"),
+        "<h2>α per label</h2>",
+        _alpha_chart([(f"stance: {n}", e["alpha"], e["ci95"])
+                      for n, e in stance["per_label"].items()]
+                     + [(f"theme: {n}", b["alpha"], b["ci95"])
+                        for n, b in report.get("themes", {}).items()]),
+        ('<p class="note">Stance labels: α of "this label vs any other value" per character. '
+         "Dots: α; bars: bootstrap 95% interval; dashed lines: .667 and .800.</p>"),
+        "<h2>Coder pairs (stance, Cohen's κ)</h2>",
+        _heat_map(report["coders"], stance["pairs"], "cohen_kappa"),
+        _html_table(["coders"] + PAIR_MEASURES, [
+            f"<tr><td>{_e(' × '.join(p['coders']))}</td>"
+            + "".join(_cell(p[m], p.get("reasons", {}).get(m)) for m in PAIR_MEASURES) + "</tr>"
+            for p in stance["pairs"]]),
+        "<h2>α per document (stance)</h2>", _document_chart(stance["documents"]),
+        "<h2>Stance confusion matrices</h2>",
+        "".join(_confusion(p) for p in stance["pairs"]) or '<p class="note">No pairs.</p>',
+        "<h2>Largest disagreements</h2>", _passages(passages, text_for),
+    ]
+    reasons = _reasons(report)
+    if reasons:
+        parts.append("<h2>Undefined values</h2><ul>"
+                     + "".join(f"<li>{_e(r)}</li>" for r in reasons) + "</ul>")
+    return "\n".join(parts)
+
+
 def write_report(report: dict[str, Any], path: Path, *,
                  text_for: Callable[[str], str] | None = None,
                  data: AgreementData | None = None) -> None:
@@ -173,7 +343,6 @@ def write_report(report: dict[str, Any], path: Path, *,
     elif suffix in (".md", ".markdown"):
         content = report_to_markdown(report)
     elif suffix in (".html", ".htm"):
-        from desk_annotator.io.agreement_html import report_body
         passages = largest_disagreements(data) if data is not None else []
         template = Template((resources_dir() / "templates" / "agreement_report.html")
                             .read_text(encoding="utf-8"))

@@ -9,10 +9,10 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtGui import QColor  # noqa: E402
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
-from desk_annotator.project import Project  # noqa: E402
+from desk_annotator.project import Project
 
 TEXT_A = ("The plan backs open models 🚀 and cheap compute. Critics say export rules hurt allies. "
           "Officials in Beijing welcomed talks. Nothing else happened that week.")

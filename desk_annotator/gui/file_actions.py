@@ -1,0 +1,189 @@
+"""File menu work: import/export (through desk_annotator.project_io, the CLI's code path),
+codebooks, and opening/creating projects. The ``ask_*`` functions show native file dialogs;
+the functions they call take plain paths, so tests and scripts use those directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
+
+from ..errors import DeskAnnotatorError
+from ..models import ImportReport
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+IMPORT_FILTER = ("Articles and datasets (*.txt *.md *.markdown *.html *.htm *.docx *.pdf "
+                 "*.jsonl *.qdpx);;All files (*)")
+EXPORT_FILTER = ("Dataset JSONL (*.jsonl);;spaCy spans JSONL (*.spacy.jsonl);;CSV (*.csv);;"
+                 "REFI-QDA project (*.qdpx);;Codebook REFI-QDA (*.qdc)")
+CODEBOOK_FILTER = "Codebook (*.json *.qdc)"
+MAX_LISTED = 40
+
+
+def import_files(win: MainWindow, paths: list[str]) -> ImportReport | None:
+    """Import articles/datasets with a progress dialog, then summarise (every refused file)."""
+    from ..project_io import import_paths
+
+    progress = QProgressDialog("Importing…", "", 0, max(1, len(paths)), win)
+    progress.setWindowTitle("Import")
+    progress.setCancelButton(None)  # one import is one operation: it finishes or rolls back
+    progress.setWindowModality(Qt.WindowModality.WindowModal)
+    progress.setMinimumDuration(400)
+
+    def report_progress(done: int, total: int, what: str) -> None:
+        progress.setMaximum(max(1, total))
+        progress.setValue(done)
+        progress.setLabelText(f"Importing {Path(what).name}…" if what != "done" else "Saving…")
+        QApplication.processEvents()
+
+    try:
+        report = import_paths(win.project, paths, add_missing_labels=False,
+                              progress=report_progress)
+    except DeskAnnotatorError as exc:
+        progress.close()
+        win.inform("Import failed", str(exc), warning=True)
+        return None
+    progress.close()
+    win.inform("Import finished", summarise(report), warning=bool(report.refused))
+    if win.view.document_id is None and win.corpus.model.rowCount():
+        win.open_document(win.corpus.model.row_data(0)["id"])
+    return report
+
+
+def summarise(report: ImportReport) -> str:
+    lines = [f"{report.documents_added} document(s) added"
+             + (f", {report.documents_reused} already in the project" if report.documents_reused
+                else "")]
+    if report.annotations_added or report.annotations_skipped:
+        lines.append(f"{report.annotations_added} annotation(s) added"
+                     + (f", {report.annotations_skipped} skipped" if report.annotations_skipped
+                        else ""))
+    if report.coders_added or report.labels_added:
+        lines.append(f"{report.coders_added} coder(s) and {report.labels_added} label(s) added")
+    if report.refused:
+        lines.append(f"\nRefused ({len(report.refused)}):")
+        lines += [f"  • {line}" for line in report.refused[:MAX_LISTED]]
+        if len(report.refused) > MAX_LISTED:
+            lines.append(f"  … and {len(report.refused) - MAX_LISTED} more")
+    if report.warnings:
+        lines.append(f"\nWarnings ({len(report.warnings)}):")
+        lines += [f"  • {line}" for line in report.warnings[:MAX_LISTED]]
+    return "\n".join(lines)
+
+
+def export_to(win: MainWindow, path: str) -> str | None:
+    from ..project_io import export_path
+
+    try:
+        summary = export_path(win.project, path)
+    except (DeskAnnotatorError, OSError) as exc:
+        win.inform("Export failed", str(exc), warning=True)
+        return None
+    win.flash(summary)
+    return summary
+
+
+def import_codebook(win: MainWindow, path: str) -> int | None:
+    from ..project_io import import_codebook_file
+
+    try:
+        added = import_codebook_file(win.project, path)
+    except (DeskAnnotatorError, OSError) as exc:
+        win.inform("Codebook not imported", str(exc), warning=True)
+        return None
+    win.flash(f"Codebook imported: {added} label(s) added.")
+    return added
+
+
+def export_codebook(win: MainWindow, path: str) -> bool:
+    from ..project_io import export_codebook_file
+
+    try:
+        export_codebook_file(win.project, path)
+    except (DeskAnnotatorError, OSError) as exc:
+        win.inform("Codebook not exported", str(exc), warning=True)
+        return False
+    win.flash(f"Codebook written to {path}")
+    return True
+
+
+def open_project_path(win: MainWindow, path: str) -> MainWindow | None:
+    """Open (or create) a project in a new window that replaces this one."""
+    from ..project import Project
+    from .main_window import MainWindow
+
+    try:
+        project = Project(path)
+    except (DeskAnnotatorError, OSError) as exc:
+        win.inform("Project not opened", str(exc), warning=True)
+        return None
+    win.save_state()
+    new = MainWindow(project, win.coder.name if win.coder else None, win.settings)
+    new.settings.add_recent(new.project_key)
+    app = QApplication.instance()
+    if app is not None:
+        app.setProperty("desk_main_window", new)  # keeps the new window alive
+    new.show()
+    win.close()
+    win.project.close()
+    return new
+
+
+# -- the native dialogs ------------------------------------------------------------------------
+
+def _start_dir(win: MainWindow) -> str:
+    return win.settings.get("last_dir", str(Path.home()))
+
+
+def _remember_dir(win: MainWindow, path: str) -> None:
+    win.settings.set("last_dir", str(Path(path).parent))
+
+
+def ask_import(win: MainWindow) -> None:
+    paths, _ = QFileDialog.getOpenFileNames(win, "Import articles or datasets", _start_dir(win),
+                                            IMPORT_FILTER)
+    if paths:
+        _remember_dir(win, paths[0])
+        import_files(win, paths)
+
+
+def ask_export(win: MainWindow) -> None:
+    path, _ = QFileDialog.getSaveFileName(win, "Export annotations", _start_dir(win),
+                                          EXPORT_FILTER)
+    if path:
+        _remember_dir(win, path)
+        export_to(win, path)
+
+
+def ask_import_codebook(win: MainWindow) -> None:
+    path, _ = QFileDialog.getOpenFileName(win, "Import codebook", _start_dir(win),
+                                          CODEBOOK_FILTER)
+    if path:
+        import_codebook(win, path)
+
+
+def ask_export_codebook(win: MainWindow) -> None:
+    path, _ = QFileDialog.getSaveFileName(win, "Export codebook", _start_dir(win),
+                                          CODEBOOK_FILTER)
+    if path:
+        export_codebook(win, path)
+
+
+def ask_open_project(win: MainWindow) -> None:
+    path, _ = QFileDialog.getOpenFileName(win, "Open project", _start_dir(win),
+                                          "desk-annotator project (*.sqlite)")
+    if path:
+        open_project_path(win, path)
+
+
+def ask_new_project(win: MainWindow) -> None:
+    path, _ = QFileDialog.getSaveFileName(win, "New project", _start_dir(win),
+                                          "desk-annotator project (*.sqlite)")
+    if path:
+        if not path.endswith(".sqlite"):
+            path += ".sqlite"
+        open_project_path(win, path)
