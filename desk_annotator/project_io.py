@@ -43,7 +43,7 @@ def read_snapshot_file(path: Path, *, doccano_coder: str = "doccano",
     """A dataset file (.jsonl ours or doccano's, .qdpx) as a snapshot plus warnings."""
     suffix = path.suffix.lower()
     if suffix == ".qdpx":
-        from .io.refi_import import read_qdpx
+        from .io.refi_qda import read_qdpx
         return read_qdpx(path)
     if suffix == ".jsonl":
         if _jsonl_kind(path) == "doccano":
@@ -110,7 +110,7 @@ def read_codebook_file(path: Path) -> Codebook:
         from .io.codebook_json import read_codebook_json
         return read_codebook_json(path)
     if suffix == ".qdc":
-        from .io.refi_import import read_qdc
+        from .io.refi_qda import read_qdc
         return read_qdc(path)[0]
     raise FormatError(f"{path}: a codebook is a .json or .qdc file")
 
@@ -127,7 +127,7 @@ def export_codebook_file(project: Project, path: str | Path) -> None:
         from .io.codebook_json import write_codebook_json
         write_codebook_json(codebook, path)
     elif path.suffix.lower() == ".qdc":
-        from .io.refi_export import write_qdc
+        from .io.refi_qda import write_qdc
         write_qdc(path, codebook)
     else:
         raise FormatError(f"{path}: a codebook is exported as .json or .qdc")
@@ -206,7 +206,7 @@ def export_path(project: Project, path: str | Path, *, coder_names: list[str] | 
         n = write_csv(path, snapshot_to_csv_rows(snapshot(project, coder_names=coder_names)))
         return f"{n} annotations written to {path}"
     if name.endswith(".qdpx"):
-        from .io.refi_export import write_qdpx
+        from .io.refi_qda import write_qdpx
         write_qdpx(path, snapshot(project, coder_names=coder_names),
                    project_name=Path(str(project.path)).stem)
         return f"REFI-QDA project written to {path}"

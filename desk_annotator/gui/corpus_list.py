@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QStackedWidget, QTableView, QVBoxLayout, QWidget)
 
-COLUMNS = [("title", "Title"), ("outlet", "Outlet"), ("date", "Date"), ("length", "Length"),
+COLUMNS = [("title", "Title"), ("outlet", "Outlet"), ("date", "Date"), ("length", "Size"),
            ("status", "Status"), ("annotations", "Mine")]
 STATUS_GLYPH = {"todo": "○ todo", "doing": "◐ doing", "done": "● done"}
 STATUS_COLOUR = {"todo": "#8c959f", "doing": "#E69F00", "done": "#009E73"}
@@ -82,6 +82,8 @@ class CorpusTableModel(QAbstractTableModel):
                 return _length_text(value or 0)
             if key == "status":
                 return STATUS_GLYPH.get(value, value)
+            if key == "date" and value:
+                return str(value)[:10]  # the day; the full timestamp is in the tooltip
             return "" if value is None else str(value)
         if role == SORT_ROLE:
             return value if value is not None else ""
@@ -154,9 +156,12 @@ class CorpusPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setMinimumSectionSize(36)
+        for col, width in enumerate((0, 100, 80, 46, 64, 42)):
+            if width:
+                header.resizeSection(col, width)
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.activated.connect(self._activated)
         self.table.clicked.connect(self._activated)

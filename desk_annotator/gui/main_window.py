@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
             self.docks[name] = dock
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resizeDocks([self.docks["corpus"], self.docks["codebook"]], [430, 280],
+        self.resizeDocks([self.docks["corpus"], self.docks["codebook"]], [470, 280],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["annotations"]], [210], Qt.Orientation.Vertical)
         self.setTabOrder(self.corpus.search, self.corpus.table)

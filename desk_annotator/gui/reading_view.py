@@ -314,12 +314,14 @@ class ReadingView(QPlainTextEdit):
 
     # -- layout: a readable measure (~80 characters) centred in wide windows -------------------
     def resizeEvent(self, event) -> None:  # noqa: N802
+        # Margins first: QPlainTextEdit re-wraps in its own resizeEvent using the viewport
+        # width, which must already be the narrowed one.
+        self._center_measure(self.width())
         super().resizeEvent(event)
-        self._center_measure()
 
-    def _center_measure(self) -> None:
+    def _center_measure(self, width: int) -> None:
         measure = self.fontMetrics().averageCharWidth() * MAX_COLUMNS + 24
-        spare = self.width() - self.verticalScrollBar().sizeHint().width() - measure
+        spare = width - self.verticalScrollBar().sizeHint().width() - measure
         side = max(0, spare // 2)
         if self.viewportMargins().left() != side:
             self.setViewportMargins(side, 0, side, 0)
