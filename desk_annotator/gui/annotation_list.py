@@ -16,8 +16,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QTableView, QVBoxLayout, QWidget)
 
 from ..models import Annotation, Label
+from .corpus_list import refilter
 
 Index = QModelIndex | QPersistentModelIndex
+
 ID_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 QUOTE_CHARS = 140
@@ -152,7 +154,7 @@ class AnnotationFilterProxy(QSortFilterProxyModel):
     def set_filters(self, stance_id: str | None, theme_id: str | None,
                     coder_id: str | None) -> None:
         self.stance_id, self.theme_id, self.coder_id = stance_id, theme_id, coder_id
-        self.invalidateFilter()
+        refilter(self)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
         ann = self.sourceModel().annotation_at(source_row)  # type: ignore[attr-defined]

@@ -25,6 +25,16 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
 
+def refilter(proxy: QSortFilterProxyModel) -> None:
+    """Re-run the filter (Qt >= 6.10 wants begin/endFilterChange; older Qt has only
+    invalidateFilter)."""
+    if hasattr(proxy, "beginFilterChange"):
+        proxy.beginFilterChange()
+        proxy.endFilterChange()
+    else:
+        proxy.invalidateFilter()
+
+
 def _length_text(n: int) -> str:
     return f"{n / 1000:.1f}k" if n >= 1000 else str(n)
 
@@ -110,11 +120,11 @@ class CorpusFilterProxy(QSortFilterProxyModel):
 
     def set_search(self, text: str) -> None:
         self._words = text.casefold().split()
-        self.invalidateFilter()
+        refilter(self)
 
     def set_status(self, status: str | None) -> None:
         self._status = status or None
-        self.invalidateFilter()
+        refilter(self)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
         row = self.sourceModel().row_data(source_row)  # type: ignore[attr-defined]

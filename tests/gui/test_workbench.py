@@ -11,7 +11,6 @@ from PySide6.QtGui import QTextCursor
 from desk_annotator.gui import file_actions
 from desk_annotator.gui.main_window import MainWindow
 from desk_annotator.gui.settings import Settings
-
 from desk_annotator.project import Project
 
 
@@ -157,8 +156,10 @@ def test_boundaries_note_and_list_navigation(qtbot, project, window):
     note_col = model.columns.index("Note")
     model.setData(model.index(0, note_col), "ironic tone")
     assert project.q.annotation(ann.id).note == "ironic tone"
-    assert "ironic tone" in window.view.tooltip_at(
-        window.view.cursorRect(window.view.textCursor()).center())
+    inside = QTextCursor(window.view.document())
+    inside.setPosition(utf16(EMOJI_TEXT, words + 2))
+    tip = window.view.tooltip_at(window.view.cursorRect(inside).center())
+    assert "ironic tone" in tip and "supportive" in tip and "alice" in tip
     # Clicking the list row selects the passage in the reading view.
     click_into(window, 0)
     window.annotations._activated(window.annotations.proxy.index(0, 1))
