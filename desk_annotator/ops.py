@@ -36,14 +36,15 @@ class Op:
 
 def check_span(q: Queries, document_id: str, start: int, end: int) -> str:
     """Validate offsets against the document; returns the quote."""
-    doc = q.document(document_id)
-    if doc is None:
+    found = q.document_slice(document_id, start, end)
+    if found is None:
         raise OperationError(f"document {document_id} does not exist")
-    if not (0 <= start < end <= len(doc.text)):
+    title, length, quote = found
+    if not (0 <= start < end <= length):
         raise OperationError(
-            f"offsets {start}..{end} are outside the text of “{doc.title}” (0..{len(doc.text)}, "
+            f"offsets {start}..{end} are outside the text of “{title}” (0..{length}, "
             "start must be before end)")
-    return doc.text[start:end]
+    return quote
 
 
 def check_labels(q: Queries, stance_id: str | None, theme_ids: list[str]) -> None:
@@ -113,6 +114,10 @@ class RenameCoder(Op):
         return f"Rename coder to {self.name}"
 
     def apply(self, rec: ChangeRecorder, q: Queries) -> None:
+        if q.coder(self.coder_id) is None:
+            raise OperationError(f"coder {self.coder_id} does not exist")
+        if not self.name.strip():
+            raise OperationError("a coder needs a name")
         other = q.coder_by_name(self.name.strip())
         if other and other.id != self.coder_id:
             raise OperationError(f"a coder named {self.name!r} already exists")
@@ -245,14 +250,18 @@ class DeleteDocuments(Op):
         return "Delete document" if n == 1 else f"Delete {n} documents"
 
     def apply(self, rec: ChangeRecorder, q: Queries) -> int:
+        deleted = 0
         for doc_id in self.document_ids:
             rec.delete_where("annotation_themes",
                              "annotation_id IN (SELECT id FROM annotations WHERE document_id = ?)",
                              (doc_id,))
             rec.delete_where("annotations", "document_id = ?", (doc_id,))
             rec.delete_where("doc_status", "document_id = ?", (doc_id,))
-            rec.delete("documents", {"id": doc_id})
-        return len(self.document_ids)
+            if rec.delete("documents", {"id": doc_id}) is not None:
+                deleted += 1
+        if deleted == 0:
+            raise OperationError("no such document")
+        return deleted
 
 
 # -- codebook --------------------------------------------------------------------------------

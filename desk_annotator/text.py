@@ -8,11 +8,13 @@ UTF-16 code units, so the GUI converts at its boundary with :func:`cp_to_utf16` 
 from __future__ import annotations
 
 import bisect
+import re
 import hashlib
 import unicodedata
 from dataclasses import dataclass
 
 BOM = "\ufeff"
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
 def normalize_text(raw: str) -> str:
@@ -43,7 +45,7 @@ class Utf16Map:
     __slots__ = ("_astral", "_astral_u16", "length", "length_utf16")
 
     def __init__(self, text: str) -> None:
-        astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF] if not text.isascii() else []
+        astral = [m.start() for m in _ASTRAL.finditer(text)] if not text.isascii() else []
         self._astral = astral
         # UTF-16 position of each astral character: its code point index plus the astrals before it.
         self._astral_u16 = [cp + n for n, cp in enumerate(astral)]

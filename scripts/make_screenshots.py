@@ -56,7 +56,21 @@ def shot_main_window(project, out_dir: Path) -> Path:
     return path
 
 
-SHOTS: list[Callable[[object, Path], Path]] = [shot_main_window]
+def shot_main_window_dark(project, out_dir: Path) -> Path:
+    from PySide6.QtWidgets import QApplication
+
+    from desk_annotator.gui.theme import apply_theme
+
+    app = QApplication.instance()
+    apply_theme(app, "dark")
+    try:
+        path = shot_main_window(project, out_dir)
+        return path.rename(out_dir / "main-window-dark.png")
+    finally:
+        apply_theme(app, "light")
+
+
+SHOTS: list[Callable[[object, Path], Path]] = [shot_main_window, shot_main_window_dark]
 
 
 def main() -> int:

@@ -306,3 +306,23 @@ def test_merge_conflicting_codebook_is_refused(tmp_path: Path, run_cli, corpus, 
     assert "another GUID" in err and "nothing was merged" in err
     with Project(lead) as p:
         assert dump(p) == before
+
+
+def test_default_project_is_filled_from_the_sample_once(run_cli, isolated_home: Path) -> None:
+    articles = Path(__file__).resolve().parent.parent / "sample_corpus" / "articles"
+    if not articles.is_dir():
+        pytest.skip("sample corpus not present")
+    code, out, err = run_cli("stats", "--json")
+    assert code == 0, err
+    stats = json.loads(out)
+    assert stats["documents"] == len([p for p in articles.iterdir() if p.is_file()])
+    default = isolated_home / "data" / "default.sqlite"
+    assert default.exists()
+    with Project(default) as p:
+        assert p.q.labels()
+        before = p.q.annotation_count()
+    # Opening it again does not import the sample a second time.
+    code, out, _ = run_cli("stats", "--json")
+    assert json.loads(out)["documents"] == stats["documents"]
+    with Project(default) as p:
+        assert p.q.annotation_count() == before

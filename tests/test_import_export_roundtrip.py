@@ -91,6 +91,20 @@ def test_roundtrip_small_corpus(tmp_path: Path, run_cli) -> None:
     assert ann2["quote"].startswith("🇺🇸") and ann2["note"] == "flag\nand chips"
 
 
+def test_roundtrip_without_a_codebook_first(tmp_path: Path, run_cli) -> None:
+    """The issue's commands on fresh projects: labels come from the data (--add-missing-labels)."""
+    corpus, _ = _small_corpus(tmp_path)
+    p1, p2 = tmp_path / "p1.sqlite", tmp_path / "p2.sqlite"
+    code, _, err = run_cli("--project", p1, "import", corpus)
+    assert code == 1 and "export controls" in err  # unknown labels: the dataset is refused
+    assert run_cli("--project", p1, "import", "--add-missing-labels", corpus)[0] == 0
+    assert run_cli("--project", p1, "export", tmp_path / "o1.jsonl")[0] == 0
+    assert run_cli("--project", p2, "import", "--add-missing-labels", tmp_path / "o1.jsonl")[0] == 0
+    assert run_cli("--project", p2, "export", tmp_path / "o2.jsonl")[0] == 0
+    first, second = _records(tmp_path / "o1.jsonl"), _records(tmp_path / "o2.jsonl")
+    assert first == second and len(first) == 4
+
+
 @pytest.mark.skipif(not (SAMPLE / "annotations.jsonl").exists(), reason="sample corpus not built")
 def test_roundtrip_sample_corpus(tmp_path: Path, run_cli) -> None:
     _roundtrip(tmp_path, run_cli, SAMPLE, CODEBOOK)
@@ -219,3 +233,13 @@ def test_import_of_non_nfc_crlf_dataset_maps_offsets(booked, run_cli, tmp_path) 
         assert p.q.annotation("N1-A").quote == "next line"
         assert p.q.annotation("N1-B").quote == "Café"
         assert p.integrity_problems == []
+
+
+def test_codebook_import_twice_changes_nothing(booked, run_cli, dump) -> None:
+    project, _, book = booked
+    with Project(project) as p:
+        before, history = dump(p), p.history()
+    code, out, _ = run_cli("--project", project, "codebook", "import", book)
+    assert code == 0 and out.startswith("0 labels added")
+    with Project(project) as p:
+        assert dump(p) == before and p.history() == history

@@ -94,6 +94,29 @@ def _corrupt(path: Path, seed) -> None:
     path.write_bytes(bytes(data))
 
 
+def _corrupt_data_pages(path: Path, seed) -> None:
+    """Damage only data pages: the schema reads fine, the first query on the data would fail."""
+    with Project(path) as p:
+        seed(p)
+        p.add_documents([type("A", (), {"title": f"t{i}", "text": f"filler {i} " * 400,
+                                        "metadata": {}})() for i in range(30)])
+    conn = sqlite3.connect(str(path))
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    data = bytearray(path.read_bytes())
+    for offset in (len(data) // 3, len(data) // 2, 2 * len(data) // 3):
+        data[offset:offset + 4096] = b"\x5a" * 4096
+    path.write_bytes(bytes(data))
+
+
+def _corrupt_wal_project(path: Path, seed) -> None:
+    """A corrupt project still in WAL mode, as the program leaves it."""
+    _corrupt_data_pages(path, seed)
+    conn = sqlite3.connect(str(path))
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+
+
 def _text_file(path: Path, seed) -> None:
     path.write_text("id,name\n1,not a database\n", encoding="utf-8")
 
@@ -103,6 +126,8 @@ def _text_file(path: Path, seed) -> None:
     (_foreign_sqlite, "not a desk-annotator project"),
     (_newer_schema, "newer"),
     (_corrupt, "corrupt"),
+    (_corrupt_data_pages, "corrupt"),
+    (_corrupt_wal_project, "corrupt"),
 ])
 def test_refused_files_are_left_untouched(tmp_path: Path, make, message: str, seed) -> None:
     path = tmp_path / "victim.sqlite"
@@ -298,3 +323,19 @@ def test_label_names_unique_and_shortcuts_unique(seeded, dump) -> None:
     assert dump(p) == before
     # Same name in the other scheme is allowed.
     p.add_label("themes", "critical")
+
+
+def test_unknown_ids_are_refused_not_crashed(seeded, dump) -> None:
+    from desk_annotator import ops
+    p, ids = seeded
+    before = dump(p)
+    for op in (ops.RenameCoder("no-such-coder", "x"), ops.RenameCoder(ids["coders"][0].id, "  "),
+               ops.DeleteDocuments(["no-such-document"]), ops.UpdateLabel("no-such-label", name="x"),
+               ops.DeleteLabel("no-such-label"), ops.UpdateAnnotation("no-such-annotation", note="x"),
+               ops.SetStatus("no-such-document", ids["coders"][0].id, "done"),
+               ops.SetStatus(ids["docs"][0], "no-such-coder", "done"),
+               ops.AddAnnotation(ids["docs"][0], "no-such-coder", 0, 2)):
+        with pytest.raises(OperationError):
+            p.run(op)
+    assert dump(p) == before
+    assert p.delete_documents([ids["docs"][0], "no-such-document"]) == 1

@@ -290,3 +290,17 @@ def test_random_sequence_undo_all_returns_to_empty(seed_value: int, dump) -> Non
         pass
     assert all(not rows for rows in dump(p).values())
     p.close()
+
+
+def test_undo_that_conflicts_with_outside_changes_is_refused_cleanly(seeded, dump) -> None:
+    p, ids = seeded
+    ann = ids["annotations"][2]
+    p.delete_annotations([ann.id])
+    # Another tool removes the document behind the program's back (no history entry).
+    p.store.db.execute("DELETE FROM doc_status WHERE document_id = ?", (ann.document_id,))
+    p.store.db.execute("DELETE FROM documents WHERE id = ?", (ann.document_id,))
+    before = dump(p)
+    with pytest.raises(OperationError, match="cannot undo"):
+        p.undo()
+    assert dump(p) == before
+    assert p.undo_description() == "Delete annotation"

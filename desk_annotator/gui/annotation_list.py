@@ -9,11 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
-                            QSortFilterProxyModel, Qt, Signal)
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..models import Annotation, Label
 from .corpus_list import refilter
@@ -81,13 +94,13 @@ class AnnotationTableModel(QAbstractTableModel):
     def row_of(self, ann_id: str) -> int | None:
         return self._row_of.get(ann_id)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802,B008
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802,B008
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section]
@@ -99,7 +112,7 @@ class AnnotationTableModel(QAbstractTableModel):
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
-    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or self.columns[index.column()] != "Note":
             return False
         ann = self._rows[index.row()]
@@ -156,7 +169,7 @@ class AnnotationFilterProxy(QSortFilterProxyModel):
         self.stance_id, self.theme_id, self.coder_id = stance_id, theme_id, coder_id
         refilter(self)
 
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         ann = self.sourceModel().annotation_at(source_row)  # type: ignore[attr-defined]
         if self.stance_id and ann.stance_id != self.stance_id:
             return False
@@ -240,7 +253,7 @@ class AnnotationPanel(QWidget):
 
     def _size_columns(self) -> None:
         header = self.table.horizontalHeader()
-        widths = {"Document": 140, "Start": 60, "Quote": 260, "Stance": 100, "Themes": 160,
+        widths = {"Document": 140, "Start": 56, "Quote": 240, "Stance": 96, "Themes": 150,
                   "Coder": 80}
         for col, name in enumerate(self.model.columns):
             if name in widths:

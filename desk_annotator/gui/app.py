@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from PySide6.QtCore import Qt
@@ -49,6 +50,6 @@ def run_gui(project_path: str | None, coder: str | None = None) -> int:
     code = app.exec()
     try:
         project.close()
-    except Exception:  # noqa: BLE001 - already closed when another project replaced it
-        pass
+    except Exception as exc:  # noqa: BLE001 - already closed when another project replaced it
+        logging.getLogger(__name__).debug("project already closed: %s", exc)
     return code

@@ -99,8 +99,7 @@ class CodingController:
                 self.message("Select some text first, or click inside one of your annotations.")
                 return None
             return self.toggle_label(current, label)
-        same = [a for a in self.view.visible_annotations()
-                if a.coder_id == coder and (a.start, a.end) == span]
+        same = [a for a in self.view.annotations_with_span(*span) if a.coder_id == coder]
         if same:
             return self.toggle_label(same[0], label)
         stance = label.id if label.scheme == "stance" else None

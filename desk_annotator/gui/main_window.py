@@ -10,8 +10,15 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..models import Annotation, Coder
 from ..project import Changed, Project
@@ -154,7 +161,7 @@ class MainWindow(QMainWindow):
         remembered = self.settings.project_value(self.project_key, "coder")
         return self.project.coder_by_name(remembered) if remembered else None
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         if self.coder is None and not self._asked_coder:
             self._asked_coder = True
@@ -200,7 +207,7 @@ class MainWindow(QMainWindow):
         self.title_label.setText(data.get("title", ""))
         meta = [str(data[k]) for k in ("outlet", "date", "author") if data.get(k)]
         meta.append(f"{data.get('length', 0):,} characters")
-        shown = len(self.view.visible_annotations())
+        shown = self.view.annotation_count()
         meta.append(f"{shown} annotation{'s' if shown != 1 else ''} shown"
                     + ("" if self.show_all_coders else " (yours)"))
         meta.append(f"status: {data.get('status', 'todo')}")
@@ -445,11 +452,11 @@ class MainWindow(QMainWindow):
         self.keep_window(AgreementWindow(self.project, self.bridge, self.open_compare, self))
 
     # -- drag and drop, state -----------------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
@@ -470,7 +477,7 @@ class MainWindow(QMainWindow):
         self.settings.set_bytes("window_state", self.saveState())
         self.settings.add_recent(self.project_key)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.bridge.detach()
         super().closeEvent(event)

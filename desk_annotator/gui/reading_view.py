@@ -17,7 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QContextMenuEvent, QFont, QKeyEvent, QPainter, QPen, QTextCursor
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QFont,
+    QKeyEvent,
+    QPainter,
+    QPen,
+    QTextCursor,
+)
 from PySide6.QtWidgets import QMenu, QPlainTextEdit, QToolTip, QWidget
 
 from ..models import Annotation, Document, Label
@@ -120,10 +128,11 @@ class ReadingView(QPlainTextEdit):
             old = self._spans.get(ann.id)
             if old is not None:
                 dirty = dirty.united(self._span_rect(old.start, old.end))
+                self._unindex(old.start, old.end, ann.id)
             span = self._make_span(ann)
             self._spans[ann.id] = span
+            self._index(span.start, span.end, ann.id)
             dirty = dirty.united(self._span_rect(span.start, span.end))
-        self._rebuild_index()
         self._repaint(dirty)
 
     def remove_annotations(self, ids: list[str]) -> None:
@@ -132,7 +141,7 @@ class ReadingView(QPlainTextEdit):
             old = self._spans.pop(ann_id, None)
             if old is not None:
                 dirty = dirty.united(self._span_rect(old.start, old.end))
-        self._rebuild_index()
+                self._unindex(old.start, old.end, ann_id)
         if self._current is not None and self._current not in self._spans:
             self._set_current(None)
         self._repaint(dirty)
@@ -144,6 +153,20 @@ class ReadingView(QPlainTextEdit):
     def visible_annotations(self) -> list[Annotation]:
         return [self._spans[i].annotation for _, _, i in self._order]
 
+    def annotation_count(self) -> int:
+        return len(self._spans)
+
+    def annotations_with_span(self, start: int, end: int) -> list[Annotation]:
+        """Highlights whose extent is exactly [start, end) (code points)."""
+        s16, e16 = self._map.to_utf16(start), self._map.to_utf16(end)
+        lo = bisect.bisect_left(self._order, (s16, e16, ""))
+        found = []
+        for s, e, i in self._order[lo:]:
+            if (s, e) != (s16, e16):
+                break
+            found.append(self._spans[i].annotation)
+        return found
+
     def _make_span(self, ann: Annotation) -> _Span:
         span = _Span(ann, self._map.to_utf16(ann.start), self._map.to_utf16(ann.end), QColor())
         self._style(span)
@@ -154,6 +177,19 @@ class ReadingView(QPlainTextEdit):
         span.fill = tint(stance.color if stance else UNLABELLED, highlight_alpha())
         span.themes = [QColor(self._labels[t].color) for t in span.annotation.theme_ids
                        if t in self._labels]
+
+    def _index(self, start: int, end: int, ann_id: str) -> None:
+        # Incremental upkeep keeps a tag O(log n) + one list shift instead of a full sort.
+        k = bisect.bisect_left(self._order, (start, end, ann_id))
+        self._order.insert(k, (start, end, ann_id))
+        self._starts.insert(k, start)
+        self._max_len = max(self._max_len, end - start)  # an upper bound is enough
+
+    def _unindex(self, start: int, end: int, ann_id: str) -> None:
+        k = bisect.bisect_left(self._order, (start, end, ann_id))
+        if k < len(self._order) and self._order[k] == (start, end, ann_id):
+            del self._order[k]
+            del self._starts[k]
 
     def _rebuild_index(self) -> None:
         self._order = sorted((s.start, s.end, i) for i, s in self._spans.items())
@@ -262,7 +298,7 @@ class ReadingView(QPlainTextEdit):
         if not rect.isNull():
             self.viewport().update(rect)
 
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def paintEvent(self, event) -> None:
         if self._order:
             painter = QPainter(self.viewport())
             try:
@@ -313,7 +349,7 @@ class ReadingView(QPlainTextEdit):
             k += 1
 
     # -- layout: a readable measure (~80 characters) centred in wide windows -------------------
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         # Margins first: QPlainTextEdit re-wraps in its own resizeEvent using the viewport
         # width, which must already be the narrowed one.
         self._center_measure(self.width())
@@ -327,7 +363,7 @@ class ReadingView(QPlainTextEdit):
             self.setViewportMargins(side, 0, side, 0)
 
     # -- interaction --------------------------------------------------------------------------
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         text = event.text()
         if (len(text) == 1 and mods in (Qt.KeyboardModifier.NoModifier,
@@ -339,7 +375,7 @@ class ReadingView(QPlainTextEdit):
                 return
         super().keyPressEvent(event)
 
-    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+    def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
             tip = self.tooltip_at(event.pos())
             if tip:
@@ -374,7 +410,7 @@ class ReadingView(QPlainTextEdit):
             lines.append(f"<span style='color:gray;'>note:</span> {html.escape(ann.note)}")
         return "<br>".join(lines)
 
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         if not self.textCursor().hasSelection():
             self.setTextCursor(self.cursorForPosition(event.pos()))
         menu = QMenu(self)

@@ -54,15 +54,25 @@ class Store:
         return result, rec.touched
 
     def undo_or_redo(self, redo: bool) -> tuple[str, Touched] | None:
-        with transaction(self.db):
-            entry = self.q.history_entry(undone=redo)
-            if entry is None:
-                return None
-            rec = ChangeRecorder(self.db)
-            log = unpack_log(entry["changes"])
-            kept = rec.redo(log) if redo else rec.undo(log)
-            self.db.execute("UPDATE history SET undone = ?, changes = ? WHERE id = ?",
-                            (0 if redo else 1, pack_log(kept), entry["id"]))
+        verb = "redo" if redo else "undo"
+        try:
+            with transaction(self.db):
+                entry = self.q.history_entry(undone=redo)
+                if entry is None:
+                    return None
+                rec = ChangeRecorder(self.db)
+                log = unpack_log(entry["changes"])
+                kept = rec.redo(log) if redo else rec.undo(log)
+                self.db.execute("UPDATE history SET undone = ?, changes = ? WHERE id = ?",
+                                (0 if redo else 1, pack_log(kept), entry["id"]))
+        except sqlite3.IntegrityError as exc:
+            raise OperationError(f"cannot {verb} “{entry['description']}”: the project has "
+                                 f"changed in a way that conflicts ({exc})") from exc
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise OperationError(f"cannot {verb}: the project is busy in another program; "
+                                     "nothing was changed, try again") from exc
+            raise
         return entry["description"], rec.touched
 
     def set_meta(self, rec: ChangeRecorder, key: str, value: str) -> None:

@@ -77,6 +77,11 @@ def _configure(db: sqlite_utils.Database) -> None:
     db.execute("PRAGMA foreign_keys = ON")
     # Reading the schema first turns a corrupt file into an error before we write anything.
     db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    # A damaged page elsewhere would only surface later (and after we switched the file to
+    # WAL); quick_check reads every page but skips the costly index cross-checks.
+    problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+    if problem != "ok":
+        raise sqlite3.DatabaseError(f"database disk image is malformed: {' '.join(problem.split())}")
 
 
 def _use_wal(db: sqlite_utils.Database) -> None:

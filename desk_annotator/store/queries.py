@@ -112,6 +112,13 @@ class Queries:
         row = self.db.execute("SELECT length FROM documents WHERE id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
 
+    def document_slice(self, doc_id: str, start: int, end: int) -> tuple[str, int, str] | None:
+        """(title, length, text[start:end]) without loading the whole text."""
+        row = self.db.execute(
+            "SELECT title, length, substr(text, ?, ?) FROM documents WHERE id = ?",
+            (start + 1, max(0, end - start), doc_id)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
     def document_ids_by_sha(self, shas: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for chunk in _chunks(shas):

@@ -13,7 +13,6 @@ from desk_annotator.gui.main_window import MainWindow
 from desk_annotator.gui.settings import Settings
 from desk_annotator.project import Project
 
-
 # Emoji (astral: 2 UTF-16 units), CJK and an accented word: offsets must survive the
 # code point <-> UTF-16 conversion at the Qt boundary.
 EMOJI_TEXT = ("Intro 😀 emoji then 中文字符 and more words here.\n"
@@ -204,7 +203,7 @@ def test_import_reports_refused_files(qtbot, project, window, tmp_path):
     report = file_actions.import_files(window, [str(good), str(bad)])
     assert report is not None and report.documents_added == 1
     assert window.corpus.model.rowCount() == before + 1 == project.q.document_count()
-    title, text = window.last_message
+    _title, text = window.last_message
     assert "picture.xyz" in text and "1 document(s) added" in text
 
 
