@@ -106,6 +106,10 @@ class NormalizationMap:
         raw = self.raw
         segs: list[tuple[int, int]] = []
         i, n = 0, len(raw)
+        if raw.startswith(BOM):
+            # The leading BOM is dropped, so it must not absorb a following combining mark.
+            segs.append((0, 1))
+            i = 1
         while i < n:
             j = i + 1
             if raw[i] == "\r" and j < n and raw[j] == "\n":
