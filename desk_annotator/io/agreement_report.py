@@ -178,7 +178,7 @@ def _x(value: float, lo: float, hi: float, width: float) -> float:
 
 def _alpha_chart(items: list[tuple[str, float | None, list[float] | None]]) -> str:
     """Horizontal dot-and-whisker chart of α with 95% CI on [-0.2, 1], threshold lines."""
-    label_w, plot_w, row_h, lo, hi = 190, 520, 22, -0.2, 1.0
+    label_w, plot_w, row_h, lo, hi = 280, 520, 22, -0.2, 1.0
     height = row_h * len(items) + 30
     out = [(f'<svg width="{label_w + plot_w + 20}" height="{height}" role="img" '
             f'aria-label="alpha per label with 95% intervals">')]
