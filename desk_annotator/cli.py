@@ -76,6 +76,17 @@ def cli(ctx: click.Context, project_path: str | None, coder: str | None) -> None
         sys.exit(run_gui(project_path, coder=coder))
 
 
+@cli.command("gui")
+@click.argument("project_file", required=False, type=click.Path(dir_okay=False))
+@click.option("--coder", help="Coder name to work as.")
+@click.pass_obj
+def gui_cmd(obj: _Ctx, project_file: str | None, coder: str | None) -> None:
+    """Open the desktop app (same as no command); PROJECT_FILE overrides --project."""
+    from .gui.app import run_gui
+
+    sys.exit(run_gui(project_file or obj.project_path, coder=coder))
+
+
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--add-missing-labels", is_flag=True,

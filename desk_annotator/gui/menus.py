@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from ..models import Label
-from . import file_actions
+from . import file_actions, team_actions
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -60,6 +60,13 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
                                    lambda: file_actions.ask_import_codebook(win))
     a["export_codebook"] = _action(win, file_menu, "Export c&odebook…",
                                    lambda: file_actions.ask_export_codebook(win))
+    file_menu.addSeparator()
+    a["merge_projects"] = _action(win, file_menu, "&Merge coders' projects…",
+                                  lambda: team_actions.ask_merge(win),
+                                  tip="Bring coders' project files back into this project")
+    a["export_package"] = _action(win, file_menu, "Export coder &package…",
+                                  lambda: team_actions.ask_export_package(win),
+                                  tip="A project file with the corpus, codebook and one coder")
     file_menu.addSeparator()
     a["new_project"] = _action(win, file_menu, "&New project…",
                                lambda: file_actions.ask_new_project(win), QKeySequence.StandardKey.New)

@@ -1,0 +1,159 @@
+"""The adjudication bar of the compare view: decide each disagreement into the gold layer.
+
+Every button runs one operation of desk_annotator.adjudication through Project.run, so each
+decision is one undo step; the bar itself only reads the compare window's current passage.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from ..adjudication import AcceptAgreed, AcceptMerged, AcceptSpans, adjudication_progress
+from ..compare import Disagreement
+from ..errors import DeskAnnotatorError
+from ..models import GOLD_CODER
+from ..ops import Op
+
+if TYPE_CHECKING:
+    from .compare_view import CompareWindow
+
+
+class AdjudicationBar(QWidget):
+    """Accept A / B / both / merged / none for the current passage, and per-document actions."""
+
+    def __init__(self, window: CompareWindow) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.accept_a_button = QPushButton("Accept A")
+        self.accept_b_button = QPushButton("Accept B")
+        self.accept_both_button = QPushButton("Accept both")
+        self.accept_merged_button = QPushButton("Accept merged")
+        self.reject_button = QPushButton("Reject (none)")
+        self.accept_agreed_button = QPushButton("Accept all agreed")
+        self.mark_done_button = QPushButton("Mark gold done")
+        self.progress_label = QLabel()
+        self.message_label = QLabel()
+        self.message_label.setStyleSheet("color: #57606a;")
+        tips = {
+            self.accept_a_button: "Copy coder A's span(s) of this passage into gold",
+            self.accept_b_button: "Copy coder B's span(s) of this passage into gold",
+            self.accept_both_button: "Copy both coders' spans of this passage into gold",
+            self.accept_merged_button: "One gold span over both coders' spans: A's stance "
+                                       "(else B's), the themes of both",
+            self.reject_button: "Put nothing into gold here; go to the next disagreement",
+            self.accept_agreed_button: "Copy every span both coders made identically in this "
+                                       "document into gold",
+            self.mark_done_button: "Mark this document adjudicated (gold status: done)",
+        }
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 4, 0, 0)
+        row.addWidget(QLabel("<b>Gold</b>"))
+        for button, tip in tips.items():
+            button.setToolTip(tip)
+            row.addWidget(button)
+            if button is self.reject_button:
+                row.addSpacing(16)
+        row.addWidget(self.message_label, 1)
+        row.addWidget(self.progress_label)
+
+        self.accept_a_button.clicked.connect(lambda: self._accept_spans("a"))
+        self.accept_b_button.clicked.connect(lambda: self._accept_spans("b"))
+        self.accept_both_button.clicked.connect(lambda: self._accept_spans("both"))
+        self.accept_merged_button.clicked.connect(self.accept_merged)
+        self.reject_button.clicked.connect(self.reject)
+        self.accept_agreed_button.clicked.connect(self.accept_agreed)
+        self.mark_done_button.clicked.connect(self.mark_done)
+
+    # -- what the bar acts on -----------------------------------------------------------------
+    def current(self) -> Disagreement | None:
+        w = self.window_
+        if w.current_index is None or not 0 <= w.current_index < len(w.passages):
+            return None
+        return w.passages[w.current_index]
+
+    def _coders(self) -> tuple[str, str] | None:
+        a, b = self.window_.coder_ids
+        return (a, b) if a and b and a != b else None
+
+    def refresh(self) -> None:
+        """Enable what applies to the current passage; recount the progress."""
+        d, coders = self.current(), self._coders()
+        has_doc = self.window_.document_id is not None
+        self.accept_a_button.setEnabled(bool(coders and d and d.a_ids))
+        self.accept_b_button.setEnabled(bool(coders and d and d.b_ids))
+        self.accept_both_button.setEnabled(bool(coders and d and d.a_ids and d.b_ids))
+        self.accept_merged_button.setEnabled(bool(coders and d and (d.a_ids or d.b_ids)))
+        self.reject_button.setEnabled(d is not None)
+        self.accept_agreed_button.setEnabled(bool(coders and has_doc))
+        self.mark_done_button.setEnabled(has_doc)
+        if coders is None:
+            self.progress_label.setText("")
+            return
+        progress = adjudication_progress(self.window_.project, *coders)
+        self.progress_label.setText(f"gold: {progress['adjudicated']}/{progress['documents']} "
+                                    "documents adjudicated")
+
+    # -- decisions ------------------------------------------------------------------------------
+    def _run(self, op: Op) -> int | None:
+        try:
+            return self.window_.project.run(op)
+        except DeskAnnotatorError as exc:
+            self.message_label.setText(f"Not done: {exc}")
+            return None
+
+    def _after_accept(self, added: int | None) -> None:
+        if added is None:
+            return
+        self.message_label.setText(f"{added} span(s) added to gold" if added
+                                   else "Already in gold")
+        self.window_.step(1)
+
+    def _accept_spans(self, side: str) -> None:
+        d = self.current()
+        if d is None:
+            return
+        ids = {"a": d.a_ids, "b": d.b_ids, "both": d.a_ids + d.b_ids}[side]
+        if ids:
+            self._after_accept(self._run(AcceptSpans(list(ids))))
+
+    def accept_a(self) -> None:
+        self._accept_spans("a")
+
+    def accept_b(self) -> None:
+        self._accept_spans("b")
+
+    def accept_both(self) -> None:
+        self._accept_spans("both")
+
+    def accept_merged(self) -> None:
+        d = self.current()
+        if d is not None and (d.a_ids or d.b_ids):
+            self._after_accept(self._run(AcceptMerged(list(d.a_ids + d.b_ids))))
+
+    def reject(self) -> None:
+        if self.current() is not None:
+            self.message_label.setText("Rejected: nothing added to gold")
+            self.window_.step(1)
+
+    def accept_agreed(self) -> None:
+        coders, doc_id = self._coders(), self.window_.document_id
+        if coders is None or doc_id is None:
+            return
+        added = self._run(AcceptAgreed(coders[0], coders[1], [doc_id]))
+        if added is not None:
+            self.message_label.setText(f"{added} agreed span(s) added to gold")
+
+    def mark_done(self) -> None:
+        doc_id = self.window_.document_id
+        if doc_id is None:
+            return
+        try:
+            gold = self.window_.project.ensure_coder(GOLD_CODER)
+            self.window_.project.set_status(doc_id, gold.id, "done")
+        except DeskAnnotatorError as exc:
+            self.message_label.setText(f"Not done: {exc}")
+            return
+        self.message_label.setText("Document marked adjudicated")
+        self.refresh()
