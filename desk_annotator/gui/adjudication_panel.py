@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from ..adjudication import AcceptAgreed, AcceptMerged, AcceptSpans, adjudication_progress
+from ..adjudication import (
+    AcceptAgreed,
+    AcceptMerged,
+    AcceptSpans,
+    adjudication_progress,
+)
 from ..compare import Disagreement
 from ..errors import DeskAnnotatorError
 from ..models import GOLD_CODER
@@ -73,6 +78,26 @@ class AdjudicationBar(QWidget):
             return None
         return w.passages[w.current_index]
 
+    def sides(self) -> tuple[list[str], list[str]]:
+        """Ids of coder A's and coder B's spans the current passage is about, in text order.
+
+        A passage lists only the spans covering it; at a boundary disagreement the other
+        coder's span overlaps the covering span without covering the passage, yet it is the
+        alternative the adjudicator chooses between, so spans overlapping those count too."""
+        d, coders, doc_id = self.current(), self._coders(), self.window_.document_id
+        if d is None or coders is None or doc_id is None:
+            return [], []
+        q = self.window_.project.q
+        spans = {c: q.annotations(doc_id, [c]) for c in coders}
+        listed = set(d.a_ids) | set(d.b_ids)
+        anchors = [(s.start, s.end) for c in coders for s in spans[c] if s.id in listed]
+        anchors.append((d.start, d.end))
+
+        def involved(coder: str) -> list[str]:
+            return [s.id for s in spans[coder]
+                    if any(s.start < hi and lo < s.end for lo, hi in anchors)]
+        return involved(coders[0]), involved(coders[1])
+
     def _coders(self) -> tuple[str, str] | None:
         a, b = self.window_.coder_ids
         return (a, b) if a and b and a != b else None
@@ -81,10 +106,11 @@ class AdjudicationBar(QWidget):
         """Enable what applies to the current passage; recount the progress."""
         d, coders = self.current(), self._coders()
         has_doc = self.window_.document_id is not None
-        self.accept_a_button.setEnabled(bool(coders and d and d.a_ids))
-        self.accept_b_button.setEnabled(bool(coders and d and d.b_ids))
-        self.accept_both_button.setEnabled(bool(coders and d and d.a_ids and d.b_ids))
-        self.accept_merged_button.setEnabled(bool(coders and d and (d.a_ids or d.b_ids)))
+        a_ids, b_ids = self.sides()
+        self.accept_a_button.setEnabled(bool(a_ids))
+        self.accept_b_button.setEnabled(bool(b_ids))
+        self.accept_both_button.setEnabled(bool(a_ids and b_ids))
+        self.accept_merged_button.setEnabled(bool(a_ids or b_ids))
         self.reject_button.setEnabled(d is not None)
         self.accept_agreed_button.setEnabled(bool(coders and has_doc))
         self.mark_done_button.setEnabled(has_doc)
@@ -111,10 +137,8 @@ class AdjudicationBar(QWidget):
         self.window_.step(1)
 
     def _accept_spans(self, side: str) -> None:
-        d = self.current()
-        if d is None:
-            return
-        ids = {"a": d.a_ids, "b": d.b_ids, "both": d.a_ids + d.b_ids}[side]
+        a_ids, b_ids = self.sides()
+        ids = {"a": a_ids, "b": b_ids, "both": a_ids + b_ids}[side]
         if ids:
             self._after_accept(self._run(AcceptSpans(list(ids))))
 
@@ -128,9 +152,9 @@ class AdjudicationBar(QWidget):
         self._accept_spans("both")
 
     def accept_merged(self) -> None:
-        d = self.current()
-        if d is not None and (d.a_ids or d.b_ids):
-            self._after_accept(self._run(AcceptMerged(list(d.a_ids + d.b_ids))))
+        a_ids, b_ids = self.sides()
+        if a_ids or b_ids:
+            self._after_accept(self._run(AcceptMerged(a_ids + b_ids)))
 
     def reject(self) -> None:
         if self.current() is not None:

@@ -38,6 +38,7 @@ from ..compare import KIND_TEXT, Disagreement, disagreement_at, disagreements
 from ..models import Annotation
 from ..project import Changed, Project
 from ..text import Utf16Map
+from .adjudication_panel import AdjudicationBar
 from .bridge import ProjectBridge
 from .search_dialog import HtmlDelegate
 from .theme import UNLABELLED, highlight_alpha, tint
@@ -179,6 +180,8 @@ class CompareWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(outer, 1)
+        self.adjudication = AdjudicationBar(self)  # decisions into the gold layer
+        layout.addWidget(self.adjudication)
 
         for seq, step in (("F8", 1), ("Shift+F8", -1)):
             action = QAction(self)
@@ -342,6 +345,7 @@ class CompareWindow(QWidget):
             "differ; solid = current. Overlay: A highlighted, B underlined.</small>")
 
     def _update_count(self) -> None:
+        self.adjudication.refresh()
         n = len(self.passages)
         coder_a, coder_b = self.coder_ids
         if coder_a and coder_a == coder_b:

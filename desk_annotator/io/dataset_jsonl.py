@@ -28,6 +28,7 @@ from desk_annotator.io.exchange_common import (
     SnapshotIndex,
     atomic_text_writer,
     metadata_value,
+    numbered_lines,
     raise_if_problems,
     title_from_text,
     validation_problems,
@@ -44,7 +45,12 @@ from desk_annotator.models import (
     Status,
     new_id,
 )
-from desk_annotator.text import NormalizationMap, is_normalized, normalize_text, sha256_text
+from desk_annotator.text import (
+    NormalizationMap,
+    is_normalized,
+    normalize_text,
+    sha256_text,
+)
 
 RECORD_KEYS = ("id", "title", "text", "metadata", "status", "annotations", "sha256")
 # A label name with at least one visible character (checked in Rust by pydantic-core: fast).
@@ -135,7 +141,7 @@ def read_dataset(path: Path) -> tuple[ProjectSnapshot, list[str]]:
     path = Path(path)
     problems: list[str] = []
     records: list[tuple[int, DatasetRecord]] = []
-    for lineno, line in _numbered_lines(path):
+    for lineno, line in numbered_lines(path):
         if not line.strip():
             continue
         try:
@@ -173,20 +179,6 @@ def read_dataset(path: Path) -> tuple[ProjectSnapshot, list[str]]:
     for lineno, record in records:
         _add_record(builder, lineno, record, warnings, seen_sha)
     return builder.snapshot(), warnings
-
-
-def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
-    try:
-        handle = path.open("r", encoding="utf-8-sig", newline="\n")
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    with handle:
-        try:
-            # Split on \n only: texts inside JSON strings escape their line breaks, and a stray
-            # U+2028 must not cut a record in two (str.splitlines would).
-            yield from enumerate(handle, start=1)
-        except UnicodeDecodeError as exc:
-            raise FormatError(f"{path}: not UTF-8 text (byte {exc.start})") from None
 
 
 def _cross_record_problems(records: list[tuple[int, DatasetRecord]]) -> list[str]:

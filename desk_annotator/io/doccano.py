@@ -14,9 +14,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from desk_annotator.errors import FormatError
 from desk_annotator.io.dataset_jsonl import SnapshotBuilder
-from desk_annotator.io.exchange_common import metadata_value, raise_if_problems, title_from_text
+from desk_annotator.io.exchange_common import (
+    metadata_value,
+    numbered_lines,
+    raise_if_problems,
+    title_from_text,
+)
 from desk_annotator.models import Annotation, Document, ProjectSnapshot, new_id
 from desk_annotator.text import NormalizationMap, is_normalized, sha256_text
 
@@ -34,20 +38,12 @@ def read_doccano(
     stance_names = stance_names or set()
     problems: list[str] = []
     parsed: list[tuple[int, dict[str, Any], list[Span]]] = []
-    try:
-        handle = path.open("r", encoding="utf-8-sig", newline="\n")
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    with handle:
-        try:
-            for lineno, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                record = _parse_line(lineno, line, problems)
-                if record is not None:
-                    parsed.append(record)
-        except UnicodeDecodeError as exc:
-            raise FormatError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    for lineno, line in numbered_lines(path):
+        if not line.strip():
+            continue
+        record = _parse_line(lineno, line, problems)
+        if record is not None:
+            parsed.append(record)
     if not parsed and not problems:
         problems.append("no records (the file is empty)")
     raise_if_problems(path, problems)

@@ -124,3 +124,18 @@ class SnapshotIndex:
 
     def theme_names(self, ann: Annotation) -> list[str]:
         return [self.label_name(ann, t) for t in ann.theme_ids]
+
+
+def numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, line) of a UTF-8 JSONL file; a read or decoding error is a FormatError."""
+    try:
+        handle = path.open("r", encoding="utf-8-sig", newline="\n")
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    with handle:
+        try:
+            # Split on \n only: texts inside JSON strings escape their line breaks, and a stray
+            # U+2028 must not cut a record in two (str.splitlines would).
+            yield from enumerate(handle, start=1)
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"{path}: not UTF-8 text (byte {exc.start})") from None
