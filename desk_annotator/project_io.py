@@ -168,14 +168,14 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None
         if wanted is None or coders.get(st.coder_id) in wanted:
             status_by_doc.setdefault(st.document_id, {})[coders[st.coder_id]] = st.status
     for doc in q.iter_documents():
+        rows, themes = q.annotation_tuples(doc.id)
         anns = [
-            {"id": a["id"], "start": a["start"], "end": a["end"], "quote": a["quote"],
-             "coder": coders[a["coder_id"]],
-             "stance": labels[a["stance_id"]] if a["stance_id"] else None,
-             "themes": [labels[t] for t in a["theme_ids"]], "note": a["note"],
-             "created": a["created"], "updated": a["updated"]}
-            for a in q.annotation_dicts(doc.id)
-            if wanted is None or coders[a["coder_id"]] in wanted
+            {"id": ann_id, "start": start, "end": end, "quote": quote,
+             "coder": coders[coder_id], "stance": labels[stance_id] if stance_id else None,
+             "themes": [labels[t] for t in themes.get(ann_id, ())], "note": note,
+             "created": created, "updated": updated}
+            for ann_id, coder_id, start, end, quote, stance_id, note, created, updated in rows
+            if wanted is None or coders[coder_id] in wanted
         ]
         yield {"id": doc.id, "title": doc.title, "text": doc.text, "metadata": doc.metadata,
                "status": status_by_doc.get(doc.id, {}), "annotations": anns,

@@ -174,16 +174,23 @@ class Queries:
         themes = self._theme_ids([r["id"] for r in rows])
         return [Annotation.model_construct(**r, theme_ids=themes.get(r["id"], [])) for r in rows]
 
-    def annotation_dicts(self, document_id: str) -> list[dict[str, Any]]:
-        """A document's annotations as plain dicts (with ``theme_ids``): the fast export path."""
-        cur = self.db.execute(f"SELECT {_ANN_COLS} FROM annotations WHERE document_id = ? "
-                              "ORDER BY start, [end], created", (document_id,))
-        cols = [d[0] for d in cur.description]
-        rows = [dict(zip(cols, r)) for r in cur]
-        themes = self._theme_ids([r["id"] for r in rows])
-        for r in rows:
-            r["theme_ids"] = themes.get(r["id"], [])
-        return rows
+    EXPORT_COLUMNS = ("id", "coder_id", "start", "end", "quote", "stance_id", "note", "created",
+                      "updated")
+
+    def annotation_tuples(self, document_id: str) -> tuple[list[tuple], dict[str, list[str]]]:
+        """A document's annotations as tuples in EXPORT_COLUMNS order, plus theme ids by
+        annotation: the fastest read, for exporting a million annotations."""
+        rows = self.db.execute(
+            "SELECT id, coder_id, start, [end], quote, stance_id, note, created, updated "
+            "FROM annotations WHERE document_id = ? ORDER BY start, [end], created",
+            (document_id,)).fetchall()
+        themes: dict[str, list[str]] = defaultdict(list)
+        for ann_id, label_id in self.db.execute(
+                "SELECT t.annotation_id, t.label_id FROM annotation_themes t "
+                "JOIN annotations a ON a.id = t.annotation_id JOIN labels l ON l.id = t.label_id "
+                "WHERE a.document_id = ? ORDER BY l.position", (document_id,)):
+            themes[ann_id].append(label_id)
+        return rows, themes
 
     def annotations(self, document_id: str | None = None,
                     coder_ids: list[str] | None = None) -> list[Annotation]:
