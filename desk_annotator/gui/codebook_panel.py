@@ -1,18 +1,24 @@
 """The codebook panel: stance and theme labels as buttons (colour, name, shortcut key).
 
 Clicking a label tags the selection (or toggles it on the current annotation); the buttons
-show which labels the current annotation carries, and each tooltip gives the definition.
+show which labels the current annotation carries, and each tooltip gives the definition. A
+collapsible Definition section at the bottom keeps the definition of the label under the mouse
+(or else the one last clicked or applied by key) in view while coding.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import html
+
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
+    QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +27,8 @@ from ..models import Annotation, Label
 
 
 class LabelButton(QPushButton):
+    hovered = Signal(object)  # the Label on enter, None on leave
+
     def __init__(self, label: Label, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.label = label
@@ -49,14 +57,88 @@ class LabelButton(QPushButton):
             tip += f"<p>{label.description}</p>"
         self.setToolTip(f"<div style='max-width: 360px;'>{tip}</div>")
 
+    def enterEvent(self, event: QEvent) -> None:
+        super().enterEvent(event)
+        self.hovered.emit(self.label)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        super().leaveEvent(event)
+        self.hovered.emit(None)
+
+
+def definition_html(label: Label) -> str:
+    """Name, scheme, key and definition of one label, for the Definition section."""
+    key = f" · key <code>{html.escape(label.key)}</code>" if label.key else " · no key"
+    scheme = "stance" if label.scheme == "stance" else "theme"
+    text = (html.escape(label.description).replace("\n", "<br>") if label.description.strip()
+            else "<i>No definition yet — add one in Edit codebook…</i>")
+    return (f"<b><span style='color:{label.color};'>&#9679;</span> "
+            f"{html.escape(label.name)}</b> <span style='color:gray;'>{scheme}{key}</span>"
+            f"<p style='margin-top:4px;'>{text}</p>")
+
+
+class DefinitionSection(QWidget):
+    """An arrow button that folds a read-only view of one label's definition."""
+    toggled = Signal(bool)  # expanded
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.toggle = QToolButton()
+        self.toggle.setText("Definition")
+        self.toggle.setCheckable(True)
+        self.toggle.setChecked(True)
+        self.toggle.setAutoRaise(True)
+        self.toggle.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow)
+        self.toggle.toggled.connect(self.set_expanded)
+        self.text = QTextBrowser()
+        self.text.setReadOnly(True)
+        self.text.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep the keyboard in the reading view
+        self.text.setOpenLinks(False)
+        self.text.setMinimumHeight(60)
+        self.text.setMaximumHeight(150)
+        self.label: Label | None = None
+        self.show_label(None)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.toggle)
+        layout.addWidget(self.text)
+
+    @property
+    def expanded(self) -> bool:
+        return self.toggle.isChecked()
+
+    def set_expanded(self, expanded: bool) -> None:
+        if self.toggle.isChecked() != expanded:
+            self.toggle.setChecked(expanded)  # comes back here through toggled
+            return
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
+        self.text.setVisible(expanded)
+        self.toggled.emit(expanded)
+
+    def show_label(self, label: Label | None) -> None:
+        self.label = label
+        if label is None:
+            self.text.setHtml("<span style='color:gray;'>Point at a label, or click one, to "
+                              "read its definition here.</span>")
+        else:
+            self.text.setHtml(definition_html(label))
+
 
 class CodebookPanel(QWidget):
     labelClicked = Signal(str)  # label id
     editRequested = Signal()
+    definitionToggled = Signal(bool)  # the Definition section was expanded (True) / folded
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.buttons: dict[str, LabelButton] = {}
+        self._labels: dict[str, Label] = {}
+        self._pinned: str | None = None  # label last clicked or applied: shown when not hovering
+        self.definition = DefinitionSection()
+        self.definition.toggled.connect(self.definitionToggled)
         self._body = QWidget()
         self._body_layout = QVBoxLayout(self._body)
         self._body_layout.setContentsMargins(6, 4, 6, 4)
@@ -75,6 +157,7 @@ class CodebookPanel(QWidget):
         layout.addWidget(self.hint)
         layout.addWidget(scroll, 1)
         layout.addWidget(edit)
+        layout.addWidget(self.definition)
 
     def set_labels(self, labels: list[Label]) -> None:
         while self._body_layout.count():
@@ -82,6 +165,10 @@ class CodebookPanel(QWidget):
             if item.widget() is not None:
                 item.widget().deleteLater()
         self.buttons = {}
+        self._labels = {lb.id: lb for lb in labels}
+        if self._pinned not in self._labels:
+            self._pinned = None
+        self.definition.show_label(self._labels.get(self._pinned or ""))
         for scheme, title in (("stance", "STANCE · one per passage"),
                               ("themes", "THEMES · any number")):
             heading = QLabel(title)
@@ -96,6 +183,7 @@ class CodebookPanel(QWidget):
             for label in in_scheme:
                 button = LabelButton(label)
                 button.clicked.connect(lambda _checked=False, lid=label.id: self._clicked(lid))
+                button.hovered.connect(self._hovered)
                 self.buttons[label.id] = button
                 self._body_layout.addWidget(button)
         self._body_layout.addStretch(1)
@@ -105,7 +193,27 @@ class CodebookPanel(QWidget):
         button = self.buttons.get(label_id)
         if button is not None:
             button.setChecked(not button.isChecked())
+        self.pin_definition(label_id)
         self.labelClicked.emit(label_id)
+
+    # -- the Definition section ---------------------------------------------------------------
+    def pin_definition(self, label_id: str) -> None:
+        """Show this label's definition, and keep it once the mouse leaves the buttons."""
+        if label_id in self._labels:
+            self._pinned = label_id
+            self.definition.show_label(self._labels[label_id])
+
+    def show_definition_for_key(self, key: str) -> None:
+        """A label key was pressed in the reading view: show what it means."""
+        label = next((lb for lb in self._labels.values() if lb.key == key), None)
+        if label is not None:
+            self.pin_definition(label.id)
+
+    def set_definition_expanded(self, expanded: bool) -> None:
+        self.definition.set_expanded(expanded)
+
+    def _hovered(self, label: Label | None) -> None:
+        self.definition.show_label(label or self._labels.get(self._pinned or ""))
 
     def show_annotation(self, annotation: Annotation | None) -> None:
         """Check the buttons of the labels the current annotation carries."""

@@ -28,6 +28,7 @@ from .bridge import ProjectBridge
 from .codebook_panel import CodebookPanel
 from .coding import CodingController
 from .corpus_list import CorpusPanel
+from .find_bar import FindBar
 from .reading_view import EMPTY_HINT, ReadingView
 from .settings import Settings
 from .theme import apply_theme, current_theme
@@ -103,6 +104,8 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         column.addWidget(self.header)
         column.addWidget(self.view, 1)
+        self.find_bar = FindBar(self.view)  # Ctrl+F; hidden until then
+        column.addWidget(self.find_bar)
         self.setCentralWidget(centre)
         self.docks: dict[str, QDockWidget] = {}
         for name, title, widget, area in (
@@ -142,6 +145,10 @@ class MainWindow(QMainWindow):
         self.bridge.changed.connect(self._on_changed)
         self.corpus.documentActivated.connect(self.open_document)
         self.view.labelKeyPressed.connect(self.coding.key_pressed)
+        self.view.labelKeyPressed.connect(self.codebook.show_definition_for_key)
+        self.codebook.set_definition_expanded(bool(self.settings.get("definition_open", True)))
+        self.codebook.definitionToggled.connect(
+            lambda shown: self.settings.set("definition_open", bool(shown)))
         self.view.currentAnnotationChanged.connect(self._current_changed)
         self.codebook.labelClicked.connect(self.coding.apply_label)
         self.codebook.editRequested.connect(self.open_codebook_editor)

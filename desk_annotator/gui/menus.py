@@ -26,6 +26,11 @@ SHORTCUT_HELP = """<h3>Keyboard</h3><table cellspacing=4>
 <tr><td><b>Ctrl+Return</b></td><td>mark the document done</td></tr>
 <tr><td><b>Ctrl+PgDown / PgUp</b></td><td>next / previous document</td></tr>
 <tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo (also across restarts)</td></tr>
+<tr><td><b>Ctrl+F</b></td><td>find in the document (Enter / Shift+Enter: next / previous,
+Esc: back to the text with the match selected, ready for a label key)</td></tr>
+<tr><td><b>F3 / Shift+F3</b></td><td>next / previous match</td></tr>
+<tr><td><b>Ctrl+L</b></td><td>filter the document list</td></tr>
+<tr><td><b>Ctrl+Shift+F</b></td><td>search the whole corpus</td></tr>
 </table><p>A click inside a highlight makes it the current annotation (outlined).</p>"""
 
 
@@ -83,7 +88,13 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     a["redo"] = _action(win, edit, "Redo", win.redo, "Ctrl+Shift+Z")
     edit.addSeparator()
     a["search"] = _action(win, edit, "&Find in corpus…", win.open_search, "Ctrl+Shift+F")
-    a["find_doc"] = _action(win, edit, "Find &documents", win.corpus.search.setFocus, "Ctrl+F")
+    a["find_doc"] = _action(win, edit, "Filter &document list", win.corpus.search.setFocus,
+                            "Ctrl+L")
+    edit.addSeparator()
+    a["find"] = _action(win, edit, "&Find in document…", win.find_bar.open_bar, "Ctrl+F")
+    a["find_next"] = _action(win, edit, "Find &next", lambda: win.find_bar.find_again(1), "F3")
+    a["find_previous"] = _action(win, edit, "Find pre&vious",
+                                 lambda: win.find_bar.find_again(-1), "Shift+F3")
 
     code = bar.addMenu("&Code")
     win.tag_menu = code.addMenu("&Tag selection as")

@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QFont,
     QKeyEvent,
     QPainter,
+    QPalette,
     QPen,
     QTextCursor,
 )
@@ -50,6 +51,7 @@ class _Span:
 class ReadingView(QPlainTextEdit):
     labelKeyPressed = Signal(str)  # a codebook shortcut key typed while the view has focus
     currentAnnotationChanged = Signal(object)  # annotation id or None
+    documentLoaded = Signal()  # set_document() replaced the text (search matches are gone)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +79,9 @@ class ReadingView(QPlainTextEdit):
         self._starts: list[int] = []
         self._max_len = 0
         self._current: str | None = None
+        self._search: list[tuple[int, int]] = []  # find-bar matches, UTF-16, sorted
+        self._search_starts: list[int] = []
+        self._search_max = 0
         self.cursorPositionChanged.connect(self._follow_cursor)
 
     # -- content ------------------------------------------------------------------------------
@@ -98,8 +103,10 @@ class ReadingView(QPlainTextEdit):
         self._spans.clear()
         self._rebuild_index()
         self._current = None
+        self._search, self._search_starts, self._search_max = [], [], 0
         self.setPlainText(document.text if document else "")
         self.verticalScrollBar().setValue(0)
+        self.documentLoaded.emit()
 
     def set_labels(self, labels: list[Label]) -> None:
         self._labels = {lb.id: lb for lb in labels}
@@ -145,6 +152,17 @@ class ReadingView(QPlainTextEdit):
         if self._current is not None and self._current not in self._spans:
             self._set_current(None)
         self._repaint(dirty)
+
+    def set_search_matches(self, spans: list[tuple[int, int]]) -> None:
+        """Show find results ([start, end) code points) with a neutral highlight; [] clears."""
+        self._search = sorted((self._map.to_utf16(s), self._map.to_utf16(e)) for s, e in spans)
+        self._search_starts = [s for s, _ in self._search]
+        self._search_max = max((e - s for s, e in self._search), default=0)
+        self.viewport().update()
+
+    def search_matches(self) -> list[tuple[int, int]]:
+        """The shown find results, as code points."""
+        return [(self._map.to_cp(s), self._map.to_cp(e)) for s, e in self._search]
 
     def annotation(self, ann_id: str) -> Annotation | None:
         span = self._spans.get(ann_id)
@@ -299,15 +317,41 @@ class ReadingView(QPlainTextEdit):
             self.viewport().update(rect)
 
     def paintEvent(self, event) -> None:
-        if self._order:
+        if self._order or self._search:
             painter = QPainter(self.viewport())
             try:
+                self._paint_search(painter, event.rect())
                 self._paint_spans(painter, event.rect())
             finally:
                 painter.end()
         super().paintEvent(event)
 
+    def _paint_search(self, painter: QPainter, clip: QRect) -> None:
+        """Find matches: a faint neutral box with a grey outline, unlike any stance tint."""
+        blocks = self._visible_blocks(clip) if self._search else []
+        if not blocks:
+            return
+        first, last = blocks[0][0], blocks[-1][1]
+        lo = bisect.bisect_left(self._search_starts, first - self._search_max)
+        hi = bisect.bisect_left(self._search_starts, last)
+        ink = QColor(self.palette().color(QPalette.ColorRole.Text))
+        fill, edge = QColor(ink), QColor(ink)
+        fill.setAlpha(30)
+        edge.setAlpha(120)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(edge, 1.0))
+        painter.setBrush(fill)
+        for s, e in self._search[lo:hi]:
+            if e <= first:
+                continue
+            for r in self._span_line_rects(s, e, blocks):
+                painter.drawRoundedRect(r.adjusted(-1, 1, 1, -1), 2, 2)
+        painter.restore()
+
     def _paint_spans(self, painter: QPainter, clip: QRect) -> None:
+        if not self._order:
+            return
         blocks = self._visible_blocks(clip)
         if not blocks:
             return

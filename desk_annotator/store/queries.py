@@ -298,3 +298,70 @@ class Queries:
                    FROM documents d WHERE d.id IN ({','.join('?' * len(chunk))})""",
                 [coder_id or "", coder_id or "", *chunk])
         return rows
+
+    @staticmethod
+    def _annotation_filter(coder_ids: list[str] | None, stance_id: str | None,
+                           theme_id: str | None) -> tuple[list[str], list[Any]]:
+        """WHERE terms (over ``a`` = annotations) for the corpus-wide annotation list."""
+        where: list[str] = []
+        params: list[Any] = []
+        if coder_ids is not None:
+            where.append(f"a.coder_id IN ({','.join('?' * len(coder_ids))})")
+            params += coder_ids
+        if stance_id is not None:
+            where.append("a.stance_id = ?")
+            params.append(stance_id)
+        if theme_id is not None:
+            where.append("a.id IN (SELECT annotation_id FROM annotation_themes WHERE label_id = ?)")
+            params.append(theme_id)
+        return where, params
+
+    def annotation_total(self, *, coder_ids: list[str] | None = None,
+                         stance_id: str | None = None, theme_id: str | None = None) -> int:
+        """How many annotations the corpus-wide list holds under these filters
+        (coder_ids None = every coder, [] = none)."""
+        if coder_ids == []:
+            return 0
+        where, params = self._annotation_filter(coder_ids, stance_id, theme_id)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return self.db.execute(f"SELECT count(*) FROM annotations a {clause}",
+                               params).fetchone()[0]
+
+    def annotation_page(self, after: tuple[int, int, int, int] | None, limit: int, *,
+                        coder_ids: list[str] | None = None, stance_id: str | None = None,
+                        theme_id: str | None = None, descending: bool = False,
+                        ) -> tuple[list[Annotation], tuple[int, int, int, int] | None]:
+        """One page of the corpus-wide annotation list in corpus order (document import order,
+        then start, end), and the key to pass as ``after`` for the next page (None: no more).
+
+        Keyset paging, not OFFSET: a page deep in a million annotations costs what the first
+        one does, and annotations added meanwhile never shift later pages.
+        """
+        if coder_ids == [] or limit <= 0:
+            return [], None
+        where, params = self._annotation_filter(coder_ids, stance_id, theme_id)
+        if after is not None:
+            cmp = "<" if descending else ">"
+            # The first term bounds the outer loop over documents (uses their rowid).
+            where.insert(0, f"d.rowid {cmp}= ? AND (d.rowid {cmp} ? OR "
+                            f"(a.start, a.[end], a.rowid) {cmp} (?, ?, ?))")
+            params = [after[0], after[0], after[1], after[2], after[3], *params]
+        direction = "DESC" if descending else "ASC"
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        # CROSS JOIN keeps documents as the outer loop, so rows stream out in corpus order
+        # instead of a sort over every matching annotation.
+        cur = self.db.execute(
+            f"SELECT {', '.join('a.' + c.strip() for c in _ANN_COLS.split(','))}, "
+            "d.rowid AS doc_rowid, a.rowid AS ann_rowid "
+            f"FROM documents d CROSS JOIN annotations a ON a.document_id = d.id {clause} "
+            f"ORDER BY d.rowid {direction}, a.start {direction}, a.[end] {direction}, "
+            f"a.rowid {direction} LIMIT ?", [*params, limit])
+        cols = [c[0] for c in cur.description]
+        rows = [dict(zip(cols, r)) for r in cur]
+        if not rows:
+            return [], None
+        last = rows[-1]
+        key = (last["doc_rowid"], last["start"], last["end"], last["ann_rowid"])
+        for r in rows:
+            del r["doc_rowid"], r["ann_rowid"]
+        return self._with_themes(rows), (key if len(rows) == limit else None)
