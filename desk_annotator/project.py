@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from . import ops
 from .errors import OperationError
@@ -47,18 +47,40 @@ Listener = Callable[[Changed], None]
 
 
 class Project:
-    def __init__(self, path: str | Path, *, check_integrity: bool = True) -> None:
+    def __init__(self, path: str | Path, *,
+                 check_integrity: bool | Literal["deferred"] = True) -> None:
+        """Open (or create) a project. check_integrity: True checks every annotation's quote
+        against its text now (the CLI); "deferred" leaves it to a later
+        :meth:`check_integrity` call (the GUI runs it after the window is shown: on a million
+        annotations it takes seconds); False skips it."""
         self.path = path if str(path) == ":memory:" else Path(path)
         self.store = Store(path)
         self.q = self.store.q
         self._listeners: list[Listener] = []
         self.integrity_problems: list[str] = []
-        if check_integrity:
-            self.integrity_problems = [
-                f"annotation {ann_id} in “{title}” no longer matches its text"
-                for ann_id, title in self.q.bad_quotes()]
-            for problem in self.integrity_problems:
-                log.warning("%s: %s", self.path, problem)
+        self.integrity_pending = check_integrity == "deferred"
+        if check_integrity is True:
+            self.check_integrity()
+
+    def check_integrity(self, *, separate_connection: bool = False) -> list[str]:
+        """Find annotations whose quote no longer matches their text; sets and returns
+        ``integrity_problems``. separate_connection=True reads through a connection of its
+        own, so a worker thread can run the check while the GUI keeps using ``q``."""
+        if separate_connection and str(self.path) != ":memory:":
+            store = Store(self.path)
+            try:
+                bad = store.q.bad_quotes()
+            finally:
+                store.close()
+        else:
+            bad = self.q.bad_quotes()
+        problems = [f"annotation {ann_id} in “{title}” no longer matches its text"
+                    for ann_id, title in bad]
+        for problem in problems:
+            log.warning("%s: %s", self.path, problem)
+        self.integrity_problems = problems
+        self.integrity_pending = False
+        return problems
 
     @classmethod
     def open(cls, path: str | Path, **kwargs: Any) -> Project:

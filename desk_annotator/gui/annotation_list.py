@@ -2,7 +2,9 @@
 
 Sortable, filterable by stance, theme and coder; the note column is editable in place
 (the edit becomes one undoable operation through the main window). Activating a row asks the
-main window to show the passage.
+main window to show the passage. The open document's annotations sit in memory behind a
+sort/filter proxy; the whole corpus's come page by page from a lazy model
+(corpus_annotations.py) that filters and orders in SQL.
 """
 
 from __future__ import annotations
@@ -183,15 +185,18 @@ class AnnotationPanel(QWidget):
     scopeChanged = Signal(bool)  # True = whole corpus
 
     def __init__(self, parent: QWidget | None = None) -> None:
+        from .corpus_annotations import CorpusAnnotationModel
+
         super().__init__(parent)
         self.model = AnnotationTableModel(self)
         self.proxy = AnnotationFilterProxy(self)
         self.proxy.setSourceModel(self.model)
+        self.corpus_model = CorpusAnnotationModel(parent=self)
+        self._corpus_query: tuple[Any, list[str] | None] | None = None  # queries, coder ids
         self.scope = QComboBox()
         self.scope.addItem("This document", False)
         self.scope.addItem("Whole corpus", True)
-        self.scope.currentIndexChanged.connect(
-            lambda _i: self.scopeChanged.emit(bool(self.scope.currentData())))
+        self.scope.currentIndexChanged.connect(self._scope_changed)
         self.stance_filter = QComboBox()
         self.theme_filter = QComboBox()
         self.coder_filter = QComboBox()
@@ -216,7 +221,9 @@ class AnnotationPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.clicked.connect(self._activated)
         self.table.activated.connect(self._activated)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._keep_corpus_order)
         self.model.modelReset.connect(self._size_columns)
+        self.corpus_model.modelReset.connect(self._size_columns)
         top = QHBoxLayout()
         top.addWidget(self.scope)
         top.addWidget(self.stance_filter)
@@ -229,8 +236,9 @@ class AnnotationPanel(QWidget):
 
     def set_choices(self, labels: list[Label], coder_names: dict[str, str]) -> None:
         """Fill the filter menus (keeping the current choice when it still exists)."""
-        self.model.labels = {lb.id: lb for lb in labels}
-        self.model.coder_names = dict(coder_names)
+        for model in (self.model, self.corpus_model):
+            model.labels = {lb.id: lb for lb in labels}
+            model.coder_names = dict(coder_names)
         fill = [(self.stance_filter, "Any stance", [(lb.name, lb.id) for lb in labels
                                                      if lb.scheme == "stance"]),
                 (self.theme_filter, "Any theme", [(lb.name, lb.id) for lb in labels
@@ -246,33 +254,71 @@ class AnnotationPanel(QWidget):
             combo.setCurrentIndex(max(0, combo.findData(keep)))
             combo.blockSignals(False)
         self._apply_filters()
+        self.table.viewport().update()  # renamed labels or coders: repaint the loaded rows
 
     def _apply_filters(self) -> None:
         self.proxy.set_filters(self.stance_filter.currentData(), self.theme_filter.currentData(),
                                self.coder_filter.currentData())
+        if self.corpus_mode and self._corpus_query is not None:
+            self.show_corpus(*self._corpus_query)
+
+    def _scope_changed(self, _index: int) -> None:
+        corpus = self.corpus_mode
+        self.table.setModel(self.corpus_model if corpus else self.proxy)
+        # The corpus list sorts in SQL and only by corpus order: the Document column.
+        self.table.sortByColumn(0 if corpus else -1, Qt.SortOrder.AscendingOrder)
+        self._size_columns()
+        self.scopeChanged.emit(corpus)
+
+    def _keep_corpus_order(self, column: int, order: Qt.SortOrder) -> None:
+        if self.corpus_mode and column != 0:
+            self.table.horizontalHeader().setSortIndicator(0, order)
+
+    def show_corpus(self, queries: Any, coder_ids: list[str] | None, *,
+                    force: bool = False) -> None:
+        """Show the whole corpus's annotations by these coders (None = all) under the filter
+        menus; loads only the first page, and nothing when the query is unchanged."""
+        self._corpus_query = (queries, coder_ids)
+        wanted = self.coder_filter.currentData()
+        if wanted is not None:
+            coder_ids = [wanted] if coder_ids is None or wanted in coder_ids else []
+        self.corpus_model.set_query(queries, coder_ids=coder_ids,
+                                    stance_id=self.stance_filter.currentData(),
+                                    theme_id=self.theme_filter.currentData(), force=force)
+
+    @property
+    def active_model(self) -> AnnotationTableModel:
+        return self.corpus_model if self.corpus_mode else self.model
 
     def _size_columns(self) -> None:
         header = self.table.horizontalHeader()
         widths = {"Document": 140, "Start": 56, "Quote": 240, "Stance": 96, "Themes": 150,
                   "Coder": 80}
-        for col, name in enumerate(self.model.columns):
+        for col, name in enumerate(self.active_model.columns):
             if name in widths:
                 header.resizeSection(col, widths[name])
 
     def _activated(self, index: QModelIndex) -> None:
-        if index.isValid() and self.model.columns[index.column()] == "Note" and \
+        model = self.active_model
+        if index.isValid() and model.columns[index.column()] == "Note" and \
                 self.table.state() == QAbstractItemView.State.EditingState:
+            return
+        if self.corpus_mode:
+            if index.isValid() and index.model() is self.corpus_model:
+                self.annotationActivated.emit(self.corpus_model.annotation_at(index.row()))
             return
         source = self.proxy.mapToSource(index)
         if source.isValid():
             self.annotationActivated.emit(self.model.annotation_at(source.row()))
 
     def select_annotation(self, ann_id: str | None) -> None:
-        row = self.model.row_of(ann_id) if ann_id else None
+        model = self.active_model
+        row = model.row_of(ann_id) if ann_id else None
         if row is None:
             self.table.clearSelection()
             return
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        index = model.index(row, 0) if self.corpus_mode else \
+            self.proxy.mapFromSource(self.model.index(row, 0))
         if index.isValid():
             self.table.selectRow(index.row())
             self.table.scrollTo(index)
@@ -282,4 +328,5 @@ class AnnotationPanel(QWidget):
         return bool(self.scope.currentData())
 
     def visible_count(self) -> int:
-        return self.proxy.rowCount()
+        """Rows the list holds under the filters (corpus mode: all of them, loaded or not)."""
+        return self.corpus_model.total if self.corpus_mode else self.proxy.rowCount()

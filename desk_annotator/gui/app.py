@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -30,6 +31,8 @@ def make_app() -> QApplication:
 def run_gui(project_path: str | None, coder: str | None = None) -> int:
     """Open ``project_path`` (None = the default project, filled from the sample corpus on
     first start) in the main window; returns the application's exit code."""
+    from ..paths import default_project_path
+    from ..project import Project
     from ..sample import open_project
     from .main_window import MainWindow
 
@@ -37,7 +40,10 @@ def run_gui(project_path: str | None, coder: str | None = None) -> int:
     settings = Settings()
     apply_theme(app, settings.get("theme", "light"))
     try:
-        project = open_project(project_path)
+        existing = project_path if project_path is not None else default_project_path()
+        # An existing project opens at once; the window checks its integrity once it shows.
+        project = Project(existing, check_integrity="deferred") if Path(existing).exists() \
+            else open_project(project_path)
     except DeskAnnotatorError as exc:
         QMessageBox.critical(None, "desk-annotator", f"Cannot open the project:\n{exc}")
         return 1

@@ -19,6 +19,8 @@ from ..store.queries import Queries
 from .annotation_list import AnnotationTableModel, Index
 
 PAGE_SIZE = 500
+# Up to this many matches, finding them by index and sorting beats walking the corpus.
+FEW_MATCHES = 5000
 
 
 class CorpusAnnotationModel(AnnotationTableModel):
@@ -78,7 +80,8 @@ class CorpusAnnotationModel(AnnotationTableModel):
         if not self.canFetchMore(parent) or self.queries is None:
             return
         page, self._next_key = self.queries.annotation_page(
-            self._next_key, self.page_size, descending=self.descending, **self._query)
+            self._next_key, self.page_size, descending=self.descending,
+            few_matches=self.total <= FEW_MATCHES, **self._query)
         self._exhausted = self._next_key is None
         page = [a for a in page if a.id not in self._row_of]  # added live meanwhile
         if not page:

@@ -117,7 +117,7 @@ def open_project_path(win: MainWindow, path: str) -> MainWindow | None:
     from .main_window import MainWindow
 
     try:
-        project = Project(path)
+        project = Project(path, check_integrity="deferred")
     except (DeskAnnotatorError, OSError) as exc:
         win.inform("Project not opened", str(exc), warning=True)
         return None

@@ -29,6 +29,7 @@ from .codebook_panel import CodebookPanel
 from .coding import CodingController
 from .corpus_list import CorpusPanel
 from .find_bar import FindBar
+from .integrity_check import IntegrityCheck
 from .reading_view import EMPTY_HINT, ReadingView
 from .settings import Settings
 from .theme import apply_theme, current_theme
@@ -53,6 +54,7 @@ class MainWindow(QMainWindow):
         self.last_message: tuple[str, str] | None = None
         self._child_windows: list[QWidget] = []
         self._asked_coder = False
+        self.integrity_check: IntegrityCheck | None = None
         self.setWindowTitle(f"desk-annotator — {Path(str(project.path)).name}")
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
@@ -153,8 +155,11 @@ class MainWindow(QMainWindow):
         self.codebook.labelClicked.connect(self.coding.apply_label)
         self.codebook.editRequested.connect(self.open_codebook_editor)
         self.annotations.annotationActivated.connect(self._annotation_activated)
-        self.annotations.scopeChanged.connect(lambda _corpus: self._reload_annotation_list())
+        self.annotations.scopeChanged.connect(
+            lambda _corpus: self._reload_annotation_list(force=True))
         self.annotations.model.noteEdited.connect(self.coding.set_note)
+        self.annotations.corpus_model.noteEdited.connect(self.coding.set_note)
+        self.annotations.corpus_model.title_of = self._document_title
 
     # -- coder --------------------------------------------------------------------------------
     def coder_id(self) -> str | None:
@@ -173,6 +178,15 @@ class MainWindow(QMainWindow):
         if self.coder is None and not self._asked_coder:
             self._asked_coder = True
             QTimer.singleShot(0, self.ask_coder)
+        if self.project.integrity_pending and self.integrity_check is None:
+            self.integrity_check = IntegrityCheck(self.project, self)
+            self.integrity_check.finished.connect(self._integrity_checked)
+            QTimer.singleShot(0, self.integrity_check.start)
+
+    def _integrity_checked(self, problems: list[str]) -> None:
+        if problems:
+            self.inform("Project check", "Some annotations no longer match their text:\n"
+                        + "\n".join(problems), warning=True)
 
     def ask_coder(self) -> None:
         from .coder_dialog import ask_coder
@@ -226,25 +240,27 @@ class MainWindow(QMainWindow):
             return None
         return [self.coder.id] if self.coder else []
 
-    def _load_annotations(self) -> None:
+    def _load_annotations(self, *, force_list: bool = False) -> None:
         doc_id = self.view.document_id
         coder_ids = self.visible_coder_ids()
         anns = [] if doc_id is None or coder_ids == [] else \
             self.project.q.annotations(doc_id, coder_ids)
         self.view.set_annotations(anns)
-        self._reload_annotation_list()
+        self._reload_annotation_list(force=force_list)
         self._refresh_header()
         self._update_mode_status()
 
-    def _reload_annotation_list(self) -> None:
-        coder_ids = self.visible_coder_ids()
+    def _reload_annotation_list(self, *, force: bool = False) -> None:
+        """The document list always follows the open document; the corpus-wide list is lazy
+        and reloads (its first page) only when its coders change or ``force``."""
         if self.annotations.corpus_mode:
-            anns = [] if coder_ids == [] else self.project.q.annotations(None, coder_ids)
-            self.annotations.model.document_titles = {
-                r["id"]: r["title"] for r in self.corpus.model.all_rows()}
-            self.annotations.model.reload(anns, corpus_mode=True)
+            self.annotations.show_corpus(self.project.q, self.visible_coder_ids(), force=force)
         else:
             self.annotations.model.reload(self.view.visible_annotations())
+
+    def _document_title(self, doc_id: str) -> str:
+        row = self.corpus.model.row_of(doc_id)
+        return self.corpus.model.row_data(row)["title"] if row is not None else "?"
 
     def show_passage(self, document_id: str, start: int, end: int) -> None:
         """Open a document (if needed) and select a passage: used by the search dialog,
@@ -296,7 +312,7 @@ class MainWindow(QMainWindow):
             self.open_document(next(iter(changed.document_ids)))
             return
         if len(ids) > PARTIAL_REFRESH_LIMIT:
-            self._load_annotations()
+            self._load_annotations(force_list=True)
             return
         coder_ids = self.visible_coder_ids()
         shown, gone = [], []
@@ -310,10 +326,7 @@ class MainWindow(QMainWindow):
         if shown:
             self.view.upsert_annotations(shown)
         if self.annotations.corpus_mode:
-            in_corpus = [a for a in (self.project.q.annotation(i) for i in ids)
-                         if a is not None and (coder_ids is None or a.coder_id in coder_ids)]
-            self.annotations.model.remove([i for i in ids if i not in {a.id for a in in_corpus}])
-            self.annotations.model.upsert(in_corpus)
+            self.annotations.corpus_model.refresh(ids)
         else:
             self.annotations.model.remove(gone)
             self.annotations.model.upsert(shown)

@@ -1,0 +1,45 @@
+"""The project integrity check, run after the window is shown and off the GUI thread.
+
+On a million annotations comparing every quote with its text takes seconds; the window opens
+with ``Project(path, check_integrity="deferred")`` and this runs the check on a connection of
+its own in a worker thread, then reports through a queued Qt signal.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, Signal
+
+from ..project import Project
+
+
+class IntegrityCheck(QObject):
+    finished = Signal(list)  # the problems found (one line each); [] when all is well
+
+    def __init__(self, project: Project, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.project = project
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if str(self.project.path) == ":memory:":
+            self._run()  # no second connection to an in-memory project; it is small anyway
+            return
+        self._thread = threading.Thread(target=self._run, name="integrity-check", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the worker is done (tests; the GUI never waits)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            problems = self.project.check_integrity(separate_connection=True)
+        except Exception as exc:  # noqa: BLE001 - a worker must report, never die silently
+            problems = [f"the integrity check could not run ({exc})"]
+        try:
+            self.finished.emit(problems)
+        except RuntimeError:  # the window (and this object) closed meanwhile
+            pass
