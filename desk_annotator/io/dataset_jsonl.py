@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -364,7 +365,10 @@ def record_to_dict(record: DatasetRecord | dict[str, Any]) -> dict[str, Any]:
 
 def write_dataset(path: Path, records: Iterable[DatasetRecord | dict[str, Any]]) -> int:
     """Stream records to ``path`` as JSONL (UTF-8, not ASCII-escaped); returns lines written."""
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    # orjson serialises about ten times faster than the json module: a million annotations
+    # spend most of their export time here.
+    def dumps(record: dict[str, Any]) -> str:
+        return orjson.dumps(record).decode()
     count = 0
     with atomic_text_writer(Path(path)) as handle:
         write = handle.write
