@@ -32,7 +32,7 @@ def _sample_project(folder: Path):
     return project
 
 
-def shot_main_window(project, out_dir: Path) -> Path:
+def shot_main_window(project, out_dir: Path, name: str = "main-window.png") -> Path:
     from PySide6.QtWidgets import QApplication
 
     from desk_annotator.gui.main_window import MainWindow
@@ -50,7 +50,7 @@ def shot_main_window(project, out_dir: Path) -> Path:
             window.view.place_cursor(anns[0].start + 1)
     window.show()
     _settle(app)
-    path = out_dir / "main-window.png"
+    path = out_dir / name
     window.grab().save(str(path))
     window.close()
     return path
@@ -64,8 +64,7 @@ def shot_main_window_dark(project, out_dir: Path) -> Path:
     app = QApplication.instance()
     apply_theme(app, "dark")
     try:
-        path = shot_main_window(project, out_dir)
-        return path.rename(out_dir / "main-window-dark.png")
+        return shot_main_window(project, out_dir, "main-window-dark.png")
     finally:
         apply_theme(app, "light")
 
