@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .errors import OperationError
-from .models import METADATA_KEYS, STATUSES, Annotation, Coder, Label, Scheme, new_id, now_iso
+from .models import (
+    METADATA_KEYS,
+    STATUSES,
+    Annotation,
+    Coder,
+    Label,
+    Scheme,
+    new_id,
+    now_iso,
+)
 from .store import ChangeRecorder
 from .store.queries import Queries
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
-from .errors import FormatError, OperationError
+from .errors import FormatError
 from .models import Codebook, ImportReport, Label, ProjectSnapshot, new_id, now_iso
 from .ops import Op, document_row, insert_annotation, label_row
 from .store import ChangeRecorder
@@ -268,7 +268,3 @@ def _content_key(ann: Any) -> tuple:
     return (ann.coder_id, ann.start, ann.end, ann.stance_id, tuple(sorted(ann.theme_ids)),
             ann.note or None)
 
-
-def ensure_nonempty(report: ImportReport, what: str) -> None:
-    if not report.documents_added and not report.documents_reused and report.refused:
-        raise OperationError(f"nothing imported from {what}: every file was refused")

@@ -58,7 +58,7 @@ def import_paths(project: Project, paths: Iterable[str | Path], *,
                  add_missing_labels: bool = False, progress: Progress | None = None,
                  doccano_coder: str = "doccano") -> ImportReport:
     """Import articles and datasets (folders recurse). Refused files are listed in the report."""
-    from .io.articles import SUPPORTED_ARTICLE_EXTENSIONS, iter_input_files, read_article
+    from .io.articles import iter_input_files, read_article
 
     paths = [Path(p) for p in paths]
     files = list(iter_input_files(paths))
@@ -275,19 +275,18 @@ def agreement_data(project: Project, *, coder_names: list[str] | None = None,
 def agreement_report(project: Project, *, coder_names: list[str] | None = None,
                      document_ids: list[str] | None = None, themes: list[str] | None = None,
                      done_only: bool = False, bootstrap: int = 1000) -> dict[str, Any]:
-    from .agreement import compute_agreement
-
-    data = agreement_data(project, coder_names=coder_names, document_ids=document_ids,
-                          themes=themes, done_only=done_only)
-    return compute_agreement(data, bootstrap=bootstrap)
+    return _agreement(project, coder_names, document_ids, themes, done_only, bootstrap)[0]
 
 
-def write_agreement_report(project: Project, output: str | Path, **options: Any) -> dict[str, Any]:
+def write_agreement_report(project: Project, output: str | Path, *,
+                           coder_names: list[str] | None = None,
+                           document_ids: list[str] | None = None,
+                           themes: list[str] | None = None, done_only: bool = False,
+                           bootstrap: int = 1000) -> dict[str, Any]:
+    """Compute the report and write it as .json, .csv, .md or .html (passages quoted)."""
     from .io.agreement_report import write_report
 
-    data = agreement_data(project, **{k: v for k, v in options.items() if k != "bootstrap"})
-    from .agreement import compute_agreement
-    report = compute_agreement(data, bootstrap=options.get("bootstrap", 1000))
+    report, data = _agreement(project, coder_names, document_ids, themes, done_only, bootstrap)
 
     def text_for(doc_id: str) -> str:
         doc = project.q.document(doc_id)
@@ -295,3 +294,12 @@ def write_agreement_report(project: Project, output: str | Path, **options: Any)
 
     write_report(report, Path(output), text_for=text_for, data=data)
     return report
+
+
+def _agreement(project: Project, coder_names: list[str] | None, document_ids: list[str] | None,
+               themes: list[str] | None, done_only: bool, bootstrap: int) -> tuple[dict, Any]:
+    from .agreement import compute_agreement
+
+    data = agreement_data(project, coder_names=coder_names, document_ids=document_ids,
+                          themes=themes, done_only=done_only)
+    return compute_agreement(data, bootstrap=bootstrap), data

@@ -8,8 +8,8 @@ UTF-16 code units, so the GUI converts at its boundary with :func:`cp_to_utf16` 
 from __future__ import annotations
 
 import bisect
-import re
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass
 

@@ -22,6 +22,7 @@ EXPORT_FILTER = ("Dataset JSONL (*.jsonl);;spaCy spans JSONL (*.spacy.jsonl);;CS
                  "REFI-QDA project (*.qdpx);;Codebook REFI-QDA (*.qdc)")
 CODEBOOK_FILTER = "Codebook (*.json *.qdc)"
 MAX_LISTED = 40
+PROJECT_FILTER = "desk-annotator project (*.sqlite)"
 
 
 def import_files(win: MainWindow, paths: list[str]) -> ImportReport | None:
@@ -135,54 +136,61 @@ def open_project_path(win: MainWindow, path: str) -> MainWindow | None:
 
 # -- the native dialogs ------------------------------------------------------------------------
 
-def _start_dir(win: MainWindow) -> str:
-    return win.settings.get("last_dir", str(Path.home()))
+def pick_open_paths(win: MainWindow, title: str, file_filter: str, *,
+                    many: bool = False) -> list[str]:
+    """A native open dialog that starts in, and remembers, the last folder used."""
+    start = win.settings.get("last_dir", str(Path.home()))
+    if many:
+        paths, _ = QFileDialog.getOpenFileNames(win, title, start, file_filter)
+    else:
+        path, _ = QFileDialog.getOpenFileName(win, title, start, file_filter)
+        paths = [path] if path else []
+    if paths:
+        win.settings.set("last_dir", str(Path(paths[0]).parent))
+    return paths
 
 
-def _remember_dir(win: MainWindow, path: str) -> None:
-    win.settings.set("last_dir", str(Path(path).parent))
+def pick_save_path(win: MainWindow, title: str, file_filter: str,
+                   suggested_name: str = "") -> str:
+    """A native save dialog that starts in, and remembers, the last folder used."""
+    start = Path(win.settings.get("last_dir", str(Path.home())))
+    path, _ = QFileDialog.getSaveFileName(win, title, str(start / suggested_name)
+                                          if suggested_name else str(start), file_filter)
+    if path:
+        win.settings.set("last_dir", str(Path(path).parent))
+    return path
 
 
 def ask_import(win: MainWindow) -> None:
-    paths, _ = QFileDialog.getOpenFileNames(win, "Import articles or datasets", _start_dir(win),
-                                            IMPORT_FILTER)
+    paths = pick_open_paths(win, "Import articles or datasets", IMPORT_FILTER, many=True)
     if paths:
-        _remember_dir(win, paths[0])
         import_files(win, paths)
 
 
 def ask_export(win: MainWindow) -> None:
-    path, _ = QFileDialog.getSaveFileName(win, "Export annotations", _start_dir(win),
-                                          EXPORT_FILTER)
+    path = pick_save_path(win, "Export annotations", EXPORT_FILTER)
     if path:
-        _remember_dir(win, path)
         export_to(win, path)
 
 
 def ask_import_codebook(win: MainWindow) -> None:
-    path, _ = QFileDialog.getOpenFileName(win, "Import codebook", _start_dir(win),
-                                          CODEBOOK_FILTER)
-    if path:
+    for path in pick_open_paths(win, "Import codebook", CODEBOOK_FILTER):
         import_codebook(win, path)
 
 
 def ask_export_codebook(win: MainWindow) -> None:
-    path, _ = QFileDialog.getSaveFileName(win, "Export codebook", _start_dir(win),
-                                          CODEBOOK_FILTER)
+    path = pick_save_path(win, "Export codebook", CODEBOOK_FILTER)
     if path:
         export_codebook(win, path)
 
 
 def ask_open_project(win: MainWindow) -> None:
-    path, _ = QFileDialog.getOpenFileName(win, "Open project", _start_dir(win),
-                                          "desk-annotator project (*.sqlite)")
-    if path:
+    for path in pick_open_paths(win, "Open project", PROJECT_FILTER):
         open_project_path(win, path)
 
 
 def ask_new_project(win: MainWindow) -> None:
-    path, _ = QFileDialog.getSaveFileName(win, "New project", _start_dir(win),
-                                          "desk-annotator project (*.sqlite)")
+    path = pick_save_path(win, "New project", PROJECT_FILTER)
     if path:
         if not path.endswith(".sqlite"):
             path += ".sqlite"

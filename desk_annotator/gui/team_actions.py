@@ -9,16 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QInputDialog
 
 from ..errors import DeskAnnotatorError
 from ..models import GOLD_CODER, ImportReport
-from .file_actions import _remember_dir, _start_dir, summarise
+from .file_actions import PROJECT_FILTER, pick_open_paths, pick_save_path, summarise
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-PROJECT_FILTER = "desk-annotator project (*.sqlite)"
 
 
 def _same_file(a: str | Path, b: str | Path) -> bool:
@@ -73,10 +72,8 @@ def export_package(win: MainWindow, path: str, coder_name: str) -> ImportReport 
 # -- the native dialogs ------------------------------------------------------------------------
 
 def ask_merge(win: MainWindow) -> None:
-    paths, _ = QFileDialog.getOpenFileNames(win, "Merge coders' projects", _start_dir(win),
-                                            PROJECT_FILTER)
+    paths = pick_open_paths(win, "Merge coders' projects", PROJECT_FILTER, many=True)
     if paths:
-        _remember_dir(win, paths[0])
         merge_files(win, paths)
 
 
@@ -90,9 +87,6 @@ def ask_export_package(win: MainWindow) -> None:
                                     current, False)
     if not ok or not name:
         return
-    start = str(Path(_start_dir(win)) / f"{name}.sqlite")
-    path, _ = QFileDialog.getSaveFileName(win, f"Coder package for {name}", start,
-                                          PROJECT_FILTER)
+    path = pick_save_path(win, f"Coder package for {name}", PROJECT_FILTER, f"{name}.sqlite")
     if path:
-        _remember_dir(win, path)
         export_package(win, path, name)

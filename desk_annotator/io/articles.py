@@ -13,8 +13,14 @@ from pathlib import Path
 
 from desk_annotator.errors import FormatError, ImportRefused
 from desk_annotator.io.article_formats import ArticleContent
-from desk_annotator.io.article_formats.encoding import decode_bytes, html_declared_encoding
-from desk_annotator.io.article_formats.plain_text import MAX_TITLE_CHARS, read_plain_text
+from desk_annotator.io.article_formats.encoding import (
+    decode_bytes,
+    html_declared_encoding,
+)
+from desk_annotator.io.article_formats.plain_text import (
+    MAX_TITLE_CHARS,
+    read_plain_text,
+)
 from desk_annotator.models import METADATA_KEYS
 from desk_annotator.text import normalize_text
 

@@ -26,7 +26,13 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from desk_annotator.errors import FormatError
-from desk_annotator.models import METADATA_KEYS, STATUSES, Annotation, Codebook, ProjectSnapshot
+from desk_annotator.models import (
+    METADATA_KEYS,
+    STATUSES,
+    Annotation,
+    Codebook,
+    ProjectSnapshot,
+)
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"

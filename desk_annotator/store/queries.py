@@ -9,7 +9,16 @@ from typing import Any
 
 import sqlite_utils
 
-from ..models import METADATA_KEYS, Annotation, Codebook, Coder, DocStatus, Document, DocumentInfo, Label
+from ..models import (
+    METADATA_KEYS,
+    Annotation,
+    Codebook,
+    Coder,
+    DocStatus,
+    Document,
+    DocumentInfo,
+    Label,
+)
 
 _DOC_INFO_COLS = "id, title, sha256, length, author, outlet, date, url, source_file, extra_metadata"
 _ANN_COLS = "id, document_id, coder_id, start, [end], quote, stance_id, note, created, updated"

@@ -68,7 +68,9 @@ def html_declared_encoding(data: bytes) -> str | None:
 
 
 def _detect(data: bytes) -> str:
-    from charset_normalizer import from_bytes  # only needed for non-UTF files; slow to import
+    from charset_normalizer import (
+        from_bytes,  # only needed for non-UTF files; slow to import
+    )
 
     results = from_bytes(data)
     best = results.best()
