@@ -203,6 +203,11 @@ class Project:
         return self.run(ops.DeleteDocuments(list(document_ids)))
 
     # -- reads ---------------------------------------------------------------------------
+    def reading(self):  # type: ignore[no-untyped-def]
+        """``with project.reading():`` — the reads inside (e.g. an export) see one consistent
+        state even while other programs commit to the file."""
+        return self.store.reading()
+
     def stats(self) -> dict[str, Any]:
         return self.q.stats()
 

@@ -10,7 +10,7 @@ from typing import TypeVar
 from ..errors import OperationError
 from ..models import now_iso
 from .changes import ChangeRecorder, Touched, pack_log, unpack_log
-from .db import connect, copy_project, transaction
+from .db import connect, copy_project, read_snapshot, transaction
 from .queries import Queries
 from .schema import SCHEMA_VERSION
 
@@ -74,6 +74,10 @@ class Store:
                                      "nothing was changed, try again") from exc
             raise
         return entry["description"], rec.touched
+
+    def reading(self):  # type: ignore[no-untyped-def]
+        """A context manager: every read inside sees one consistent snapshot of the file."""
+        return read_snapshot(self.db)
 
     def set_meta(self, rec: ChangeRecorder, key: str, value: str) -> None:
         if self.q.meta(key) is None:

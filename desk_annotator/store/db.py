@@ -153,6 +153,22 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         conn.execute("COMMIT")
 
 
+@contextlib.contextmanager
+def read_snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Reads inside the block see one consistent state of the file (one read transaction),
+    even while other programs commit; nested use joins the outer snapshot."""
+    conn = db.conn
+    if conn.in_transaction:
+        yield db
+        return
+    conn.execute("BEGIN DEFERRED")
+    try:
+        yield db
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+
 def copy_project(db: sqlite_utils.Database, target: Path) -> None:
     """Write a consistent copy of an open project to ``target``."""
     tmp = target.with_name(target.name + ".tmp")
