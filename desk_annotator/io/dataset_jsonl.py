@@ -370,10 +370,17 @@ def write_dataset(path: Path, records: Iterable[DatasetRecord | dict[str, Any]])
     def dumps(record: dict[str, Any]) -> str:
         return orjson.dumps(record).decode()
     count = 0
-    with atomic_text_writer(Path(path)) as handle:
-        write = handle.write
-        for record in records:
-            write(dumps(record_to_dict(record)))
-            write("\n")
-            count += 1
+    try:
+        with atomic_text_writer(Path(path)) as handle:
+            write = handle.write
+            for record in records:
+                write(dumps(record_to_dict(record)))
+                write("\n")
+                count += 1
+    finally:
+        # A generator over the store (iter_dataset_dicts) holds a read transaction: end it
+        # now, also when the write failed, not whenever the generator is collected.
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
     return count
