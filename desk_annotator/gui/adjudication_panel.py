@@ -20,6 +20,7 @@ from ..compare import Disagreement
 from ..errors import DeskAnnotatorError
 from ..models import GOLD_CODER
 from ..ops import Op
+from .plain import plain_label
 
 if TYPE_CHECKING:
     from .compare_view import CompareWindow
@@ -38,8 +39,8 @@ class AdjudicationBar(QWidget):
         self.reject_button = QPushButton("Reject (none)")
         self.accept_agreed_button = QPushButton("Accept all agreed")
         self.mark_done_button = QPushButton("Mark gold done")
-        self.progress_label = QLabel()
-        self.message_label = QLabel()
+        self.progress_label = plain_label()
+        self.message_label = plain_label()  # error text may quote labels and coders
         self.message_label.setStyleSheet("color: #57606a;")
         tips = {
             self.accept_a_button: "Copy coder A's span(s) of this passage into gold",

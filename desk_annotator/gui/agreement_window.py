@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from ..errors import DeskAnnotatorError
 from ..project import Changed, Project
 from .bridge import ProjectBridge
+from .plain import escape, plain_label, tooltip_text
 
 OpenCompare = Callable[[str, int, int], Any]
 REFRESH_DELAY_MS = 1500
@@ -151,7 +152,7 @@ def _cell(value: Any, reason: str | None = None, numeric: bool = True) -> QTable
     if numeric:
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     if value is None and reason:
-        item.setToolTip(reason)
+        item.setToolTip(tooltip_text(reason))
     return item
 
 
@@ -174,7 +175,8 @@ class AgreementWindow(QWidget):
         self.report: dict[str, Any] | None = None
         self.bootstrap = 200  # resamples for the interactive view; the CLI report uses more
 
-        self.summary_label = QLabel()
+        self.summary_label = QLabel()  # rich: our own bold; coder names escaped
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.summary_label.setWordWrap(True)
         self.done_only_check = QCheckBox("Documents marked done only")
         self.refresh_button = QPushButton("Refresh")
@@ -215,7 +217,7 @@ class AgreementWindow(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(overview_split, "Overview")
         self.tabs.addTab(detail, "Pairs and documents")
-        self.error_label = QLabel()
+        self.error_label = plain_label(word_wrap=True)
         self.error_label.setStyleSheet("color: #b00020;")
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -263,12 +265,12 @@ class AgreementWindow(QWidget):
         coders = report.get("coders", [])
         excluded = report.get("documents_excluded")
         boot = report.get("bootstrap") or {}
-        parts = [f"<b>{len(coders)} coders</b> ({', '.join(coders)})",
+        parts = [f"<b>{len(coders)} coders</b> ({escape(', '.join(coders))})",
                  f"<b>{report.get('documents', 0)} documents</b> compared"
                  + (f", {excluded} not coded by two coders" if excluded else "")]
         if boot.get("resamples"):
             parts.append(f"95% intervals from {boot['resamples']} bootstrap resamples "
-                         f"by {boot.get('unit', 'document')}")
+                         f"by {escape(boot.get('unit', 'document'))}")
         self.summary_label.setText(" · ".join(parts))
         thresholds = {**DEFAULT_THRESHOLDS, **(report.get("thresholds") or {})}
         self._fill_overview(thresholds)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ..models import Annotation, Label
 from .corpus_list import refilter
+from .plain import tooltip_text
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -149,7 +150,7 @@ class AnnotationTableModel(QAbstractTableModel):
         if role == ID_ROLE:
             return ann.id
         if role == Qt.ItemDataRole.ToolTipRole:
-            return ann.quote if column == "Quote" else (ann.note or None)
+            return tooltip_text(ann.quote if column == "Quote" else ann.note) or None
         if role == Qt.ItemDataRole.DecorationRole and column == "Stance":
             label = self.labels.get(ann.stance_id or "")
             return QColor(label.color) if label else None

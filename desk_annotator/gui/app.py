@@ -11,6 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..errors import DeskAnnotatorError
+from .plain import message_box
 from .settings import Settings
 from .theme import apply_theme
 
@@ -45,7 +46,10 @@ def run_gui(project_path: str | None, coder: str | None = None) -> int:
         project = Project(existing, check_integrity="deferred") if Path(existing).exists() \
             else open_project(project_path)
     except DeskAnnotatorError as exc:
-        QMessageBox.critical(None, "desk-annotator", f"Cannot open the project:\n{exc}")
+        box = message_box(None, "desk-annotator", f"Cannot open the project:\n{exc}",
+                          warning=True)
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.exec()
         return 1
     window = MainWindow(project, coder, settings)
     settings.add_recent(window.project_key)

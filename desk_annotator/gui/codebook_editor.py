@@ -23,11 +23,9 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QTabWidget,
@@ -38,6 +36,7 @@ from PySide6.QtWidgets import (
 from ..errors import DeskAnnotatorError
 from ..models import SCHEMES, Label, Scheme
 from ..project import Changed, Project
+from .plain import ask_yes_no, menu_text, plain_label, safe_color, tooltip_text
 
 LABEL_ID_ROLE = Qt.ItemDataRole.UserRole
 SCHEME_TITLES = {"stance": "Stance (one per passage)", "themes": "Themes (any number)"}
@@ -45,7 +44,7 @@ SCHEME_TITLES = {"stance": "Stance (one per passage)", "themes": "Themes (any nu
 
 def colour_icon(color: str, size: int = 14) -> QIcon:
     pixmap = QPixmap(size, size)
-    pixmap.fill(QColor(color))
+    pixmap.fill(QColor(safe_color(color)))
     return QIcon(pixmap)
 
 
@@ -109,7 +108,7 @@ class CodebookEditorDialog(QDialog):
         self.save_description_button = QPushButton("Save definition")
         self.save_description_button.clicked.connect(
             lambda: self.set_selected_description(self.description_edit.toPlainText()))
-        self.usage_label = QLabel()
+        self.usage_label = plain_label()
         self.usage_label.setStyleSheet("color: #57606a;")
         form.addRow("Name", self.name_edit)
         form.addRow("Colour", self.colour_button)
@@ -122,8 +121,7 @@ class CodebookEditorDialog(QDialog):
         body.addLayout(left, 1)
         body.addWidget(self.details, 1)
 
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
+        self.error_label = plain_label(word_wrap=True)  # names labels and files
         self.error_label.setStyleSheet("color: #b00020;")
         bottom = QHBoxLayout()
         self._button("Import codebook…", self._import_clicked, bottom)
@@ -203,7 +201,7 @@ class CodebookEditorDialog(QDialog):
                     text = label.name + (f"    [{label.key}]" if label.key else "")
                     item = QListWidgetItem(colour_icon(label.color), text)
                     item.setData(LABEL_ID_ROLE, label.id)
-                    item.setToolTip(label.description or "no definition yet")
+                    item.setToolTip(tooltip_text(label.description or "no definition yet"))
                     lst.addItem(item)
                     if label.id == keep[scheme]:
                         lst.setCurrentItem(item)
@@ -230,7 +228,7 @@ class CodebookEditorDialog(QDialog):
         self.key_edit.setText(label.key or "")
         self.description_edit.setPlainText(label.description)
         self.colour_button.setIcon(colour_icon(label.color, 18))
-        self.colour_button.setText(label.color)
+        self.colour_button.setText(menu_text(label.color))
         used = self.project.q.label_usage(label.id)
         self.usage_label.setText(f"Used by {used} annotation{'s' if used != 1 else ''}")
 
@@ -362,8 +360,7 @@ class CodebookEditorDialog(QDialog):
 
     # -- default (modal) answers ---------------------------------------------------------
     def _confirm_box(self, title: str, question: str) -> bool:
-        answer = QMessageBox.question(self, title, question)
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_yes_no(self, title, question)
 
     def _ask_text_box(self, title: str, prompt: str, value: str) -> str | None:
         text, ok = QInputDialog.getText(self, title, prompt, text=value)

@@ -8,8 +8,6 @@ collapsible Definition section at the bottom keeps the definition of the label u
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -24,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..models import Annotation, Label
+from .plain import escape, plain_label, rich_tooltip, safe_color
 
 
 class LabelButton(QPushButton):
@@ -39,9 +38,9 @@ class LabelButton(QPushButton):
         swatch = QLabel()
         shape = "border-radius: 6px;" if label.scheme == "stance" else "border-radius: 2px;"
         swatch.setFixedSize(12, 12)
-        swatch.setStyleSheet(f"background: {label.color}; {shape}")
-        name = QLabel(label.name)
-        key = QLabel(label.key or "")
+        swatch.setStyleSheet(f"background: {safe_color(label.color)}; {shape}")
+        name = plain_label(label.name)
+        key = plain_label(label.key or "")
         key.setStyleSheet("color: palette(placeholder-text); font-family: monospace;")
         for child in (swatch, name, key):
             child.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -52,10 +51,11 @@ class LabelButton(QPushButton):
         row.addWidget(name, 1)
         row.addWidget(key)
         self.setMinimumHeight(28)
-        tip = f"<b>{label.name}</b>" + (f" — key <code>{label.key}</code>" if label.key else "")
+        tip = f"<b>{escape(label.name)}</b>" + (f" — key <code>{escape(label.key)}</code>"
+                                                 if label.key else "")
         if label.description:
-            tip += f"<p>{label.description}</p>"
-        self.setToolTip(f"<div style='max-width: 360px;'>{tip}</div>")
+            tip += f"<p style='white-space:pre-wrap'>{escape(label.description)}</p>"
+        self.setToolTip(rich_tooltip(f"<div style='max-width: 360px;'>{tip}</div>"))
 
     def enterEvent(self, event: QEvent) -> None:
         super().enterEvent(event)
@@ -68,12 +68,12 @@ class LabelButton(QPushButton):
 
 def definition_html(label: Label) -> str:
     """Name, scheme, key and definition of one label, for the Definition section."""
-    key = f" · key <code>{html.escape(label.key)}</code>" if label.key else " · no key"
+    key = f" · key <code>{escape(label.key)}</code>" if label.key else " · no key"
     scheme = "stance" if label.scheme == "stance" else "theme"
-    text = (html.escape(label.description).replace("\n", "<br>") if label.description.strip()
+    text = (escape(label.description).replace("\n", "<br>") if label.description.strip()
             else "<i>No definition yet — add one in Edit codebook…</i>")
-    return (f"<b><span style='color:{label.color};'>&#9679;</span> "
-            f"{html.escape(label.name)}</b> <span style='color:gray;'>{scheme}{key}</span>"
+    return (f"<b><span style='color:{safe_color(label.color)};'>&#9679;</span> "
+            f"{escape(label.name)}</b> <span style='color:gray;'>{scheme}{key}</span>"
             f"<p style='margin-top:4px;'>{text}</p>")
 
 

@@ -40,6 +40,7 @@ from ..project import Changed, Project
 from ..text import Utf16Map
 from .adjudication_panel import AdjudicationBar
 from .bridge import ProjectBridge
+from .plain import plain_label, tooltip_text
 from .search_dialog import HtmlDelegate
 from .theme import UNLABELLED, highlight_alpha, tint
 
@@ -146,7 +147,7 @@ class CompareWindow(QWidget):
         bar.addWidget(self.next_button)
 
         self.pane_a, self.pane_b = ComparePane("A"), ComparePane("B")
-        self.heading_a, self.heading_b = QLabel(), QLabel()
+        self.heading_a, self.heading_b = plain_label(), plain_label()  # coder names
         panes = QSplitter(Qt.Orientation.Horizontal)
         for heading, pane in ((self.heading_a, self.pane_a), (self.heading_b, self.pane_b)):
             box = QWidget()
@@ -305,7 +306,7 @@ class CompareWindow(QWidget):
             fmt.setFontUnderline(True)
         else:
             fmt.setBackground(tint(colour, highlight_alpha() + 15))
-        fmt.setToolTip(self._describe(span))
+        fmt.setToolTip(tooltip_text(self._describe(span)))
         selection = QTextEdit.ExtraSelection()
         cursor = QTextCursor(pane.document())
         cursor.setPosition(self.u16.to_utf16(span.start))

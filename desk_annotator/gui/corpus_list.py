@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .plain import tooltip_text
+
 COLUMNS = [("title", "Title"), ("outlet", "Outlet"), ("date", "Date"), ("length", "Size"),
            ("status", "Status"), ("annotations", "Mine")]
 STATUS_GLYPH = {"todo": "○ todo", "doing": "◐ doing", "done": "● done"}
@@ -121,7 +123,8 @@ class CorpusTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             meta = [f"{k}: {row[k]}" for k in ("author", "outlet", "date", "url") if row.get(k)]
-            return "\n".join([row["title"], *meta, f"{row.get('length', 0)} characters"])
+            return tooltip_text("\n".join([row["title"], *meta,
+                                            f"{row.get('length', 0)} characters"]))
         return None
 
 

@@ -13,7 +13,6 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QVBoxLayout,
@@ -30,6 +29,7 @@ from .coding import CodingController
 from .corpus_list import CorpusPanel
 from .find_bar import FindBar
 from .integrity_check import IntegrityCheck
+from .plain import menu_text, message_box, plain_label
 from .reading_view import EMPTY_HINT, ReadingView
 from .settings import Settings
 from .theme import apply_theme, current_theme
@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
             if str(project.path) != ":memory:" else ":memory:"
         self.show_all_coders = bool(self.settings.get("show_all_coders", False))
         self.last_message: tuple[str, str] | None = None
+        self.last_box: QMessageBox | None = None
         self._child_windows: list[QWidget] = []
         self._asked_coder = False
         self.integrity_check: IntegrityCheck | None = None
@@ -91,10 +92,9 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         self.header = QWidget()
         self.header.setObjectName("docHeader")
-        self.title_label = QLabel()
+        self.title_label = plain_label(word_wrap=True)  # user data: never rich text
         self.title_label.setObjectName("docTitle")
-        self.title_label.setWordWrap(True)
-        self.meta_label = QLabel()
+        self.meta_label = plain_label()
         self.meta_label.setObjectName("docMeta")
         head = QVBoxLayout(self.header)
         head.setContentsMargins(20, 12, 20, 10)
@@ -133,10 +133,10 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.view, self.annotations.table)
 
     def _build_status_bar(self) -> None:
-        self.project_status = QLabel()
-        self.coder_status = QLabel()
-        self.progress_status = QLabel()
-        self.mode_status = QLabel()
+        self.project_status = plain_label()
+        self.coder_status = plain_label()
+        self.progress_status = plain_label()
+        self.mode_status = plain_label()
         for widget in (self.mode_status, self.progress_status, self.coder_status,
                        self.project_status):
             widget.setContentsMargins(8, 0, 8, 0)
@@ -363,9 +363,9 @@ class MainWindow(QMainWindow):
 
     def _update_undo_actions(self) -> None:
         undo, redo = self.project.undo_description(), self.project.redo_description()
-        self.actions_by_name["undo"].setText(f"Undo {undo}" if undo else "Undo")
+        self.actions_by_name["undo"].setText(menu_text(f"Undo {undo}") if undo else "Undo")
         self.actions_by_name["undo"].setEnabled(undo is not None)
-        self.actions_by_name["redo"].setText(f"Redo {redo}" if redo else "Redo")
+        self.actions_by_name["redo"].setText(menu_text(f"Redo {redo}") if redo else "Redo")
         self.actions_by_name["redo"].setEnabled(redo is not None)
 
     # -- actions the menus call ---------------------------------------------------------------
@@ -419,13 +419,17 @@ class MainWindow(QMainWindow):
         if text:
             self.statusBar().showMessage(text, 5000)
 
-    def inform(self, title: str, text: str, *, warning: bool = False) -> None:
-        """A non-blocking message box (so scripted use and tests never hang on it)."""
+    def inform(self, title: str, text: str, *, warning: bool = False,
+               rich: bool = False) -> QMessageBox:
+        """A non-blocking message box (so scripted use and tests never hang on it). The text
+        is shown as plain text (it names files, titles, labels); rich=True only for the
+        program's own HTML."""
         self.last_message = (title, text)
-        box = QMessageBox(QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information,
-                          title, text, QMessageBox.StandardButton.Ok, self)
+        box = message_box(self, title, text, warning=warning, rich=rich)
+        self.last_box = box
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
+        return box
 
     def keep_window(self, window: QWidget) -> None:
         self._child_windows = [w for w in self._child_windows if w.isVisible()] + [window]

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMenu
 
 from ..models import Label
 from . import file_actions, team_actions
+from .plain import menu_text
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -153,7 +154,7 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     win.coder_menu = bar.addMenu("Code&r")
     help_menu = bar.addMenu("&Help")
     a["shortcuts"] = _action(win, help_menu, "&Keyboard shortcuts",
-                             lambda: win.inform("Keyboard shortcuts", SHORTCUT_HELP), "F1")
+                             lambda: win.inform("Keyboard shortcuts", SHORTCUT_HELP, rich=True), "F1")
     return a
 
 
@@ -163,7 +164,7 @@ def fill_tag_menu(win: MainWindow, labels: list[Label]) -> None:
     win.tag_menu.clear()
     for scheme in ("stance", "themes"):
         for label in sorted((lb for lb in labels if lb.scheme == scheme), key=lambda lb: lb.order):
-            text = label.name + (f"\t{label.key}" if label.key else "")
+            text = menu_text(label.name) + (f"\t{label.key}" if label.key else "")
             action = win.tag_menu.addAction(text)
             action.triggered.connect(lambda _c=False, lid=label.id: win.coding.apply_label(lid))
         if scheme == "stance":
@@ -177,7 +178,7 @@ def fill_coder_menu(win: MainWindow) -> None:
     menu.addSeparator()
     group = QActionGroup(menu)
     for coder in win.project.coders():
-        action = menu.addAction(coder.name)
+        action = menu.addAction(menu_text(coder.name))
         action.setCheckable(True)
         action.setChecked(win.coder is not None and coder.id == win.coder.id)
         action.triggered.connect(lambda _c=False, name=coder.name: win.switch_coder(name))
@@ -190,7 +191,7 @@ def fill_recent_menu(win: MainWindow) -> None:
     if not recent:
         win.recent_menu.addAction("(none yet)").setEnabled(False)
     for path in recent:
-        win.recent_menu.addAction(path, lambda p=path: file_actions.open_project_path(win, p))
+        win.recent_menu.addAction(menu_text(path), lambda p=path: file_actions.open_project_path(win, p))
 
 
 def fill_context_menu(win: MainWindow, menu: QMenu) -> None:

@@ -12,7 +12,6 @@ converted with the document's one :class:`~desk_annotator.text.Utf16Map`.
 from __future__ import annotations
 
 import bisect
-import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import QMenu, QPlainTextEdit, QToolTip, QWidget
 
 from ..models import Annotation, Document, Label
 from ..text import Utf16Map
+from .plain import escape, rich_tooltip, safe_color
 from .theme import ACCENT, UNLABELLED, highlight_alpha, tint
 
 EMPTY_HINT = "Pick a document on the left, or File → Import… to bring in articles."
@@ -438,20 +438,22 @@ class ReadingView(QPlainTextEdit):
         parts = []
         for ann in self.annotations_at(cursor.position())[:6]:
             parts.append(self._describe(ann))
-        return "<hr>".join(parts)
+        return rich_tooltip("<hr>".join(parts))
 
     def _describe(self, ann: Annotation) -> str:
         stance = self._labels.get(ann.stance_id or "")
         themes = [self._labels[t] for t in ann.theme_ids if t in self._labels]
         dot = '<span style="color:{};">&#9679;</span> {}'
-        lines = [f"<b>{dot.format(stance.color, html.escape(stance.name))}</b>" if stance
+        lines = [f"<b>{dot.format(safe_color(stance.color), escape(stance.name))}</b>" if stance
                  else "<i>no stance</i>"]
         if themes:
-            lines.append(" · ".join(dot.format(t.color, html.escape(t.name)) for t in themes))
+            lines.append(" · ".join(dot.format(safe_color(t.color), escape(t.name))
+                                    for t in themes))
         lines.append(f"<span style='color:gray;'>coder:</span> "
-                     f"{html.escape(self._coder_names.get(ann.coder_id, '?'))}")
+                     f"{escape(self._coder_names.get(ann.coder_id, '?'))}")
         if ann.note:
-            lines.append(f"<span style='color:gray;'>note:</span> {html.escape(ann.note)}")
+            lines.append(f"<span style='color:gray;'>note:</span> "
+                         f"<span style='white-space:pre-wrap'>{escape(ann.note)}</span>")
         return "<br>".join(lines)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:

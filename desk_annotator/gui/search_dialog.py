@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from ..errors import DeskAnnotatorError
 from ..project import Project
+from .plain import escape, plain_label, tooltip_text
 
 OpenPassage = Callable[[str, int, int], Any]
 CONTEXT = 60  # code points either side of a hit, as find_in_corpus returns them
@@ -125,7 +126,7 @@ class CorpusSearchDialog(QDialog):
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.results.setItemDelegateForColumn(1, HtmlDelegate(self.results))
         self.results.setAlternatingRowColors(True)
-        self.status_label = QLabel("Type a word or phrase and press Enter.")
+        self.status_label = plain_label("Type a word or phrase and press Enter.")
         self.code_button = QPushButton("Code all matches…")
         self.code_button.setEnabled(False)
         row = QHBoxLayout()
@@ -158,7 +159,7 @@ class CorpusSearchDialog(QDialog):
         self.accept_button = QPushButton("Accept")
         self.skip_button = QPushButton("Skip")
         self.stop_button = QPushButton("Stop")
-        self.coding_error = QLabel()
+        self.coding_error = plain_label(word_wrap=True)
         self.coding_error.setStyleSheet("color: #b00020;")
         labels = QHBoxLayout()
         stance_col = QVBoxLayout()
@@ -199,7 +200,7 @@ class CorpusSearchDialog(QDialog):
         self.results.setRowCount(len(self.hits))
         for row, hit in enumerate(self.hits):
             title = QTableWidgetItem(hit["title"])
-            title.setToolTip(hit["title"])
+            title.setToolTip(tooltip_text(hit["title"]))
             self.results.setItem(row, 0, title)
             self.results.setItem(row, 1, QTableWidgetItem(context_html(hit)))
         docs = len({h["document_id"] for h in self.hits})
@@ -268,7 +269,7 @@ class CorpusSearchDialog(QDialog):
             return
         self.suggestion_label.setText(
             f"<b>{self.suggestion_index + 1} of {len(self.suggestions)}</b> · "
-            f"{html.escape(hit['title'])}<br>{context_html(hit)}")
+            f"{escape(hit['title'])}<br>{context_html(hit)}")
         self.results.selectRow(self.hits.index(hit) if hit in self.hits else -1)
         self.open_passage(hit["document_id"], hit["start"], hit["end"])
 
