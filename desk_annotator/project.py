@@ -16,7 +16,10 @@ from . import ops
 from .errors import OperationError
 from .models import Annotation, Coder, Label, Scheme
 from .ops_import import AddDocuments, ImportCodebook, ImportSnapshot
+from .atomic import clean_stale_temps
 from .store import Store, Touched
+from .store.changes import PRIMARY_KEYS
+from .store.location import storage_warning
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +30,17 @@ class Changed:
 
     description: str
     touched: Touched
-    source: str = "op"  # "op", "undo" or "redo"
+    source: str = "op"  # "op", "undo", "redo" or "external" (another program committed)
     result: Any = None
     tables: set[str] = field(default_factory=set)
+    # True when what changed is not known row by row (another program wrote the file): views
+    # reload everything they show; document_ids and annotation_ids are then empty.
+    everything: bool = False
 
     def __post_init__(self) -> None:
         self.tables = set(self.touched.tables)
+        if self.everything:
+            self.tables |= set(PRIMARY_KEYS) | {"history"}
 
     @property
     def document_ids(self) -> set[str]:
@@ -48,15 +56,25 @@ Listener = Callable[[Changed], None]
 
 class Project:
     def __init__(self, path: str | Path, *,
-                 check_integrity: bool | Literal["deferred"] = True) -> None:
+                 check_integrity: bool | Literal["deferred"] = True,
+                 read_only: bool = False) -> None:
         """Open (or create) a project. check_integrity: True checks every annotation's quote
         against its text now (the CLI); "deferred" leaves it to a later
         :meth:`check_integrity` call (the GUI runs it after the window is shown: on a million
-        annotations it takes seconds); False skips it."""
+        annotations it takes seconds); False skips it. A file this process cannot write opens
+        read-only (``read_only``, ``read_only_reason``); read_only=True asks for that."""
         self.path = path if str(path) == ":memory:" else Path(path)
-        self.store = Store(path)
+        self.store = Store(path, read_only=read_only)
         self.q = self.store.q
+        self.read_only_reason: str | None = self.store.read_only
+        self.read_only = self.read_only_reason is not None
+        memory = str(path) == ":memory:"
+        # Where SQLite's locking cannot be trusted (network and cloud-synced folders).
+        self.storage_warning: str | None = None if memory else storage_warning(Path(path))
+        if not memory and not self.read_only:
+            clean_stale_temps(Path(path).absolute().parent)
         self._listeners: list[Listener] = []
+        self._data_version = self.store.data_version()
         self.integrity_problems: list[str] = []
         self.integrity_pending = check_integrity == "deferred"
         if check_integrity is True:
@@ -64,10 +82,10 @@ class Project:
 
     def check_integrity(self, *, separate_connection: bool = False) -> list[str]:
         """Find annotations whose quote no longer matches their text; sets and returns
-        ``integrity_problems``. separate_connection=True reads through a connection of its
-        own, so a worker thread can run the check while the GUI keeps using ``q``."""
+        ``integrity_problems``. separate_connection=True reads through a read-only connection
+        of its own, so a worker thread can run the check while the GUI keeps using ``q``."""
         if separate_connection and str(self.path) != ":memory:":
-            store = Store(self.path)
+            store = Store(self.path, read_only=True)
             try:
                 bad = store.q.bad_quotes()
             finally:
@@ -116,26 +134,49 @@ class Project:
             self._notify(Changed(description, touched, "op", result))
         return result
 
-    def undo(self) -> str | None:
-        return self._undo_redo(redo=False)
+    def poll_external_changes(self) -> bool:
+        """Whether another program (or another Project on this file) committed since the last
+        look; if so, listeners get one ``Changed(source="external", everything=True)``. The
+        GUI calls this on a timer, so a CLI import shows up in an open window."""
+        version = self.store.data_version()
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        self._notify(Changed("changes made by another program", Touched(), "external",
+                             everything=True))
+        return True
 
-    def redo(self) -> str | None:
-        return self._undo_redo(redo=True)
+    # -- undo / redo: each coder their own actions (store/history.py) -------------------------
+    def undo(self, coder_id: str | None = None) -> str | None:
+        """Revert ``coder_id``'s own latest action (None: the latest project-wide action, such
+        as an import). Returns its description, None when there is nothing to undo; raises
+        OperationError when a later action depends on it."""
+        return self._step(False, coder_id=coder_id, acting_coder_id=coder_id)
 
-    def _undo_redo(self, redo: bool) -> str | None:
-        done = self.store.undo_or_redo(redo)
+    def redo(self, coder_id: str | None = None) -> str | None:
+        return self._step(True, coder_id=coder_id, acting_coder_id=coder_id)
+
+    def undo_entry(self, entry_id: int, acting_coder_id: str | None = None) -> str:
+        """Undo one history entry by id (the history list: project-wide actions by name)."""
+        return self._step(False, entry_id=entry_id, acting_coder_id=acting_coder_id) or ""
+
+    def redo_entry(self, entry_id: int, acting_coder_id: str | None = None) -> str:
+        return self._step(True, entry_id=entry_id, acting_coder_id=acting_coder_id) or ""
+
+    def _step(self, redo: bool, **which: Any) -> str | None:
+        done = self.store.undo_or_redo(redo, **which)
         if done is None:
             return None
         description, touched = done
         self._notify(Changed(description, touched, "redo" if redo else "undo"))
         return description
 
-    def undo_description(self) -> str | None:
-        entry = self.q.history_entry(undone=False)
+    def undo_description(self, coder_id: str | None = None) -> str | None:
+        entry = self.store.history.next_entry(False, coder_id)
         return entry["description"] if entry else None
 
-    def redo_description(self) -> str | None:
-        entry = self.q.history_entry(undone=True)
+    def redo_description(self, coder_id: str | None = None) -> str | None:
+        entry = self.store.history.next_entry(True, coder_id)
         return entry["description"] if entry else None
 
     # -- coders --------------------------------------------------------------------------

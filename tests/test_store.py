@@ -154,9 +154,19 @@ def test_missing_parent_folder_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "nope").exists()
 
 
-def test_empty_file_becomes_a_project(tmp_path: Path) -> None:
+def test_empty_file_is_refused_and_left_empty(tmp_path: Path) -> None:
+    # A 0-byte file may be a placeholder of another program (or a failed copy): never
+    # silently turned into a project.
     path = tmp_path / "empty.sqlite"
     path.touch()
+    with pytest.raises(ProjectOpenError, match="empty file"):
+        Project(path)
+    assert path.stat().st_size == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.sqlite"]
+
+
+def test_missing_file_becomes_a_project(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
     with Project(path) as p:
         assert p.q.document_count() == 0
     assert pragma(path, "application_id") == APPLICATION_ID

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 from ..errors import OperationError
-from ..models import now_iso
-from .changes import ChangeRecorder, Touched, pack_log, unpack_log
-from .db import connect, copy_project, read_snapshot, transaction
+from .changes import ChangeRecorder, Touched
+from .db import connect, copy_project, describe_sqlite_error, read_snapshot, transaction
+from .history import History
 from .queries import Queries
 from .schema import SCHEMA_VERSION
 
@@ -20,60 +21,66 @@ __all__ = ["Store", "ChangeRecorder", "Touched", "SCHEMA_VERSION"]
 
 
 class Store:
-    """An open project database: reads through ``q``, writes through :meth:`write`."""
+    """An open project database: reads through ``q``, writes through :meth:`write`.
 
-    def __init__(self, path: str | Path) -> None:
+    ``read_only`` is None for a writable project, else the reason it is not (then every write
+    is refused with that reason and nothing is attempted)."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = path
-        self.db = connect(path)
+        opened = connect(path, read_only=read_only)
+        self.db = opened.db
+        self.read_only = opened.read_only
         self.q = Queries(self.db)
+        self.history = History(self.db)
 
     def close(self) -> None:
         self.db.close()
 
+    def _refuse_if_read_only(self, description: str) -> None:
+        if self.read_only:
+            raise OperationError(f"{description}: not saved, {self.read_only} "
+                                 f"({self.path})")
+
     def write(self, kind: str, description: str, coder_id: str | None,
               apply: Callable[[ChangeRecorder], T], *, undoable: bool = True) -> tuple[T, Touched]:
         """Run ``apply`` in one transaction and record it in the history for undo/redo."""
-        try:
+        self._refuse_if_read_only(description)
+        with self._failures(description):
             with transaction(self.db):
                 rec = ChangeRecorder(self.db)
                 result = apply(rec)
                 if rec.log and undoable:
-                    # A new action makes the undone ones unreachable: drop the redo stack.
-                    self.db.execute("DELETE FROM history WHERE undone = 1")
-                    self.db.execute(
-                        "INSERT INTO history (time, coder_id, kind, description, changes, undone)"
-                        " VALUES (?, ?, ?, ?, ?, 0)",
-                        (now_iso(), coder_id, kind, description, pack_log(rec.log)))
-        except sqlite3.IntegrityError as exc:
-            raise OperationError(f"{description}: refused by the project's rules ({exc})") from exc
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise OperationError(f"{description}: the project is busy in another program; "
-                                     "nothing was changed, try again") from exc
-            raise
+                    self.history.record(coder_id, kind, description, rec.log)
         return result, rec.touched
 
-    def undo_or_redo(self, redo: bool) -> tuple[str, Touched] | None:
+    def undo_or_redo(self, redo: bool, *, coder_id: str | None = None,
+                     entry_id: int | None = None,
+                     acting_coder_id: str | None = None) -> tuple[str, Touched] | None:
+        """Step ``coder_id``'s own latest action (None: the latest project-wide one), or the
+        history entry ``entry_id``. Refuses (OperationError) when later work depends on it."""
         verb = "redo" if redo else "undo"
-        try:
+        self._refuse_if_read_only(verb)
+        with self._failures(f"cannot {verb}"):
             with transaction(self.db):
-                entry = self.q.history_entry(undone=redo)
-                if entry is None:
-                    return None
-                rec = ChangeRecorder(self.db)
-                log = unpack_log(entry["changes"])
-                kept = rec.redo(log) if redo else rec.undo(log)
-                self.db.execute("UPDATE history SET undone = ?, changes = ? WHERE id = ?",
-                                (0 if redo else 1, pack_log(kept), entry["id"]))
+                return self.history.step(redo, coder_id=coder_id, entry_id=entry_id,
+                                         acting_coder_id=acting_coder_id)
+
+    @contextlib.contextmanager
+    def _failures(self, description: str) -> Iterator[None]:
+        """Every SQLite failure of a write becomes one OperationError line (the transaction
+        was rolled back, so nothing changed)."""
+        try:
+            yield
         except sqlite3.IntegrityError as exc:
-            raise OperationError(f"cannot {verb} “{entry['description']}”: the project has "
-                                 f"changed in a way that conflicts ({exc})") from exc
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise OperationError(f"cannot {verb}: the project is busy in another program; "
-                                     "nothing was changed, try again") from exc
-            raise
-        return entry["description"], rec.touched
+            raise OperationError(f"{description}: refused, it conflicts with the project as it "
+                                 f"is now (a later action still uses what it would remove, or "
+                                 f"it would duplicate something) ({exc})") from exc
+        except UnicodeEncodeError as exc:
+            raise OperationError(f"{description}: the text holds a character that cannot be "
+                                 "stored (a lone surrogate); nothing was changed") from exc
+        except sqlite3.Error as exc:
+            raise OperationError(describe_sqlite_error(exc, self.path, description)) from exc
 
     def reading(self):  # type: ignore[no-untyped-def]
         """A context manager: every read inside sees one consistent snapshot of the file."""
@@ -84,6 +91,11 @@ class Store:
             rec.insert("meta", {"key": key, "value": value})
         else:
             rec.update("meta", {"key": key}, {"value": value})
+
+    def data_version(self) -> int:
+        """Changes whenever another connection (another program, or another Project object in
+        this one) commits to the file; our own commits leave it as it is."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
 
     def save_copy(self, target: Path) -> None:
         copy_project(self.db, target)

@@ -3,73 +3,192 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
+import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
-from ..errors import ProjectOpenError
+from ..atomic import atomic_path, describe_os_error
+from ..errors import DeskAnnotatorError, ProjectOpenError
 from .schema import APPLICATION_ID, MIGRATIONS, PROJECT_TABLES, SCHEMA_VERSION
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
+
+# How this module touches a project file (DESIGN §7, "connection discipline"):
+# - The file is only ever opened through SQLite. On POSIX, closing *any* descriptor of a file
+#   drops every fcntl lock the process holds on it, so a plain open()/close() of the project
+#   (to read its header, hash it, copy it) while a connection is open silently removes that
+#   connection's locks, and the next program to close the file checkpoints and deletes the WAL
+#   under it. SQLite's own connections share one descriptor per file inside the process, so
+#   several connections (two Project objects, a worker thread's reader) are safe.
+# - A file is recognised through a read-only connection first (mode=ro), so a file that is then
+#   refused (not ours, newer schema, damaged) is never written: a read-only connection neither
+#   checkpoints nor deletes its WAL, and the file and its WAL stay byte for byte as they were.
+# - Only then is the read-write connection opened (or, when the file or its folder cannot be
+#   written, the project stays read-only).
+# - Background work (the integrity check) uses a connection of its own, read-only.
+
+
+@dataclass
+class Opened:
+    """An open project database and, when it could not be opened for writing, why."""
+
+    db: sqlite_utils.Database
+    read_only: str | None = None
 
 
 def _is_memory(path: str | Path) -> bool:
     return str(path) == ":memory:"
 
 
-def _check_header(path: Path) -> None:
+def _uri(path: Path, **params: str) -> str:
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return f"file:{urllib.parse.quote(str(path.absolute()))}?{query}"
+
+
+def _raw_connect(target: str, *, uri: bool = False) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (one transaction per action).
+    return sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                           check_same_thread=False, uri=uri)
+
+
+def _why_read_only(path: Path) -> str | None:
+    """Why this process cannot write the project (None: it can). SQLite needs to write the file
+    and to create the -wal and -shm files beside it."""
+    if not os.access(path, os.W_OK):
+        return "the project file is read-only"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"its folder {path.parent} is read-only"
+    return None
+
+
+def open_read_only(path: str | Path) -> sqlite3.Connection:
+    """A read-only connection (recognition, background readers). Falls back to immutable=1
+    when SQLite cannot open the WAL index read-only (a read-only folder without -shm)."""
+    path = Path(path)
     try:
-        with path.open("rb") as fh:
-            header = fh.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise ProjectOpenError(f"{path}: cannot read the project file ({exc.strerror})") from exc
-    if header and header != SQLITE_HEADER:
-        raise ProjectOpenError(f"{path}: not a desk-annotator project (not a SQLite database)")
+        conn = _raw_connect(_uri(path, mode="ro"), uri=True)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        if "unable to open" not in str(exc) and "readonly" not in str(exc):
+            raise
+    conn = _raw_connect(_uri(path, mode="ro", immutable="1"), uri=True)
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn
 
 
-def connect(path: str | Path) -> sqlite_utils.Database:
-    """Open (or create) a project database, checked and migrated to the current schema."""
-    memory = _is_memory(path)
-    if not memory:
-        path = Path(path)
+def connect(path: str | Path, *, read_only: bool = False) -> Opened:
+    """Open (or create) a project database, checked and migrated to the current schema.
+    A file this process cannot write is opened read-only (``Opened.read_only`` says why)."""
+    if _is_memory(path):
+        db = sqlite_utils.Database(_raw_connect(":memory:"))
+        _configure(db)
+        _upgrade(db, _recognise(db, None))
+        return Opened(db)
+    path = Path(path)
+    try:
         if path.is_dir():
             raise ProjectOpenError(f"{path}: is a folder, not a project file")
-        if path.exists():
-            _check_header(path)
-        elif not path.parent.exists():
+        exists = path.exists()
+        if exists and path.stat().st_size == 0:
+            raise ProjectOpenError(f"{path}: an empty file (0 bytes), not a desk-annotator "
+                                   "project; nothing was changed")
+        if not exists and not path.parent.is_dir():
             raise ProjectOpenError(f"{path}: the folder {path.parent} does not exist")
+    except OSError as exc:
+        raise ProjectOpenError(describe_os_error(exc, path)) from exc
+    reason = "opened read-only on request" if read_only else None
+    version = 0
+    if exists:
+        reason = reason or _why_read_only(path)
+        version = _recognise_read_only(path)
+        if reason and version < SCHEMA_VERSION:
+            raise ProjectOpenError(f"{path}: made by an older desk-annotator and must be upgraded "
+                                   f"before it can be opened, but {reason}")
+    elif not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ProjectOpenError(f"{path}: cannot create the project: the folder {path.parent} "
+                               "is read-only")
     try:
-        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (one transaction per action).
-        conn = sqlite3.connect(
-            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-            check_same_thread=False,
-        )
+        conn = open_read_only(path) if reason else _raw_connect(str(path))
     except sqlite3.Error as exc:
-        raise ProjectOpenError(f"{path}: cannot open the project ({exc})") from exc
+        raise ProjectOpenError(describe_sqlite_error(exc, path, "cannot open the project")) from exc
+    db = sqlite_utils.Database(conn)
     try:
-        db = sqlite_utils.Database(conn)
-        _configure(db)
-        # Recognise the file before anything writes to it (even switching to WAL rewrites
-        # the header), so a refused file is left byte for byte as it was.
-        version = _recognise(db, None if memory else Path(path))
-        if version and version < SCHEMA_VERSION and not memory:
-            backup_before_migration(db, Path(path), version)
-        if not memory:
-            _use_wal(db)
+        if reason:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA query_only = 1")
+            return Opened(db, reason)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA foreign_keys = ON")
+        if version and version < SCHEMA_VERSION:
+            backup_before_migration(db, path, version)
+        _use_wal(db)
         _upgrade(db, version)
     except ProjectOpenError:
         conn.close()
         raise
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         conn.close()
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise ProjectOpenError(f"{path}: the project is locked by another program; try again") from exc
-        raise ProjectOpenError(f"{path}: the project file is corrupt or unreadable ({exc})") from exc
-    return db
+        raise ProjectOpenError(describe_sqlite_error(exc, path, "cannot open the project")) from exc
+    return Opened(db)
+
+
+def _recognise_read_only(path: Path) -> int:
+    """Check an existing file through a read-only connection; its schema version. A refused
+    file is left as it was: a read-only connection never writes the database or its WAL, and
+    the empty -wal/-shm files SQLite creates to read a WAL-mode file are removed again."""
+    siblings = [path.with_name(path.name + s) for s in ("-wal", "-shm")]
+    existed = [p.exists() for p in siblings]
+    try:
+        conn = open_read_only(path)
+    except sqlite3.Error as exc:
+        _remove_created(siblings, existed)
+        raise ProjectOpenError(describe_sqlite_error(exc, path, "cannot open the project")) from exc
+    try:
+        db = sqlite_utils.Database(conn)
+        _configure(db)
+        return _recognise(db, path)
+    except (sqlite3.Error, ProjectOpenError) as exc:
+        conn.close()
+        _remove_created(siblings, existed)
+        if isinstance(exc, ProjectOpenError):
+            raise
+        raise ProjectOpenError(describe_sqlite_error(exc, path, "cannot open the project")) from exc
+    finally:
+        conn.close()
+
+
+def _remove_created(siblings: list[Path], existed: list[bool]) -> None:
+    for sibling, was_there in zip(siblings, existed):
+        if not was_there:
+            with contextlib.suppress(OSError):
+                sibling.unlink()
+
+
+def describe_sqlite_error(exc: sqlite3.Error, path: object, what: str) -> str:
+    """One line for a SQLite failure: what happened, to which file."""
+    text = str(exc)
+    low = text.lower()
+    if "not a database" in low or "file is encrypted" in low:
+        return f"{path}: not a desk-annotator project (not a SQLite database); nothing was changed"
+    if "locked" in low or "busy" in low:
+        return f"{path}: {what}: the project is locked by another program; nothing was changed, try again"
+    if "readonly" in low or "read-only" in low:
+        return f"{path}: {what}: the project file (or its folder) is read-only; nothing was changed"
+    if "disk is full" in low or "database or disk is full" in low:
+        return f"{path}: {what}: the disk is full; nothing was changed"
+    if "malformed" in low or "corrupt" in low:
+        return f"{path}: the project file is corrupt ({text}); nothing was changed"
+    if "unable to open" in low:
+        return f"{path}: {what}: the file cannot be opened (missing folder or no permission)"
+    if "disk i/o error" in low:
+        return f"{path}: {what}: the disk reported an I/O error; nothing was changed"
+    return f"{path}: {what} ({text})"
 
 
 def _configure(db: sqlite_utils.Database) -> None:
@@ -122,17 +241,33 @@ def _upgrade(db: sqlite_utils.Database, version: int) -> None:
 
 
 def backup_before_migration(db: sqlite_utils.Database, path: Path, version: int) -> Path:
-    """Copy the project aside (consistent, through SQLite's backup API) before changing it."""
-    target = path.with_name(f"{path.stem}.schema{version}.backup{path.suffix or '.sqlite'}")
+    """Copy the project aside before changing it: through SQLite's backup API (a consistent
+    copy, and no other descriptor of the project is opened), into a temporary name, checked,
+    then renamed. A kill at any point leaves either no backup or a complete one."""
+    suffix = path.suffix or ".sqlite"
+    target = path.with_name(f"{path.stem}.schema{version}.backup{suffix}")
     n = 1
     while target.exists():
         n += 1
-        target = path.with_name(f"{path.stem}.schema{version}.backup{n}{path.suffix or '.sqlite'}")
-    dest = sqlite3.connect(str(target))
+        target = path.with_name(f"{path.stem}.schema{version}.backup{n}{suffix}")
     try:
-        db.conn.backup(dest)
-    finally:
-        dest.close()
+        with atomic_path(target) as tmp:
+            dest = sqlite3.connect(str(tmp))
+            try:
+                db.conn.backup(dest)
+                dest.execute("PRAGMA journal_mode = DELETE")
+                problem = dest.execute("PRAGMA quick_check(1)").fetchone()[0]
+            finally:
+                dest.close()
+            if problem != "ok":
+                raise ProjectOpenError(f"{path}: the backup before upgrading failed its check "
+                                       f"({problem}); the project was not upgraded")
+    except OSError as exc:  # atomic_path turns most into WriteFailed; this is the rest
+        raise ProjectOpenError(describe_os_error(exc, target)) from exc
+    except DeskAnnotatorError as exc:
+        if isinstance(exc, ProjectOpenError):
+            raise
+        raise ProjectOpenError(f"{exc}; the project was not upgraded") from exc
     return target
 
 
@@ -170,12 +305,11 @@ def read_snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 
 def copy_project(db: sqlite_utils.Database, target: Path) -> None:
-    """Write a consistent copy of an open project to ``target``."""
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    dest = sqlite3.connect(str(tmp))
-    try:
-        db.conn.backup(dest)
-    finally:
-        dest.close()
-    shutil.move(str(tmp), str(target))
+    """Write a consistent copy of an open project to ``target`` (temporary name, renamed)."""
+    with atomic_path(target) as tmp:
+        dest = sqlite3.connect(str(tmp))
+        try:
+            db.conn.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dest.close()

@@ -280,13 +280,6 @@ class Queries:
         }
 
     # -- history -------------------------------------------------------------------------
-    def history_entry(self, undone: bool) -> dict[str, Any] | None:
-        """The entry undo would revert (undone=False) or redo would re-apply (undone=True)."""
-        order = "ASC" if undone else "DESC"
-        rows = self._rows(f"SELECT * FROM history WHERE undone = ? ORDER BY id {order} LIMIT 1",
-                          (1 if undone else 0,))
-        return rows[0] if rows else None
-
     def history(self, limit: int = 200) -> list[dict[str, Any]]:
         return self._rows(
             "SELECT h.id, h.time, h.kind, h.description, h.undone, c.name AS coder "

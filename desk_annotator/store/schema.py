@@ -90,9 +90,16 @@ def _migration_2_history_and_metadata(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_annotations_coder ON annotations(coder_id)")
 
 
+def _migration_3_history_per_coder(db: sqlite_utils.Database) -> None:
+    # Undo is per coder (store/history.py): find a coder's latest action without a scan.
+    # ``undone`` now holds the undo's sequence number (>0) instead of 1; old 1s stay valid.
+    db.execute("CREATE INDEX idx_history_coder ON history(coder_id, undone, id)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1_core_tables,
     _migration_2_history_and_metadata,
+    _migration_3_history_per_coder,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 PROJECT_TABLES = {"meta", "coders", "labels", "documents", "annotations", "annotation_themes",
