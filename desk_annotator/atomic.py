@@ -4,15 +4,23 @@ then rename into place (DESIGN §7).
 A kill, a full disk or an exception in the middle leaves either the old file (or folder) or the
 new one, never a mix and never a 0-byte file. Temporary names follow one pattern,
 ``.<name>.desk-tmp-<pid>-<token>``, so a later run can recognise and remove the leftovers of a
-killed one (:func:`clean_stale_temps`) without touching anything else in the folder.
+killed one (:func:`clean_stale_temps`) without touching anything else in the folder. SQLite's
+side files of a temporary database (``-wal``, ``-shm``, ``-journal``) share the pattern.
+
+Every writer of an output (exports, reports, coder packages, migration backups) goes through
+:func:`atomic_path` or :func:`atomic_folder`; both clean the stale temporaries of the target's
+folder first (one directory listing).
 """
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import secrets
 import shutil
+import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +28,10 @@ from pathlib import Path
 from .errors import DeskAnnotatorError
 
 TEMP_MARK = ".desk-tmp-"
+# A folder swapped out by atomic_folder where an atomic exchange is not available: if the
+# process dies between its two renames, clean_stale_temps puts it back.
+OLD_MARK = ".desk-old-"
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def temp_sibling(target: Path) -> Path:
@@ -46,6 +58,20 @@ def describe_os_error(exc: OSError, path: object) -> str:
     return f"{where}: {exc.strerror or exc}"
 
 
+def describe_sqlite_error(exc: sqlite3.Error, path: object) -> str:
+    """One line for a SQLite failure while writing an output database (a coder package)."""
+    low = str(exc).lower()
+    if "full" in low:
+        return describe_os_error(OSError(errno.ENOSPC, "disk full"), path)
+    if "readonly" in low or "read-only" in low:
+        return describe_os_error(OSError(errno.EROFS, "read-only"), path)
+    if "unable to open" in low:
+        return f"{path}: cannot create the file (missing folder or no permission)"
+    if "disk i/o error" in low:
+        return f"{path}: the disk reported an I/O error; nothing was written"
+    return f"{path}: cannot write ({exc})"
+
+
 class WriteFailed(DeskAnnotatorError):
     """Writing an output file or folder failed; the message names it."""
 
@@ -53,22 +79,29 @@ class WriteFailed(DeskAnnotatorError):
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path to write ``target``'s content to; it replaces ``target`` only
-    when the block finishes. A file written there is fsynced before the rename."""
+    when the block finishes. A file written there is fsynced before the rename.
+
+    An OSError inside the block or while renaming becomes :class:`WriteFailed` naming
+    ``target`` (one line); the temporary (and any SQLite side file of it) is removed on every
+    failure, so nothing partial is left. A SQLite database written there must be closed
+    before the block ends: a non-empty ``-wal`` or ``-journal`` beside it is refused."""
     target = Path(target)
     if target.is_dir():
         raise WriteFailed(f"{target}: is a folder, not a file")
+    clean_stale_temps(target.parent)
     tmp = temp_sibling(target)
     try:
         yield tmp
+        _settle_side_files(tmp, target)
         if tmp.is_file():
             _fsync_file(tmp)
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     except OSError as exc:
-        _remove(tmp)
+        _remove_with_side_files(tmp)
         raise WriteFailed(describe_os_error(exc, target)) from exc
     except BaseException:
-        _remove(tmp)
+        _remove_with_side_files(tmp)
         raise
 
 
@@ -76,22 +109,39 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
 def atomic_folder(target: str | Path) -> Iterator[Path]:
     """Yield a new empty temporary folder; when the block finishes it takes ``target``'s
     place (an existing ``target`` is swapped out and removed), so a reader never sees a
-    folder mixing two exports."""
+    folder mixing two exports. Where the system offers an atomic exchange of two names
+    (Linux ``renameat2``) ``target`` never disappears, even for an instant; elsewhere the
+    old folder is first renamed aside under a name :func:`clean_stale_temps` restores if the
+    process dies before the new one is in place."""
     target = Path(target)
     if target.exists() and not target.is_dir():
         raise WriteFailed(f"{target}: exists and is not a folder")
+    clean_stale_temps(target.parent)
     tmp = temp_sibling(target)
     try:
         tmp.mkdir(parents=False)
         yield tmp
-        old = None
+        for entry in tmp.rglob("*"):
+            if entry.is_file():
+                _fsync_file(entry)
+        _fsync_dir(tmp)
         if target.exists():
-            old = temp_sibling(target)
+            if _exchange(tmp, target):
+                _fsync_dir(target.parent)
+                _remove(tmp)  # now holds the old folder
+                return
+            old = target.with_name(f".{target.name}{OLD_MARK}{os.getpid()}-{secrets.token_hex(4)}")
             os.replace(target, old)
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-        if old is not None:
+            try:
+                os.replace(tmp, target)
+            except OSError:
+                os.replace(old, target)
+                raise
+            _fsync_dir(target.parent)
             _remove(old)
+        else:
+            os.replace(tmp, target)
+            _fsync_dir(target.parent)
     except OSError as exc:
         _remove(tmp)
         raise WriteFailed(describe_os_error(exc, target)) from exc
@@ -102,7 +152,9 @@ def atomic_folder(target: str | Path) -> Iterator[Path]:
 
 def clean_stale_temps(folder: str | Path) -> list[Path]:
     """Remove temporary files and folders of our own naming left by processes that no
-    longer run; returns what was removed. Anything not of our pattern is never touched."""
+    longer run; returns what was removed. Anything not of our pattern is never touched.
+    A folder swapped aside by a killed :func:`atomic_folder` is put back when its target is
+    missing (the kill fell between the two renames), else removed."""
     removed: list[Path] = []
     try:
         entries = list(Path(folder).iterdir())
@@ -110,18 +162,71 @@ def clean_stale_temps(folder: str | Path) -> list[Path]:
         return removed
     for entry in entries:
         name = entry.name
-        if not name.startswith(".") or TEMP_MARK not in name:
+        if not name.startswith("."):
             continue
-        try:
-            pid = int(name.rsplit(TEMP_MARK, 1)[1].split("-", 1)[0])
-        except ValueError:
+        mark = TEMP_MARK if TEMP_MARK in name else OLD_MARK if OLD_MARK in name else None
+        if mark is None:
             continue
+        base, _, rest = name.rpartition(mark)
+        pid_text, dash, token = rest.partition("-")
+        if not (pid_text.isdigit() and dash and token[:8].isalnum() and len(token) >= 8):
+            continue
+        pid = int(pid_text)
         if pid == os.getpid() or _process_alive(pid):
             continue
+        if mark == OLD_MARK and entry.is_dir():
+            original = entry.with_name(base[1:])
+            if base[1:] and not original.exists():
+                try:
+                    os.replace(entry, original)
+                    continue
+                except OSError:
+                    pass
         _remove(entry)
-        if not entry.exists():
+        if not entry.exists() and not entry.is_symlink():
             removed.append(entry)
     return removed
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap the names ``a`` and ``b``; False when the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _settle_side_files(tmp: Path, target: Path) -> None:
+    """Before a temporary database is renamed: its SQLite side files must be gone or empty
+    (else the rename would lose what they hold); empty leftovers are removed."""
+    for suffix in SQLITE_SIDE_FILES:
+        side = tmp.with_name(tmp.name + suffix)
+        try:
+            size = side.stat().st_size
+        except FileNotFoundError:
+            continue
+        if size and suffix != "-shm":
+            raise WriteFailed(f"{target}: the database was still open when it was to be "
+                              "renamed into place; nothing was written")
+        side.unlink(missing_ok=True)
+
+
+def _remove_with_side_files(tmp: Path) -> None:
+    _remove(tmp)
+    for suffix in SQLITE_SIDE_FILES:
+        _remove(tmp.with_name(tmp.name + suffix))
 
 
 def _process_alive(pid: int) -> bool:

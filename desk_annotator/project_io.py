@@ -8,13 +8,18 @@ the rest.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .atomic import WriteFailed, atomic_path, describe_os_error, describe_sqlite_error
 from .errors import DeskAnnotatorError, FormatError, ImportRefused
 from .models import Codebook, ImportReport, ProjectSnapshot
 from .project import Project
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]  # (done, total, what)
 
@@ -137,49 +142,81 @@ def export_codebook_file(project: Project, path: str | Path) -> None:
 
 def snapshot(project: Project, *, coder_names: list[str] | None = None,
              document_ids: list[str] | None = None) -> ProjectSnapshot:
-    """The project (or a selection of coders and documents) as plain models."""
-    coders = project.q.coders()
-    if coder_names is not None:
-        by_name = {c.name: c for c in coders}
-        unknown = [n for n in coder_names if n not in by_name]
-        if unknown:
-            raise DeskAnnotatorError(f"unknown coder(s): {', '.join(unknown)}")
-        coders = [by_name[n] for n in coder_names]
-    coder_ids = {c.id for c in coders}
-    documents = list(project.q.iter_documents(document_ids))
-    doc_ids = {d.id for d in documents}
-    annotations = [a for a in project.q.annotations(coder_ids=sorted(coder_ids))
-                   if a.document_id in doc_ids] if coder_ids else []
-    statuses = [s for s in project.q.statuses()
-                if s.coder_id in coder_ids and s.document_id in doc_ids]
-    return ProjectSnapshot(codebook=project.q.codebook(), coders=coders, documents=documents,
-                           annotations=annotations, statuses=statuses)
+    """The project (or a selection of coders and documents) as plain models, read in one
+    read transaction: one consistent state even while other programs commit."""
+    q = project.q
+    with project.reading():
+        coders = q.coders()
+        if coder_names is not None:
+            by_name = {c.name: c for c in coders}
+            unknown = [n for n in coder_names if n not in by_name]
+            if unknown:
+                raise DeskAnnotatorError(f"unknown coder(s): {', '.join(unknown)}")
+            coders = [by_name[n] for n in coder_names]
+        coder_ids = {c.id for c in coders}
+        codebook = q.codebook()
+        documents = list(q.iter_documents(document_ids))
+        doc_ids = {d.id for d in documents}
+        annotations = [a for a in q.annotations(coder_ids=sorted(coder_ids))
+                       if a.document_id in doc_ids] if coder_ids else []
+        statuses = [s for s in q.statuses()
+                    if s.coder_id in coder_ids and s.document_id in doc_ids]
+    label_ids = set(codebook.by_id())
+    kept = [a for a in annotations
+            if (a.stance_id is None or a.stance_id in label_ids)
+            and all(t in label_ids for t in a.theme_ids)]
+    if len(kept) != len(annotations):
+        _warn_skipped(project, len(annotations) - len(kept), "a label the codebook lacks")
+    return ProjectSnapshot(codebook=codebook, coders=coders, documents=documents,
+                           annotations=kept, statuses=statuses)
+
+
+def _warn_skipped(project: Project, n: int, why: str) -> None:
+    # Cannot happen within one read transaction (foreign keys); kept as a net so that an
+    # export never dies of a KeyError halfway.
+    log.warning("%s: %d annotation(s) left out of the export: they refer to %s",
+                project.path, n, why)
 
 
 def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None
-                       ) -> Iterable[dict[str, Any]]:
-    """Dataset JSONL records straight from the store, one document at a time (streaming)."""
+                       ) -> Iterator[dict[str, Any]]:
+    """Dataset JSONL records straight from the store, one document at a time (streaming).
+
+    The whole iteration is one read transaction (coders and labels are read first, documents
+    later: without it a coder or label added meanwhile by another program would be missing
+    from the lookups). Close the generator, or exhaust it, to end the transaction."""
     q = project.q
-    coders = {c.id: c.name for c in q.coders()}
-    wanted = set(coder_names) if coder_names is not None else None
-    labels = {lb.id: lb.name for lb in q.labels()}
-    status_by_doc: dict[str, dict[str, str]] = {}
-    for st in q.statuses():
-        if wanted is None or coders.get(st.coder_id) in wanted:
-            status_by_doc.setdefault(st.document_id, {})[coders[st.coder_id]] = st.status
-    for doc in q.iter_documents():
-        rows, themes = q.annotation_tuples(doc.id)
-        anns = [
-            {"id": ann_id, "start": start, "end": end, "quote": quote,
-             "coder": coders[coder_id], "stance": labels[stance_id] if stance_id else None,
-             "themes": [labels[t] for t in themes.get(ann_id, ())], "note": note,
-             "created": created, "updated": updated}
-            for ann_id, coder_id, start, end, quote, stance_id, note, created, updated in rows
-            if wanted is None or coders[coder_id] in wanted
-        ]
-        yield {"id": doc.id, "title": doc.title, "text": doc.text, "metadata": doc.metadata,
-               "status": status_by_doc.get(doc.id, {}), "annotations": anns,
-               "sha256": doc.sha256}
+    with project.reading():
+        coders = {c.id: c.name for c in q.coders()}
+        wanted = set(coder_names) if coder_names is not None else None
+        labels = {lb.id: lb.name for lb in q.labels()}
+        status_by_doc: dict[str, dict[str, str]] = {}
+        for st in q.statuses():
+            name = coders.get(st.coder_id)
+            if name is not None and (wanted is None or name in wanted):
+                status_by_doc.setdefault(st.document_id, {})[name] = st.status
+        skipped = 0
+        for doc in q.iter_documents():
+            rows, themes = q.annotation_tuples(doc.id)
+            anns = []
+            for ann_id, coder_id, start, end, quote, stance_id, note, created, updated in rows:
+                coder = coders.get(coder_id)
+                if wanted is not None and coder not in wanted:
+                    continue
+                theme_ids = themes.get(ann_id, ())
+                if (coder is None or (stance_id and stance_id not in labels)
+                        or any(t not in labels for t in theme_ids)):
+                    skipped += 1
+                    continue
+                anns.append({"id": ann_id, "start": start, "end": end, "quote": quote,
+                             "coder": coder, "stance": labels[stance_id] if stance_id else None,
+                             "themes": [labels[t] for t in theme_ids], "note": note,
+                             "created": created, "updated": updated})
+            yield {"id": doc.id, "title": doc.title, "text": doc.text, "metadata": doc.metadata,
+                   "status": status_by_doc.get(doc.id, {}), "annotations": anns,
+                   "sha256": doc.sha256}
+        if skipped:
+            _warn_skipped(project, skipped, "a coder or label the project lacks")
 
 
 def export_path(project: Project, path: str | Path, *, coder_names: list[str] | None = None,
@@ -199,7 +236,8 @@ def export_path(project: Project, path: str | Path, *, coder_names: list[str] | 
         return f"spaCy export: {counts}"
     if name.endswith(".jsonl"):
         from .io.dataset_jsonl import write_dataset
-        n = write_dataset(path, iter_dataset_dicts(project, coder_names))
+        with project.reading():
+            n = write_dataset(path, iter_dataset_dicts(project, coder_names))
         return f"{n} documents written to {path}"
     if name.endswith(".csv"):
         from .io.csv_export import snapshot_to_csv_rows, write_csv
@@ -215,7 +253,6 @@ def export_path(project: Project, path: str | Path, *, coder_names: list[str] | 
         return f"codebook written to {path}"
     if path.suffix == "" or path.is_dir():
         from .io.brat import write_brat
-        path.mkdir(parents=True, exist_ok=True)
         n = write_brat(path, snapshot(project, coder_names=coder_names))
         return f"brat standoff: {n} documents written to {path}"
     raise FormatError(f"{path}: unknown export format (use .jsonl, .spacy.jsonl, .csv, .qdpx, "
@@ -243,19 +280,49 @@ def merge_projects(project: Project, others: Iterable[str | Path]) -> ImportRepo
 
 
 def export_coder_package(project: Project, path: str | Path, coder_name: str) -> ImportReport:
-    """A new project file with the corpus, the codebook and only ``coder_name``'s work."""
+    """A new project file with the corpus, the codebook and only ``coder_name``'s work.
+
+    The package is built as a complete project under a temporary sibling name and renamed
+    into place once closed (its WAL checkpointed away): a kill or a full disk leaves no
+    package (and no temporary; a killed run's is removed by the next), never a partial one."""
     path = Path(path)
     if path.exists():
-        raise DeskAnnotatorError(f"{path}: already exists; choose a new file name")
-    coder = project.ensure_coder(coder_name)
+        raise WriteFailed(f"{path}: already exists; choose a new file name")
+    coder = project.ensure_coder(coder_name)  # a write: before the read transaction
     snap = snapshot(project, coder_names=[coder.name])
-    package = Project(path)
+    tmp: Path | None = None
     try:
-        package.import_codebook(snap.codebook)
-        return package.import_snapshot(snap, source=f"coder package for {coder.name}",
-                                       labels="strict")
-    finally:
-        package.close()
+        with atomic_path(path) as tmp:
+            package = Project(tmp, check_integrity=False)
+            try:
+                package.import_codebook(snap.codebook)
+                report = package.import_snapshot(snap, source=f"coder package for {coder.name}",
+                                                 labels="strict")
+            finally:
+                package.close()
+            if path.exists():  # made by someone else meanwhile: never replace it
+                raise WriteFailed(f"{path}: already exists; choose a new file name")
+    except WriteFailed:
+        raise
+    except (sqlite3.Error, OSError, DeskAnnotatorError) as exc:
+        raise WriteFailed(_package_error(exc, tmp, path)) from exc
+    return report
+
+
+def _package_error(exc: BaseException, tmp: Path | None, path: Path) -> str:
+    """One line naming the package (not its temporary name) for a failure while building it."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, sqlite3.Error):
+            return describe_sqlite_error(cause, path)
+        if isinstance(cause, OSError):
+            return describe_os_error(cause, path)
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc)
+    if tmp is not None:
+        text = text.replace(str(tmp), str(path))
+    text = text.removeprefix(f"{path}: ")
+    return f"{path}: the coder package was not written ({text})"
 
 
 # -- agreement -----------------------------------------------------------------------------
@@ -266,10 +333,11 @@ def agreement_data(project: Project, *, coder_names: list[str] | None = None,
     from .agreement.data import build_agreement_data
 
     q = project.q
-    return build_agreement_data(
-        q.codebook(), q.coders(), q.document_infos(document_ids), q.annotations(),
-        q.statuses(), coder_names=coder_names, document_ids=document_ids, themes=themes,
-        done_only=done_only)
+    with project.reading():  # codebook, coders, documents and annotations of one state
+        return build_agreement_data(
+            q.codebook(), q.coders(), q.document_infos(document_ids), q.annotations(),
+            q.statuses(), coder_names=coder_names, document_ids=document_ids, themes=themes,
+            done_only=done_only)
 
 
 def agreement_report(project: Project, *, coder_names: list[str] | None = None,
@@ -286,13 +354,16 @@ def write_agreement_report(project: Project, output: str | Path, *,
     """Compute the report and write it as .json, .csv, .md or .html (passages quoted)."""
     from .io.agreement_report import write_report
 
-    report, data = _agreement(project, coder_names, document_ids, themes, done_only, bootstrap)
+    # One read transaction: the quoted passages come from the state the figures describe.
+    with project.reading():
+        report, data = _agreement(project, coder_names, document_ids, themes, done_only,
+                                  bootstrap)
 
-    def text_for(doc_id: str) -> str:
-        doc = project.q.document(doc_id)
-        return doc.text if doc else ""
+        def text_for(doc_id: str) -> str:
+            doc = project.q.document(doc_id)
+            return doc.text if doc else ""
 
-    write_report(report, Path(output), text_for=text_for, data=data)
+        write_report(report, Path(output), text_for=text_for, data=data)
     return report
 
 

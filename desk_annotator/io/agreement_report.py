@@ -17,6 +17,7 @@ from typing import Any
 
 from desk_annotator.agreement import AgreementData, largest_disagreements
 from desk_annotator.errors import FormatError
+from desk_annotator.io.exchange_common import atomic_text_writer
 from desk_annotator.paths import resources_dir
 
 CSV_COLUMNS = ["scheme", "label", "measure", "coder_a", "coder_b", "document_id",
@@ -351,7 +352,7 @@ def write_report(report: dict[str, Any], path: Path, *,
     else:
         raise FormatError(f"{path.name}: unknown report format {suffix or '(none)'}; "
                           "use .json, .csv, .md or .html")
-    try:
-        path.write_text(content, encoding="utf-8")
-    except OSError as exc:
-        raise FormatError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    # A temporary sibling renamed into place: a full disk or a kill leaves the previous
+    # report (or nothing), never a 0-byte or cut file; an OSError is one line naming `path`.
+    with atomic_text_writer(path, newline="") as handle:
+        handle.write(content)

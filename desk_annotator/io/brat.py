@@ -20,7 +20,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-from desk_annotator.io.exchange_common import SnapshotIndex, atomic_text_writer
+from desk_annotator.atomic import WriteFailed, atomic_folder, describe_os_error
+from desk_annotator.io.exchange_common import SnapshotIndex
 from desk_annotator.models import Annotation, Document, ProjectSnapshot
 
 NO_STANCE_TYPE = "Passage"
@@ -28,6 +29,10 @@ CODER_ATTRIBUTE = "Coder"
 THEME_PREFIX = "Theme_"
 _UNSAFE = re.compile(r"[^\w\-.]+")
 _STEM_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
+CONF_HEADER = "# Written by desk-annotator"
+BRAT_CACHE_FILES = {".stats_cache", "tools.conf", "kb_shortcuts.conf"}
+# Left inside an export folder by a killed run of earlier versions (per-file temporaries).
+_OLD_TEMP = re.compile(r"\..+\.(txt|ann|conf)\.[^.]+\.tmp")
 
 
 def brat_name(name: str) -> str:
@@ -56,13 +61,20 @@ def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def write_brat(folder: Path, snapshot: ProjectSnapshot) -> int:
-    """Write the collection into ``folder``; returns the number of documents written.
+    """Write the collection as ``folder``; returns the number of documents written.
+
+    The collection is built in a new temporary folder beside ``folder`` and swapped in when
+    complete (:func:`desk_annotator.atomic.atomic_folder`): a kill or a full disk midway
+    leaves the previous export as it was, never a mix of two. An existing ``folder`` is
+    replaced only when it is empty or a brat export of ours (see :func:`check_replaceable`).
 
     An annotation that covers nothing but line breaks has no fragment brat could show and is
     left out of the .ann file.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.is_symlink():  # replace what the link points to, keep the link
+        folder = folder.resolve()
+    check_replaceable(folder)
     index = SnapshotIndex(snapshot)
     stance_types: dict[str, str] = {}
     theme_attrs: dict[str, str] = {}
@@ -76,24 +88,57 @@ def write_brat(folder: Path, snapshot: ProjectSnapshot) -> int:
     for coder in snapshot.coders:
         coder_values[coder.id] = _unique_name(brat_name(coder.name), coder_values.values(), set())
 
-    used_stems: set[str] = set()
-    for doc in snapshot.documents:
-        stem = file_stem(doc)
-        if stem in used_stems:  # two ids sharing their first 8 characters
-            stem = f"{stem}-{re.sub(r'[^A-Za-z0-9]', '', doc.id).lower()}"
-        used_stems.add(stem)
-        # newline="\n": brat offsets count characters, so Windows must not add \r.
-        with atomic_text_writer(folder / f"{stem}.txt") as handle:
-            handle.write(doc.text)
-        lines = _ann_lines(doc, index.by_document[doc.id], index, stance_types, theme_attrs, coder_values)
-        with atomic_text_writer(folder / f"{stem}.ann") as handle:
-            handle.writelines(line + "\n" for line in lines)
-
-    with atomic_text_writer(folder / "annotation.conf") as handle:
-        handle.write(_annotation_conf(stance_types, theme_attrs, coder_values))
-    with atomic_text_writer(folder / "visual.conf") as handle:
-        handle.write(_visual_conf(snapshot, stance_types))
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteFailed(describe_os_error(exc, folder)) from exc
+    with atomic_folder(folder) as tmp:
+        used_stems: set[str] = set()
+        for doc in snapshot.documents:
+            stem = file_stem(doc)
+            if stem in used_stems:  # two ids sharing their first 8 characters
+                stem = f"{stem}-{re.sub(r'[^A-Za-z0-9]', '', doc.id).lower()}"
+            used_stems.add(stem)
+            lines = _ann_lines(doc, index.by_document[doc.id], index, stance_types, theme_attrs,
+                               coder_values)
+            # A fresh folder nobody reads yet: plain writes; atomic_folder syncs them.
+            _write_text(tmp / f"{stem}.txt", doc.text)
+            _write_text(tmp / f"{stem}.ann", "".join(line + "\n" for line in lines))
+        _write_text(tmp / "annotation.conf", _annotation_conf(stance_types, theme_attrs, coder_values))
+        _write_text(tmp / "visual.conf", _visual_conf(snapshot, stance_types))
     return len(snapshot.documents)
+
+
+def _write_text(path: Path, text: str) -> None:
+    # newline="\n": brat offsets count characters, so Windows must not add \r.
+    with open(path, "x", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+
+
+def check_replaceable(folder: Path) -> None:
+    """Refuse to replace a folder holding anything but a brat export of ours: ``.txt`` /
+    ``.ann`` files, ``annotation.conf`` written by desk-annotator, ``visual.conf``, and the
+    caches brat's server adds. Exporting to ``~/Documents`` by mistake must not empty it."""
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise WriteFailed(f"{folder}: exists and is not a folder")
+    try:
+        entries = list(folder.iterdir())
+        conf = folder / "annotation.conf"
+        ours = conf.is_file() and conf.read_text(encoding="utf-8", errors="replace").startswith(
+            CONF_HEADER)
+    except OSError as exc:
+        raise WriteFailed(describe_os_error(exc, folder)) from exc
+    if not entries:
+        return
+    foreign = [e.name for e in entries
+               if not (e.is_file() and (e.suffix in (".txt", ".ann", ".conf")
+                                        or e.name in BRAT_CACHE_FILES
+                                        or _OLD_TEMP.fullmatch(e.name)))]
+    if foreign or not ours:
+        what = f"it holds {foreign[0]!r}" if foreign else "it is not a brat export of desk-annotator"
+        raise WriteFailed(f"{folder}: not replaced, {what}; export to a new or empty folder")
 
 
 def _unique_name(name: str, taken: object, reserved: set[str]) -> str:
@@ -145,7 +190,7 @@ def _ann_lines(
 def _annotation_conf(
     stance_types: dict[str, str], theme_attrs: dict[str, str], coder_values: dict[str, str]
 ) -> str:
-    out = ["# Written by desk-annotator: stance labels are entity types, themes binary attributes.",
+    out = [f"{CONF_HEADER}: stance labels are entity types, themes binary attributes.",
            "[entities]", NO_STANCE_TYPE, *stance_types.values(), "", "[relations]", "",
            "<OVERLAP> Arg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>", "",
            "[events]", "", "[attributes]"]

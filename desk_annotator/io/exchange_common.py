@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +10,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from desk_annotator.atomic import WriteFailed, atomic_path, describe_os_error
 from desk_annotator.errors import FormatError
 from desk_annotator.models import Annotation, Label, ProjectSnapshot
 
@@ -23,23 +22,31 @@ def atomic_text_writer(path: Path, *, newline: str = "\n") -> Iterator[IO[str]]:
     """Open a temp file beside ``path``; it replaces ``path`` only if the block finishes.
 
     A failed or interrupted export therefore never leaves a half-written file behind, and an
-    older file at ``path`` survives untouched.
+    older file at ``path`` survives untouched. The temporary name and the clean-up of stale
+    ones are :func:`desk_annotator.atomic.atomic_path`'s; an OSError (a full disk, a read-only
+    folder) becomes one :class:`~desk_annotator.atomic.WriteFailed` line naming ``path``.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteFailed(describe_os_error(exc, path)) from exc
+    with atomic_path(path) as tmp:
+        with open(tmp, "x", encoding="utf-8", newline=newline) as handle:
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
+
+
+@contextmanager
+def atomic_binary_writer(path: Path) -> Iterator[IO[bytes]]:
+    """:func:`atomic_text_writer` for bytes (zip archives, XML)."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteFailed(describe_os_error(exc, path)) from exc
+    with atomic_path(path) as tmp:
+        with open(tmp, "xb") as handle:
+            yield handle
 
 
 def raise_if_problems(source: object, problems: list[str], what: str = "problem") -> None:

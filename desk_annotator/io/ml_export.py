@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Literal
 
+from desk_annotator.atomic import WriteFailed, atomic_path, describe_os_error
 from desk_annotator.errors import OperationError
 from desk_annotator.io.exchange_common import SnapshotIndex, atomic_text_writer
 from desk_annotator.models import ProjectSnapshot
@@ -94,12 +96,14 @@ def write_spacy_jsonl(
     groups = _grouped(examples, split, seed)
     targets = {"all": Path(path)} if split is None else split_paths(Path(path))
     counts = {}
-    for key, target in targets.items():
-        with atomic_text_writer(target) as handle:
+    # All files of a split are renamed into place together, after every one is complete.
+    with ExitStack() as stack:
+        for key, target in targets.items():
+            handle = stack.enter_context(atomic_text_writer(target))
             for example in groups[key]:
                 handle.write(json.dumps(example, ensure_ascii=False))
                 handle.write("\n")
-        counts[key] = len(groups[key])
+            counts[key] = len(groups[key])
     return counts
 
 
@@ -133,21 +137,30 @@ def write_docbin(
     groups = _grouped(examples, split, seed)
     targets = {"all": Path(path)} if split is None else split_paths(Path(path))
     counts = {}
-    for key, target in targets.items():
-        docbin = DocBin(store_user_data=True)
-        for example in groups[key]:
-            doc = nlp.make_doc(example["text"])
-            for group, spans in example["spans"].items():
-                aligned = (
-                    doc.char_span(s, e, label=label, alignment_mode="expand") for s, e, label in spans
-                )
-                # None: a span of white space only, which covers no token.
-                doc.spans[group] = [span for span in aligned if span is not None]
-            doc.user_data["meta"] = example["meta"]
-            docbin.add(doc)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        docbin.to_disk(tmp)
-        tmp.replace(target)
-        counts[key] = len(groups[key])
+    with ExitStack() as stack:
+        for key, target in targets.items():
+            _add_docbin(stack, nlp, DocBin(store_user_data=True), groups[key], target)
+            counts[key] = len(groups[key])
     return counts
+
+
+def _add_docbin(stack: ExitStack, nlp: Any, docbin: Any, examples: list[dict[str, Any]],
+                target: Path) -> None:
+    """Fill ``docbin`` and write it to a temporary sibling of ``target`` that ``stack``
+    renames into place when every file of the export is complete."""
+    for example in examples:
+        doc = nlp.make_doc(example["text"])
+        for group, spans in example["spans"].items():
+            aligned = (
+                doc.char_span(s, e, label=label, alignment_mode="expand") for s, e, label in spans
+            )
+            # None: a span of white space only, which covers no token.
+            doc.spans[group] = [span for span in aligned if span is not None]
+        doc.user_data["meta"] = example["meta"]
+        docbin.add(doc)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteFailed(describe_os_error(exc, target)) from exc
+    tmp = stack.enter_context(atomic_path(target))
+    docbin.to_disk(tmp)

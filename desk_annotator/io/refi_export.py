@@ -16,9 +16,7 @@ snapshot are byte-identical.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import uuid
 import zipfile
 from collections.abc import Iterable
@@ -26,6 +24,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from desk_annotator.errors import FormatError
+from desk_annotator.io.exchange_common import atomic_binary_writer
 from desk_annotator.models import (
     METADATA_KEYS,
     STATUSES,
@@ -272,24 +271,11 @@ def serialize(root: ET.Element) -> bytes:
 
 
 def write_bytes_atomically(path: Path, write) -> None:
-    """Run ``write(handle)`` on a temp file beside ``path``; replace ``path`` only on success."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot write ({exc.strerror or exc})") from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise FormatError(f"{path}: cannot write ({exc.strerror or exc})") from exc
-        raise
+    """Run ``write(handle)`` on a temp file beside ``path``; replace ``path`` only on success
+    (:func:`desk_annotator.io.exchange_common.atomic_binary_writer`: one naming scheme, stale
+    temporaries cleaned, an OSError becomes one line naming ``path``)."""
+    with atomic_binary_writer(Path(path)) as handle:
+        write(handle)
 
 
 def _zip_entries(handle, entries: Iterable[tuple[str, bytes]]) -> None:
