@@ -19,6 +19,7 @@ from desk_annotator.io.exchange_common import (
     raise_if_problems,
     validation_problems,
 )
+from desk_annotator.io.untrusted import clean_json_strings, load_json, refusal
 from desk_annotator.models import SCHEMES, Codebook, Label, new_id
 
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -80,11 +81,18 @@ class CodebookJson(BaseModel):
 def parse_codebook_json(text: str, source: str = "codebook") -> Codebook:
     """Parse codebook JSON text; every problem is listed in one FormatError."""
     try:
-        data = json.loads(text)
+        data = load_json(text, source)
     except json.JSONDecodeError as exc:
         raise FormatError(
             f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    # A codebook has no warnings to carry a repair, and names are keys users type: a NUL or a
+    # lone surrogate (from a \u escape) is refused rather than silently changed.
+    _, bad = clean_json_strings(data, text)
+    if bad:
+        field, what = bad[0]
+        more = f" (and {len(bad) - 1} more fields)" if len(bad) > 1 else ""
+        raise refusal(source, f"{field} contains {what}{more}, which a codebook cannot hold")
     if not isinstance(data, dict):
         raise FormatError(f"{source}: a codebook must be a JSON object with 'stance' and 'themes'")
     # Cross-label checks run on the raw data too, so one error lists schema problems and

@@ -29,10 +29,15 @@ from desk_annotator.io.exchange_common import (
     SnapshotIndex,
     atomic_text_writer,
     metadata_value,
-    numbered_lines,
     raise_if_problems,
     title_from_text,
     validation_problems,
+)
+from desk_annotator.io.untrusted import (
+    clean_json_strings,
+    cleaning_warnings,
+    load_json,
+    read_lines,
 )
 from desk_annotator.models import (
     Annotation,
@@ -142,14 +147,19 @@ def read_dataset(path: Path) -> tuple[ProjectSnapshot, list[str]]:
     path = Path(path)
     problems: list[str] = []
     records: list[tuple[int, DatasetRecord]] = []
-    for lineno, line in numbered_lines(path):
+    warnings: list[str] = []
+    for lineno, line in read_lines(path):
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = load_json(line, f"{path}: line {lineno}")
         except json.JSONDecodeError as exc:
             problems.append(f"line {lineno}: not valid JSON ({exc.msg} at column {exc.colno})")
             continue
+        # NUL and lone surrogates become U+FFFD before validation, so quotes are compared
+        # with the cleaned text (one code point for one: offsets are unchanged).
+        data, changes = clean_json_strings(data, line)
+        warnings += cleaning_warnings(f"line {lineno}", changes)
         if not isinstance(data, dict):
             problems.append(f"line {lineno}: a record must be a JSON object")
             continue
@@ -174,7 +184,6 @@ def read_dataset(path: Path) -> tuple[ProjectSnapshot, list[str]]:
     problems += _cross_record_problems(records)
     raise_if_problems(path, problems)
 
-    warnings: list[str] = []
     builder = SnapshotBuilder()
     seen_sha: dict[str, int] = {}
     for lineno, record in records:

@@ -17,9 +17,14 @@ from typing import Any
 from desk_annotator.io.dataset_jsonl import SnapshotBuilder
 from desk_annotator.io.exchange_common import (
     metadata_value,
-    numbered_lines,
     raise_if_problems,
     title_from_text,
+)
+from desk_annotator.io.untrusted import (
+    clean_json_strings,
+    cleaning_warnings,
+    load_json,
+    read_lines,
 )
 from desk_annotator.models import Annotation, Document, ProjectSnapshot, new_id
 from desk_annotator.text import NormalizationMap, is_normalized, sha256_text
@@ -37,18 +42,18 @@ def read_doccano(
     path = Path(path)
     stance_names = stance_names or set()
     problems: list[str] = []
+    warnings: list[str] = []
     parsed: list[tuple[int, dict[str, Any], list[Span]]] = []
-    for lineno, line in numbered_lines(path):
+    for lineno, line in read_lines(path):
         if not line.strip():
             continue
-        record = _parse_line(lineno, line, problems)
+        record = _parse_line(f"{path}", lineno, line, problems, warnings)
         if record is not None:
             parsed.append(record)
     if not parsed and not problems:
         problems.append("no records (the file is empty)")
     raise_if_problems(path, problems)
 
-    warnings: list[str] = []
     builder = SnapshotBuilder()
     coder_id = builder.coder_id(coder_name)
     for lineno, data, spans in parsed:
@@ -57,14 +62,17 @@ def read_doccano(
 
 
 def _parse_line(
-    lineno: int, line: str, problems: list[str]
+    source: str, lineno: int, line: str, problems: list[str], warnings: list[str]
 ) -> tuple[int, dict[str, Any], list[Span]] | None:
     where = f"line {lineno}"
     try:
-        data = json.loads(line)
+        data = load_json(line, f"{source}: {where}")
     except json.JSONDecodeError as exc:
         problems.append(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
         return None
+    # NUL and lone surrogates become U+FFFD (one code point for one: offsets are unchanged).
+    data, changes = clean_json_strings(data, line)
+    warnings += cleaning_warnings(where, changes)
     if not isinstance(data, dict):
         problems.append(f"{where}: a record must be a JSON object")
         return None

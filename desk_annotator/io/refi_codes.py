@@ -14,6 +14,7 @@ from collections.abc import Callable
 from xml.etree.ElementTree import Element
 
 from desk_annotator.io.refi_export import MARKER, normalize_guid, stable_guid
+from desk_annotator.io.untrusted import MAX_NESTING, nesting_exceeds, refusal
 from desk_annotator.models import Label, Scheme
 
 DEFAULT_COLOR = "#888888"
@@ -47,9 +48,11 @@ def marker_payload(description: str | None) -> dict | None:
         if line.startswith(MARKER):
             try:
                 payload = json.loads(line[len(MARKER):])
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: hostile nesting, not ours
                 return None
-            return payload if isinstance(payload, dict) else None
+            if not isinstance(payload, dict) or nesting_exceeds(payload, MAX_NESTING):
+                return None
+            return payload
     return None
 
 
@@ -83,8 +86,10 @@ def parse_color(raw: str | None) -> str | None:
 class CodeTree:
     """Flattens ``Codes`` into labels; ``labels_by_code`` maps a code GUID to its label."""
 
-    def __init__(self, ids: dict[str, str], warn: Callable[[str, str], None]) -> None:
+    def __init__(self, ids: dict[str, str], warn: Callable[[str, str], None], *,
+                 source: str = "codebook") -> None:
         self.ids = ids
+        self.source = source  # the file, for a refusal
         self.warn = warn
         self.labels: list[Label] = []
         self.labels_by_code: dict[str, Label] = {}
@@ -106,19 +111,26 @@ class CodeTree:
                 self._walk(code, [], "themes", inside=False)
         self._apply_settings(settings)
 
-    def _walk(self, code: Element, parents: list[str], scheme: Scheme, *, inside: bool) -> None:
-        name = (code.get("name") or "").strip() or "(unnamed)"
-        path = [*parents, name]
-        children = kids(code, "Code")
-        codable = (code.get("isCodable") or "true").strip().casefold() not in ("false", "0")
-        if codable or not children:
-            self._add(code, path, scheme, inside=inside)
-        else:
-            guid = normalize_guid(code.get("guid"))
-            if guid:
-                self.categories.add(guid)
-        for child in children:
-            self._walk(child, path, scheme, inside=inside)
+    def _walk(self, top: Element, parents: list[str], scheme: Scheme, *, inside: bool) -> None:
+        """Depth first, in document order, with an explicit stack: a hostile file nesting codes
+        thousands deep is refused at MAX_NESTING levels instead of overflowing Python's stack."""
+        stack: list[tuple[Element, list[str]]] = [(top, parents)]
+        while stack:
+            code, above = stack.pop()
+            name = (code.get("name") or "").strip() or "(unnamed)"
+            path = [*above, name]
+            if len(path) > MAX_NESTING:
+                raise refusal(self.source, f"codes under '{path[0]}' are nested more than "
+                                           f"{MAX_NESTING} levels deep")
+            children = kids(code, "Code")
+            codable = (code.get("isCodable") or "true").strip().casefold() not in ("false", "0")
+            if codable or not children:
+                self._add(code, path, scheme, inside=inside)
+            else:
+                guid = normalize_guid(code.get("guid"))
+                if guid:
+                    self.categories.add(guid)
+            stack.extend((child, path) for child in reversed(children))
 
     def _add(self, code: Element, path: list[str], scheme: Scheme, *, inside: bool) -> None:
         full = "/".join(path)

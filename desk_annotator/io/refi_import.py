@@ -29,6 +29,7 @@ from desk_annotator.io.refi_codes import (
     text_of,
 )
 from desk_annotator.io.refi_export import normalize_guid, stable_guid
+from desk_annotator.io.untrusted import clean_text
 from desk_annotator.models import (
     METADATA_KEYS,
     STATUSES,
@@ -59,6 +60,8 @@ _MESSAGES = {
     "source_no_text": "text sources without readable text were skipped",
     "source_decoded": "source texts were not UTF-8 and were decoded by guessing",
     "source_duplicate": "sources with a GUID used twice were given a new id",
+    "text_cleaned": "texts holding NUL characters or lone surrogates had them replaced by "
+                    "U+FFFD (positions unchanged)",
     "source_codings": "codings of whole documents (no text span) were not carried",
     "selection_bad": "selections with unreadable positions were skipped",
     "selection_outside": "selections outside their text were skipped",
@@ -211,7 +214,7 @@ class _ProjectReader:
     def _text_of_source(self, src: Element, owner: str) -> str | None:
         content = kid(src, "PlainTextContent")
         if content is not None:
-            return content.text or ""
+            return content.text or ""  # XML cannot hold NUL or lone surrogates
         path_attr = src.get("plainTextPath")
         if path_attr:
             member = self._member_for(path_attr, owner)
@@ -220,6 +223,12 @@ class _ProjectReader:
             text = _decode(self.zip.read(member), member, self.warn)
             if text is None:
                 self.warn("source_no_text", f"{owner} (text encoding not recognised)")
+                return None
+            # A text file may hold NUL bytes (valid UTF-8): SQLite's substr stops at them, so
+            # they become U+FFFD, one code point for one, and selections keep their positions.
+            text, what = clean_text(text)
+            if what is not None:
+                self.warn("text_cleaned", f"{owner} ({what})")
             return text
         detail = "only rich text" if src.get("richTextPath") else "no text"
         self.warn("source_no_text", f"{owner} ({detail})")
@@ -436,7 +445,7 @@ def _read_qdpx(path: Path) -> tuple[ProjectSnapshot, list[str]]:
                 f"{path.name}: {qde} is not a REFI-QDA project (root <{local(root.tag)}>)")
         reader = _ProjectReader(archive, root)
         reader.read_users()
-        tree = CodeTree(reader.ids, reader.warn)
+        tree = CodeTree(reader.ids, reader.warn, source=f"{path.name}/{qde}")
         tree.read(kid(kid(root, "CodeBook"), "Codes"), reader.settings)
         variables = {
             guid: (var.get("name") or "").strip()
@@ -475,7 +484,7 @@ def _read_qdc(path: Path) -> tuple[Codebook, list[str]]:
     warn = Warnings()
     sets = kid(root, "Sets")
     settings = settings_payload(sets)
-    tree = CodeTree(_original_ids(settings), warn)
+    tree = CodeTree(_original_ids(settings), warn, source=path.name)
     tree.read(kid(root, "Codes"), settings)
     foreign = [s.get("name") or "?" for s in kids(sets, "Set")
                if (marker_payload(text_of(kid(s, "Description"))) or {}).get("kind") != "settings"]
