@@ -6,6 +6,7 @@ Expected failures print one line on stderr and exit 1; usage errors exit 2 (clic
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from typing import Any
 
@@ -23,6 +24,11 @@ def _split(value: str | None) -> list[str] | None:
     return items or None
 
 
+# The project the command opened, so a failure that escapes as a SQLite error can be explained
+# in one line naming the file (and, for damaged text, the document).
+_LAST_PROJECT: list[Any] = [None]
+
+
 class _Ctx:
     def __init__(self, project_path: str | None) -> None:
         self.project_path = project_path
@@ -32,6 +38,9 @@ class _Ctx:
         if self._project is None:
             from .sample import open_project
             self._project = open_project(self.project_path)
+            _LAST_PROJECT[0] = self._project.path
+            if self._project.storage_warning:
+                click.echo(f"warning: {self._project.storage_warning}", err=True)
         return self._project
 
     def close(self) -> None:
@@ -218,30 +227,49 @@ def stats_cmd(obj: _Ctx, as_json: bool) -> None:
         click.echo(f"  {row['scheme']:<7} {row['name']:<36} {row['coder']:<12} {row['n']}")
 
 
-@cli.command("undo")
-@click.pass_obj
-def undo_cmd(obj: _Ctx) -> None:
-    """Undo the last operation (works across restarts)."""
-    done = obj.project().undo()
-    click.echo(f"undone: {done}" if done else "nothing to undo")
+def _step(obj: _Ctx, redo: bool, coder: str | None, entry: int | None) -> None:
+    project = obj.project()
+    verb = "redo" if redo else "undo"
+    if entry is not None:
+        done = (project.redo_entry if redo else project.undo_entry)(entry)
+    else:
+        coder_id = project.require_coder(coder).id if coder else None
+        done = (project.redo if redo else project.undo)(coder_id)
+    whose = f" for {coder}" if coder else (" (project-wide actions)" if entry is None else "")
+    click.echo(f"{'redone' if redo else 'undone'}: {done}" if done
+               else f"nothing to {verb}{whose}")
 
 
-@cli.command("redo")
+_STEP_HELP = ("Without options: the latest project-wide action (imports, merges, codebook "
+              "imports made here); --coder NAME: that coder's own latest action; --entry N: "
+              "history entry N (see `history`).")
+
+
+@cli.command("undo", help=f"Undo one action. {_STEP_HELP}")
+@click.option("--coder", help="Undo this coder's own latest action.")
+@click.option("--entry", type=int, help="Undo this history entry (its number in `history`).")
 @click.pass_obj
-def redo_cmd(obj: _Ctx) -> None:
-    """Redo the last undone operation."""
-    done = obj.project().redo()
-    click.echo(f"redone: {done}" if done else "nothing to redo")
+def undo_cmd(obj: _Ctx, coder: str | None, entry: int | None) -> None:
+    _step(obj, False, coder, entry)
+
+
+@cli.command("redo", help=f"Redo one undone action. {_STEP_HELP}")
+@click.option("--coder", help="Redo this coder's most recently undone action.")
+@click.option("--entry", type=int, help="Redo this undone history entry.")
+@click.pass_obj
+def redo_cmd(obj: _Ctx, coder: str | None, entry: int | None) -> None:
+    _step(obj, True, coder, entry)
 
 
 @cli.command("history")
 @click.option("--limit", default=30, show_default=True)
 @click.pass_obj
 def history_cmd(obj: _Ctx, limit: int) -> None:
-    """Who changed what, newest first."""
+    """Who changed what, newest first (the number undoes it: undo --entry N)."""
     for row in obj.project().history(limit):
         mark = " (undone)" if row["undone"] else ""
-        click.echo(f"{row['time'][:19]}  {row['coder'] or '-':<12} {row['description']}{mark}")
+        click.echo(f"{row['id']:>6}  {row['time'][:19]}  {row['coder'] or '-':<12} "
+                   f"{row['description']}{mark}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -257,7 +285,12 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except OSError as exc:
-        click.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+        from .atomic import describe_os_error
+        click.echo(f"error: {describe_os_error(exc, exc.filename or 'a file')}", err=True)
+        sys.exit(1)
+    except sqlite3.Error as exc:
+        from .store.db import explain_failure
+        click.echo(f"error: {explain_failure(_LAST_PROJECT[0], exc)}", err=True)
         sys.exit(1)
     except SystemExit:
         raise

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from ..errors import OperationError
 from .changes import ChangeRecorder, Touched
-from .db import connect, copy_project, describe_sqlite_error, read_snapshot, transaction
+from .db import connect, copy_project, explain_failure, read_snapshot, transaction
 from .history import History
 from .queries import Queries
 from .schema import SCHEMA_VERSION
@@ -80,7 +80,7 @@ class Store:
             raise OperationError(f"{description}: the text holds a character that cannot be "
                                  "stored (a lone surrogate); nothing was changed") from exc
         except sqlite3.Error as exc:
-            raise OperationError(describe_sqlite_error(exc, self.path, description)) from exc
+            raise OperationError(explain_failure(self.path, exc, description)) from exc
 
     def reading(self):  # type: ignore[no-untyped-def]
         """A context manager: every read inside sees one consistent snapshot of the file."""

@@ -163,6 +163,61 @@ def _recognise_read_only(path: Path) -> int:
         conn.close()
 
 
+# Text columns another program could fill with bytes that are not UTF-8 (Python's sqlite3 then
+# fails on every read of that row).
+_TEXT_COLUMNS = {
+    "documents": ("document", ("title", "text", "author", "outlet", "date", "url",
+                               "source_file", "extra_metadata")),
+    "annotations": ("annotation", ("quote", "note")),
+    "labels": ("label", ("name", "description", "color", "key")),
+    "coders": ("coder", ("name",)),
+}
+
+
+def damaged_texts(conn: sqlite3.Connection, limit: int = 3) -> list[str]:
+    """Rows whose stored text is not valid UTF-8, e.g. "document “Title” (id): text"."""
+    found: list[str] = []
+    for table, (what, cols) in _TEXT_COLUMNS.items():
+        casts = ", ".join(f"CAST([{c}] AS BLOB)" for c in cols)
+        title = "CAST(title AS BLOB)" if table == "documents" else "NULL"
+        for row in conn.execute(f"SELECT CAST(id AS BLOB), {title}, {casts} FROM {table}"):
+            bad = [c for c, blob in zip(cols, row[2:]) if blob is not None and not _utf8(blob)]
+            if bad:
+                ident = bytes(row[0]).decode("utf-8", "replace")
+                name = f" “{bytes(row[1]).decode('utf-8', 'replace')}”" if row[1] else ""
+                found.append(f"{what}{name} ({ident}): {', '.join(bad)}")
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+def _utf8(blob: bytes) -> bool:
+    try:
+        bytes(blob).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def explain_failure(path: object, exc: sqlite3.Error, what: str = "failed") -> str:
+    """One line for a SQLite error that escaped an operation: for damaged text, which rows."""
+    if "could not decode" in str(exc).lower() and path and str(path) != ":memory:":
+        try:
+            conn = open_read_only(Path(str(path)))
+            try:
+                rows = damaged_texts(conn)
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            rows = []
+        where = "; ".join(rows) if rows else "a stored text"
+        return (f"{path}: damaged text in {where} (not valid UTF-8: another program wrote it); "
+                "nothing was changed — fix or delete that row with a SQLite tool")
+    if "could not decode" in str(exc).lower():
+        return f"{path}: damaged text (not valid UTF-8); nothing was changed"
+    return describe_sqlite_error(exc, path, what)
+
+
 def _remove_created(siblings: list[Path], existed: list[bool]) -> None:
     for sibling, was_there in zip(siblings, existed):
         if not was_there:
