@@ -1,5 +1,6 @@
-"""File menu work: import/export (through desk_annotator.project_io, the CLI's code path),
-codebooks, and opening/creating projects. The ``ask_*`` functions show native file dialogs;
+"""File menu work: import (files read off the GUI thread by gui/import_worker.py, written
+like project_io.import_paths), export and codebooks (through desk_annotator.project_io, the
+CLI's code path), and opening/creating projects. The ``ask_*`` functions show native file dialogs;
 the functions they call take plain paths, so tests and scripts use those directly."""
 
 from __future__ import annotations
@@ -7,13 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from ..errors import DeskAnnotatorError
 from ..models import ImportReport
 
 if TYPE_CHECKING:
+    from .import_worker import ImportJob
     from .main_window import MainWindow
 
 IMPORT_FILTER = ("Articles and datasets (*.txt *.md *.markdown *.html *.htm *.docx *.pdf "
@@ -25,34 +26,43 @@ MAX_LISTED = 40
 PROJECT_FILTER = "desk-annotator project (*.sqlite)"
 
 
-def import_files(win: MainWindow, paths: list[str]) -> ImportReport | None:
-    """Import articles/datasets with a progress dialog, then summarise (every refused file)."""
-    from ..project_io import import_paths
+def start_import(win: MainWindow, paths: list[str]) -> ImportJob | None:
+    """Import articles/datasets: files are read in a worker thread behind a progress dialog
+    with Cancel, then written (one operation per file kind); a summary follows (every refused
+    file). Returns at once; None when an import is already running."""
+    from .import_worker import ImportJob
 
-    progress = QProgressDialog("Importing…", "", 0, max(1, len(paths)), win)
-    progress.setWindowTitle("Import")
-    progress.setCancelButton(None)  # one import is one operation: it finishes or rolls back
-    progress.setWindowModality(Qt.WindowModality.WindowModal)
-    progress.setMinimumDuration(400)
-
-    def report_progress(done: int, total: int, what: str) -> None:
-        progress.setMaximum(max(1, total))
-        progress.setValue(done)
-        progress.setLabelText(f"Importing {Path(what).name}…" if what != "done" else "Saving…")
-        QApplication.processEvents()
-
-    try:
-        report = import_paths(win.project, paths, add_missing_labels=False,
-                              progress=report_progress)
-    except DeskAnnotatorError as exc:
-        progress.close()
-        win.inform("Import failed", str(exc), warning=True)
+    running = win.import_job
+    if running is not None and running.running:
+        win.flash("An import is already running.")
         return None
-    progress.close()
+    job = ImportJob(win.project, paths, win)
+    win.import_job = job
+    job.finished.connect(lambda report: _import_finished(win, job, report))
+    job.start()
+    return job
+
+
+def import_files(win: MainWindow, paths: list[str]) -> ImportReport | None:
+    """:func:`start_import`, then wait (the window stays live) for its report; None when it
+    was cancelled or failed. For scripts and tests."""
+    job = start_import(win, paths)
+    if job is None:
+        return None
+    return job.run_blocking() if job.running else job.report
+
+
+def _import_finished(win: MainWindow, job: ImportJob, report: ImportReport | None) -> None:
+    if job.state == "cancelled":
+        win.flash("Import cancelled: nothing more was imported." if job.committed_steps
+                  else "Import cancelled: nothing was imported.")
+        return
+    if report is None:
+        win.inform("Import failed", job.error or "the import did not finish", warning=True)
+        return
     win.inform("Import finished", summarise(report), warning=bool(report.refused))
     if win.view.document_id is None and win.corpus.model.rowCount():
         win.open_document(win.corpus.model.row_data(0)["id"])
-    return report
 
 
 def summarise(report: ImportReport) -> str:
@@ -164,7 +174,7 @@ def pick_save_path(win: MainWindow, title: str, file_filter: str,
 def ask_import(win: MainWindow) -> None:
     paths = pick_open_paths(win, "Import articles or datasets", IMPORT_FILTER, many=True)
     if paths:
-        import_files(win, paths)
+        start_import(win, paths)
 
 
 def ask_export(win: MainWindow) -> None:

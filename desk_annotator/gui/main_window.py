@@ -28,6 +28,7 @@ from .codebook_panel import CodebookPanel
 from .coding import CodingController
 from .corpus_list import CorpusPanel
 from .find_bar import FindBar
+from .import_worker import ImportJob
 from .integrity_check import IntegrityCheck
 from .plain import menu_text, message_box, plain_label
 from .reading_view import EMPTY_HINT, ReadingView
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         self._child_windows: list[QWidget] = []
         self._asked_coder = False
         self.integrity_check: IntegrityCheck | None = None
+        self.import_job: ImportJob | None = None
         self.setWindowTitle(f"desk-annotator — {Path(str(project.path)).name}")
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
@@ -484,7 +486,7 @@ class MainWindow(QMainWindow):
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            QTimer.singleShot(0, lambda: file_actions.import_files(self, paths))
+            QTimer.singleShot(0, lambda: file_actions.start_import(self, paths))
 
     def _restore_state(self) -> None:
         geometry = self.settings.get_bytes("window_geometry")
@@ -502,6 +504,8 @@ class MainWindow(QMainWindow):
         self.settings.add_recent(self.project_key)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.import_job is not None:
+            self.import_job.cancel()  # nothing more is written once the window goes
         self.save_state()
         self.bridge.detach()
         super().closeEvent(event)

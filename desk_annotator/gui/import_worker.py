@@ -1,0 +1,273 @@
+"""File → Import off the GUI thread, with a progress dialog and Cancel.
+
+Reading and parsing files is the slow part (a large PDF or .docx, a big dataset) and runs in a
+worker thread that never touches the project: :func:`read_inputs` calls the same readers as
+``project_io.import_paths`` (``io.articles.read_article``, ``project_io.read_snapshot_file``).
+The writes stay what ``import_paths`` does — one operation for all the articles, one per
+dataset file — and run on the GUI thread through ``Project.run``, since the project's SQLite
+connection belongs to that thread; each write is its own event-loop step, so Cancel is seen
+between them.
+
+Cancel closes the dialog at once and imports nothing that was not committed yet: while files
+are being read, nothing at all (a file being parsed is abandoned: its result is dropped when
+the reader returns; a thread cannot be interrupted inside a parser).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from ..errors import DeskAnnotatorError
+from ..io.articles import iter_input_files, read_article
+from ..models import ImportReport
+from ..project_io import DATASET_EXTENSIONS, read_snapshot_file
+from .plain import plain_label
+
+if TYPE_CHECKING:
+    from ..project import Project
+
+Progress = Callable[[int, int, str], None]  # (files read, files in all, file name)
+SHOW_AFTER_MS = 300
+
+
+def list_input_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The files an import of ``paths`` reads, in the order ``import_paths`` reads them:
+    article files (folders recurse), then the datasets found inside the folders."""
+    paths = [Path(p) for p in paths]
+    files = list(iter_input_files(paths))
+    for folder in (p for p in paths if p.is_dir()):
+        files += sorted(f for ext in DATASET_EXTENSIONS for f in folder.rglob(f"*{ext}")
+                        if not any(part.startswith(".") for part in f.relative_to(folder).parts))
+    return files
+
+
+@dataclass
+class ReadInputs:
+    """Everything read from the files, ready to be written (no database work yet)."""
+    articles: list[Any] = field(default_factory=list)
+    datasets: list[tuple[Path, Any, list[str]]] = field(default_factory=list)  # snapshot, warnings
+    refused: list[str] = field(default_factory=list)
+    files: int = 0
+
+
+class Cancelled(Exception):
+    """Reading stopped because the user cancelled."""
+
+
+def read_inputs(paths: Iterable[str | Path], *, stance_names: set[str] | None = None,
+                doccano_coder: str = "doccano", cancelled: Callable[[], bool] = lambda: False,
+                progress: Progress | None = None) -> ReadInputs:
+    """Read and parse every input file (no project needed; safe in a worker thread). Raises
+    :class:`Cancelled` as soon as ``cancelled()`` is true between two files."""
+    files = list_input_files(paths)
+    out = ReadInputs(files=len(files))
+    for n, path in enumerate(files):
+        if cancelled():
+            raise Cancelled
+        if progress:
+            progress(n, len(files), path.name)
+        if path.suffix.lower() in DATASET_EXTENSIONS:
+            try:
+                snapshot, warnings = read_snapshot_file(path, doccano_coder=doccano_coder,
+                                                        stance_names=stance_names)
+                out.datasets.append((path, snapshot, warnings))
+            except DeskAnnotatorError as exc:
+                out.refused.append(str(exc) if path.name in str(exc) else f"{path}: {exc}")
+            except (OSError, RecursionError, ValueError) as exc:
+                out.refused.append(f"{path}: could not be read ({type(exc).__name__}: {exc})")
+            continue
+        try:
+            out.articles.append(read_article(path))
+        except DeskAnnotatorError as exc:
+            out.refused.append(str(exc) if path.name in str(exc) or str(path) in str(exc)
+                               else f"{path}: {exc}")
+    if cancelled():
+        raise Cancelled
+    if progress:
+        progress(len(files), len(files), "")
+    return out
+
+
+class ImportJob(QObject):
+    """One import: read in a worker thread, then write on the GUI thread step by step.
+
+    ``finished`` carries the ImportReport, or None when cancelled or when nothing could be
+    written (``error`` then says why)."""
+
+    progressed = Signal(int, int, str)  # from the worker (queued to the GUI thread)
+    _read_done = Signal(object)  # ReadInputs, or an exception, from the worker
+    finished = Signal(object)
+
+    def __init__(self, project: Project, paths: list[str], parent: QWidget | None = None, *,
+                 add_missing_labels: bool = False, doccano_coder: str = "doccano") -> None:
+        super().__init__(parent)
+        self.project = project
+        self.paths = [str(p) for p in paths]
+        self.add_missing_labels = add_missing_labels
+        self.doccano_coder = doccano_coder
+        self.report: ImportReport | None = None
+        self.error: str | None = None
+        self.state = "new"  # new, reading, writing, done, cancelled, failed
+        self.committed_steps = 0
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._steps: list[Callable[[], ImportReport]] = []
+        self.dialog = QProgressDialog(parent)
+        self.dialog.setWindowTitle("Import")
+        self.file_label = plain_label("Reading files…")  # file names are user data
+        self.dialog.setLabel(self.file_label)
+        self.dialog.setCancelButtonText("Cancel")
+        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.dialog.setMinimumDuration(SHOW_AFTER_MS)
+        self.dialog.setAutoClose(False)
+        self.dialog.setAutoReset(False)
+        self.dialog.setRange(0, 0)
+        self.dialog.canceled.connect(self.cancel)
+        self.progressed.connect(self._show_progress)
+        self._read_done.connect(self._start_writing)
+
+    # -- the worker thread ---------------------------------------------------------------
+    def start(self) -> None:
+        if self.state != "new":
+            return
+        self.state = "reading"
+        self.dialog.setValue(0)  # starts the dialog's "show after a moment" timer
+        stance_names = {lb.name for lb in self.project.q.labels() if lb.scheme == "stance"}
+        self._thread = threading.Thread(target=self._read, args=(stance_names,),
+                                        name="import-reader", daemon=True)
+        self._thread.start()
+
+    def _read(self, stance_names: set[str]) -> None:
+        try:
+            result: object = read_inputs(self.paths, stance_names=stance_names,
+                                         doccano_coder=self.doccano_coder,
+                                         cancelled=self._cancel.is_set,
+                                         progress=self._emit_progress)
+        except Cancelled:
+            return
+        except Exception as exc:  # noqa: BLE001 - a worker must report, never die silently
+            result = exc
+        if self._cancel.is_set():
+            return  # abandoned while the last file was being parsed
+        try:
+            self._read_done.emit(result)
+        except RuntimeError:  # the window (and this object) closed meanwhile
+            pass
+
+    def _emit_progress(self, done: int, total: int, name: str) -> None:
+        if not self._cancel.is_set():
+            try:
+                self.progressed.emit(done, total, name)
+            except RuntimeError:
+                self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the reader thread has stopped (tests); True when it has."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    # -- the GUI thread ------------------------------------------------------------------
+    def _show_progress(self, done: int, total: int, name: str) -> None:
+        if self.state != "reading":
+            return
+        self.dialog.setMaximum(max(1, total + 1))  # +1: saving
+        self.dialog.setValue(done)
+        self.file_label.setText(f"Reading {name}…" if name else "Saving…")
+
+    def _start_writing(self, result: object) -> None:
+        if self.state != "reading":
+            return
+        if isinstance(result, BaseException):
+            self._fail(f"the files could not be read ({type(result).__name__}: {result})")
+            return
+        assert isinstance(result, ReadInputs)
+        self.state = "writing"
+        self.report = ImportReport(refused=list(result.refused))
+        if result.articles:
+            articles = result.articles
+            self._steps.append(lambda: self.project.add_documents(articles))
+        for path, snapshot, warnings in result.datasets:
+            self._steps.append(self._dataset_step(path, snapshot, warnings))
+        self.file_label.setText("Saving…")
+        QTimer.singleShot(0, self._write_next)
+
+    def _dataset_step(self, path: Path, snapshot: Any,
+                      warnings: list[str]) -> Callable[[], ImportReport]:
+        def step() -> ImportReport:
+            labels = ("add_missing" if self.add_missing_labels or path.suffix.lower() == ".qdpx"
+                      else "by_name")
+            try:
+                part = self.project.import_snapshot(snapshot, source=path.name, labels=labels)
+            except DeskAnnotatorError as exc:
+                return ImportReport(refused=[str(exc) if path.name in str(exc)
+                                             else f"{path}: {exc}"])
+            part.warnings = [f"{path.name}: {w}" for w in warnings] + part.warnings
+            return part
+        return step
+
+    def _write_next(self) -> None:
+        if self.state != "writing":
+            return
+        if not self._steps:
+            self._finish()
+            return
+        step = self._steps.pop(0)
+        try:
+            part = step()
+        except (DeskAnnotatorError, OSError) as exc:
+            self._fail(str(exc))
+            return
+        self.committed_steps += 1
+        assert self.report is not None
+        self.report = self.report.merge(part)
+        QTimer.singleShot(0, self._write_next)
+
+    def _finish(self) -> None:
+        self.state = "done"
+        self._close_dialog()
+        self.finished.emit(self.report)
+
+    def _fail(self, message: str) -> None:
+        self.state = "failed"
+        self.error = message
+        self._close_dialog()
+        self.finished.emit(None)
+
+    def cancel(self) -> None:
+        """Stop now: the dialog closes, nothing not yet committed is imported."""
+        if self.state not in ("new", "reading", "writing"):
+            return
+        self.state = "cancelled"
+        self._cancel.set()
+        self._steps.clear()
+        self._close_dialog()
+        self.finished.emit(None)
+
+    def _close_dialog(self) -> None:
+        self.dialog.canceled.disconnect(self.cancel)
+        self.dialog.reset()
+        self.dialog.close()
+        self.dialog.deleteLater()  # hidden now; Qt deletes it once back in the event loop
+
+    @property
+    def running(self) -> bool:
+        return self.state in ("reading", "writing")
+
+    def run_blocking(self) -> ImportReport | None:
+        """Start (unless started) and wait, the event loop running, until the job is over."""
+        loop = QEventLoop()
+        self.finished.connect(lambda _r: loop.quit())
+        if self.state == "new":
+            self.start()
+        if self.running:
+            loop.exec()
+        return self.report if self.state == "done" else None
