@@ -21,6 +21,7 @@ from desk_annotator.io.article_formats.plain_text import (
     MAX_TITLE_CHARS,
     read_plain_text,
 )
+from desk_annotator.io.untrusted import clean_text
 from desk_annotator.models import METADATA_KEYS
 from desk_annotator.text import normalize_text
 
@@ -43,6 +44,8 @@ class ArticleImport:
     title: str
     text: str  # normalize_text()'d: NFC, \n line endings, no BOM
     metadata: dict[str, str | None]  # every key of models.METADATA_KEYS; None when unknown
+    # What was repaired on the way in (NUL characters, lone surrogates), one line each.
+    warnings: tuple[str, ...] = ()
 
 
 def read_article(path: Path) -> ArticleImport:
@@ -156,17 +159,32 @@ def _convert(extension: str, data: bytes) -> ArticleContent:
 
 
 def _finish(path: Path, content: ArticleContent) -> ArticleImport:
-    """Normalise, apply the limits every format shares, and fill title and metadata."""
-    text = normalize_text(content.text)
+    """Normalise, apply the limits every format shares, and fill title and metadata.
+
+    NUL characters and lone surrogates (a UTF-16 file may hold U+0000, a PDF's text layer
+    either) become U+FFFD, one code point for one, with a warning: SQLite's substr stops at a
+    NUL and a lone surrogate cannot be encoded as UTF-8, so either would break quotes later."""
+    warnings: list[str] = []
+
+    def clean(value: str, field: str) -> str:
+        cleaned, what = clean_text(value)
+        if what is not None:
+            warnings.append(f"{path.name}: {field}: {what} replaced by U+FFFD")
+        return cleaned
+
+    text = clean(normalize_text(content.text), "text")
     if not text.strip():
         raise ImportRefused(path, "no text (the file is empty or only white space)")
     if len(text) > MAX_TEXT_CHARS:
         raise ImportRefused(path, f"text longer than {MAX_TEXT_CHARS:,} characters "
                                   f"({len(text):,})")
     title = " ".join(normalize_text(content.title or "").split())[:MAX_TITLE_CHARS * 2]
+    title = clean(title, "title")
     metadata: dict[str, str | None] = dict.fromkeys(METADATA_KEYS)
     for key, value in content.metadata.items():
         if key in metadata and value and value.strip():
-            metadata[key] = " ".join(normalize_text(value).split())
-    metadata["source_file"] = path.name
-    return ArticleImport(title=title or path.stem, text=text, metadata=metadata)
+            metadata[key] = clean(" ".join(normalize_text(value).split()), key)
+    metadata["source_file"] = clean(path.name, "file name")
+    title = title or clean(path.stem, "title")  # a non-UTF-8 file name decodes to surrogates
+    return ArticleImport(title=title, text=text, metadata=metadata,
+                         warnings=tuple(warnings))
