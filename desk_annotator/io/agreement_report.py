@@ -10,6 +10,7 @@ import csv
 import html
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from string import Template
@@ -99,8 +100,30 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~!])")
+_MD_BLOCK_START = re.compile(r"^(\s*)([-+]|\d+[.)])")
+
+
+def _escape_block_start(match: re.Match[str]) -> str:
+    marker = match.group(2)
+    escaped = f"\\{marker}" if marker in "-+" else f"{marker[:-1]}\\{marker[-1]}"
+    return match.group(1) + escaped
+
+
+def md_escape(value: object) -> str:
+    """User data (titles, coder and label names) as inert Markdown text: ``& < >`` become HTML
+    entities (no raw HTML, no ``<http://…>`` autolinks), Markdown punctuation is backslashed
+    (no links, images, code, emphasis or table cells of its own), a leading list marker is
+    escaped, and line breaks become spaces (one cell, one list item, one heading)."""
+    text = " ".join(str(value).replace("\r", "\n").split("\n"))
+    text = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return _MD_BLOCK_START.sub(_escape_block_start, text)
+
+
 def _md_table(header: list[str], rows: list[list[Any]]) -> str:
     def clean(v: Any) -> str:
+        if isinstance(v, str):  # user data (or our own words, which escaping leaves readable)
+            return md_escape(v)
         return _fmt(v).replace("|", "\\|").replace("\n", " ")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(clean(v) for v in row) + " |" for row in rows]
@@ -126,7 +149,8 @@ def _reasons(report: dict[str, Any]) -> list[str]:
 
 
 def report_to_markdown(report: dict[str, Any]) -> str:
-    parts = [(f"# Agreement report\n\nCoders: {', '.join(report['coders']) or '—'} · "
+    coders = ", ".join(map(md_escape, report["coders"])) or "—"
+    parts = [(f"# Agreement report\n\nCoders: {coders} · "
               f"documents compared: {report['documents']} (excluded, coded by fewer than two "
               f"coders: {report.get('documents_excluded', 0)}) · bootstrap: "
               f"{report['bootstrap']['resamples']} resamples of documents, seed "
@@ -139,7 +163,7 @@ def report_to_markdown(report: dict[str, Any]) -> str:
         [[n, e["alpha"], e["ci95"], e["alpha_u"], e["share"]]
          for n, e in report["stance"]["per_label"].items()])]
     for _, label, block in _schemes(report):
-        parts += [f"## Coder pairs — {label or 'stance'}\n", _md_table(
+        parts += [f"## Coder pairs — {md_escape(label or 'stance')}\n", _md_table(
             ["coders"] + PAIR_MEASURES,
             [[" × ".join(p["coders"])] + [p[m] for m in PAIR_MEASURES] for p in block["pairs"]])]
     parts += ["## Documents — stance\n", _md_table(
@@ -153,7 +177,7 @@ def report_to_markdown(report: dict[str, Any]) -> str:
              for n, e in report["theme_presence"].items()])]
     reasons = _reasons(report)
     if reasons:
-        parts += ["## Undefined values\n", "\n".join(f"- {r}" for r in reasons) + "\n"]
+        parts += ["## Undefined values\n", "\n".join(f"- {md_escape(r)}" for r in reasons) + "\n"]
     return "\n".join(parts)
 
 
