@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from desk_annotator.atomic import WriteFailed, atomic_path, describe_os_error
 from desk_annotator.errors import FormatError
+from desk_annotator.io.untrusted import read_lines
 from desk_annotator.models import Annotation, Label, ProjectSnapshot
 
 MAX_LISTED_PROBLEMS = 20
@@ -54,8 +55,9 @@ def raise_if_problems(source: object, problems: list[str], what: str = "problem"
     if not problems:
         return
     count = len(problems)
-    plural = what if count == 1 else f"{what}s"
-    lines = [f"{source}: {count} {plural}, nothing was imported:"]
+    if count == 1:  # one problem, one line
+        raise FormatError(f"{source}: {problems[0]}; nothing was imported")
+    lines = [f"{source}: {count} {what}s, nothing was imported:"]
     lines += [f"  - {p}" for p in problems[:MAX_LISTED_PROBLEMS]]
     if count > MAX_LISTED_PROBLEMS:
         lines.append(f"  ... and {count - MAX_LISTED_PROBLEMS} more")
@@ -134,15 +136,6 @@ class SnapshotIndex:
 
 
 def numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, line) of a UTF-8 JSONL file; a read or decoding error is a FormatError."""
-    try:
-        handle = path.open("r", encoding="utf-8-sig", newline="\n")
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    with handle:
-        try:
-            # Split on \n only: texts inside JSON strings escape their line breaks, and a stray
-            # U+2028 must not cut a record in two (str.splitlines would).
-            yield from enumerate(handle, start=1)
-        except UnicodeDecodeError as exc:
-            raise FormatError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    """(line number, line) of a UTF-8 JSONL file, with the per-line and per-file caps and
+    line-numbered decoding errors of :func:`desk_annotator.io.untrusted.read_lines`."""
+    return read_lines(path)

@@ -53,7 +53,8 @@ class SafeZip:
             raise FormatError(f"{label}: file not found") from exc
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
             raise FormatError(
-                f"{label}: not a REFI-QDA project (a .qdpx is a zip archive)") from exc
+                f"{label}: not a REFI-QDA project (a .qdpx is a zip archive; this file is not "
+                "one, or it is truncated or damaged)") from exc
         except OSError as exc:
             raise FormatError(f"{label}: cannot read ({exc.strerror or exc})") from exc
         try:
