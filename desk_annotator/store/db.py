@@ -75,7 +75,8 @@ def open_read_only(path: str | Path) -> sqlite3.Connection:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
     except sqlite3.OperationalError as exc:
-        if "unable to open" not in str(exc) and "readonly" not in str(exc):
+        # No -shm can be made: a read-only folder, or a full disk (I/O error on the mmap).
+        if not any(m in str(exc) for m in ("unable to open", "readonly", "disk I/O error")):
             raise
     conn = _raw_connect(_uri(path, mode="ro", immutable="1"), uri=True)
     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -113,16 +114,14 @@ def connect(path: str | Path, *, read_only: bool = False) -> Opened:
     elif not os.access(path.parent, os.W_OK | os.X_OK):
         raise ProjectOpenError(f"{path}: cannot create the project: the folder {path.parent} "
                                "is read-only")
+    if reason:
+        return _open_viewer(path, reason)
     try:
-        conn = open_read_only(path) if reason else _raw_connect(str(path))
+        conn = _raw_connect(str(path))
     except sqlite3.Error as exc:
         raise ProjectOpenError(describe_sqlite_error(exc, path, "cannot open the project")) from exc
     db = sqlite_utils.Database(conn)
     try:
-        if reason:
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA query_only = 1")
-            return Opened(db, reason)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA foreign_keys = ON")
         if version and version < SCHEMA_VERSION:
@@ -134,8 +133,30 @@ def connect(path: str | Path, *, read_only: bool = False) -> Opened:
         raise
     except sqlite3.Error as exc:
         conn.close()
+        if exists and version == SCHEMA_VERSION and _disk_full(path):
+            # Nothing can be written, but the work can still be read and exported elsewhere.
+            return _open_viewer(path, "the disk is full")
         raise ProjectOpenError(describe_sqlite_error(exc, path, "cannot open the project")) from exc
     return Opened(db)
+
+
+def _open_viewer(path: Path, reason: str) -> Opened:
+    try:
+        db = sqlite_utils.Database(open_read_only(path))
+    except sqlite3.Error as exc:
+        raise ProjectOpenError(describe_sqlite_error(exc, path, "cannot open the project")) from exc
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA query_only = 1")
+    return Opened(db, reason)
+
+
+def _disk_full(path: Path) -> bool:
+    """Whether the file system holding ``path`` has (almost) no room left: statvfs only."""
+    try:
+        st = os.statvfs(path.parent)
+    except (OSError, AttributeError):
+        return False
+    return st.f_bavail * st.f_frsize < 256 * 1024
 
 
 def _recognise_read_only(path: Path) -> int:
