@@ -61,7 +61,11 @@ def describe_os_error(exc: OSError, path: object) -> str:
 def describe_sqlite_error(exc: sqlite3.Error, path: object) -> str:
     """One line for a SQLite failure while writing an output database (a coder package)."""
     low = str(exc).lower()
-    if "full" in low:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    # SQLite reports a full disk as SQLITE_FULL, but as an I/O error when it is the shared
+    # memory file (-shm) or a write of a page that cannot grow: the free space tells.
+    if ("full" in low or name == "SQLITE_IOERR_SHMSIZE"
+            or ("i/o error" in low and _nearly_full(Path(str(path)).parent))):
         return describe_os_error(OSError(errno.ENOSPC, "disk full"), path)
     if "readonly" in low or "read-only" in low:
         return describe_os_error(OSError(errno.EROFS, "read-only"), path)
@@ -70,6 +74,14 @@ def describe_sqlite_error(exc: sqlite3.Error, path: object) -> str:
     if "disk i/o error" in low:
         return f"{path}: the disk reported an I/O error; nothing was written"
     return f"{path}: cannot write ({exc})"
+
+
+def _nearly_full(folder: Path, margin: int = 1 << 20) -> bool:
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
+    return st.f_bavail * st.f_frsize < margin
 
 
 class WriteFailed(DeskAnnotatorError):
