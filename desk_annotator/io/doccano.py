@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from desk_annotator.errors import FormatError
 from desk_annotator.io.dataset_jsonl import SnapshotBuilder
 from desk_annotator.io.exchange_common import (
     metadata_value,
@@ -32,6 +33,22 @@ from desk_annotator.text import NormalizationMap, is_normalized, sha256_text
 SPAN_KEYS = ("label", "labels", "entities")
 
 Span = tuple[int, int, str]
+
+
+def looks_like_doccano(path: Path) -> bool:
+    """Whether a .jsonl file's first record is doccano's (spans under label/labels/entities and
+    no annotations) rather than our dataset's. Reads only the first non-blank line, with the
+    line cap and the nesting cap; any problem answers False, and the dataset reader then
+    reports it with its line number."""
+    try:
+        for lineno, line in read_lines(Path(path)):
+            if line.strip():
+                first = load_json(line, f"{path}: line {lineno}")
+                return isinstance(first, dict) and "annotations" not in first and bool(
+                    set(SPAN_KEYS) & set(first))
+    except (FormatError, ValueError):  # json.JSONDecodeError is a ValueError
+        pass
+    return False
 
 
 def read_doccano(

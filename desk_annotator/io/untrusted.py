@@ -173,6 +173,7 @@ def clean_json_strings(value: Any, source_text: str | None = None
     stack: list[tuple[Any, str]] = [(value, "")]
     while stack:
         container, where = stack.pop()
+        nested: list[tuple[Any, str]] = []  # pushed in reverse: reported in document order
         if isinstance(container, dict):
             items = list(container.items())
             if any(isinstance(k, str) and _BAD_CHARS.search(k) for k, _ in items):
@@ -185,14 +186,15 @@ def clean_json_strings(value: Any, source_text: str | None = None
                 if isinstance(item, str):
                     container[key] = clean(item, here)
                 elif isinstance(item, (dict, list)):
-                    stack.append((item, here))
+                    nested.append((item, here))
         elif isinstance(container, list):
             for index, item in enumerate(container):
                 here = _join(where, index)
                 if isinstance(item, str):
                     container[index] = clean(item, here)
                 elif isinstance(item, (dict, list)):
-                    stack.append((item, here))
+                    nested.append((item, here))
+        stack.extend(reversed(nested))
     return value, changes
 
 

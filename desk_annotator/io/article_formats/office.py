@@ -8,6 +8,7 @@ import itertools
 import logging
 import time
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
@@ -112,6 +113,17 @@ def _check_zip(data: bytes) -> None:
     if unzipped > MAX_DOCX_UNZIPPED_BYTES:
         raise FormatError(f"the .docx would unpack to {unzipped / 2**20:.0f} MB "
                           f"(limit {MAX_DOCX_UNZIPPED_BYTES // 2**20} MB)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            body = archive.read("word/document.xml")
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error):
+        raise FormatError("not a valid .docx file (its document part is damaged)") from None
+    # A cheap count before python-docx builds an object per paragraph (several seconds for
+    # 200,000). Word and every common writer use the "w" prefix; a file that does not is still
+    # capped by the count in read_docx's loop.
+    paragraphs = body.count(b"<w:p>") + body.count(b"<w:p ") + body.count(b"<w:p/>")
+    if paragraphs > MAX_DOCX_BLOCKS:
+        raise FormatError(f"has {paragraphs:,} paragraphs; the limit is {MAX_DOCX_BLOCKS:,}")
 
 
 def _docx_table_rows(table, group: int) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
