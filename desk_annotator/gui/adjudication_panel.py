@@ -115,6 +115,12 @@ class AdjudicationBar(QWidget):
         self.reject_button.setEnabled(d is not None)
         self.accept_agreed_button.setEnabled(bool(coders and has_doc))
         self.mark_done_button.setEnabled(has_doc)
+        if self.window_.project.read_only:
+            for button in (self.accept_a_button, self.accept_b_button, self.accept_both_button,
+                           self.accept_merged_button, self.accept_agreed_button,
+                           self.mark_done_button):
+                button.setEnabled(False)
+            self.message_label.setText("Read-only project: gold decisions are off")
         if coders is None:
             self.progress_label.setText("")
             return

@@ -124,7 +124,7 @@ class CodebookEditorDialog(QDialog):
         self.error_label = plain_label(word_wrap=True)  # names labels and files
         self.error_label.setStyleSheet("color: #b00020;")
         bottom = QHBoxLayout()
-        self._button("Import codebook…", self._import_clicked, bottom)
+        self.import_button = self._button("Import codebook…", self._import_clicked, bottom)
         self._button("Export codebook…", self._export_clicked, bottom)
         bottom.addStretch(1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -136,6 +136,13 @@ class CodebookEditorDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addLayout(bottom)
 
+        self.read_only = project.read_only
+        if self.read_only:
+            self.setWindowTitle("Codebook (read-only)")
+            for lst in self.lists.values():
+                lst.setDragDropMode(QAbstractItemView.DragDropMode.NoDragDrop)
+            for edit in (self.name_edit, self.key_edit, self.description_edit):
+                edit.setReadOnly(True)
         project.subscribe(self._on_changed)
         self.refresh()
 
@@ -155,9 +162,11 @@ class CodebookEditorDialog(QDialog):
         if "labels" in changed.tables or "annotations" in changed.tables:
             self.refresh()
 
-    def _run(self, action: Callable[[], object]) -> bool:
+    def _run(self, action: Callable[[], object], *, writes: bool = True) -> bool:
         """Run one project operation; a refusal shows as a one-line message, never a crash."""
         try:
+            if self.read_only and writes:
+                raise DeskAnnotatorError("Read-only project: the codebook cannot be changed.")
             action()
         except DeskAnnotatorError as exc:
             self.last_error = str(exc)
@@ -223,6 +232,7 @@ class CodebookEditorDialog(QDialog):
             self.key_edit.clear()
             self.description_edit.clear()
             self.usage_label.clear()
+            self._switch_off_writes()
             return
         self.name_edit.setText(label.name)
         self.key_edit.setText(label.key or "")
@@ -231,6 +241,16 @@ class CodebookEditorDialog(QDialog):
         self.colour_button.setText(menu_text(label.color))
         used = self.project.q.label_usage(label.id)
         self.usage_label.setText(f"Used by {used} annotation{'s' if used != 1 else ''}")
+        self._switch_off_writes()
+
+    def _switch_off_writes(self) -> None:
+        """A read-only project: the codebook can be read and exported, not changed."""
+        if not self.read_only:
+            return
+        for button in (self.add_button, self.up_button, self.down_button, self.merge_button,
+                       self.delete_button, self.import_button, self.colour_button,
+                       self.save_description_button):
+            button.setEnabled(False)
 
     # -- edits (each one project operation) ----------------------------------------------
     def add_label(self, scheme: Scheme, name: str, color: str | None = None) -> Label | None:
@@ -317,7 +337,7 @@ class CodebookEditorDialog(QDialog):
 
     def export_to(self, path: str | Path) -> bool:
         from ..project_io import export_codebook_file
-        ok = self._run(lambda: export_codebook_file(self.project, Path(path)))
+        ok = self._run(lambda: export_codebook_file(self.project, Path(path)), writes=False)
         if ok:
             self.error_label.setStyleSheet("color: palette(text);")
             self.error_label.setText(f"Codebook written to {path}")

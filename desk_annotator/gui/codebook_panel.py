@@ -150,7 +150,7 @@ class CodebookPanel(QWidget):
         self.hint = QLabel("Select text, then click a label or press its key.")
         self.hint.setWordWrap(True)
         self.hint.setObjectName("docMeta")
-        edit = QPushButton("Edit codebook…")
+        self.edit_button = edit = QPushButton("Edit codebook…")
         edit.clicked.connect(self.editRequested)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 6)
@@ -158,6 +158,12 @@ class CodebookPanel(QWidget):
         layout.addWidget(scroll, 1)
         layout.addWidget(edit)
         layout.addWidget(self.definition)
+
+    def set_read_only(self, read_only: bool) -> None:
+        """A read-only project: the labels and definitions are shown, not applied."""
+        self.hint.setText("Read-only project: the codebook is shown, not applied."
+                          if read_only else "Select text, then click a label or press its key.")
+        self.edit_button.setText("View codebook…" if read_only else "Edit codebook…")
 
     def set_labels(self, labels: list[Label]) -> None:
         while self._body_layout.count():

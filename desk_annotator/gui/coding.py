@@ -15,6 +15,9 @@ from ..text import snap_to_words
 from .reading_view import ReadingView
 
 
+READ_ONLY_MESSAGE = "Read-only project: changes are off (browse, search, export and agreement work)."
+
+
 def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch in "_'’-" or unicodedata.combining(ch) != 0
 
@@ -44,6 +47,7 @@ class CodingController:
         self.coder_id = coder_id
         self.message = message
         self.snap_to_words = True
+        self.read_only = project.read_only
         self.labels: dict[str, Label] = {}
 
     def set_labels(self, labels: list[Label]) -> None:
@@ -55,6 +59,9 @@ class CodingController:
     # -- helpers ------------------------------------------------------------------------------
     def _run(self, action: Callable[[], object]) -> object | None:
         """Run one operation; a refused one becomes a status message, never a traceback."""
+        if self.read_only:
+            self.message(READ_ONLY_MESSAGE)
+            return None
         try:
             return action()
         except DeskAnnotatorError as exc:
@@ -62,6 +69,9 @@ class CodingController:
             return None
 
     def _ready(self) -> str | None:
+        if self.read_only:
+            self.message(READ_ONLY_MESSAGE)
+            return None
         coder = self.coder_id()
         if coder is None:
             self.message("Choose a coder first (Coder → Switch coder…).")

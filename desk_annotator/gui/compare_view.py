@@ -459,9 +459,11 @@ class CompareWindow(QWidget):
         self.reload()
 
     def closeEvent(self, event) -> None:
-        try:  # a window may be closed twice (close(), then its parent closing)
-            self.bridge.changed.disconnect(self._on_changed)
-        except (RuntimeError, TypeError):
-            pass
+        if not getattr(self, "_detached", False):  # closed twice: close(), then its parent
+            self._detached = True
+            try:
+                self.bridge.changed.disconnect(self._on_changed)
+            except (RuntimeError, TypeError):
+                pass
         super().closeEvent(event)
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..errors import DeskAnnotatorError
 from ..models import Annotation, Coder
 from ..project import Changed, Project
 from . import file_actions, menus
@@ -27,10 +28,18 @@ from .bridge import ProjectBridge
 from .codebook_panel import CodebookPanel
 from .coding import CodingController
 from .corpus_list import CorpusPanel
+from .external_changes import (
+    ExternalChangeWatcher,
+    coder_still_exists,
+    forget_deleted_coder,
+    refresh_everything,
+)
 from .find_bar import FindBar
+from .history_dialog import step_own, update_undo_actions
 from .import_worker import ImportJob
 from .integrity_check import IntegrityCheck
-from .plain import menu_text, message_box, plain_label
+from .plain import message_box, plain_label
+from .read_only import add_banners, apply_read_only
 from .reading_view import EMPTY_HINT, ReadingView
 from .settings import Settings
 from .theme import apply_theme, current_theme
@@ -74,6 +83,10 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
 
         self.coder: Coder | None = self._initial_coder(coder_name)
+        apply_read_only(self)
+        self.banners = add_banners(self)
+        for n, banner in enumerate(self.banners):
+            self._centre_column.insertWidget(n, banner)
         self._connect()
         self._reload_labels()
         self._reload_coders()
@@ -89,6 +102,8 @@ class MainWindow(QMainWindow):
         theme_action.blockSignals(True)
         theme_action.setChecked(True)
         theme_action.blockSignals(False)
+        self.external = ExternalChangeWatcher(project, self.flash, self)
+        self.external.start()  # other programs' commits show up here
 
     # -- layout -------------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -106,6 +121,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(centre)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
+        self._centre_column = column  # banners (read-only, storage warning) go on top
         column.addWidget(self.header)
         column.addWidget(self.view, 1)
         self.find_bar = FindBar(self.view)  # Ctrl+F; hidden until then
@@ -169,7 +185,15 @@ class MainWindow(QMainWindow):
 
     def _initial_coder(self, coder_name: str | None) -> Coder | None:
         if coder_name:
-            coder = self.project.ensure_coder(coder_name)
+            try:  # a read-only project cannot take a new coder: then view without one
+                coder = (self.project.coder_by_name(coder_name) if self.project.read_only
+                         else self.project.ensure_coder(coder_name))
+            except DeskAnnotatorError as exc:
+                self.flash(str(exc))
+                return None
+            if coder is None:
+                self.flash(f"No coder “{coder_name}” in this read-only project: viewing only.")
+                return None
             self.settings.set_project_value(self.project_key, "coder", coder.name)
             return coder
         remembered = self.settings.project_value(self.project_key, "coder")
@@ -177,7 +201,7 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self.coder is None and not self._asked_coder:
+        if self.coder is None and not self._asked_coder and not self.project.read_only:
             self._asked_coder = True
             QTimer.singleShot(0, self.ask_coder)
         if self.project.integrity_pending and self.integrity_check is None:
@@ -199,7 +223,17 @@ class MainWindow(QMainWindow):
             self.switch_coder(name)
 
     def switch_coder(self, name: str) -> None:
-        self.coder = self.project.ensure_coder(name)
+        try:
+            coder = (self.project.coder_by_name(name) if self.project.read_only
+                     else self.project.ensure_coder(name))
+        except DeskAnnotatorError as exc:
+            self.inform("Coder not added", str(exc), warning=True)
+            return
+        if coder is None:
+            self.inform("Coder not added", f"“{name}” is not a coder of this project, and a "
+                        "read-only project cannot take a new one.", warning=True)
+            return
+        self.coder = coder
         self.settings.set_project_value(self.project_key, "coder", self.coder.name)
         self.view.own_coder_id = self.coder.id
         self._reload_coders()
@@ -284,11 +318,20 @@ class MainWindow(QMainWindow):
 
     # -- refresh from the one notification ----------------------------------------------------
     def _on_changed(self, changed: Changed) -> None:
+        if changed.everything:  # another program committed: what changed is not known
+            refresh_everything(self)
+            return
         tables = changed.tables
         if "labels" in tables:
             self._reload_labels()
         if "coders" in tables:
+            gone = not coder_still_exists(self)
+            if gone:  # e.g. "add coder" undone from the history by another session
+                forget_deleted_coder(self)
             self._reload_coders()
+            if gone:
+                self._reload_corpus()
+                self._load_annotations(force_list=True)
         if "documents" in tables:
             self._reload_corpus()
             if self.view.document_id and self.corpus.model.row_of(self.view.document_id) is None:
@@ -364,20 +407,20 @@ class MainWindow(QMainWindow):
         self.mode_status.setText("All coders" if self.show_all_coders else "Blind mode")
 
     def _update_undo_actions(self) -> None:
-        undo, redo = self.project.undo_description(), self.project.redo_description()
-        self.actions_by_name["undo"].setText(menu_text(f"Undo {undo}") if undo else "Undo")
-        self.actions_by_name["undo"].setEnabled(undo is not None)
-        self.actions_by_name["redo"].setText(menu_text(f"Redo {redo}") if redo else "Redo")
-        self.actions_by_name["redo"].setEnabled(redo is not None)
+        update_undo_actions(self)
 
     # -- actions the menus call ---------------------------------------------------------------
     def undo(self) -> None:
-        if self.project.undo() is None:
-            self.flash("Nothing to undo.")
+        """Ctrl+Z: the current coder's own latest action only."""
+        step_own(self, redo=False)
 
     def redo(self) -> None:
-        if self.project.redo() is None:
-            self.flash("Nothing to redo.")
+        step_own(self, redo=True)
+
+    def open_history(self) -> None:
+        from .history_dialog import HistoryDialog
+
+        self.keep_window(HistoryDialog(self))
 
     def set_show_all_coders(self, show_all: bool) -> None:
         self.show_all_coders = bool(show_all)
@@ -504,6 +547,7 @@ class MainWindow(QMainWindow):
         self.settings.add_recent(self.project_key)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.external.stop()
         if self.import_job is not None:
             self.import_job.cancel()  # nothing more is written once the window goes
         self.save_state()

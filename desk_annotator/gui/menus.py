@@ -26,7 +26,10 @@ SHORTCUT_HELP = """<h3>Keyboard</h3><table cellspacing=4>
 <tr><td><b>Alt+Ctrl+Left/Right</b></td><td>move the START of the current annotation one word</td></tr>
 <tr><td><b>Ctrl+Return</b></td><td>mark the document done</td></tr>
 <tr><td><b>Ctrl+PgDown / PgUp</b></td><td>next / previous document</td></tr>
-<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo (also across restarts)</td></tr>
+<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo your own latest action (also across
+restarts)</td></tr>
+<tr><td><b>Ctrl+Shift+H</b></td><td>history: undo or redo any action by name (imports, codebook
+edits, merges)</td></tr>
 <tr><td><b>Ctrl+F</b></td><td>find in the document (Enter / Shift+Enter: next / previous,
 Esc: back to the text with the match selected, ready for a label key)</td></tr>
 <tr><td><b>F3 / Shift+F3</b></td><td>next / previous match</td></tr>
@@ -87,6 +90,8 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     edit = bar.addMenu("&Edit")
     a["undo"] = _action(win, edit, "Undo", win.undo, QKeySequence.StandardKey.Undo)
     a["redo"] = _action(win, edit, "Redo", win.redo, "Ctrl+Shift+Z")
+    a["history"] = _action(win, edit, "&History…", win.open_history, "Ctrl+Shift+H",
+                           tip="Every action, by whom; undo or redo one by name")
     edit.addSeparator()
     a["search"] = _action(win, edit, "&Find in corpus…", win.open_search, "Ctrl+Shift+F")
     a["find_doc"] = _action(win, edit, "Filter &document list", win.corpus.search.setFocus,

@@ -129,6 +129,8 @@ class CorpusSearchDialog(QDialog):
         self.status_label = plain_label("Type a word or phrase and press Enter.")
         self.code_button = QPushButton("Code all matches…")
         self.code_button.setEnabled(False)
+        if project.read_only:
+            self.code_button.setToolTip("Read-only project: matches can be found, not coded")
         row = QHBoxLayout()
         row.addWidget(self.status_label, 1)
         row.addWidget(self.code_button)
@@ -207,7 +209,7 @@ class CorpusSearchDialog(QDialog):
         if needle.strip():
             self.status_label.setText(f"{len(self.hits)} match{'es' if len(self.hits) != 1 else ''}"
                                       f" in {docs} document{'s' if docs != 1 else ''}")
-        self.code_button.setEnabled(bool(self.hits))
+        self.code_button.setEnabled(bool(self.hits) and not self.project.read_only)
         self.coding_box.setVisible(False)
         return len(self.hits)
 

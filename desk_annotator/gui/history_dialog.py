@@ -1,0 +1,214 @@
+"""Undo and redo in the window: Ctrl+Z steps the current coder's own actions only; Edit →
+History… lists every recorded action and undoes or redoes one by name (imports, codebook
+edits, merges: the project-wide ones; and the coder's own).
+
+The project refuses a step that later work depends on, with one line; that line is shown
+(message box for Ctrl+Z, a line in the dialog), and nothing changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..errors import DeskAnnotatorError
+from .plain import menu_text, plain_label, tooltip_text
+
+if TYPE_CHECKING:
+    from ..project import Changed
+    from .main_window import MainWindow
+
+ENTRY_ROLE = Qt.ItemDataRole.UserRole
+HISTORY_LIMIT = 500
+PROJECT_WIDE = "(project-wide)"
+
+
+# -- Ctrl+Z / Ctrl+Shift+Z ---------------------------------------------------------------------
+
+def step_own(win: MainWindow, redo: bool) -> str | None:
+    """Undo (or redo) the current coder's own latest action; a refusal is shown, never
+    raised. Returns the description of what was stepped."""
+    verb = "redo" if redo else "undo"
+    if win.project.read_only:
+        win.flash(f"Read-only project: nothing to {verb}.")
+        return None
+    coder_id = win.coder_id()
+    if coder_id is None:
+        win.flash(f"Choose a coder first: Ctrl+Z steps your own actions; Edit → History… "
+                  f"can {verb} project-wide ones.")
+        return None
+    try:
+        done = win.project.redo(coder_id) if redo else win.project.undo(coder_id)
+    except DeskAnnotatorError as exc:
+        win.inform("Redo refused" if redo else "Undo refused", str(exc), warning=True)
+        return None
+    if done is None:
+        win.flash(f"Nothing of yours to {verb}.")
+    return done
+
+
+def update_undo_actions(win: MainWindow) -> None:
+    """The Edit menu names what Ctrl+Z and Ctrl+Shift+Z would step, right now."""
+    coder_id = win.coder_id()
+    active = coder_id is not None and not win.project.read_only
+    try:
+        undo = win.project.undo_description(coder_id) if active else None
+        redo = win.project.redo_description(coder_id) if active else None
+    except DeskAnnotatorError:
+        undo = redo = None
+    for key, verb, what in (("undo", "Undo", undo), ("redo", "Redo", redo)):
+        action = win.actions_by_name[key]
+        action.setText(menu_text(f"{verb} {what}") if what else verb)
+        action.setEnabled(what is not None)
+
+
+def format_time(value: str) -> str:
+    try:
+        return datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+# -- Edit → History… ---------------------------------------------------------------------------
+
+class HistoryDialog(QDialog):
+    """Every recorded action, newest first, with Undo this / Redo this."""
+
+    COLUMNS = ("Time", "Coder", "Action", "State")
+
+    def __init__(self, win: MainWindow, parent: QWidget | None = None) -> None:
+        super().__init__(parent or win)
+        self.win = win
+        self.project = win.project
+        self.entries: list[dict[str, Any]] = []
+        self.setWindowTitle("History")
+        self.resize(760, 480)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        for col in range(len(self.COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.hint = plain_label(word_wrap=True)
+        self.error_label = plain_label(word_wrap=True)
+        self.error_label.setStyleSheet("color: #b00020;")
+        self.undo_button = QPushButton("Undo this")
+        self.redo_button = QPushButton("Redo this")
+        close = QPushButton("Close")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.undo_button)
+        buttons.addWidget(self.redo_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.error_label)
+        layout.addLayout(buttons)
+        self.undo_button.clicked.connect(lambda: self.step_selected(redo=False))
+        self.redo_button.clicked.connect(lambda: self.step_selected(redo=True))
+        close.clicked.connect(self.close)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        win.bridge.changed.connect(self._on_changed)
+        self.reload()
+
+    def _on_changed(self, _changed: Changed) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        keep = self.selected_entry()
+        try:
+            self.entries = self.project.history(HISTORY_LIMIT)
+        except DeskAnnotatorError as exc:
+            self.entries = []
+            self.error_label.setText(str(exc))
+        self.table.setRowCount(len(self.entries))
+        for row, entry in enumerate(self.entries):
+            cells = [format_time(entry.get("time", "")), entry.get("coder") or PROJECT_WIDE,
+                     entry.get("description", ""), "undone" if entry.get("undone") else "done"]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(str(text))  # item views draw their text plainly
+                item.setData(ENTRY_ROLE, entry["id"])
+                if col == 2:
+                    item.setToolTip(tooltip_text(str(text)))
+                if entry.get("undone"):
+                    item.setForeground(self.palette().placeholderText())
+                self.table.setItem(row, col, item)
+        if keep is not None:
+            self.select_entry(keep["id"])
+        self._update_buttons()
+
+    def select_entry(self, entry_id: int) -> None:
+        for row, entry in enumerate(self.entries):
+            if entry["id"] == entry_id:
+                self.table.selectRow(row)
+                return
+
+    def selected_entry(self) -> dict[str, Any] | None:
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        if len(rows) != 1:
+            return None
+        row = rows.pop()
+        return self.entries[row] if 0 <= row < len(self.entries) else None
+
+    def _may_step(self, entry: dict[str, Any]) -> tuple[bool, str]:
+        if self.project.read_only:
+            return False, "Read-only project: nothing can be undone or redone."
+        coder = entry.get("coder")
+        if coder and (self.win.coder is None or coder != self.win.coder.name):
+            return False, (f"This is {coder}'s action: each coder undoes their own (as "
+                           f"{coder}, with Ctrl+Z or here).")
+        return True, ""
+
+    def _update_buttons(self) -> None:
+        entry = self.selected_entry()
+        allowed, why = self._may_step(entry) if entry else (False, "")
+        self.undo_button.setEnabled(allowed and entry is not None and not entry["undone"])
+        self.redo_button.setEnabled(allowed and entry is not None and bool(entry["undone"]))
+        self.hint.setText(why)
+
+    def step_selected(self, *, redo: bool) -> bool:
+        """Undo (or redo) the selected entry; a refusal becomes the dialog's one line."""
+        entry = self.selected_entry()
+        if entry is None:
+            return False
+        allowed, why = self._may_step(entry)
+        if not allowed:
+            self.error_label.setText(why)
+            return False
+        acting = self.win.coder_id()
+        try:
+            if redo:
+                self.project.redo_entry(entry["id"], acting_coder_id=acting)
+            else:
+                self.project.undo_entry(entry["id"], acting_coder_id=acting)
+        except DeskAnnotatorError as exc:
+            self.error_label.setText(str(exc))
+            return False
+        self.error_label.clear()
+        return True
+
+    def closeEvent(self, event) -> None:
+        try:
+            self.win.bridge.changed.disconnect(self._on_changed)
+        except (RuntimeError, TypeError):
+            pass
+        super().closeEvent(event)
