@@ -352,8 +352,9 @@ def write_agreement_report(project: Project, output: str | Path, *,
                            themes: list[str] | None = None, done_only: bool = False,
                            bootstrap: int = 1000) -> dict[str, Any]:
     """Compute the report and write it as .json, .csv, .md or .html (passages quoted)."""
-    from .io.agreement_report import write_report
+    from .io.agreement_report import check_report_path, write_report
 
+    check_report_path(Path(output))
     # One read transaction: the quoted passages come from the state the figures describe.
     with project.reading():
         report, data = _agreement(project, coder_names, document_ids, themes, done_only,

@@ -351,11 +351,23 @@ def report_body(report: dict[str, Any], passages: list[dict[str, Any]],
     return "\n".join(parts)
 
 
+REPORT_SUFFIXES = (".json", ".csv", ".md", ".markdown", ".html", ".htm")
+
+
+def check_report_path(path: Path) -> None:
+    """Refuse an unknown report format before the (possibly long) computation."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in REPORT_SUFFIXES:
+        raise FormatError(f"{Path(path).name}: unknown report format {suffix or '(none)'}; "
+                          "use .json, .csv, .md or .html")
+
+
 def write_report(report: dict[str, Any], path: Path, *,
                  text_for: Callable[[str], str] | None = None,
                  data: AgreementData | None = None) -> None:
     """Write `report` to `path`; the extension (.json .csv .md .html) chooses the format."""
     path = Path(path)
+    check_report_path(path)
     suffix = path.suffix.lower()
     if suffix == ".json":
         content = report_to_json(report)
@@ -367,15 +379,12 @@ def write_report(report: dict[str, Any], path: Path, *,
         content = buffer.getvalue()
     elif suffix in (".md", ".markdown"):
         content = report_to_markdown(report)
-    elif suffix in (".html", ".htm"):
+    else:  # .html, .htm
         passages = largest_disagreements(data) if data is not None else []
         template = Template((resources_dir() / "templates" / "agreement_report.html")
                             .read_text(encoding="utf-8"))
         content = template.substitute(title=html.escape("Agreement report"),
                                       body=report_body(report, passages, text_for))
-    else:
-        raise FormatError(f"{path.name}: unknown report format {suffix or '(none)'}; "
-                          "use .json, .csv, .md or .html")
     # A temporary sibling renamed into place: a full disk or a kill leaves the previous
     # report (or nothing), never a 0-byte or cut file; an OSError is one line naming `path`.
     with atomic_text_writer(path, newline="") as handle:
