@@ -121,6 +121,7 @@ class ImportJob(QObject):
         self._steps: list[Callable[[], ImportReport]] = []
         self.dialog = QProgressDialog(parent)
         self.dialog.setWindowTitle("Import")
+        self.dialog.setMinimumWidth(440)
         self.file_label = plain_label("Reading files…")  # file names are user data
         self.dialog.setLabel(self.file_label)
         self.dialog.setCancelButtonText("Cancel")
