@@ -9,6 +9,7 @@ and a small tmpfs (skipped with the reason when this machine does not allow moun
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -213,22 +214,25 @@ def test_killed_brat_export_leaves_the_previous_folder(big: Path, tmp_path: Path
     old = _tree(brat)
     _add_coder_work(big)
     reference = out / "reference"
-    assert _cli("--project", big, "export", reference).returncode == 0
+    proc = _start("--project", big, "export", reference)
+    appeared = _wait_for_writing(proc, out, reference)
+    proc.communicate(timeout=120)
+    window = time.monotonic() - appeared
+    assert proc.returncode == 0 and not _temps(out)
     new = _tree(reference)
     assert old != new and old.keys() == new.keys()
+    assert window > 0.2, f"the export took only {window:.3f}s: too fast to kill midway"
 
     killed_midway = 0
     for _ in range(3):
         proc = _start("--project", big, "export", brat)
-        appeared = _wait_for_writing(proc, out, brat)
-        time.sleep(rnd.uniform(0.05, 0.6))
+        _wait_for_writing(proc, out, brat)
+        time.sleep(rnd.uniform(0.0, 0.9) * window)
         if not _kill(proc):
             continue
         after = _tree(brat)
         assert after in (old, new), "a killed export leaves one whole export, never a mix"
-        if after == old:
-            killed_midway += 1
-        assert time.monotonic() > appeared
+        killed_midway += after == old
     assert killed_midway, f"no kill landed during the export (seed {SEED})"
 
     done = _cli("--project", big, "export", brat)
@@ -279,6 +283,39 @@ def test_brat_export_never_replaces_a_folder_of_other_files(tmp_path: Path, seed
         export_path(project, folder)
     assert (folder / "notes.txt").read_text("utf-8") == "mine"
     assert _temps(tmp_path) == []
+
+
+def test_export_skips_a_dangling_coder_or_label_with_a_warning(
+        seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Within one read transaction it cannot happen; should it anyway, the export leaves
+    the annotation out with a warning instead of dying of a KeyError halfway."""
+    project, ids = seeded
+    q = project.q
+    gone_coder, gone_label = ids["coders"][1].id, ids["labels"]["export controls"].id
+    all_coders, all_labels, all_codebook = q.coders, q.labels, q.codebook
+    monkeypatch.setattr(q, "coders", lambda: [c for c in all_coders() if c.id != gone_coder])
+    monkeypatch.setattr(q, "labels", lambda: [lb for lb in all_labels() if lb.id != gone_label])
+
+    def codebook():
+        book = all_codebook()
+        return book.model_copy(update={
+            "themes": [lb for lb in book.themes if lb.id != gone_label]})
+
+    monkeypatch.setattr(q, "codebook", codebook)
+    anns = q.annotations()
+    kept = [a for a in anns if a.coder_id != gone_coder and gone_label not in a.theme_ids]
+    assert 0 < len(kept) < len(anns)
+    with caplog.at_level("WARNING"):
+        export_path(project, tmp_path / "out.jsonl")
+        export_path(project, tmp_path / "out.csv", coder_names=["coder-1"])
+    written = [a["id"] for line in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()
+               for a in json.loads(line)["annotations"]]
+    assert sorted(written) == sorted(a.id for a in kept)
+    with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and not any("export controls" in row["themes"] for row in rows)
+    assert "left out of the export" in caplog.text
 
 
 # -- (c) a full disk -------------------------------------------------------------------------
