@@ -342,3 +342,17 @@ def test_storage_warning_shows_once(qtbot, project, asked):
     assert banner.isVisible() and "network share" in win.statusBar().currentMessage()
     banner.close_button.click()
     assert not banner.isVisible()
+
+
+def test_the_edit_menu_follows_an_undo_made_elsewhere(qtbot, window, project, path):
+    window.open_document(doc_id(project, "Article 0"))
+    select(window, 0, 9)
+    assert window.coding.apply_label(label_id(project, "supportive")) is not None
+    assert window.actions_by_name["undo"].text().startswith("Undo Tag passage")
+    run_elsewhere(path, """
+        p.undo(p.coder_by_name("alice").id)   # alice's own session in a terminal
+    """)
+    qtbot.waitUntil(lambda: window.actions_by_name["redo"].isEnabled(), timeout=POLL_TIMEOUT_MS)
+    assert window.actions_by_name["redo"].text().startswith("Redo Tag passage")
+    assert not window.actions_by_name["undo"].isEnabled()
+    assert window.view.annotation_count() == 0
