@@ -496,6 +496,28 @@ def test_html_report_escapes_user_data(hostile_report_project, tmp_path) -> None
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
+def test_nesting_where_the_schema_wants_a_string_is_refused(seeded, dump, tmp_path) -> None:
+    """Annotations are not walked by the nesting check (the schema refuses a structure where a
+    string belongs); 500 levels there, which json parses, must still end in one line."""
+    project, _ = seeded
+    path = tmp_path / "deep-note.jsonl"
+    path.write_text('{"text": "Some text.", "annotations": [{"start": 0, "end": 4, '
+                    '"coder": "coder-1", "note": ' + nested(500) + "}]}\n", encoding="utf-8")
+    line = assert_refused(project, dump, path)
+    assert "line 1, annotations.0.note" in line and line.endswith("; nothing was imported")
+
+
+def test_paired_surrogate_escapes_are_not_reported(seeded, tmp_path) -> None:
+    project, _ = seeded
+    path = tmp_path / "emoji.jsonl"
+    path.write_text(record("An emoji \U0001F600 written as two escapes.") + "\n",
+                    encoding="ascii")
+    assert "\\ud83d\\ude00" in path.read_text(encoding="ascii")
+    report = import_paths(project, [path])
+    assert report.refused == [] and report.documents_added == 1
+    assert not [w for w in report.warnings if "U+FFFD" in w]
+
+
 def test_every_refusal_is_a_desk_annotator_error(tmp_path) -> None:
     """The readers raise only our errors on hostile input (no RecursionError escapes)."""
     path = tmp_path / "deep.jsonl"

@@ -59,6 +59,10 @@ from desk_annotator.text import (
 )
 
 RECORD_KEYS = ("id", "title", "text", "metadata", "status", "annotations", "sha256")
+# Keys whose values the schema below checks level by level without descending further (a
+# structure where a string or number belongs is simply refused), so the nesting check of
+# untrusted.load_json may skip them: every other key (metadata, unknown keys) is walked.
+SHALLOW_KEYS = ("id", "title", "text", "status", "annotations", "sha256")
 # A label name with at least one visible character (checked in Rust by pydantic-core: fast).
 LabelName = Annotated[str, StringConstraints(pattern=r"\S")]
 ANNOTATION_KEYS = (
@@ -152,7 +156,7 @@ def read_dataset(path: Path) -> tuple[ProjectSnapshot, list[str]]:
         if not line.strip():
             continue
         try:
-            data = load_json(line, f"{path}: line {lineno}")
+            data = load_json(line, f"{path}: line {lineno}", shallow=SHALLOW_KEYS)
         except json.JSONDecodeError as exc:
             problems.append(f"line {lineno}: not valid JSON ({exc.msg} at column {exc.colno})")
             continue

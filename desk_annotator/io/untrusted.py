@@ -19,7 +19,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +45,11 @@ _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 # Only these escapes can put a NUL or a lone surrogate into a string parsed from strict JSON
 # (raw control characters are invalid in JSON strings; strict UTF-8 decoding refuses encoded
-# surrogates). A text without them needs no cleaning walk. A paired escape (an emoji) matches
-# too and merely costs the walk.
-_BAD_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+# surrogates). A text without them needs no cleaning walk; a paired escape (an emoji written
+# by an ASCII-only exporter) is not lone and does not trigger it.
+_HIGH = r"\\u[dD][89abAB][0-9a-fA-F]{2}"
+_LOW = r"\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+_BAD_ESCAPE = re.compile(rf"\\u0000|{_HIGH}(?!{_LOW})|(?<!{_HIGH}){_LOW}")
 
 
 def refusal(where: str, reason: str) -> FormatError:
@@ -102,15 +104,26 @@ def read_lines(path: Path) -> Iterator[tuple[int, str]]:
             yield lineno, line
 
 
-def load_json(text: str, where: str) -> Any:
+def load_json(text: str, where: str, *, shallow: Collection[str] = ()) -> Any:
     """``json.loads`` with the nesting cap. JSONDecodeError passes through (callers list it
-    with their other problems); too deep a value raises the one-line FormatError."""
+    with their other problems); too deep a value raises the one-line FormatError.
+
+    ``shallow`` names top-level keys whose values the caller's schema checks without looking
+    deeper than a few levels (a record's annotations: ints and strings in fixed places), so
+    they need no walk; that keeps the check cheap on lines with many thousands of spans."""
     try:
         value = json.loads(text)
     except RecursionError:
         raise too_deep(where) from None
     # Cheap pre-check: fewer opening brackets than the cap cannot nest deeper than it.
-    if text.count("[") + text.count("{") > MAX_NESTING and nesting_exceeds(value, MAX_NESTING):
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return value
+    if isinstance(value, dict) and shallow:
+        deep = any(nesting_exceeds(item, MAX_NESTING - 1) for key, item in value.items()
+                   if key not in shallow)
+    else:
+        deep = nesting_exceeds(value, MAX_NESTING)
+    if deep:
         raise too_deep(where)
     return value
 
