@@ -39,6 +39,7 @@ class AdjudicationBar(QWidget):
         self.reject_button = QPushButton("Reject (none)")
         self.accept_agreed_button = QPushButton("Accept all agreed")
         self.mark_done_button = QPushButton("Mark gold done")
+        self.undo_button = QPushButton("Undo gold")
         self.progress_label = plain_label()
         self.message_label = plain_label()  # error text may quote labels and coders
         self.message_label.setStyleSheet("color: #57606a;")
@@ -52,6 +53,8 @@ class AdjudicationBar(QWidget):
             self.accept_agreed_button: "Copy every span both coders made identically in this "
                                        "document into gold",
             self.mark_done_button: "Mark this document adjudicated (gold status: done)",
+            self.undo_button: "Undo the latest gold decision (gold decisions have their own "
+                              "undo, apart from each coder's Ctrl+Z)",
         }
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 4, 0, 0)
@@ -71,6 +74,7 @@ class AdjudicationBar(QWidget):
         self.reject_button.clicked.connect(self.reject)
         self.accept_agreed_button.clicked.connect(self.accept_agreed)
         self.mark_done_button.clicked.connect(self.mark_done)
+        self.undo_button.clicked.connect(self.undo_gold)
 
     # -- what the bar acts on -----------------------------------------------------------------
     def current(self) -> Disagreement | None:
@@ -118,7 +122,7 @@ class AdjudicationBar(QWidget):
         if self.window_.project.read_only:
             for button in (self.accept_a_button, self.accept_b_button, self.accept_both_button,
                            self.accept_merged_button, self.accept_agreed_button,
-                           self.mark_done_button):
+                           self.mark_done_button, self.undo_button):
                 button.setEnabled(False)
             self.message_label.setText("Read-only project: gold decisions are off")
         if coders is None:
@@ -130,11 +134,25 @@ class AdjudicationBar(QWidget):
 
     # -- decisions ------------------------------------------------------------------------------
     def _run(self, op: Op) -> int | None:
+        # Gold decisions are the gold layer's actions: they form its own undo stack
+        # ("Undo gold"), apart from every coder's Ctrl+Z.
         try:
-            return self.window_.project.run(op)
+            gold = self.window_.project.ensure_coder(GOLD_CODER)
+            return self.window_.project.run(op, gold.id)
         except DeskAnnotatorError as exc:
             self.message_label.setText(f"Not done: {exc}")
             return None
+
+    def undo_gold(self) -> None:
+        project = self.window_.project
+        gold = project.coder_by_name(GOLD_CODER)
+        try:
+            done = project.undo(gold.id) if gold else None
+        except DeskAnnotatorError as exc:
+            self.message_label.setText(f"Not undone: {exc}")
+            return
+        self.message_label.setText(f"Undone: {done}" if done else "No gold decision to undo")
+        self.refresh()
 
     def _after_accept(self, added: int | None) -> None:
         if added is None:

@@ -267,7 +267,8 @@ def test_search_activate_and_accept_one_suggestion(qtbot, project):
     assert (ann.start, ann.end, ann.quote) == (start, start + 13, "cheap compute")
     assert ann.stance_id == sup and ann.theme_ids == [theme]
     assert dialog.suggestion_label.text().startswith("Done: 1 of 1")
-    project.undo()
+    assert not (project.undo_description() or "").startswith("Tag")  # alice's, not project-wide
+    project.undo(alice)
     assert project.q.annotations(coder_ids=[alice]) == []
 
 

@@ -181,8 +181,10 @@ def test_accept_a_then_merged_move_on_and_undo(qtbot, project, compare):
         next(a.id for a in project.q.annotations(compare.doc) if (a.start, a.end) == union)
     ).quote == TEXT[union[0]:union[1]]
     assert window.current_index == 2
-    assert project.undo_description() == "Accept merged span into gold"
-    project.undo()
+    gold_id = project.q.coder_by_name(GOLD_CODER).id
+    assert project.undo_description(gold_id) == "Accept merged span into gold"
+    assert project.undo_description() != "Accept merged span into gold"  # gold: own stack
+    bar.undo_button.click()
     assert len(gold_spans(project)) == 1
 
     bar.reject_button.click()  # nothing into gold, on to the next (wraps to the first)
@@ -205,7 +207,7 @@ def test_accept_all_agreed_undo_and_progress(qtbot, project, compare):
     bar.accept_agreed_button.click()
     assert gold_spans(project) == [(*span("Officials", "talks."), lab["supportive"], [])]
     assert bar.message_label.text() == "1 agreed span(s) added to gold"
-    project.undo()
+    bar.undo_button.click()
     assert gold_spans(project) == []
     bar.accept_agreed_button.click()
 
@@ -215,7 +217,7 @@ def test_accept_all_agreed_undo_and_progress(qtbot, project, compare):
         == [(compare.doc, "done")]
     qtbot.wait(20)
     assert bar.progress_label.text() == "gold: 1/1 documents adjudicated"
-    project.undo()  # the status change is one undo step as well
+    bar.undo_button.click()  # the status change is one undo step as well
     qtbot.wait(20)
     assert bar.progress_label.text() == "gold: 0/1 documents adjudicated"
     window.resize(1300, 700)
