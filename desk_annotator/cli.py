@@ -6,7 +6,6 @@ Expected failures print one line on stderr and exit 1; usage errors exit 2 (clic
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from typing import Any
 
@@ -15,6 +14,7 @@ import click
 from . import __version__
 from .errors import DeskAnnotatorError
 from .models import ImportReport
+from .store import SQLiteError, explain_failure
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -288,8 +288,7 @@ def main(argv: list[str] | None = None) -> None:
         from .atomic import describe_os_error
         click.echo(f"error: {describe_os_error(exc, exc.filename or 'a file')}", err=True)
         sys.exit(1)
-    except sqlite3.Error as exc:
-        from .store.db import explain_failure
+    except SQLiteError as exc:
         click.echo(f"error: {explain_failure(_LAST_PROJECT[0], exc)}", err=True)
         sys.exit(1)
     except SystemExit:

@@ -17,7 +17,12 @@ from .schema import SCHEMA_VERSION
 
 T = TypeVar("T")
 
-__all__ = ["Store", "ChangeRecorder", "Touched", "SCHEMA_VERSION"]
+# What a read can still raise from SQLite (damaged text, an I/O error): callers outside the
+# store catch this name and explain it with explain_failure, without importing sqlite3.
+SQLiteError = sqlite3.Error
+
+__all__ = ["Store", "ChangeRecorder", "Touched", "SCHEMA_VERSION", "SQLiteError",
+           "explain_failure"]
 
 
 class Store:
