@@ -38,6 +38,8 @@ class AddDocuments(Op):
         existing = q.document_ids_by_sha(shas)
         rows, seen = [], set(existing)
         for art, text, sha in zip(self.articles, texts, shas):
+            # What the reader repaired (NUL, lone surrogates...) reaches the summary.
+            report.warnings += list(getattr(art, "warnings", None) or ())
             if sha in seen:
                 report.documents_reused += 1
                 continue
