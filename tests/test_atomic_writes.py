@@ -173,18 +173,21 @@ def test_killed_coder_package_never_blocks_the_rerun(big: Path, tmp_path: Path) 
     assert window > 0.2, f"building the package took only {window:.3f}s: too fast to kill midway"
 
     killed_midway = 0
-    for _ in range(4):
+    for _ in range(6):  # random moments; the window shrinks when a kill comes too late
         proc = _start("--project", big, "coder-package", pkg, "--coder", "alice")
         _wait_for_writing(proc, out, pkg)
-        time.sleep(rnd.uniform(0.0, 0.9) * window)
-        if not _kill(proc):
-            continue
-        if pkg.exists():  # the kill fell after the rename: the package must be whole
+        time.sleep(rnd.uniform(0.05, 0.7) * window)
+        killed = _kill(proc)
+        if pkg.exists():  # finished, or killed after the rename: the package must be whole
             assert _package_counts(pkg) == expected
             pkg.unlink()
+            window /= 2
             continue
+        assert killed, proc.stderr
         killed_midway += 1
         assert _temps(out), "a kill midway leaves its temporary (cleaned by the next run)"
+        if killed_midway == 3:
+            break
     assert killed_midway, f"no kill landed while the package was being built (seed {SEED})"
 
     done = _cli("--project", big, "coder-package", pkg, "--coder", "alice")
@@ -223,16 +226,25 @@ def test_killed_brat_export_leaves_the_previous_folder(big: Path, tmp_path: Path
     assert old != new and old.keys() == new.keys()
     assert window > 0.2, f"the export took only {window:.3f}s: too fast to kill midway"
 
+    pristine = tmp_path / "pristine"
+    shutil.copytree(brat, pristine)
     killed_midway = 0
-    for _ in range(3):
+    for _ in range(6):  # random moments; the window shrinks when a kill comes too late
         proc = _start("--project", big, "export", brat)
         _wait_for_writing(proc, out, brat)
-        time.sleep(rnd.uniform(0.0, 0.9) * window)
-        if not _kill(proc):
-            continue
+        time.sleep(rnd.uniform(0.05, 0.7) * window)
+        killed = _kill(proc)
         after = _tree(brat)
         assert after in (old, new), "a killed export leaves one whole export, never a mix"
-        killed_midway += after == old
+        if after == new:  # finished, or killed after the swap
+            window /= 2
+            shutil.rmtree(brat)
+            shutil.copytree(pristine, brat)
+            continue
+        assert killed
+        killed_midway += 1
+        if killed_midway == 3:
+            break
     assert killed_midway, f"no kill landed during the export (seed {SEED})"
 
     done = _cli("--project", big, "export", brat)
