@@ -19,7 +19,6 @@ import errno
 import os
 import secrets
 import shutil
-import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,25 +57,8 @@ def describe_os_error(exc: OSError, path: object) -> str:
     return f"{where}: {exc.strerror or exc}"
 
 
-def describe_sqlite_error(exc: sqlite3.Error, path: object) -> str:
-    """One line for a SQLite failure while writing an output database (a coder package)."""
-    low = str(exc).lower()
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    # SQLite reports a full disk as SQLITE_FULL, but as an I/O error when it is the shared
-    # memory file (-shm) or a write of a page that cannot grow: the free space tells.
-    if ("full" in low or name == "SQLITE_IOERR_SHMSIZE"
-            or ("i/o error" in low and _nearly_full(Path(str(path)).parent))):
-        return describe_os_error(OSError(errno.ENOSPC, "disk full"), path)
-    if "readonly" in low or "read-only" in low:
-        return describe_os_error(OSError(errno.EROFS, "read-only"), path)
-    if "unable to open" in low:
-        return f"{path}: cannot create the file (missing folder or no permission)"
-    if "disk i/o error" in low:
-        return f"{path}: the disk reported an I/O error; nothing was written"
-    return f"{path}: cannot write ({exc})"
-
-
-def _nearly_full(folder: Path, margin: int = 1 << 20) -> bool:
+def nearly_full(folder: Path, margin: int = 1 << 20) -> bool:
+    """Whether the file system holding ``folder`` has less than ``margin`` bytes free."""
     try:
         st = os.statvfs(folder)
     except (OSError, AttributeError):  # no statvfs on Windows

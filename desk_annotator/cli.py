@@ -144,10 +144,12 @@ def codebook_cmd() -> None:
 @click.pass_obj
 def codebook_import(obj: _Ctx, path: str) -> None:
     """Add the file's labels to the codebook (matched by GUID, then by name)."""
-    from .project_io import import_codebook_file
+    from .project_io import import_codebook_reporting
 
-    added = import_codebook_file(obj.project(), path)
+    added, warnings = import_codebook_reporting(obj.project(), path)
     click.echo(f"{added} labels added")
+    for line in warnings:
+        click.echo(f"warning: {line}", err=True)
 
 
 @codebook_cmd.command("export")

@@ -42,6 +42,9 @@ class Label(_Model):
 class Codebook(_Model):
     name: str = "Codebook"
     labels: list[Label] = Field(default_factory=list)
+    # DESIGN §3 (v2): the stance labels form an ordered scale in list order (codebook JSON
+    # ``"stance": {"ordered": true}``), which enables the ordinal/interval agreement measures.
+    ordered_stance: bool = False
 
     def scheme(self, scheme: Scheme) -> list[Label]:
         return sorted((lb for lb in self.labels if lb.scheme == scheme), key=lambda lb: lb.order)

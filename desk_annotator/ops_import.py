@@ -90,6 +90,10 @@ def merge_codebook(rec: ChangeRecorder, q: Queries, codebook: Codebook, *,
     return mapping, added
 
 
+# Project meta key holding Codebook.ordered_stance ("1" when the stance labels are ordered).
+STANCE_ORDERED_META = "stance_ordered"
+
+
 @dataclass
 class ImportCodebook(Op):
     codebook: Codebook
@@ -102,6 +106,14 @@ class ImportCodebook(Op):
         _, added = merge_codebook(rec, q, self.codebook, update_existing=True)
         if q.meta("codebook_name") is None:
             rec.insert("meta", {"key": "codebook_name", "value": self.codebook.name})
+        if self.codebook.ordered_stance:
+            # DESIGN §3 (v2) "stance": {"ordered": true}; a codebook that does not say so
+            # leaves the project's setting as it is.
+            current = q.meta(STANCE_ORDERED_META)
+            if current is None:
+                rec.insert("meta", {"key": STANCE_ORDERED_META, "value": "1"})
+            elif current != "1":
+                rec.update("meta", {"key": STANCE_ORDERED_META}, {"value": "1"})
         return added
 
 
@@ -113,8 +125,10 @@ class ImportSnapshot(Op):
     """Merge a snapshot into the project.
 
     ``labels``: ``by_name`` refuses labels the project lacks (one error listing them all);
-    ``add_missing`` creates them; ``strict`` (merging coders' projects) matches by GUID and
-    refuses any conflict (a name with another GUID, a label the lead lacks).
+    ``add_missing`` creates them; ``strict`` (merging coders' projects) matches by GUID, then
+    aligns a label with another GUID but the same (scheme, name) (one warning line each), and
+    refuses real conflicts (a GUID of another scheme, a GUID whose name is another label's
+    here, two labels onto one, a label the lead lacks) with nothing merged.
     """
 
     snapshot: ProjectSnapshot
@@ -141,21 +155,7 @@ class ImportSnapshot(Op):
         by_id = {lb.id: lb for lb in current}
         by_name = {(lb.scheme, lb.name): lb for lb in current}
         if self.labels == "strict":
-            problems = []
-            for lb in incoming.labels:
-                mine = by_id.get(lb.id)
-                named = by_name.get((lb.scheme, lb.name))
-                if mine is None and named is not None:
-                    problems.append(f"{lb.scheme} label {lb.name!r} has another GUID here")
-                elif mine is None:
-                    problems.append(f"{lb.scheme} label {lb.name!r} is not in this codebook")
-                elif mine.scheme != lb.scheme:
-                    problems.append(f"label {lb.name!r} is a {lb.scheme} label there but a "
-                                    f"{mine.scheme} label here")
-            if problems:
-                raise FormatError(f"{self.source}: the codebooks conflict — " + "; ".join(problems)
-                                  + ". Import or align the codebook first; nothing was merged.")
-            return {lb.id: lb.id for lb in incoming.labels}
+            return self._strict_labels(current, report)
         used = self._used_label_ids()
         missing = [lb for lb in incoming.labels if lb.id in used and lb.id not in by_id
                    and (lb.scheme, lb.name) not in by_name]
@@ -167,6 +167,48 @@ class ImportSnapshot(Op):
         mapping, added = merge_codebook(rec, q, Codebook(labels=incoming.labels),
                                         update_existing=False)
         report.labels_added += added
+        return mapping
+
+    def _strict_labels(self, current: list[Label], report: ImportReport) -> dict[str, str]:
+        """Incoming label id -> project label id for a coder's project: by GUID, else by
+        (scheme, name) with a warning; any real conflict refuses the whole file."""
+        by_id = {lb.id: lb for lb in current}
+        by_name = {(lb.scheme, lb.name): lb for lb in current}
+        problems: list[str] = []
+        notes: list[str] = []
+        mapping: dict[str, str] = {}
+        for lb in sorted(self.snapshot.codebook.labels, key=lambda lb: (lb.scheme, lb.order)):
+            mine = by_id.get(lb.id)
+            named = by_name.get((lb.scheme, lb.name))
+            if mine is not None and mine.scheme != lb.scheme:
+                problems.append(f"GUID {lb.id} is the {lb.scheme} label {lb.name!r} there but "
+                                f"the {mine.scheme} label {mine.name!r} here")
+            elif mine is not None and mine.name != lb.name and named is not None:
+                problems.append(f"{lb.scheme} label {lb.name!r}: its GUID {lb.id} is "
+                                f"{mine.name!r} here, and {lb.name!r} here has GUID {named.id}")
+            elif mine is not None:
+                if mine.name != lb.name:
+                    notes.append(f"label {mine.name!r} ({lb.scheme}): matched by GUID {lb.id}, "
+                                 f"named {lb.name!r} in {self.source}")
+                mapping[lb.id] = mine.id
+            elif named is not None:
+                notes.append(f"label {lb.name!r} ({lb.scheme}): aligned by name, GUID "
+                             f"{named.id} here, {lb.id} in {self.source}")
+                mapping[lb.id] = named.id
+            else:
+                problems.append(f"{lb.scheme} label {lb.name!r} is not in this codebook")
+        onto: dict[str, list[str]] = {}
+        for incoming_id, project_id in mapping.items():
+            onto.setdefault(project_id, []).append(incoming_id)
+        for project_id, incoming_ids in onto.items():
+            if len(incoming_ids) > 1:
+                mine = by_id[project_id]
+                problems.append(f"{mine.scheme} label {mine.name!r} would receive "
+                                f"{len(incoming_ids)} labels ({', '.join(incoming_ids)})")
+        if problems:
+            raise FormatError(f"{self.source}: the codebooks conflict — " + "; ".join(problems)
+                              + ". Import or align the codebook first; nothing was merged.")
+        report.warnings += notes
         return mapping
 
     def _used_label_ids(self) -> set[str]:

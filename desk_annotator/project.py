@@ -7,6 +7,7 @@ same code path and lands in SQLite in its own transaction.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +100,21 @@ class Project:
         self.integrity_problems = problems
         self.integrity_pending = False
         return problems
+
+    def owns_file(self, path: str | Path) -> bool:
+        """Whether ``path`` is this project's file or one of SQLite's files beside it. Such a
+        file must never be opened by other means while the project is open (DESIGN §7)."""
+        if str(self.path) == ":memory:":
+            return False
+        own = Path(self.path)
+        candidates = [own] + [own.with_name(own.name + s) for s in ("-wal", "-shm", "-journal")]
+        for candidate in candidates:
+            try:
+                if os.path.samefile(path, candidate):
+                    return True
+            except OSError:
+                continue
+        return False
 
     @classmethod
     def open(cls, path: str | Path, **kwargs: Any) -> Project:

@@ -7,122 +7,54 @@ the rest.
 
 from __future__ import annotations
 
-import json
 import logging
-import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .atomic import WriteFailed, atomic_path, describe_os_error, describe_sqlite_error
-from .errors import DeskAnnotatorError, FormatError, ImportRefused
+from .atomic import WriteFailed, atomic_path, describe_os_error
+from .errors import DeskAnnotatorError, FormatError
 from .models import Codebook, ImportReport, ProjectSnapshot
+# Importing lives in import_files (reading and writing halves); these names stay importable
+# from here for existing callers.
+from .import_files import DATASET_EXTENSIONS, import_paths, read_snapshot_file  # noqa: F401
 from .project import Project
+from .store import SQLiteError, describe_sqlite_error
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[int, int, str], None]  # (done, total, what)
-
-DATASET_EXTENSIONS = (".jsonl", ".qdpx")
-MAX_DATASET_BYTES = 2 * 1024 * 1024 * 1024
-
-
-def _jsonl_kind(path: Path) -> str:
-    """'dataset' (our contract) or 'doccano', from the keys of the first record."""
-    with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
-        for line in fh:
-            if line.strip():
-                try:
-                    first = json.loads(line)
-                except json.JSONDecodeError:
-                    return "dataset"  # the dataset reader reports the bad line precisely
-                if isinstance(first, dict) and "annotations" not in first and (
-                        {"label", "labels", "entities"} & set(first)):
-                    return "doccano"
-                return "dataset"
-    return "dataset"
-
-
-def read_snapshot_file(path: Path, *, doccano_coder: str = "doccano",
-                       stance_names: set[str] | None = None) -> tuple[ProjectSnapshot, list[str]]:
-    """A dataset file (.jsonl ours or doccano's, .qdpx) as a snapshot plus warnings."""
-    suffix = path.suffix.lower()
-    if suffix == ".qdpx":
-        from .io.refi_qda import read_qdpx
-        return read_qdpx(path)
-    if suffix == ".jsonl":
-        if _jsonl_kind(path) == "doccano":
-            from .io.doccano import read_doccano
-            return read_doccano(path, coder_name=doccano_coder, stance_names=stance_names)
-        from .io.dataset_jsonl import read_dataset
-        return read_dataset(path)
-    raise ImportRefused(path, f"not a dataset file ({suffix or 'no extension'})")
-
-
-def import_paths(project: Project, paths: Iterable[str | Path], *,
-                 add_missing_labels: bool = False, progress: Progress | None = None,
-                 doccano_coder: str = "doccano") -> ImportReport:
-    """Import articles and datasets (folders recurse). Refused files are listed in the report."""
-    from .io.articles import iter_input_files, read_article
-
-    paths = [Path(p) for p in paths]
-    files = list(iter_input_files(paths))
-    # Folder walks yield article files; datasets inside a folder come in too.
-    for folder in (p for p in paths if p.is_dir()):
-        files += sorted(f for ext in DATASET_EXTENSIONS for f in folder.rglob(f"*{ext}")
-                        if not any(part.startswith(".") for part in f.relative_to(folder).parts))
-    report = ImportReport()
-    articles, datasets = [], []
-    total = len(files)
-    for n, path in enumerate(files, 1):
-        if progress:
-            progress(n - 1, total, str(path))
-        if path.suffix.lower() in DATASET_EXTENSIONS:
-            datasets.append(path)
-            continue
-        try:
-            articles.append(read_article(path))
-        except ImportRefused as exc:
-            report.refused.append(str(exc))
-        except DeskAnnotatorError as exc:
-            report.refused.append(f"{path}: {exc}")
-    if articles:
-        report = report.merge(project.add_documents(articles))
-    stance_names = {lb.name for lb in project.q.labels() if lb.scheme == "stance"}
-    for path in datasets:
-        if progress:
-            progress(len(files) - len(datasets), total, str(path))
-        try:
-            snapshot, warnings = read_snapshot_file(path, doccano_coder=doccano_coder,
-                                                    stance_names=stance_names)
-            part = project.import_snapshot(
-                snapshot, source=path.name,
-                labels="add_missing" if add_missing_labels or path.suffix == ".qdpx" else "by_name")
-            part.warnings = [f"{path.name}: {w}" for w in warnings] + part.warnings
-            report = report.merge(part)
-        except DeskAnnotatorError as exc:
-            report.refused.append(str(exc) if str(path.name) in str(exc) else f"{path}: {exc}")
-    if progress:
-        progress(total, total, "done")
-    return report
 
 
 # -- codebook ------------------------------------------------------------------------------
 
 def read_codebook_file(path: Path) -> Codebook:
+    return read_codebook_with_warnings(path)[0]
+
+
+def read_codebook_with_warnings(path: Path) -> tuple[Codebook, list[str]]:
+    """A codebook file (.json or .qdc) and what its reader could not carry (one line each)."""
     suffix = path.suffix.lower()
     if suffix == ".json":
         from .io.codebook_json import read_codebook_json
-        return read_codebook_json(path)
+        return read_codebook_json(path), []
     if suffix == ".qdc":
         from .io.refi_qda import read_qdc
-        return read_qdc(path)[0]
+        codebook, warnings = read_qdc(path)
+        return codebook, list(warnings)
     raise FormatError(f"{path}: a codebook is a .json or .qdc file")
 
 
 def import_codebook_file(project: Project, path: str | Path) -> int:
     """Add the file's labels to the project's codebook (matched by id, then name)."""
-    return project.import_codebook(read_codebook_file(Path(path)))
+    return import_codebook_reporting(project, path)[0]
+
+
+def import_codebook_reporting(project: Project, path: str | Path) -> tuple[int, list[str]]:
+    """import_codebook_file, also returning the reader's warnings for the user."""
+    path = Path(path)
+    if project.owns_file(path):
+        raise FormatError(f"{path}: this is the open project's own file, not a codebook")
+    codebook, warnings = read_codebook_with_warnings(path)
+    return project.import_codebook(codebook), warnings
 
 
 def export_codebook_file(project: Project, path: str | Path) -> None:
@@ -304,7 +236,7 @@ def export_coder_package(project: Project, path: str | Path, coder_name: str) ->
                 raise WriteFailed(f"{path}: already exists; choose a new file name")
     except WriteFailed:
         raise
-    except (sqlite3.Error, OSError, DeskAnnotatorError) as exc:
+    except (SQLiteError, OSError, DeskAnnotatorError) as exc:
         raise WriteFailed(_package_error(exc, tmp, path)) from exc
     return report
 
@@ -313,8 +245,8 @@ def _package_error(exc: BaseException, tmp: Path | None, path: Path) -> str:
     """One line naming the package (not its temporary name) for a failure while building it."""
     cause: BaseException | None = exc
     while cause is not None:
-        if isinstance(cause, sqlite3.Error):
-            return describe_sqlite_error(cause, path)
+        if isinstance(cause, SQLiteError):
+            return describe_sqlite_error(cause, path, "the coder package was not written")
         if isinstance(cause, OSError):
             return describe_os_error(cause, path)
         cause = cause.__cause__ or cause.__context__

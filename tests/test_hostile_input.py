@@ -97,8 +97,6 @@ def test_deep_first_line_is_refused_by_the_readers(tmp_path) -> None:
         read_dataset(path)
 
 
-@pytest.mark.xfail(strict=True, reason="project_io._jsonl_kind parses line 1 with json.loads "
-                   "itself; it should call io.doccano.looks_like_doccano (not an io/ file)")
 def test_deep_first_line_through_import_paths(seeded, dump, tmp_path) -> None:
     project, _ = seeded
     path = tmp_path / "deep-first.jsonl"

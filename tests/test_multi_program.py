@@ -299,3 +299,33 @@ def test_open_window_is_told_about_other_programs_commits(tmp_path: Path) -> Non
         assert seen[-1].source == "external" and seen[-1].everything
         assert "documents" in seen[-1].tables
         assert p.poll_external_changes() is False
+
+
+def test_importing_the_projects_own_files_is_refused_unread(tmp_path: Path) -> None:
+    """`import project.sqlite` (or its -wal, or a codebook import of it) must not open the
+    file by other means: it is refused before any read, and the locks stay intact."""
+    from desk_annotator.errors import FormatError
+    from desk_annotator.project_io import import_codebook_file, import_paths
+
+    path = tmp_path / "own.sqlite"
+    _make_project(path, tmp_path)
+    with Project(path) as p:
+        coder = p.coder_by_name("session")
+        doc = p.q.document_infos()[0]
+        p.add_annotation(doc.id, coder.id, 0, 3)
+        wal = tmp_path / "own.sqlite-wal"
+        report = import_paths(p, [path, wal] if wal.exists() else [path])
+        assert report.refused and all("own file" in r for r in report.refused)
+        with pytest.raises(FormatError, match="own file"):
+            import_codebook_file(p, path)
+        writer = ("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]);"
+                  "c.execute('CREATE TABLE IF NOT EXISTS my_notes (x)'); c.commit(); c.close()")
+        subprocess.run([sys.executable, "-c", writer, str(path)], check=True, timeout=60)
+        ids = [p.add_annotation(doc.id, coder.id, i, i + 2).id for i in range(5, 15)]
+        out = subprocess.run([sys.executable, "-c",
+                              "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]);"
+                              "print(c.execute('select count(*) from annotations').fetchone()[0])",
+                              str(path)], capture_output=True, text=True, timeout=60)
+        assert out.stdout.strip() == "11"
+    with Project(path) as p:
+        assert set(ids) <= {a.id for a in p.q.annotations()}

@@ -1,12 +1,10 @@
 """File → Import off the GUI thread, with a progress dialog and Cancel.
 
-Reading and parsing files is the slow part (a large PDF or .docx, a big dataset) and runs in a
-worker thread that never touches the project: :func:`read_inputs` calls the same readers as
-``project_io.import_paths`` (``io.articles.read_article``, ``project_io.read_snapshot_file``).
-The writes stay what ``import_paths`` does — one operation for all the articles, one per
-dataset file — and run on the GUI thread through ``Project.run``, since the project's SQLite
-connection belongs to that thread; each write is its own event-loop step, so Cancel is seen
-between them.
+Reading and parsing files is the slow part (a large PDF or .docx, a big dataset): it runs
+``import_files.read_inputs`` in a worker thread that never touches the project. The writes are
+``import_files.write_steps`` — one operation for all the articles, one per dataset file, exactly
+as the CLI's import — run on the GUI thread (the project's SQLite connection belongs to it),
+each its own event-loop step, so Cancel is seen between them.
 
 Cancel closes the dialog at once and imports nothing that was not committed yet: while files
 are being read, nothing at all (a file being parsed is abandoned: its result is dropped when
@@ -16,83 +14,21 @@ the reader returns; a thread cannot be interrupted inside a parser).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ..errors import DeskAnnotatorError
-from ..io.articles import iter_input_files, read_article
+from ..import_files import Cancelled, ReadInputs, read_inputs, write_steps
 from ..models import ImportReport
-from ..project_io import DATASET_EXTENSIONS, read_snapshot_file
 from .plain import plain_label
 
 if TYPE_CHECKING:
     from ..project import Project
 
-Progress = Callable[[int, int, str], None]  # (files read, files in all, file name)
 SHOW_AFTER_MS = 300
-
-
-def list_input_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The files an import of ``paths`` reads, in the order ``import_paths`` reads them:
-    article files (folders recurse), then the datasets found inside the folders."""
-    paths = [Path(p) for p in paths]
-    files = list(iter_input_files(paths))
-    for folder in (p for p in paths if p.is_dir()):
-        files += sorted(f for ext in DATASET_EXTENSIONS for f in folder.rglob(f"*{ext}")
-                        if not any(part.startswith(".") for part in f.relative_to(folder).parts))
-    return files
-
-
-@dataclass
-class ReadInputs:
-    """Everything read from the files, ready to be written (no database work yet)."""
-    articles: list[Any] = field(default_factory=list)
-    datasets: list[tuple[Path, Any, list[str]]] = field(default_factory=list)  # snapshot, warnings
-    refused: list[str] = field(default_factory=list)
-    files: int = 0
-
-
-class Cancelled(Exception):
-    """Reading stopped because the user cancelled."""
-
-
-def read_inputs(paths: Iterable[str | Path], *, stance_names: set[str] | None = None,
-                doccano_coder: str = "doccano", cancelled: Callable[[], bool] = lambda: False,
-                progress: Progress | None = None) -> ReadInputs:
-    """Read and parse every input file (no project needed; safe in a worker thread). Raises
-    :class:`Cancelled` as soon as ``cancelled()`` is true between two files."""
-    files = list_input_files(paths)
-    out = ReadInputs(files=len(files))
-    for n, path in enumerate(files):
-        if cancelled():
-            raise Cancelled
-        if progress:
-            progress(n, len(files), path.name)
-        if path.suffix.lower() in DATASET_EXTENSIONS:
-            try:
-                snapshot, warnings = read_snapshot_file(path, doccano_coder=doccano_coder,
-                                                        stance_names=stance_names)
-                out.datasets.append((path, snapshot, warnings))
-            except DeskAnnotatorError as exc:
-                out.refused.append(str(exc) if path.name in str(exc) else f"{path}: {exc}")
-            except (OSError, RecursionError, ValueError) as exc:
-                out.refused.append(f"{path}: could not be read ({type(exc).__name__}: {exc})")
-            continue
-        try:
-            out.articles.append(read_article(path))
-        except DeskAnnotatorError as exc:
-            out.refused.append(str(exc) if path.name in str(exc) or str(path) in str(exc)
-                               else f"{path}: {exc}")
-    if cancelled():
-        raise Cancelled
-    if progress:
-        progress(len(files), len(files), "")
-    return out
 
 
 class ImportJob(QObject):
@@ -150,7 +86,8 @@ class ImportJob(QObject):
             result: object = read_inputs(self.paths, stance_names=stance_names,
                                          doccano_coder=self.doccano_coder,
                                          cancelled=self._cancel.is_set,
-                                         progress=self._emit_progress)
+                                         progress=self._emit_progress,
+                                         is_project_file=self.project.owns_file)
         except Cancelled:
             return
         except Exception as exc:  # noqa: BLE001 - a worker must report, never die silently
@@ -193,27 +130,10 @@ class ImportJob(QObject):
         assert isinstance(result, ReadInputs)
         self.state = "writing"
         self.report = ImportReport(refused=list(result.refused))
-        if result.articles:
-            articles = result.articles
-            self._steps.append(lambda: self.project.add_documents(articles))
-        for path, snapshot, warnings in result.datasets:
-            self._steps.append(self._dataset_step(path, snapshot, warnings))
+        self._steps = write_steps(self.project, result,
+                                  add_missing_labels=self.add_missing_labels)
         self.file_label.setText("Saving…")
         QTimer.singleShot(0, self._write_next)
-
-    def _dataset_step(self, path: Path, snapshot: Any,
-                      warnings: list[str]) -> Callable[[], ImportReport]:
-        def step() -> ImportReport:
-            labels = ("add_missing" if self.add_missing_labels or path.suffix.lower() == ".qdpx"
-                      else "by_name")
-            try:
-                part = self.project.import_snapshot(snapshot, source=path.name, labels=labels)
-            except DeskAnnotatorError as exc:
-                return ImportReport(refused=[str(exc) if path.name in str(exc)
-                                             else f"{path}: {exc}"])
-            part.warnings = [f"{path.name}: {w}" for w in warnings] + part.warnings
-            return part
-        return step
 
     def _write_next(self) -> None:
         if self.state != "writing":

@@ -1,17 +1,30 @@
 """Codebook JSON (DESIGN §3, contract): read with strict validation, write with label GUIDs.
 
-``{"name": ..., "stance": {"labels": [{"name", "color", "description", "key", "id"?}]},
-"themes": {"labels": [...]}}``. ``id`` is our addition: written on export so label GUIDs
-survive a round trip; a label without one gets a new GUID. Order is the list position.
+``{"name": ..., "stance": {"ordered"?: bool, "labels": [{"name", "color", "description", "key",
+"id"?}]}, "themes": {"labels": [...]}}``. Order is the list position.
+
+``id`` (v2) is the label's GUID: export writes it, import keeps it. A label without one gets a
+deterministic GUID, :func:`deterministic_label_id` (uuid5 of codebook name, scheme and label
+name), so one codebook file imported into several projects gives every project the same GUIDs
+and their work merges label for label. ``"ordered": true`` on stance marks the stance labels as
+an ordered scale (``Codebook.ordered_stance``).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+)
 
 from desk_annotator.errors import FormatError
 from desk_annotator.io.exchange_common import (
@@ -20,7 +33,11 @@ from desk_annotator.io.exchange_common import (
     validation_problems,
 )
 from desk_annotator.io.untrusted import clean_json_strings, load_json, refusal
-from desk_annotator.models import SCHEMES, Codebook, Label, new_id
+from desk_annotator.models import SCHEMES, Codebook, Label
+
+# Our own fixed namespace for label GUIDs derived from names (chosen once at random; never
+# change it: every project that imported an id-less codebook JSON holds GUIDs made from it).
+LABEL_ID_NAMESPACE = uuid.UUID("ACF645F5-1F19-4EAD-81E7-ABD2B4178E11")
 
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 MAX_CODEBOOK_BYTES = 5_000_000
@@ -68,6 +85,7 @@ class CodebookSchemeJson(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     labels: list[CodebookLabelJson] = Field(default_factory=list)
+    ordered: StrictBool = False  # meaningful for stance only (an ordered scale in list order)
 
 
 class CodebookJson(BaseModel):
@@ -76,6 +94,14 @@ class CodebookJson(BaseModel):
     name: str = "Codebook"
     stance: CodebookSchemeJson = Field(default_factory=CodebookSchemeJson)
     themes: CodebookSchemeJson = Field(default_factory=CodebookSchemeJson)
+
+
+def deterministic_label_id(codebook_name: str, scheme: str, label_name: str) -> str:
+    """The GUID a label without an ``id`` gets: uuid5 in :data:`LABEL_ID_NAMESPACE` of
+    ``"<codebook name>\x1f<scheme>\x1f<label name>"`` (names as read: stripped, no other
+    normalisation), upper case like every GUID we write."""
+    return str(uuid.uuid5(LABEL_ID_NAMESPACE,
+                          f"{codebook_name}\x1f{scheme}\x1f{label_name}")).upper()
 
 
 def parse_codebook_json(text: str, source: str = "codebook") -> Codebook:
@@ -103,17 +129,27 @@ def parse_codebook_json(text: str, source: str = "codebook") -> Codebook:
     except ValidationError as exc:
         problems = validation_problems(exc, "") + problems
         parsed = None
+    if parsed is not None and parsed.themes.ordered:
+        problems.append("themes.ordered: only the stance labels can form an ordered scale")
     raise_if_problems(source, problems)
     assert parsed is not None
+    name = parsed.name.strip() or "Codebook"
     labels = []
+    seen: dict[str, str] = {}
     for scheme in SCHEMES:
         block: CodebookSchemeJson = getattr(parsed, scheme)
         for order, item in enumerate(block.labels):
+            label_id = item.id or deterministic_label_id(name, scheme, item.name)
+            where = f"{scheme}.labels.{order} ({item.name!r})"
+            if label_id in seen:  # a given id equal to another label's derived one
+                problems.append(f"{where}: id {label_id} is also used by {seen[label_id]}")
+            seen[label_id] = where
             labels.append(Label(
-                id=item.id or new_id(), scheme=scheme, name=item.name, color=item.color,
+                id=label_id, scheme=scheme, name=item.name, color=item.color,
                 description=item.description or "", key=item.key, order=order,
             ))
-    return Codebook(name=parsed.name.strip() or "Codebook", labels=labels)
+    raise_if_problems(source, problems)
+    return Codebook(name=name, labels=labels, ordered_stance=parsed.stance.ordered)
 
 
 def _cross_label_problems(data: dict) -> list[str]:
@@ -172,11 +208,15 @@ def read_codebook_json(path: Path) -> Codebook:
 def codebook_to_json(codebook: Codebook) -> str:
     out: dict[str, object] = {"name": codebook.name}
     for scheme in SCHEMES:
-        out[scheme] = {"labels": [
+        block: dict[str, object] = {}
+        if scheme == "stance" and codebook.ordered_stance:
+            block["ordered"] = True
+        block["labels"] = [
             {"name": lb.name, "color": lb.color, "description": lb.description,
              "key": lb.key, "id": lb.id}
             for lb in codebook.scheme(scheme)
-        ]}
+        ]
+        out[scheme] = block
     return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
 
 

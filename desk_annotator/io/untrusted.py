@@ -37,7 +37,7 @@ MAX_NESTING = 64
 # needs a few times the line's size) well below what a desktop machine has.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 
-# A whole JSONL file; the same figure as project_io.MAX_DATASET_BYTES.
+# A whole JSONL file (2 GiB).
 MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024
 
 REPLACEMENT = "\ufffd"

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from ..errors import OperationError
 from .changes import ChangeRecorder, Touched
-from .db import connect, copy_project, explain_failure, read_snapshot, transaction
+from .db import connect, copy_project, describe_sqlite_error, explain_failure, read_snapshot, transaction
 from .history import History
 from .queries import Queries
 from .schema import SCHEMA_VERSION
@@ -22,7 +22,7 @@ T = TypeVar("T")
 SQLiteError = sqlite3.Error
 
 __all__ = ["Store", "ChangeRecorder", "Touched", "SCHEMA_VERSION", "SQLiteError",
-           "explain_failure"]
+           "describe_sqlite_error", "explain_failure"]
 
 
 class Store:

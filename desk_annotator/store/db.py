@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..atomic import atomic_path, describe_os_error
+from ..atomic import atomic_path, describe_os_error, nearly_full
 from ..errors import DeskAnnotatorError, ProjectOpenError
 from .schema import APPLICATION_ID, MIGRATIONS, PROJECT_TABLES, SCHEMA_VERSION
 
@@ -133,7 +133,7 @@ def connect(path: str | Path, *, read_only: bool = False) -> Opened:
         raise
     except sqlite3.Error as exc:
         conn.close()
-        if exists and version == SCHEMA_VERSION and _disk_full(path):
+        if exists and version == SCHEMA_VERSION and nearly_full(path.parent, 256 * 1024):
             # Nothing can be written, but the work can still be read and exported elsewhere.
             return _open_viewer(path, "the disk is full")
         raise ProjectOpenError(describe_sqlite_error(exc, path, "cannot open the project")) from exc
@@ -148,15 +148,6 @@ def _open_viewer(path: Path, reason: str) -> Opened:
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA query_only = 1")
     return Opened(db, reason)
-
-
-def _disk_full(path: Path) -> bool:
-    """Whether the file system holding ``path`` has (almost) no room left: statvfs only."""
-    try:
-        st = os.statvfs(path.parent)
-    except (OSError, AttributeError):
-        return False
-    return st.f_bavail * st.f_frsize < 256 * 1024
 
 
 def _recognise_read_only(path: Path) -> int:
@@ -250,6 +241,11 @@ def describe_sqlite_error(exc: sqlite3.Error, path: object, what: str) -> str:
     """One line for a SQLite failure: what happened, to which file."""
     text = str(exc)
     low = text.lower()
+    # SQLite reports a full disk as SQLITE_FULL, but as an I/O error when it is the shared
+    # memory file (-shm) that cannot grow, or a page write that fails: the free space tells.
+    if (getattr(exc, "sqlite_errorname", "") == "SQLITE_IOERR_SHMSIZE"
+            or ("i/o error" in low and path and nearly_full(Path(str(path)).parent))):
+        return f"{path}: {what}: the disk is full; nothing was changed"
     if "not a database" in low or "file is encrypted" in low:
         return f"{path}: not a desk-annotator project (not a SQLite database); nothing was changed"
     if "locked" in low or "busy" in low:

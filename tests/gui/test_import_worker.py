@@ -14,6 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
 
 from desk_annotator.gui import file_actions, import_worker
+from desk_annotator.io import articles as article_reader
 from desk_annotator.gui.main_window import MainWindow
 from desk_annotator.project import Project
 
@@ -68,7 +69,7 @@ def slow_reader(monkeypatch):
     """read_article as the worker calls it, slowed down and watched: which thread, how many."""
     calls: list[str] = []
     threads: set[str] = set()
-    original = import_worker.read_article
+    original = article_reader.read_article
 
     def reader(path):
         threads.add(threading.current_thread().name)
@@ -76,7 +77,7 @@ def slow_reader(monkeypatch):
         threading.Event().wait(0.01)
         return original(path)
 
-    monkeypatch.setattr(import_worker, "read_article", reader)
+    monkeypatch.setattr(article_reader, "read_article", reader)
     return calls, threads
 
 
@@ -132,7 +133,7 @@ def test_cancel_abandons_the_file_being_parsed(qtbot, window, project, folder, m
     """A parser that does not return (a pathological PDF): Cancel still closes at once, and
     what the parser returns later is dropped."""
     entered, release = threading.Event(), threading.Event()
-    original = import_worker.read_article
+    original = article_reader.read_article
 
     def stuck(path):
         if path.name == "article-003.txt":
@@ -140,7 +141,7 @@ def test_cancel_abandons_the_file_being_parsed(qtbot, window, project, folder, m
             release.wait(20)
         return original(path)
 
-    monkeypatch.setattr(import_worker, "read_article", stuck)
+    monkeypatch.setattr(article_reader, "read_article", stuck)
     before = state(project)
     job = file_actions.start_import(window, [str(folder)])
     qtbot.waitUntil(entered.is_set, timeout=10_000)

@@ -1,0 +1,149 @@
+"""Importing files into a project, in two halves: reading (no database) and writing (one
+operation per input kind). The CLI runs both in a row (:func:`import_paths`); the window reads
+in a worker thread with a Cancel button and writes on its own thread, step by step.
+
+Reading never touches the project, so it is safe in any thread. It also never opens the
+project's own files (the project, its -wal, -shm or -journal): on POSIX, closing a descriptor
+of the project file drops every SQLite lock this process holds on it (DESIGN §7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import DeskAnnotatorError, ImportRefused
+from .models import ImportReport, ProjectSnapshot
+from .project import Project
+
+Progress = Callable[[int, int, str], None]  # (files read, files in all, file name)
+Step = Callable[[], ImportReport]
+
+DATASET_EXTENSIONS = (".jsonl", ".qdpx")
+
+
+class Cancelled(Exception):
+    """Reading stopped because the user cancelled."""
+
+
+@dataclass
+class ReadInputs:
+    """Everything read from the files, ready to be written (no database work yet)."""
+
+    articles: list[Any] = field(default_factory=list)
+    datasets: list[tuple[Path, ProjectSnapshot, list[str]]] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    files: int = 0
+
+
+def read_snapshot_file(path: Path, *, doccano_coder: str = "doccano",
+                       stance_names: set[str] | None = None) -> tuple[ProjectSnapshot, list[str]]:
+    """A dataset file (.jsonl ours or doccano's, .qdpx) as a snapshot plus warnings."""
+    suffix = path.suffix.lower()
+    if suffix == ".qdpx":
+        from .io.refi_qda import read_qdpx
+        return read_qdpx(path)
+    if suffix == ".jsonl":
+        from .io.doccano import looks_like_doccano, read_doccano
+        if looks_like_doccano(path):
+            return read_doccano(path, coder_name=doccano_coder, stance_names=stance_names)
+        from .io.dataset_jsonl import read_dataset
+        return read_dataset(path)
+    raise ImportRefused(path, f"not a dataset file ({suffix or 'no extension'})")
+
+
+def list_input_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The files an import of ``paths`` reads, in order: article files (folders recurse,
+    hidden ones skipped), then the datasets found inside the folders."""
+    from .io.articles import iter_input_files
+
+    paths = [Path(p) for p in paths]
+    files = list(iter_input_files(paths))
+    for folder in (p for p in paths if p.is_dir()):
+        files += sorted(f for ext in DATASET_EXTENSIONS for f in folder.rglob(f"*{ext}")
+                        if not any(part.startswith(".") for part in f.relative_to(folder).parts))
+    return files
+
+
+def _refusal(path: Path, exc: BaseException) -> str:
+    text = str(exc)
+    return text if path.name in text or str(path) in text else f"{path}: {text}"
+
+
+def read_inputs(paths: Iterable[str | Path], *, stance_names: set[str] | None = None,
+                doccano_coder: str = "doccano", cancelled: Callable[[], bool] = lambda: False,
+                progress: Progress | None = None,
+                is_project_file: Callable[[Path], bool] = lambda _p: False) -> ReadInputs:
+    """Read and parse every input file (no project needed; safe in a worker thread). Raises
+    :class:`Cancelled` as soon as ``cancelled()`` is true between two files. Files for which
+    ``is_project_file`` is true are refused unread."""
+    from .io.articles import read_article
+
+    files = list_input_files(paths)
+    out = ReadInputs(files=len(files))
+    for n, path in enumerate(files):
+        if cancelled():
+            raise Cancelled
+        if progress:
+            progress(n, len(files), path.name)
+        if is_project_file(path):
+            out.refused.append(f"{path}: this is the open project's own file; not read")
+            continue
+        try:
+            if path.suffix.lower() in DATASET_EXTENSIONS:
+                snapshot, warnings = read_snapshot_file(path, doccano_coder=doccano_coder,
+                                                        stance_names=stance_names)
+                out.datasets.append((path, snapshot, warnings))
+            else:
+                out.articles.append(read_article(path))
+        except DeskAnnotatorError as exc:
+            out.refused.append(_refusal(path, exc))
+        except (OSError, RecursionError, ValueError) as exc:
+            out.refused.append(f"{path}: could not be read ({type(exc).__name__}: {exc})")
+    if cancelled():
+        raise Cancelled
+    if progress:
+        progress(len(files), len(files), "")
+    return out
+
+
+def write_steps(project: Project, read: ReadInputs, *,
+                add_missing_labels: bool = False) -> list[Step]:
+    """The writes of an import, one operation (one undo step) each: all articles together,
+    then each dataset file. A step that is refused returns a report listing the refusal."""
+    steps: list[Step] = []
+    if read.articles:
+        articles = list(read.articles)
+        steps.append(lambda: project.add_documents(articles))
+    for path, snapshot, warnings in read.datasets:
+        steps.append(_dataset_step(project, path, snapshot, warnings, add_missing_labels))
+    return steps
+
+
+def _dataset_step(project: Project, path: Path, snapshot: ProjectSnapshot, warnings: list[str],
+                  add_missing_labels: bool) -> Step:
+    def step() -> ImportReport:
+        labels = ("add_missing" if add_missing_labels or path.suffix.lower() == ".qdpx"
+                  else "by_name")
+        try:
+            part = project.import_snapshot(snapshot, source=path.name, labels=labels)
+        except DeskAnnotatorError as exc:
+            return ImportReport(refused=[_refusal(path, exc)])
+        part.warnings = [f"{path.name}: {w}" for w in warnings] + part.warnings
+        return part
+    return step
+
+
+def import_paths(project: Project, paths: Iterable[str | Path], *,
+                 add_missing_labels: bool = False, progress: Progress | None = None,
+                 doccano_coder: str = "doccano") -> ImportReport:
+    """Import articles and datasets (folders recurse). Refused files are listed in the report."""
+    stance_names = {lb.name for lb in project.q.labels() if lb.scheme == "stance"}
+    read = read_inputs(paths, stance_names=stance_names, doccano_coder=doccano_coder,
+                       progress=progress, is_project_file=project.owns_file)
+    report = ImportReport(refused=list(read.refused))
+    for step in write_steps(project, read, add_missing_labels=add_missing_labels):
+        report = report.merge(step())
+    return report
