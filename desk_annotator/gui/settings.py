@@ -9,13 +9,14 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray
 
 from ..paths import settings_path
+
+from ..atomic import WriteFailed, atomic_path
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 8
@@ -42,10 +43,10 @@ class Settings:
     def save(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.data, indent=1, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError as exc:
+            with atomic_path(self.path) as tmp:
+                tmp.write_text(json.dumps(self.data, indent=1, ensure_ascii=False),
+                               encoding="utf-8")
+        except (OSError, WriteFailed) as exc:
             log.warning("could not save settings %s: %s", self.path, exc)
 
     # -- binary Qt state (geometry, dock layout, splitters) -----------------------------------
