@@ -21,7 +21,6 @@ from .project import Project
 Progress = Callable[[int, int, str], None]  # (files read, files in all, file name)
 Step = Callable[[], ImportReport]
 
-DATASET_EXTENSIONS = (".jsonl", ".qdpx")
 
 
 class Cancelled(Exception):
@@ -38,20 +37,62 @@ class ReadInputs:
     files: int = 0
 
 
+@dataclass
+class ReadOptions:
+    """How foreign files are read; the CLI's and the import dialog's choices.
+
+    stance_labels: label names of another tool's tag set that are stances (the rest become
+    themes); None = the project's own stance names. positions: the offset unit of formats whose
+    producers may count UTF-16 units ("auto" detects it per source). encoding: force the text
+    encoding of article files (None = detect)."""
+
+    doccano_coder: str = "doccano"
+    stance_labels: set[str] | None = None
+    positions: str = "auto"
+    encoding: str | None = None
+
+
+# Dataset readers by how a file name ends (longest first): each takes (path, options, stance
+# names) and returns (snapshot, warnings). A new format adds one entry here.
+DatasetReader = Callable[[Path, ReadOptions, set[str]], tuple[ProjectSnapshot, list[str]]]
+
+
+def _read_qdpx(path: Path, options: ReadOptions, stances: set[str]):  # type: ignore[no-untyped-def]
+    from .io.refi_qda import read_qdpx
+    return read_qdpx(path)
+
+
+def _read_jsonl(path: Path, options: ReadOptions, stances: set[str]):  # type: ignore[no-untyped-def]
+    from .io.doccano import looks_like_doccano, read_doccano
+    if looks_like_doccano(path):
+        return read_doccano(path, coder_name=options.doccano_coder, stance_names=stances)
+    from .io.dataset_jsonl import read_dataset
+    return read_dataset(path)
+
+
+DATASET_READERS: dict[str, DatasetReader] = {
+    ".qdpx": _read_qdpx,
+    ".jsonl": _read_jsonl,
+}
+
+
 def read_snapshot_file(path: Path, *, doccano_coder: str = "doccano",
-                       stance_names: set[str] | None = None) -> tuple[ProjectSnapshot, list[str]]:
-    """A dataset file (.jsonl ours or doccano's, .qdpx) as a snapshot plus warnings."""
-    suffix = path.suffix.lower()
-    if suffix == ".qdpx":
-        from .io.refi_qda import read_qdpx
-        return read_qdpx(path)
-    if suffix == ".jsonl":
-        from .io.doccano import looks_like_doccano, read_doccano
-        if looks_like_doccano(path):
-            return read_doccano(path, coder_name=doccano_coder, stance_names=stance_names)
-        from .io.dataset_jsonl import read_dataset
-        return read_dataset(path)
-    raise ImportRefused(path, f"not a dataset file ({suffix or 'no extension'})")
+                       stance_names: set[str] | None = None,
+                       options: ReadOptions | None = None) -> tuple[ProjectSnapshot, list[str]]:
+    """A dataset file (see DATASET_READERS) as a snapshot plus warnings."""
+    options = options or ReadOptions(doccano_coder=doccano_coder)
+    stances = set(options.stance_labels if options.stance_labels is not None
+                  else stance_names or set())
+    name = path.name.lower()
+    for ending in sorted(DATASET_READERS, key=len, reverse=True):
+        if name.endswith(ending):
+            return DATASET_READERS[ending](path, options, stances)
+    raise ImportRefused(path, f"not a dataset file ({path.suffix or 'no extension'}; datasets "
+                              f"are {', '.join(sorted(DATASET_READERS))})")
+
+
+def is_dataset(path: Path) -> bool:
+    return any(path.name.lower().endswith(e) for e in DATASET_READERS)
 
 
 def list_input_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -62,8 +103,8 @@ def list_input_files(paths: Iterable[str | Path]) -> list[Path]:
     paths = [Path(p) for p in paths]
     files = list(iter_input_files(paths))
     for folder in (p for p in paths if p.is_dir()):
-        files += sorted(f for ext in DATASET_EXTENSIONS for f in folder.rglob(f"*{ext}")
-                        if not any(part.startswith(".") for part in f.relative_to(folder).parts))
+        files += sorted(f for f in folder.rglob("*") if is_dataset(f) and f.is_file()
+                        and not any(part.startswith(".") for part in f.relative_to(folder).parts))
     return files
 
 
@@ -75,12 +116,14 @@ def _refusal(path: Path, exc: BaseException) -> str:
 def read_inputs(paths: Iterable[str | Path], *, stance_names: set[str] | None = None,
                 doccano_coder: str = "doccano", cancelled: Callable[[], bool] = lambda: False,
                 progress: Progress | None = None,
-                is_project_file: Callable[[Path], bool] = lambda _p: False) -> ReadInputs:
+                is_project_file: Callable[[Path], bool] = lambda _p: False,
+                options: ReadOptions | None = None) -> ReadInputs:
     """Read and parse every input file (no project needed; safe in a worker thread). Raises
     :class:`Cancelled` as soon as ``cancelled()`` is true between two files. Files for which
     ``is_project_file`` is true are refused unread."""
     from .io.articles import read_article
 
+    options = options or ReadOptions(doccano_coder=doccano_coder)
     files = list_input_files(paths)
     out = ReadInputs(files=len(files))
     for n, path in enumerate(files):
@@ -92,9 +135,9 @@ def read_inputs(paths: Iterable[str | Path], *, stance_names: set[str] | None = 
             out.refused.append(f"{path}: this is the open project's own file; not read")
             continue
         try:
-            if path.suffix.lower() in DATASET_EXTENSIONS:
-                snapshot, warnings = read_snapshot_file(path, doccano_coder=doccano_coder,
-                                                        stance_names=stance_names)
+            if is_dataset(path):
+                snapshot, warnings = read_snapshot_file(path, stance_names=stance_names,
+                                                        options=options)
                 out.datasets.append((path, snapshot, warnings))
             else:
                 out.articles.append(read_article(path))
@@ -125,8 +168,9 @@ def write_steps(project: Project, read: ReadInputs, *,
 def _dataset_step(project: Project, path: Path, snapshot: ProjectSnapshot, warnings: list[str],
                   add_missing_labels: bool) -> Step:
     def step() -> ImportReport:
-        labels = ("add_missing" if add_missing_labels or path.suffix.lower() == ".qdpx"
-                  else "by_name")
+        # A project of another tool brings its own codebook; a dataset refers to ours.
+        own_codebook = path.suffix.lower() != ".jsonl"
+        labels = "add_missing" if add_missing_labels or own_codebook else "by_name"
         try:
             part = project.import_snapshot(snapshot, source=path.name, labels=labels)
         except DeskAnnotatorError as exc:
@@ -138,12 +182,17 @@ def _dataset_step(project: Project, path: Path, snapshot: ProjectSnapshot, warni
 
 def import_paths(project: Project, paths: Iterable[str | Path], *,
                  add_missing_labels: bool = False, progress: Progress | None = None,
-                 doccano_coder: str = "doccano") -> ImportReport:
+                 doccano_coder: str = "doccano",
+                 options: ReadOptions | None = None) -> ImportReport:
     """Import articles and datasets (folders recurse). Refused files are listed in the report."""
     stance_names = {lb.name for lb in project.q.labels() if lb.scheme == "stance"}
     read = read_inputs(paths, stance_names=stance_names, doccano_coder=doccano_coder,
-                       progress=progress, is_project_file=project.owns_file)
+                       progress=progress, is_project_file=project.owns_file, options=options)
     report = ImportReport(refused=list(read.refused))
     for step in write_steps(project, read, add_missing_labels=add_missing_labels):
         report = report.merge(step())
     return report
+
+
+# Kept for callers that test a suffix; DATASET_READERS is the one list.
+DATASET_EXTENSIONS = tuple(DATASET_READERS)
