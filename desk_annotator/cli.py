@@ -101,14 +101,28 @@ def gui_cmd(obj: _Ctx, project_file: str | None, coder: str | None) -> None:
               help="Add labels a dataset uses that the codebook lacks (default: refuse the file).")
 @click.option("--doccano-coder", default="doccano", show_default=True,
               help="Coder name for doccano JSONL files.")
+@click.option("--stance-labels",
+              help="Comma-separated label names of another tool's tag set that are stances "
+                   "(the rest become themes). Default: the project's stance names.")
+@click.option("--positions", type=click.Choice(["auto", "codepoints", "utf16", "utf16-crlf"]),
+              default="auto", show_default=True,
+              help="Offset unit of REFI-QDA and other files whose producers may count UTF-16 "
+                   "units; auto detects it per source and reports the choice.")
+@click.option("--encoding", help="Force the text encoding of article files (e.g. cp1252); "
+                                 "default: detect and report.")
 @click.pass_obj
 def import_cmd(obj: _Ctx, paths: tuple[str, ...], add_missing_labels: bool,
-               doccano_coder: str) -> None:
+               doccano_coder: str, stance_labels: str | None, positions: str,
+               encoding: str | None) -> None:
     """Import articles (.txt .md .html .docx .pdf) or datasets (.jsonl .qdpx); folders recurse."""
+    from .import_files import ReadOptions
     from .project_io import import_paths
 
+    stances = set(_split(stance_labels) or []) if stance_labels is not None else None
+    options = ReadOptions(doccano_coder=doccano_coder, stance_labels=stances,
+                          positions=positions, encoding=encoding)
     report = import_paths(obj.project(), list(paths), add_missing_labels=add_missing_labels,
-                          doccano_coder=doccano_coder)
+                          doccano_coder=doccano_coder, options=options)
     _print_report(report)
     if report.refused:
         sys.exit(1)

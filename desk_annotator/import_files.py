@@ -121,9 +121,11 @@ def read_inputs(paths: Iterable[str | Path], *, stance_names: set[str] | None = 
     """Read and parse every input file (no project needed; safe in a worker thread). Raises
     :class:`Cancelled` as soon as ``cancelled()`` is true between two files. Files for which
     ``is_project_file`` is true are refused unread."""
-    from .io.articles import read_article
+    from .io.articles import SUPPORTED_ARTICLE_EXTENSIONS, read_article
 
     options = options or ReadOptions(doccano_coder=doccano_coder)
+    # Passed only when set, so readers without the option keep working.
+    article_options = {"encoding": options.encoding} if options.encoding else {}
     files = list_input_files(paths)
     out = ReadInputs(files=len(files))
     for n, path in enumerate(files):
@@ -139,8 +141,14 @@ def read_inputs(paths: Iterable[str | Path], *, stance_names: set[str] | None = 
                 snapshot, warnings = read_snapshot_file(path, stance_names=stance_names,
                                                         options=options)
                 out.datasets.append((path, snapshot, warnings))
+            elif path.suffix.lower() not in SUPPORTED_ARTICLE_EXTENSIONS:
+                shown = f"'{path.suffix}'" if path.suffix else "without an extension"
+                out.refused.append(
+                    f"{path}: unsupported file type {shown} (articles: "
+                    f"{', '.join(SUPPORTED_ARTICLE_EXTENSIONS)}; datasets and projects of other "
+                    f"tools: {', '.join(sorted(DATASET_READERS))})")
             else:
-                out.articles.append(read_article(path))
+                out.articles.append(read_article(path, **article_options))
         except DeskAnnotatorError as exc:
             out.refused.append(_refusal(path, exc))
         except (OSError, RecursionError, ValueError) as exc:
