@@ -372,10 +372,5 @@ class AgreementWindow(QWidget):
 
     def closeEvent(self, event) -> None:
         self._debounce.stop()
-        if not getattr(self, "_detached", False):  # closed twice: close(), then its parent
-            self._detached = True
-            try:
-                self.bridge.changed.disconnect(self._on_changed)
-            except (RuntimeError, TypeError):
-                pass
+        self.bridge.disconnect_view(self._on_changed)
         super().closeEvent(event)

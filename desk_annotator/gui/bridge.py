@@ -25,6 +25,14 @@ class ProjectBridge(QObject):
         # Emitted synchronously: the op has committed, so views read the new state at once.
         self.changed.emit(changed)
 
+    def disconnect_view(self, slot) -> None:  # type: ignore[no-untyped-def]
+        """Stop delivering changes to ``slot`` (a window that closes); safe to call twice
+        (Qt closes a child window once itself and once with its parent)."""
+        try:
+            self.changed.disconnect(slot)
+        except (RuntimeError, TypeError):
+            pass
+
     def detach(self) -> None:
         """Stop listening (before the project is closed or the window replaced)."""
         self.project.unsubscribe(self._on_changed)

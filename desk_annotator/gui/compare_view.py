@@ -459,11 +459,6 @@ class CompareWindow(QWidget):
         self.reload()
 
     def closeEvent(self, event) -> None:
-        if not getattr(self, "_detached", False):  # closed twice: close(), then its parent
-            self._detached = True
-            try:
-                self.bridge.changed.disconnect(self._on_changed)
-            except (RuntimeError, TypeError):
-                pass
+        self.bridge.disconnect_view(self._on_changed)
         super().closeEvent(event)
 
