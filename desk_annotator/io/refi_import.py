@@ -3,7 +3,10 @@
 Tolerant of what other tools do (texts with BOM/CRLF/NFD, PlainTextContent instead of files,
 nested codes, missing Users or CodeBook, non-text sources, codings without a user, GUIDs in
 braces or lower case, ARGB colours) and explicit about it: everything that cannot be carried
-as it was is listed in the returned warnings. Unsafe input raises FormatError and returns
+as it was is listed in the returned warnings. Selection positions may count UTF-16 units
+(NVivo, QualCoder) rather than code points: the unit of each source is detected on its raw text
+(:mod:`desk_annotator.io.position_units`) and reported first, one line per source where the
+units disagree; ``positions=`` forces one. Unsafe input raises FormatError and returns
 nothing (see refi_archive).
 """
 
@@ -18,6 +21,15 @@ import charset_normalizer
 from pydantic import ValidationError
 
 from desk_annotator.errors import FormatError
+from desk_annotator.io.position_units import (
+    READINGS,
+    RawSpan,
+    Selection,
+    UnitDecision,
+    check_positions,
+    decide_positions,
+    report_lines,
+)
 from desk_annotator.io.refi_archive import SafeZip, parse_xml, read_xml_file
 from desk_annotator.io.refi_codes import (
     CodeTree,
@@ -67,6 +79,9 @@ _MESSAGES = {
     "selection_outside": "selections outside their text were skipped",
     "selection_snapped": "selection boundaries fell inside a sequence changed by normalisation "
                          "(CRLF, BOM, NFD) and were widened",
+    "selection_in_character": "selection boundaries fell inside one character in the unit read "
+                              "(between the UTF-16 halves of an emoji, or of a line break "
+                              "counted as two) and were widened",
     "selection_duplicate": "selections with a GUID used twice were given a new id",
     "selection_split": "selections coded by several users became one annotation per user",
     "coding_unknown": "codings referring to no label (unknown or grouping codes) were dropped",
@@ -152,6 +167,9 @@ class _ProjectReader:
         self._coder_names: set[str] = set()
         self._notes: dict[str, str] = {}
         self._notes_used: set[str] = set()
+        # (document, normalisation map, selection elements) until the units are decided
+        self._pending: list[tuple[Document, NormalizationMap | _IdentityMap, list[Element]]] = []
+        self.unit_lines: list[str] = []
 
     def ident(self, guid: str) -> str:
         return self.ids.get(guid, guid)
@@ -287,8 +305,38 @@ class _ProjectReader:
             self.warn("source_codings", f"'{title}'")
         if kids(src, "NoteRef"):
             self.warn("not_carried", f"memo notes of document '{title}'")
-        for sel in kids(src, "PlainTextSelection"):
-            self._selection(sel, doc, nmap)
+        self._pending.append((doc, nmap, kids(src, "PlainTextSelection")))
+
+    def place_selections(self, positions: str, prior: str, quiet: bool) -> None:
+        """Decide the position unit of every source (on its raw text), then read the
+        selections in it."""
+        parsed: list[list[tuple[Element, str, Selection | None]]] = []
+        for doc, _nmap, sels in self._pending:
+            rows = []
+            for sel in sels:
+                where = f"'{doc.title}' {sel.get('startPosition')}-{sel.get('endPosition')}"
+                try:
+                    stated = Selection(int(sel.get("startPosition", "")),
+                                       int(sel.get("endPosition", "")),
+                                       (sel.get("name") or "").strip() or None)
+                except ValueError:
+                    stated = None
+                rows.append((sel, where, stated))
+            parsed.append(rows)
+        decisions = decide_positions(
+            [(doc.title, nmap.raw, [st for _, _, st in rows if st is not None])
+             for (doc, nmap, _), rows in zip(self._pending, parsed, strict=True)],
+            positions=positions, prior=prior, quiet=quiet)
+        for (doc, nmap, _), rows, decision in zip(self._pending, parsed, decisions, strict=True):
+            index = 0
+            for sel, where, stated in rows:
+                if stated is None:
+                    self.warn("selection_bad", where)
+                    continue
+                self._selection(sel, doc, nmap, where, decision, index)
+                index += 1
+        self._pending = []
+        self.unit_lines = report_lines(decisions)
 
     def _note(self, sel: Element) -> str | None:
         parts = []
@@ -302,23 +350,28 @@ class _ProjectReader:
                 self._notes_used.add(guid)
         return "\n\n".join(parts) if parts else None
 
-    def _selection(self, sel: Element, doc: Document,
-                   nmap: NormalizationMap | _IdentityMap) -> None:
-        where = f"'{doc.title}' {sel.get('startPosition')}-{sel.get('endPosition')}"
-        try:
-            start, end = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
-        except ValueError:
-            self.warn("selection_bad", where)
+    def _selection(self, sel: Element, doc: Document, nmap: NormalizationMap | _IdentityMap,
+                   where: str, decision: UnitDecision, index: int) -> None:
+        raw: RawSpan = decision.spans[index]  # index: among the source's readable selections
+        if raw.problem == "outside":
+            unit = "UTF-16 units" if decision.reading.utf16 else "characters"
+            if decision.fits_elsewhere(index):  # explained by the unit: said on its line
+                decision.note("outside the text, skipped", where)
+            else:
+                self.warn("selection_outside", f"{where} (text has {decision.length} {unit})")
             return
-        if not 0 <= start < end <= len(nmap.raw):
-            self.warn("selection_outside", f"{where} (text has {len(nmap.raw)} characters)")
-            return
-        span = nmap.map_span(start, end)
+        span = nmap.map_span(raw.start, raw.end)
         if span.end <= span.start:
             self.warn("selection_outside", f"{where} (covers no character once normalised)")
             return
-        if span.snapped:
-            self.warn("selection_snapped", f"{where} -> {span.start}-{span.end}")
+        if raw.problem == "split" or span.snapped:
+            example = f"{where} -> {span.start}-{span.end}"
+            if decision.fits_elsewhere(index):
+                decision.note("widened", example)
+            elif raw.problem == "split":
+                self.warn("selection_in_character", example)
+            else:
+                self.warn("selection_snapped", example)
         sel_user = self.user(sel.get("creatingUser"))
         groups: dict[str, list[Label]] = {}
         codings = kids(sel, "Coding")
@@ -349,13 +402,13 @@ class _ProjectReader:
         updated = sel.get("modifiedDateTime") or created
         note = self._note(sel)
         sel_guid = normalize_guid(sel.get("guid")) or stable_guid("selection", doc.id, where)
-        for index, (coder_id, labels) in enumerate(groups.items()):
+        for nth, (coder_id, labels) in enumerate(groups.items()):
             stances = list(dict.fromkeys(lb.id for lb in labels if lb.scheme == "stance"))
             if len(stances) > 1:
                 self.warn("extra_stance", f"{where} kept '{_name(labels, stances[0])}', dropped "
                           + ", ".join(f"'{_name(labels, s)}'" for s in stances[1:]))
             themes = list(dict.fromkeys(lb.id for lb in labels if lb.scheme == "themes"))
-            guid = sel_guid if index == 0 else stable_guid("selection-split", sel_guid, coder_id)
+            guid = sel_guid if nth == 0 else stable_guid("selection-split", sel_guid, coder_id)
             ann_id = self.ident(guid)
             if ann_id in self._ann_ids:
                 self.warn("selection_duplicate", where)
@@ -417,11 +470,19 @@ def _name(labels: list[Label], label_id: str) -> str:
     return next(lb.name for lb in labels if lb.id == label_id)
 
 
-def read_qdpx(path: Path) -> tuple[ProjectSnapshot, list[str]]:
-    """Read a REFI-QDA project archive; returns the snapshot and what could not be carried."""
+def read_qdpx(path: Path, *, positions: str = "auto") -> tuple[ProjectSnapshot, list[str]]:
+    """Read a REFI-QDA project archive; returns the snapshot and the warnings: first one line
+    per source whose position unit mattered (which unit was read and why), then what could not
+    be carried.
+
+    ``positions``: "auto" detects the unit per source (code points unless another unit is
+    clearly better); "codepoints", "utf16", "utf16-crlf" (and "utf16-lf", "codepoints-crlf",
+    "codepoints-lf") force one, see :mod:`desk_annotator.io.position_units`.
+    """
     path = Path(path)
+    check_positions(positions)
     try:
-        return _read_qdpx(path)
+        return _read_qdpx(path, positions)
     except ValidationError as exc:  # a value our models refuse; should not happen, never a trace
         raise FormatError(f"{path.name}: unusable content ({_first_error(exc)})") from exc
 
@@ -431,7 +492,7 @@ def _first_error(exc: ValidationError) -> str:
     return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
 
 
-def _read_qdpx(path: Path) -> tuple[ProjectSnapshot, list[str]]:
+def _read_qdpx(path: Path, positions: str) -> tuple[ProjectSnapshot, list[str]]:
     with SafeZip(path) as archive:
         qde = archive.find("project.qde")
         if qde is None:
@@ -454,6 +515,12 @@ def _read_qdpx(path: Path) -> tuple[ProjectSnapshot, list[str]]:
         }
         reader.read_notes()
         reader.read_sources(tree.labels_by_code, variables)
+        # Our own files record the unit they were written in (none: code points); the evidence
+        # is still checked, and speaks up only when it contradicts the record.
+        own = (root.get("origin") or "").startswith("desk-annotator") and bool(reader.settings)
+        recorded = reader.settings.get("positions") if own else None
+        reader.place_selections(positions, prior=recorded if recorded in READINGS else
+                                "codepoints", quiet=own)
         statuses = reader.read_statuses()
         reader.report_leftovers()
     name = reader.settings.get("codebook")
@@ -465,7 +532,7 @@ def _read_qdpx(path: Path) -> tuple[ProjectSnapshot, list[str]]:
         codebook=codebook, coders=list(reader.coders.values()), documents=reader.documents,
         annotations=reader.annotations, statuses=statuses,
     )
-    return snapshot, reader.warn.lines()
+    return snapshot, reader.unit_lines + reader.warn.lines()
 
 
 def read_qdc(path: Path) -> tuple[Codebook, list[str]]:
