@@ -5,7 +5,9 @@ Mapping (see docs/readme-parts/refi-qda.md):
 - documents -> ``TextSource`` with ``plainTextPath="internal://<GUID>.txt"`` and metadata as
   ``VariableValue``s of Text variables;
 - annotations -> one ``PlainTextSelection`` each (the note is its ``Description``) with one
-  ``Coding`` per label, every ``Coding`` carrying ``creatingUser``;
+  ``Coding`` per label, every ``Coding`` carrying ``creatingUser``; positions are code points
+  (the standard) or, with ``positions="utf16"``, UTF-16 code units for tools that count those
+  (the settings Set then records it, so our own import reads them back exactly);
 - per-coder document status -> one ``Set`` of sources per (coder, status);
 - what REFI has no place for (label shortcut keys and order, the codebook name, ids that are not
   GUIDs) -> a "desk-annotator settings" ``Set`` whose Description ends in one JSON line.
@@ -25,6 +27,7 @@ from xml.etree import ElementTree as ET
 
 from desk_annotator.errors import FormatError
 from desk_annotator.io.exchange_common import atomic_binary_writer
+from desk_annotator.io.position_units import EXPORT_POSITIONS, check_positions
 from desk_annotator.models import (
     METADATA_KEYS,
     STATUSES,
@@ -32,6 +35,7 @@ from desk_annotator.models import (
     Codebook,
     ProjectSnapshot,
 )
+from desk_annotator.text import Utf16Map
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -118,13 +122,17 @@ def _code_elements(parent: ET.Element, ns: str, codebook: Codebook, guids: GuidM
                 _el(code, ns, "Description", label.description)
 
 
-def _settings_payload(codebook: Codebook, guids: GuidMap) -> dict:
+def _settings_payload(codebook: Codebook, guids: GuidMap,
+                      positions: str = "codepoints") -> dict:
     labels = {
         guids("label", lb.id): {"key": lb.key, "order": lb.order}
         for lb in codebook.labels
     }
-    return {"kind": "settings", "version": EXTRA_VERSION, "codebook": codebook.name,
-            "labels": labels, "ids": dict(sorted(guids.originals.items()))}
+    payload = {"kind": "settings", "version": EXTRA_VERSION, "codebook": codebook.name,
+               "labels": labels, "ids": dict(sorted(guids.originals.items()))}
+    if positions != "codepoints":  # absent means the standard: code point exports stay as before
+        payload["positions"] = positions
+    return payload
 
 
 _SETTINGS_TEXT = ("Written by desk-annotator: label shortcut keys, label order and the codebook "
@@ -165,9 +173,10 @@ def _metadata_keys(snapshot: ProjectSnapshot) -> list[str]:
     return [k for k in METADATA_KEYS if k in present] + sorted(present - set(METADATA_KEYS))
 
 
-def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str
-                      ) -> tuple[ET.Element, list[tuple[str, str]]]:
+def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str,
+                      positions: str = "codepoints") -> tuple[ET.Element, list[tuple[str, str]]]:
     """The ``Project`` element and the (archive name, text) of every source file."""
+    check_positions(positions, EXPORT_POSITIONS)
     _check_snapshot(snapshot)
     ns = PROJECT_NS
     guids = GuidMap()
@@ -197,8 +206,9 @@ def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str
             files.append((f"sources/{doc_guid}.txt", doc.text))
             src = _el(sources, ns, "TextSource", guid=doc_guid, name=doc.title,
                       plainTextPath=f"internal://{doc_guid}.txt")
+            units = Utf16Map(doc.text) if positions == "utf16" else None
             for ann in by_doc.get(doc.id, []):
-                _selection(src, ns, ann, guids)
+                _selection(src, ns, ann, guids, units)
             for key in keys:
                 if key not in doc.metadata:
                     continue
@@ -223,15 +233,19 @@ def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str
         for doc_guid, _ in members:
             _el(st_set, ns, "MemberSource", targetGUID=doc_guid)
     # Written last so it also records ids remapped while writing users, sources and selections.
-    payload = _settings_payload(snapshot.codebook, guids)
+    payload = _settings_payload(snapshot.codebook, guids, positions)
     desc.text = xml_safe(_SETTINGS_TEXT + "\n" + marker_line(payload))
     return root, files
 
 
-def _selection(src: ET.Element, ns: str, ann: Annotation, guids: GuidMap) -> None:
+def _selection(src: ET.Element, ns: str, ann: Annotation, guids: GuidMap,
+               units: Utf16Map | None = None) -> None:
     ann_guid = guids("annotation", ann.id)
     coder_guid = guids("coder", ann.coder_id)
-    attrs = {"guid": ann_guid, "startPosition": str(ann.start), "endPosition": str(ann.end),
+    start, end = ann.start, ann.end
+    if units is not None:  # UTF-16 code units, for tools that count those
+        start, end = units.to_utf16(start), units.to_utf16(end)
+    attrs = {"guid": ann_guid, "startPosition": str(start), "endPosition": str(end),
              "creatingUser": coder_guid}
     if _DATETIME.match(ann.created):
         attrs["creationDateTime"] = ann.created
@@ -289,9 +303,13 @@ def _zip_entries(handle, entries: Iterable[tuple[str, bytes]]) -> None:
 
 def write_qdpx(path: Path, snapshot: ProjectSnapshot, *,
                project_name: str = "desk-annotator project",
-               origin: str = "desk-annotator") -> None:
-    """Write ``snapshot`` as a REFI-QDA 1.0 project archive (valid against Project.xsd)."""
-    root, files = build_project_xml(snapshot, project_name, origin)
+               origin: str = "desk-annotator", positions: str = "codepoints") -> None:
+    """Write ``snapshot`` as a REFI-QDA 1.0 project archive (valid against Project.xsd).
+
+    ``positions``: "codepoints" (the standard, default) or "utf16" (UTF-16 code units, what
+    NVivo and QualCoder count; line breaks are written as LF and count one).
+    """
+    root, files = build_project_xml(snapshot, project_name, origin, positions)
     entries = [("project.qde", serialize(root))]
     entries += [(name, text.encode("utf-8")) for name, text in files]
     write_bytes_atomically(Path(path), lambda handle: _zip_entries(handle, entries))
