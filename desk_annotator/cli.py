@@ -132,8 +132,13 @@ def import_cmd(obj: _Ctx, paths: tuple[str, ...], add_missing_labels: bool,
 @click.argument("path", type=click.Path())
 @click.option("--coders", help="Comma-separated coder names (default: all).")
 @click.option("--split", help="For .spacy.jsonl: train,dev,test fractions, e.g. 0.8,0.1,0.1.")
+@click.option("--positions", type=click.Choice(["codepoints", "utf16"]), default="codepoints",
+              show_default=True,
+              help="For .qdpx: the REFI-QDA standard (code points) or UTF-16 units for tools "
+                   "that count those.")
 @click.pass_obj
-def export_cmd(obj: _Ctx, path: str, coders: str | None, split: str | None) -> None:
+def export_cmd(obj: _Ctx, path: str, coders: str | None, split: str | None,
+               positions: str) -> None:
     """Export: .jsonl dataset, .spacy.jsonl, .csv, .qdpx, .qdc, or a folder (brat)."""
     from .project_io import export_path
 
@@ -145,7 +150,8 @@ def export_cmd(obj: _Ctx, path: str, coders: str | None, split: str | None) -> N
             raise click.BadParameter("three numbers like 0.8,0.1,0.1", param_hint="--split")
         if len(fractions) != 3:
             raise click.BadParameter("three numbers like 0.8,0.1,0.1", param_hint="--split")
-    click.echo(export_path(obj.project(), path, coder_names=_split(coders), split=fractions))
+    click.echo(export_path(obj.project(), path, coder_names=_split(coders), split=fractions,
+                           positions=positions))
 
 
 @cli.group("codebook")

@@ -59,7 +59,7 @@ DatasetReader = Callable[[Path, ReadOptions, set[str]], tuple[ProjectSnapshot, l
 
 def _read_qdpx(path: Path, options: ReadOptions, stances: set[str]):  # type: ignore[no-untyped-def]
     from .io.refi_qda import read_qdpx
-    return read_qdpx(path)
+    return read_qdpx(path, positions=options.positions)
 
 
 def _read_jsonl(path: Path, options: ReadOptions, stances: set[str]):  # type: ignore[no-untyped-def]

@@ -152,7 +152,8 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None
 
 
 def export_path(project: Project, path: str | Path, *, coder_names: list[str] | None = None,
-                split: tuple[float, float, float] | None = None) -> str:
+                split: tuple[float, float, float] | None = None,
+                positions: str = "codepoints") -> str:
     """Export by extension: .jsonl (dataset), .spacy.jsonl (spaCy spans), .csv, .qdpx, .qdc /
     codebook .json, or a folder (brat standoff). Returns a one-line summary."""
     path = Path(path)
@@ -178,8 +179,9 @@ def export_path(project: Project, path: str | Path, *, coder_names: list[str] | 
     if name.endswith(".qdpx"):
         from .io.refi_qda import write_qdpx
         write_qdpx(path, snapshot(project, coder_names=coder_names),
-                   project_name=Path(str(project.path)).stem)
-        return f"REFI-QDA project written to {path}"
+                   project_name=Path(str(project.path)).stem, positions=positions)
+        unit = " (positions in UTF-16 units)" if positions == "utf16" else ""
+        return f"REFI-QDA project written to {path}{unit}"
     if name.endswith(".qdc") or (name.endswith(".json") and "codebook" in name):
         export_codebook_file(project, path)
         return f"codebook written to {path}"
