@@ -11,14 +11,17 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from ..errors import DeskAnnotatorError
+from ..import_files import DATASET_READERS, ReadOptions
+from ..io.articles import SUPPORTED_ARTICLE_EXTENSIONS
 from ..models import ImportReport
 
 if TYPE_CHECKING:
     from .import_worker import ImportJob
     from .main_window import MainWindow
 
-IMPORT_FILTER = ("Articles and datasets (*.txt *.md *.markdown *.html *.htm *.docx *.pdf "
-                 "*.jsonl *.qdpx);;All files (*)")
+IMPORT_FILTER = ("Articles and datasets ("
+                 + " ".join(f"*{e}" for e in (*SUPPORTED_ARTICLE_EXTENSIONS, *DATASET_READERS))
+                 + ");;All files (*)")
 EXPORT_FILTER = ("Dataset JSONL (*.jsonl);;spaCy spans JSONL (*.spacy.jsonl);;CSV (*.csv);;"
                  "REFI-QDA project (*.qdpx);;Codebook REFI-QDA (*.qdc)")
 CODEBOOK_FILTER = "Codebook (*.json *.qdc)"
@@ -26,7 +29,8 @@ MAX_LISTED = 40
 PROJECT_FILTER = "desk-annotator project (*.sqlite)"
 
 
-def start_import(win: MainWindow, paths: list[str]) -> ImportJob | None:
+def start_import(win: MainWindow, paths: list[str], *, options: ReadOptions | None = None,
+                 add_missing_labels: bool = False) -> ImportJob | None:
     """Import articles/datasets: files are read in a worker thread behind a progress dialog
     with Cancel, then written (one operation per file kind); a summary follows (every refused
     file). Returns at once; None when an import is already running."""
@@ -36,17 +40,19 @@ def start_import(win: MainWindow, paths: list[str]) -> ImportJob | None:
     if running is not None and running.running:
         win.flash("An import is already running.")
         return None
-    job = ImportJob(win.project, paths, win)
+    job = ImportJob(win.project, paths, win, options=options,
+                    add_missing_labels=add_missing_labels)
     win.import_job = job
     job.finished.connect(lambda report: _import_finished(win, job, report))
     job.start()
     return job
 
 
-def import_files(win: MainWindow, paths: list[str]) -> ImportReport | None:
+def import_files(win: MainWindow, paths: list[str], *, options: ReadOptions | None = None,
+                 add_missing_labels: bool = False) -> ImportReport | None:
     """:func:`start_import`, then wait (the window stays live) for its report; None when it
     was cancelled or failed. For scripts and tests."""
-    job = start_import(win, paths)
+    job = start_import(win, paths, options=options, add_missing_labels=add_missing_labels)
     if job is None:
         return None
     return job.run_blocking() if job.running else job.report
@@ -99,14 +105,18 @@ def export_to(win: MainWindow, path: str) -> str | None:
 
 
 def import_codebook(win: MainWindow, path: str) -> int | None:
-    from ..project_io import import_codebook_file
+    from ..project_io import import_codebook_reporting
 
     try:
-        added = import_codebook_file(win.project, path)
+        added, warnings = import_codebook_reporting(win.project, path)
     except (DeskAnnotatorError, OSError) as exc:
         win.inform("Codebook not imported", str(exc), warning=True)
         return None
-    win.flash(f"Codebook imported: {added} label(s) added.")
+    if warnings:  # what the file held that the codebook cannot carry
+        win.inform("Codebook imported", f"{added} label(s) added.\n\nWarnings:\n"
+                   + "\n".join(f"  • {w}" for w in warnings[:MAX_LISTED]), warning=True)
+    else:
+        win.flash(f"Codebook imported: {added} label(s) added.")
     return added
 
 
@@ -175,6 +185,19 @@ def ask_import(win: MainWindow) -> None:
     paths = pick_open_paths(win, "Import articles or datasets", IMPORT_FILTER, many=True)
     if paths:
         start_import(win, paths)
+
+
+def ask_import_with_options(win: MainWindow) -> None:
+    from .import_options import ImportOptionsDialog
+
+    stances = [lb.name for lb in win.project.q.labels() if lb.scheme == "stance"]
+    dialog = ImportOptionsDialog(win, stance_names=stances)
+    if not dialog.exec():
+        return
+    paths = pick_open_paths(win, "Import articles or datasets", IMPORT_FILTER, many=True)
+    if paths:
+        start_import(win, paths, options=dialog.options(),
+                     add_missing_labels=dialog.add_missing_labels())
 
 
 def ask_export(win: MainWindow) -> None:

@@ -21,7 +21,7 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ..errors import DeskAnnotatorError
-from ..import_files import Cancelled, ReadInputs, read_inputs, write_steps
+from ..import_files import Cancelled, ReadInputs, ReadOptions, read_inputs, write_steps
 from ..models import ImportReport
 from .plain import plain_label
 
@@ -42,12 +42,14 @@ class ImportJob(QObject):
     finished = Signal(object)
 
     def __init__(self, project: Project, paths: list[str], parent: QWidget | None = None, *,
-                 add_missing_labels: bool = False, doccano_coder: str = "doccano") -> None:
+                 add_missing_labels: bool = False, doccano_coder: str = "doccano",
+                 options: ReadOptions | None = None) -> None:
         super().__init__(parent)
         self.project = project
         self.paths = [str(p) for p in paths]
         self.add_missing_labels = add_missing_labels
         self.doccano_coder = doccano_coder
+        self.options = options or ReadOptions(doccano_coder=doccano_coder)
         self.report: ImportReport | None = None
         self.error: str | None = None
         self.state = "new"  # new, reading, writing, done, cancelled, failed
@@ -85,6 +87,7 @@ class ImportJob(QObject):
         try:
             result: object = read_inputs(self.paths, stance_names=stance_names,
                                          doccano_coder=self.doccano_coder,
+                                         options=self.options,
                                          cancelled=self._cancel.is_set,
                                          progress=self._emit_progress,
                                          is_project_file=self.project.owns_file)

@@ -62,6 +62,10 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     file_menu = bar.addMenu("&File")
     a["import"] = _action(win, file_menu, "&Import files…", lambda: file_actions.ask_import(win),
                           "Ctrl+I", tip="Articles (txt, md, html, docx, pdf) or datasets")
+    a["import_options"] = _action(win, file_menu, "Import with &options…",
+                                  lambda: file_actions.ask_import_with_options(win),
+                                  tip="Stance labels, offset unit and encoding of other tools' "
+                                      "files")
     a["export"] = _action(win, file_menu, "&Export…", lambda: file_actions.ask_export(win),
                           "Ctrl+E", tip="jsonl, csv, qdpx, spaCy, or a folder for brat")
     file_menu.addSeparator()
