@@ -14,8 +14,12 @@ from pathlib import Path
 from desk_annotator.errors import FormatError, ImportRefused
 from desk_annotator.io.article_formats import ArticleContent
 from desk_annotator.io.article_formats.encoding import (
+    LOW,
+    Decoded,
     decode_bytes,
+    decode_text,
     html_declared_encoding,
+    resolve_encoding,
 )
 from desk_annotator.io.article_formats.plain_text import (
     MAX_TITLE_CHARS,
@@ -27,7 +31,7 @@ from desk_annotator.text import normalize_text
 
 __all__ = [
     "MAX_FILE_BYTES", "MAX_TEXT_CHARS", "SUPPORTED_ARTICLE_EXTENSIONS", "ArticleImport",
-    "decode_bytes", "iter_input_files", "read_article",
+    "decode_bytes", "iter_input_files", "read_article", "resolve_encoding",
 ]
 
 SUPPORTED_ARTICLE_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
@@ -44,21 +48,40 @@ class ArticleImport:
     title: str
     text: str  # normalize_text()'d: NFC, \n line endings, no BOM
     metadata: dict[str, str | None]  # every key of models.METADATA_KEYS; None when unknown
-    # What was repaired on the way in (NUL characters, lone surrogates), one line each.
+    # What was repaired on the way in (NUL characters, lone surrogates), one line each, and a
+    # low-confidence encoding guess (the same line as encoding_note).
     warnings: tuple[str, ...] = ()
+    # How a text file (.txt, .md, .html) was decoded; None for .docx and .pdf. ``encoding`` is
+    # a Python codec name ("utf-8", "cp1252", "shift_jis"), ``encoding_confidence`` one of
+    # "certain" (BOM, valid UTF-8), "confident", "low confidence", "forced".
+    encoding: str | None = None
+    encoding_confidence: str | None = None
+    # One line for the import summary: "article.txt: read as cp1252 (Western European),
+    # confident" or "...: read as cp1252 (Western European), guessed, low confidence; cp1250
+    # (Central European) reads differently — use --encoding to force".
+    encoding_note: str | None = None
 
 
-def read_article(path: Path) -> ArticleImport:
-    """Read one article file; raise ImportRefused(path, reason) when it cannot be imported."""
+def read_article(path: Path, encoding: str | None = None) -> ArticleImport:
+    """Read one article file; raise ImportRefused(path, reason) when it cannot be imported.
+
+    ``encoding`` forces the codec of a text file (.txt, .md, .html; .docx and .pdf carry their
+    own); an unknown name is refused (check it once up front with :func:`resolve_encoding`)."""
     path = Path(path)
     extension = path.suffix.lower()
     if extension not in SUPPORTED_ARTICLE_EXTENSIONS:
         shown = f"'{path.suffix}'" if path.suffix else "without an extension"
         raise ImportRefused(path, f"unsupported file type {shown} "
                                   f"(supported: {', '.join(SUPPORTED_ARTICLE_EXTENSIONS)})")
+    if encoding is not None:
+        try:
+            encoding = resolve_encoding(encoding)
+        except FormatError as error:
+            raise ImportRefused(path, str(error)) from None
     data = _read_bytes(path)
+    decoded: list[Decoded] = []
     try:
-        content = _convert(extension, data)
+        content = _convert(extension, data, encoding, decoded)
     except FormatError as error:
         raise ImportRefused(path, str(error)) from None
     except RecursionError:
@@ -66,7 +89,7 @@ def read_article(path: Path) -> ArticleImport:
     except Exception as error:  # noqa: BLE001 - a parser's surprise must not abort a batch import
         raise ImportRefused(path, f"could not be read ({type(error).__name__}: "
                                   f"{' '.join(str(error).split())[:200]})") from None
-    return _finish(path, content)
+    return _finish(path, content, decoded[0] if decoded else None)
 
 
 def iter_input_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -136,14 +159,20 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
-def _convert(extension: str, data: bytes) -> ArticleContent:
+def _convert(extension: str, data: bytes, encoding: str | None = None,
+             decoded_out: list[Decoded] | None = None) -> ArticleContent:
+    """Turn a file's bytes into content; for text files, append how they were decoded to
+    ``decoded_out``."""
     if extension in _TEXT_EXTENSIONS:
+        declared = html_declared_encoding(data) if extension in (".html", ".htm") else None
+        result = decode_text(data, declared_encoding=declared, encoding=encoding)
+        if decoded_out is not None:
+            decoded_out.append(result)
         if extension in (".html", ".htm"):
             from desk_annotator.io.article_formats.html_text import read_html
 
-            return read_html(normalize_text(decode_bytes(
-                data, declared_encoding=html_declared_encoding(data))))
-        decoded = normalize_text(decode_bytes(data))
+            return read_html(normalize_text(result.text))
+        decoded = normalize_text(result.text)
         if len(decoded) > MAX_TEXT_CHARS:
             raise FormatError(f"text longer than {MAX_TEXT_CHARS:,} characters")
         if extension == ".txt":
@@ -158,7 +187,8 @@ def _convert(extension: str, data: bytes) -> ArticleContent:
     return read_pdf(data, max_chars=MAX_TEXT_CHARS)
 
 
-def _finish(path: Path, content: ArticleContent) -> ArticleImport:
+def _finish(path: Path, content: ArticleContent,
+            decoded: Decoded | None = None) -> ArticleImport:
     """Normalise, apply the limits every format shares, and fill title and metadata.
 
     NUL characters and lone surrogates (a UTF-16 file may hold U+0000, a PDF's text layer
@@ -186,5 +216,12 @@ def _finish(path: Path, content: ArticleContent) -> ArticleImport:
             metadata[key] = clean(" ".join(normalize_text(value).split()), key)
     metadata["source_file"] = clean(path.name, "file name")
     title = title or clean(path.stem, "title")  # a non-UTF-8 file name decodes to surrogates
-    return ArticleImport(title=title, text=text, metadata=metadata,
-                         warnings=tuple(warnings))
+    note = None
+    if decoded is not None:
+        note = f"{metadata['source_file']}: {decoded.describe()}"
+        if decoded.confidence == LOW:
+            warnings.append(note)
+    return ArticleImport(title=title, text=text, metadata=metadata, warnings=tuple(warnings),
+                         encoding=decoded.encoding if decoded else None,
+                         encoding_confidence=decoded.confidence if decoded else None,
+                         encoding_note=note)
