@@ -70,9 +70,15 @@ def _read_jsonl(path: Path, options: ReadOptions, stances: set[str]):  # type: i
     return read_dataset(path)
 
 
+def _read_brat(path: Path, options: ReadOptions, stances: set[str]):  # type: ignore[no-untyped-def]
+    from .io.brat_reader import read_brat
+    return read_brat(path, stance_names=stances, positions=options.positions)
+
+
 DATASET_READERS: dict[str, DatasetReader] = {
     ".qdpx": _read_qdpx,
     ".jsonl": _read_jsonl,
+    ".ann": _read_brat,  # brat standoff: X.ann with X.txt beside it (see list_input_files)
 }
 
 
@@ -105,7 +111,10 @@ def list_input_files(paths: Iterable[str | Path]) -> list[Path]:
     for folder in (p for p in paths if p.is_dir()):
         files += sorted(f for f in folder.rglob("*") if is_dataset(f) and f.is_file()
                         and not any(part.startswith(".") for part in f.relative_to(folder).parts))
-    return files
+    # brat: X.txt beside X.ann is that dataset's text, not an article of its own.
+    from .io.brat_reader import brat_pairs
+    texts = brat_pairs(files)
+    return [f for f in files if f not in texts]
 
 
 def _refusal(path: Path, exc: BaseException) -> str:

@@ -9,13 +9,17 @@ Mapping (documented in docs/readme-parts/exchange.md):
   binary because brat allows one value per attribute and an annotation may have many themes;
 - the note -> ``#1<TAB>AnnotatorNotes T1<TAB>text``.
 Names are made brat-safe: white space and characters brat's configuration syntax reserves
-become ``_``. brat offsets count Unicode code points of the UTF-8 ``.txt`` (Python ``str``
-indexes, like ours), so they are written unchanged. A span may not cross a line break in brat,
-so a multi-line annotation is written as fragments ``start end;start end``.
+become ``_``; the original names are kept in one comment line of ``annotation.conf``
+(``# desk-annotator names: {json}``, which brat ignores) so that the import reads them back
+(:mod:`desk_annotator.io.brat_reader`), with notes that had line breaks (brat's note is one
+line). brat offsets count Unicode code points of the UTF-8 ``.txt`` (Python ``str`` indexes,
+like ours), so they are written unchanged. A span may not cross a line break in brat, so a
+multi-line annotation is written as fragments ``start end;start end``.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -30,6 +34,7 @@ THEME_PREFIX = "Theme_"
 _UNSAFE = re.compile(r"[^\w\-.]+")
 _STEM_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 CONF_HEADER = "# Written by desk-annotator"
+NAMES_COMMENT = "# desk-annotator names: "
 BRAT_CACHE_FILES = {".stats_cache", "tools.conf", "kb_shortcuts.conf"}
 # Left inside an export folder by a killed run of earlier versions (per-file temporaries).
 _OLD_TEMP = re.compile(r"\..+\.(txt|ann|conf)\.[^.]+\.tmp")
@@ -92,6 +97,7 @@ def write_brat(folder: Path, snapshot: ProjectSnapshot) -> int:
         folder.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WriteFailed(describe_os_error(exc, folder)) from exc
+    notes: dict[str, str] = {}  # "stem/T3" -> a note with line breaks (brat's are one line)
     with atomic_folder(folder) as tmp:
         used_stems: set[str] = set()
         for doc in snapshot.documents:
@@ -100,11 +106,18 @@ def write_brat(folder: Path, snapshot: ProjectSnapshot) -> int:
                 stem = f"{stem}-{re.sub(r'[^A-Za-z0-9]', '', doc.id).lower()}"
             used_stems.add(stem)
             lines = _ann_lines(doc, index.by_document[doc.id], index, stance_types, theme_attrs,
-                               coder_values)
+                               coder_values, notes, stem)
             # A fresh folder nobody reads yet: plain writes; atomic_folder syncs them.
             _write_text(tmp / f"{stem}.txt", doc.text)
             _write_text(tmp / f"{stem}.ann", "".join(line + "\n" for line in lines))
-        _write_text(tmp / "annotation.conf", _annotation_conf(stance_types, theme_attrs, coder_values))
+        # The original names (brat names replace spaces and reserved characters), so that
+        # desk-annotator reads its own export back exactly (io/brat_reader.py).
+        names = {"types": {stance_types[lb.id]: lb.name for lb in snapshot.codebook.stance},
+                 "attributes": {theme_attrs[lb.id]: lb.name for lb in snapshot.codebook.themes},
+                 "coders": {coder_values[c.id]: c.name for c in snapshot.coders},
+                 "notes": notes}
+        _write_text(tmp / "annotation.conf",
+                    _annotation_conf(stance_types, theme_attrs, coder_values, names))
         _write_text(tmp / "visual.conf", _visual_conf(snapshot, stance_types))
     return len(snapshot.documents)
 
@@ -156,6 +169,7 @@ def _one_line(text: str) -> str:
 def _ann_lines(
     doc: Document, annotations: list[Annotation], index: SnapshotIndex,
     stance_types: dict[str, str], theme_attrs: dict[str, str], coder_values: dict[str, str],
+    notes: dict[str, str] | None = None, stem: str = "",
 ) -> list[str]:
     lines: list[str] = []
     t_n = a_n = note_n = 0
@@ -184,13 +198,18 @@ def _ann_lines(
         if ann.note and ann.note.strip():
             note_n += 1
             lines.append(f"#{note_n}\tAnnotatorNotes {tid}\t{_one_line(ann.note)}")
+            if notes is not None and _one_line(ann.note) != ann.note:
+                notes[f"{stem}/{tid}"] = ann.note
     return lines
 
 
 def _annotation_conf(
-    stance_types: dict[str, str], theme_attrs: dict[str, str], coder_values: dict[str, str]
+    stance_types: dict[str, str], theme_attrs: dict[str, str], coder_values: dict[str, str],
+    names: dict[str, dict[str, str]] | None = None,
 ) -> str:
     out = [f"{CONF_HEADER}: stance labels are entity types, themes binary attributes.",
+           *([NAMES_COMMENT + json.dumps(names, ensure_ascii=True, sort_keys=True)]
+             if names is not None else []),
            "[entities]", NO_STANCE_TYPE, *stance_types.values(), "", "[relations]", "",
            "<OVERLAP> Arg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>", "",
            "[events]", "", "[attributes]"]
