@@ -436,8 +436,30 @@ def test_default_export_is_code_points_and_records_nothing(tmp_path):
     assert not (tmp_path / "x.qdpx").exists()
 
 
-# --- real files: NVivo for Windows 12.6 and NVivo for Mac 12.7 ----------------------------------
-# Extracts of the same coded project exported by both (see fixtures/refi/NVIVO.md).
+# --- real files (see fixtures/refi/REAL_TOOLS.md) -----------------------------------------------
+
+def test_real_qualcoder_export_lands_on_every_selected_text():
+    path = FIXTURES / "qualcoder_4_0_export.qdpx"
+    with zipfile.ZipFile(path) as zf:
+        project = zf.read("project.qde").decode("utf-8")
+    assert 'origin="QualCoder 4.0 Beta"' in project
+    selected = sorted(html.unescape(name) for name in re.findall(
+        r'<PlainTextSelection [^>]*name="([^"]*)"', project))
+    assert selected == sorted(NEEDLES)  # what the coder selected, as QualCoder wrote it
+    snap, warnings = read_qdpx(path)
+    assert quotes(snap) == expected_quotes(TEXT, NEEDLES) == sorted(selected)
+    [line] = unit_lines(warnings)
+    assert line.startswith("source 'comments.txt': positions read as UTF-16 units (NVivo for Mac "
+                           "/ QualCoder style): 12/12 selected texts match, 24/24 boundaries on "
+                           "word edges (code points: 1/12 selected texts match")
+    # Read as code points (the old behaviour) 10 of 12 land elsewhere and 2 fall off the end.
+    snap, warnings = read_qdpx(path, positions="codepoints")
+    assert len(snap.annotations) == 10
+    assert len(set(quotes(snap)) & set(selected)) == 1
+    assert "2 outside the text, skipped" in unit_lines(warnings)[0]
+
+
+# NVivo for Windows 12.6 and NVivo for Mac 12.7: extracts of one coded project exported by both.
 
 def _zip_fixture(tmp_path: Path, name: str) -> Path:
     folder = FIXTURES / name
