@@ -102,6 +102,8 @@ _DECLARED_AS = {
 _SAMPLE_BYTES = 32 * 1024
 # The winner must beat the best reading that differs by this much to be called confident.
 _MARGIN = 2.0
+# Below this score per non-ASCII byte even the best reading is gibberish: not a text file.
+_GARBLED_PER_BYTE = -0.5
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,12 @@ def decode_text(data: bytes, *, declared_encoding: str | None = None,
         return Decoded(_checked(text), name, CONFIDENT, "no byte-order mark, NUL-byte pattern")
     if b"\x00" in data:
         raise FormatError(BINARY_REASON)
+    if (b"\x1b$B" in data or b"\x1b$@" in data) and data.isascii():
+        try:  # ISO-2022-JP: 7-bit Japanese (mail, old news feeds), told by its escapes
+            return Decoded(_checked(data.decode("iso2022_jp")), "iso2022_jp", CONFIDENT,
+                           "escape sequences")
+        except UnicodeDecodeError:
+            pass
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -186,12 +194,6 @@ def decode_text(data: bytes, *, declared_encoding: str | None = None,
     else:
         how = "plain ASCII" if data.isascii() else ""
         return Decoded(_checked(text), "utf-8", CERTAIN, how)
-    if b"\x1b$B" in data or b"\x1b$@" in data:  # ISO-2022-JP escapes: 7-bit Japanese mail/news
-        try:
-            return Decoded(_checked(data.decode("iso2022_jp")), "iso2022_jp", CONFIDENT,
-                           "escape sequences")
-        except UnicodeDecodeError:
-            pass
     if declared_encoding:
         declared = _declared(data, declared_encoding)
         if declared is not None:
@@ -250,6 +252,10 @@ def _detect(data: bytes) -> Decoded:
             prior += _HINT_BONUS
         scored.append((_plausibility(text, family, group) + prior, names))
     scored.sort(key=lambda item: item[0], reverse=True)
+    high = sum(1 for byte in sample if byte >= 0x80)
+    if scored and high >= 16 and scored[0][0] < _GARBLED_PER_BYTE * high:
+        raise FormatError(f"{BINARY_REASON}: no known encoding reads it as text "
+                          "(use --encoding to force one)")
     for index, (score, names) in enumerate(scored):
         for name in names:
             try:
@@ -489,8 +495,8 @@ def _plausibility(text: str, family: str, group: str | None = None) -> float:
     if cjk and cjk < 0.2 * sum(1 for ch in text[:_MAX_SCORED_CHARS * 4] if ch.isascii()
                                and ch.isalpha()):
         score -= 2.0 * cjk  # a few CJK characters among Latin words: bytes of accented letters
-    if family == "ja" and han and kana < 0.1 * han:
-        score -= 1.7 * han  # Japanese prose without kana: not Japanese
+    if family == "ja" and han >= 10 and kana < 0.1 * han:
+        score -= 1.7 * han  # Japanese prose without kana: not Japanese (names may have none)
     if family == "ko":
         score += _hangul_spacing_points(text)
     return score
@@ -695,12 +701,19 @@ def _bomless_utf16_32(data: bytes) -> tuple[str, str] | None:
         return None
     sample = data[:4096 - 4096 % 4]
     if n % 4 == 0:
+        # Code points stop at U+10FFFF: the top byte of every unit is 0, the next nearly so.
         quarters = [sample[k::4].count(0) for k in range(4)]
         units = len(sample) // 4
-        if units and min(quarters[1:]) >= 0.9 * units and quarters[0] <= 0.05 * units:
-            return _try(data, "utf-32-le")
-        if units and min(quarters[:3]) >= 0.9 * units and quarters[3] <= 0.05 * units:
-            return _try(data, "utf-32-be")
+        if units and quarters[3] == units and quarters[2] >= 0.9 * units \
+                and quarters[0] <= 0.3 * units:
+            found = _try(data, "utf-32-le")
+            if found:
+                return found
+        if units and quarters[0] == units and quarters[1] >= 0.9 * units \
+                and quarters[3] <= 0.3 * units:
+            found = _try(data, "utf-32-be")
+            if found:
+                return found
     if n % 2:
         return None
     sample = data[:4096]
