@@ -298,6 +298,11 @@ class _Evidence:
         text = self.text
         self.has_crlf = "\r\n" in text
         self.has_lf = "\n" in text.replace("\r\n", "")
+        if not self.selections:  # nothing to place: no need to scan the text
+            for key in READINGS:
+                self.spans[key], self.edges[key], self.matched[key] = [], [], []
+                self.scores[key], self.lengths[key] = Score(), len(text)
+            return
         done: dict[tuple, str] = {}
         for key, reading in READINGS.items():
             umap = UnitMap(text, reading)
