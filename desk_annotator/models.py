@@ -155,6 +155,9 @@ class ImportReport(_Model):
     statuses_set: int = 0
     refused: list[str] = Field(default_factory=list)  # one line per refused file
     warnings: list[str] = Field(default_factory=list)
+    # How text files were read (encodings), for the summary: one line per file read other than
+    # as certain UTF-8, and one line counting those. Low-confidence guesses are in warnings.
+    notes: list[str] = Field(default_factory=list)
 
     def merge(self, other: ImportReport) -> ImportReport:
         data = self.model_dump()

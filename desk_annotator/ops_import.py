@@ -47,7 +47,27 @@ class AddDocuments(Op):
             rows.append(document_row(art.title, text, sha, dict(art.metadata), new_id()))
         rec.insert_many("documents", rows)
         report.documents_added = len(rows)
+        report.notes += encoding_notes(self.articles)
         return report
+
+
+def encoding_notes(articles: list[Any]) -> list[str]:
+    """The import summary's word on encodings: one line per text file not read as certain
+    UTF-8 (low-confidence guesses are left to the warnings, which carry the same line), and
+    one line counting the UTF-8 ones. Office files (no encoding) are not mentioned."""
+    notes: list[str] = []
+    utf8 = 0
+    for art in articles:
+        encoding = getattr(art, "encoding", None)
+        confidence = getattr(art, "encoding_confidence", None)
+        note = getattr(art, "encoding_note", None)
+        if encoding == "utf-8" and confidence == "certain":
+            utf8 += 1
+        elif note and confidence != "low confidence":
+            notes.append(note)
+    if utf8:
+        notes.insert(0, f"{utf8} text file{'s' if utf8 != 1 else ''} read as utf-8, certain")
+    return notes
 
 
 def merge_codebook(rec: ChangeRecorder, q: Queries, codebook: Codebook, *,

@@ -272,3 +272,24 @@ def test_iso_2022_jp_escapes() -> None:
     text = "政府は新しい政策を発表した。"
     decoded = decode_text(text.encode("iso2022_jp"))
     assert decoded.text == text and decoded.encoding == "iso2022_jp"
+
+
+def test_the_import_report_names_every_encoding(tmp_path: Path) -> None:
+    from desk_annotator.project import Project
+    from desk_annotator.project_io import import_paths
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write(folder / "a.txt", "Première ligne\n\nEt la suite.".encode())
+    write(folder / "b.txt", b"Plain ASCII only.")
+    write(folder / "c.txt", ISSUE_SENTENCE.encode("cp1252"))
+    write(folder / "d.txt", "Zażółć gęślą jaźń, powiedział minister w środę.".encode("cp1250"))
+    with Project(tmp_path / "p.sqlite") as project:
+        report = import_paths(project, [folder])
+    assert report.documents_added == 4
+    assert report.notes == [
+        "2 text files read as utf-8, certain",
+        "c.txt: read as cp1252 (Western European), confident",
+        "d.txt: read as cp1250 (Central European), confident",
+    ]
+    assert report.warnings == []
