@@ -104,10 +104,12 @@ def gui_cmd(obj: _Ctx, project_file: str | None, coder: str | None) -> None:
 @click.option("--stance-labels",
               help="Comma-separated label names of another tool's tag set that are stances "
                    "(the rest become themes). Default: the project's stance names.")
-@click.option("--positions", type=click.Choice(["auto", "codepoints", "utf16", "utf16-crlf"]),
+@click.option("--positions", type=click.Choice(["auto", "codepoints", "utf16", "utf16-crlf",
+                                               "utf16-lf", "codepoints-crlf", "codepoints-lf"]),
               default="auto", show_default=True,
               help="Offset unit of REFI-QDA and other files whose producers may count UTF-16 "
-                   "units; auto detects it per source and reports the choice.")
+                   "units (-crlf: a CR LF counts two; -lf: a CR LF counts one); auto detects "
+                   "it per source and reports the choice.")
 @click.option("--encoding", help="Force the text encoding of article files (e.g. cp1252); "
                                  "default: detect and report.")
 @click.pass_obj

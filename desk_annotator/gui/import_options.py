@@ -25,9 +25,12 @@ from .plain import plain_label
 
 POSITION_CHOICES = [
     ("auto", "Detect per source (reported in the summary)"),
-    ("codepoints", "Code points (the REFI-QDA standard; MAXQDA, ATLAS.ti)"),
+    ("codepoints", "Code points (the REFI-QDA standard)"),
     ("utf16", "UTF-16 units (QualCoder, NVivo for Mac)"),
     ("utf16-crlf", "UTF-16 units, CRLF as two (NVivo for Windows)"),
+    ("utf16-lf", "UTF-16 units, CRLF as one"),
+    ("codepoints-crlf", "Code points, CRLF as two"),
+    ("codepoints-lf", "Code points, CRLF as one (ATLAS.ti style, unverified)"),
 ]
 
 
