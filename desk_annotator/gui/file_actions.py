@@ -92,11 +92,11 @@ def summarise(report: ImportReport) -> str:
     return "\n".join(lines)
 
 
-def export_to(win: MainWindow, path: str) -> str | None:
+def export_to(win: MainWindow, path: str, *, positions: str = "codepoints") -> str | None:
     from ..project_io import export_path
 
     try:
-        summary = export_path(win.project, path)
+        summary = export_path(win.project, path, positions=positions)
     except (DeskAnnotatorError, OSError) as exc:
         win.inform("Export failed", str(exc), warning=True)
         return None
@@ -185,6 +185,15 @@ def ask_import(win: MainWindow) -> None:
     paths = pick_open_paths(win, "Import articles or datasets", IMPORT_FILTER, many=True)
     if paths:
         start_import(win, paths)
+
+
+def ask_export_qdpx_utf16(win: MainWindow) -> None:
+    """REFI-QDA with positions in UTF-16 units: what QualCoder and NVivo count."""
+    path = pick_save_path(win, "Export for QualCoder / NVivo", "REFI-QDA project (*.qdpx)")
+    if path:
+        if not path.lower().endswith(".qdpx"):
+            path += ".qdpx"
+        export_to(win, path, positions="utf16")
 
 
 def ask_import_with_options(win: MainWindow) -> None:

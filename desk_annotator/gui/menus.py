@@ -68,6 +68,10 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
                                       "files")
     a["export"] = _action(win, file_menu, "&Export…", lambda: file_actions.ask_export(win),
                           "Ctrl+E", tip="jsonl, csv, qdpx, spaCy, or a folder for brat")
+    a["export_qdpx_utf16"] = _action(
+        win, file_menu, "Export for &QualCoder / NVivo…",
+        lambda: file_actions.ask_export_qdpx_utf16(win),
+        tip="REFI-QDA .qdpx with positions in UTF-16 units, as QualCoder and NVivo count them")
     file_menu.addSeparator()
     a["import_codebook"] = _action(win, file_menu, "Import &codebook…",
                                    lambda: file_actions.ask_import_codebook(win))
