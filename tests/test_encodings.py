@@ -31,32 +31,32 @@ def write(path: Path, data: bytes) -> Path:
 # short paragraph, as articles in that language would have them.
 CASES = [
     ("cp1252", ISSUE_SENTENCE, "cp1252"),
-    ("cp1252", "Die Bundesregierung hat am Mittwoch „weitreichende Maßnahmen“ beschlossen, "
-               "um den Ausstoß von Treibhausgasen zu verringern. Kritiker äußerten Zweifel.",
+    ("cp1252", ("Die Bundesregierung hat am Mittwoch „weitreichende Maßnahmen“ beschlossen, "
+               "um den Ausstoß von Treibhausgasen zu verringern. Kritiker äußerten Zweifel."),
      "cp1252"),
-    ("cp1252", "« C’est une décision historique », a déclaré la ministre jeudi à Bruxelles. "
-               "Les écologistes, eux, restent sceptiques : « trop peu, trop tard ».", "cp1252"),
-    ("cp1252", "¿Qué pasará con la reforma? ¡Nadie lo sabe todavía! El ministro habló durante "
-               "una hora en el Congreso.", "cp1252"),
-    ("cp1252", "O governo português aprovou ontem a lei, mas a oposição não ficou satisfeita "
-               "com as alterações à proposta inicial.", "cp1252"),
-    ("cp1252", "Regeringen meddelade på tisdagen att skatten höjs. Det är ett hårt slag för "
-               "många hushåll.", "cp1252"),
-    ("cp1252", "The report, published on Monday, said the café chain’s profits had fallen by "
-               "12% — the worst result since 2009. Analysts were “surprised”. Price: 20 €.",
+    ("cp1252", ("« C’est une décision historique », a déclaré la ministre jeudi à Bruxelles. "
+               "Les écologistes, eux, restent sceptiques : « trop peu, trop tard »."), "cp1252"),
+    ("cp1252", ("¿Qué pasará con la reforma? ¡Nadie lo sabe todavía! El ministro habló durante "
+               "una hora en el Congreso."), "cp1252"),
+    ("cp1252", ("O governo português aprovou ontem a lei, mas a oposição não ficou satisfeita "
+               "com as alterações à proposta inicial."), "cp1252"),
+    ("cp1252", ("Regeringen meddelade på tisdagen att skatten höjs. Det är ett hårt slag för "
+               "många hushåll."), "cp1252"),
+    ("cp1252", ("The report, published on Monday, said the café chain’s profits had fallen by "
+               "12% — the worst result since 2009. Analysts were “surprised”. Price: 20 €."),
      "cp1252"),
     ("cp1250", "Zażółć gęślą jaźń, powiedział minister w środę.", "cp1250"),
-    ("cp1250", "Rząd przyjął w czwartek projekt ustawy o ochronie klimatu. Opozycja twierdzi, "
-               "że to „kiełbasa wyborcza”.", "cp1250"),
+    ("cp1250", ("Rząd przyjął w czwartek projekt ustawy o ochronie klimatu. Opozycja twierdzi, "
+               "że to „kiełbasa wyborcza”."), "cp1250"),
     ("cp1250", "Příliš žluťoučký kůň úpěl ďábelské ódy.", "cp1250"),
-    ("cp1250", "Vláda ve středu schválila nový zákon o ovzduší, uvedl ministr životního "
-               "prostředí.", "cp1250"),
+    ("cp1250", ("Vláda ve středu schválila nový zákon o ovzduší, uvedl ministr životního "
+               "prostředí."), "cp1250"),
     ("cp1250", "A kormány szerdán bejelentette, hogy jövőre csökkenti az üzemanyag árát.",
      "cp1250"),
-    ("cp1250", "Vlada je v četrtek sprejela nov zakon o podnebju, je povedal minister za "
-               "okolje.", "cp1250"),
-    ("cp1250", "Former Polish president Lech Wałęsa spoke in Gdańsk on Thursday about the "
-               "strikes of 1980.", "cp1250"),
+    ("cp1250", ("Vlada je v četrtek sprejela nov zakon o podnebju, je povedal minister za "
+               "okolje."), "cp1250"),
+    ("cp1250", ("Former Polish president Lech Wałęsa spoke in Gdańsk on Thursday about the "
+               "strikes of 1980."), "cp1250"),
     ("cp1251", "Правительство объявило о новой политике в области климата.", "cp1251"),
     ("cp1251", "«Это историческое решение», — заявил министр в четверг. Эксперты сомневаются.",
      "cp1251"),
@@ -66,23 +66,23 @@ CASES = [
     # is reported.
     ("latin-1", "Ärger über die Bahn: Züge fallen aus, Fahrgäste warten stundenlang.",
      "cp1252"),
-    ("latin-1", "L'été dernier, la sécheresse a touché toute la région ; les agriculteurs "
-                "réclament des aides.", "cp1252"),
+    ("latin-1", ("L'été dernier, la sécheresse a touché toute la région ; les agriculteurs "
+                "réclament des aides."), "cp1252"),
     ("latin-1", "Å være eller ikke være, det er spørsmålet.", "cp1252"),
-    ("shift_jis", "政府は木曜日、電気料金の引き下げに向けた新たな対策を発表した。"
-                  "野党は「遅すぎる」と批判している。", "shift_jis"),
+    ("shift_jis", ("政府は木曜日、電気料金の引き下げに向けた新たな対策を発表した。"
+                  "野党は「遅すぎる」と批判している。"), "shift_jis"),
     ("shift_jis", "トヨタ自動車は、電気自動車の新しいモデルを来年発売すると発表しました。",
      "shift_jis"),
-    ("gb18030", "国务院总理周四表示，中国将继续扩大对外开放，并加强与各国在气候领域的合作。"
-                "专家认为这一表态意义重大。", "gb18030"),
-    ("big5", "行政院長週四表示，台灣將持續推動能源轉型，並加強與各國在氣候領域的合作。"
-             "專家認為這項宣示意義重大。", "big5"),
-    ("euc_kr", "정부는 목요일 전기 요금 인하를 위한 새로운 대책을 발표했다. "
-               "야당은 너무 늦었다고 비판했다.", "euc_kr"),
+    ("gb18030", ("国务院总理周四表示，中国将继续扩大对外开放，并加强与各国在气候领域的合作。"
+                "专家认为这一表态意义重大。"), "gb18030"),
+    ("big5", ("行政院長週四表示，台灣將持續推動能源轉型，並加強與各國在氣候領域的合作。"
+             "專家認為這項宣示意義重大。"), "big5"),
+    ("euc_kr", ("정부는 목요일 전기 요금 인하를 위한 새로운 대책을 발표했다. "
+               "야당은 너무 늦었다고 비판했다."), "euc_kr"),
     ("cp1253", "«Είναι μια ιστορική απόφαση», δήλωσε ο υπουργός την Πέμπτη στην Αθήνα.",
      "cp1253"),
-    ("cp1254", "Bakan perşembe günü yaptığı açıklamada, elektrik fiyatlarının düşeceğini "
-               "söyledi.", "cp1254"),
+    ("cp1254", ("Bakan perşembe günü yaptığı açıklamada, elektrik fiyatlarının düşeceğini "
+               "söyledi."), "cp1254"),
     ("koi8-r", "Министр заявил, что цены на газ не вырастут до конца года.", "koi8-r"),
     ("euc_jp", "東京の天気は明日から崩れる見込みです。傘を忘れないでください。", "euc_jp"),
 ]

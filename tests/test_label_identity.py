@@ -308,8 +308,8 @@ def test_a_label_renamed_there_is_matched_by_guid_with_a_warning(tmp_path: Path)
         report = project_io.merge_projects(p, [other])
         assert report.annotations_added == 2
         assert report.warnings == [
-            f"label 'supportive' (stance): matched by GUID {ids[('stance', 'supportive')]}, "
-            "named 'in favour' in coder-9.sqlite"]
+            (f"label 'supportive' (stance): matched by GUID {ids[('stance', 'supportive')]}, "
+            "named 'in favour' in coder-9.sqlite")]
 
 
 def test_a_label_the_lead_lacks_is_still_refused(tmp_path: Path, dump) -> None:

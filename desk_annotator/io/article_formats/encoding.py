@@ -40,6 +40,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 
 # C0 controls other than tab, LF, VT, FF, CR; their presence marks decoded binary data.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_HIGH_BYTE_RE = re.compile(rb"[\x80-\xff]")
 _HTML_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 BINARY_REASON = "binary content (not a text file)"
@@ -278,7 +279,8 @@ def _detect(data: bytes) -> Decoded:
 def _sample(data: bytes) -> bytes:
     """The bytes to score: from the line holding the first non-ASCII byte, about 64 KiB,
     cut at a line end (no legacy encoding uses 0x0A inside a character)."""
-    first = next((i for i, b in enumerate(data) if b >= 0x80), 0)
+    found = _HIGH_BYTE_RE.search(data)
+    first = found.start() if found else 0
     start = data.rfind(b"\n", 0, first) + 1
     if len(data) - start <= _SAMPLE_BYTES:
         return data[start:]
@@ -294,7 +296,9 @@ def _candidate_names(sample: bytes) -> list[str]:
     list: it knows more code pages; UTF-16/32 readings are excluded, see _bomless_utf16_32)."""
     names = [name for name, *_ in _CANDIDATES]
     try:
-        from charset_normalizer import from_bytes  # slow to import: only for legacy files
+        from charset_normalizer import (
+            from_bytes,  # slow to import: only for legacy files
+        )
     except ImportError:  # pragma: no cover - a declared dependency
         return names
     for match in list(from_bytes(sample))[:3]:
@@ -433,10 +437,6 @@ def _kind(ch: str) -> str:
 
 
 _CJK = frozenset({"han", "kana", "hangul", "halfkana"})
-
-
-def _is_letter(ch: str) -> bool:
-    return ch.isalpha()
 
 
 def _plausibility(text: str, family: str, group: str | None = None) -> float:
