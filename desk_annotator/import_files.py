@@ -75,10 +75,16 @@ def _read_brat(path: Path, options: ReadOptions, stances: set[str]):  # type: ig
     return read_brat(path, stance_names=stances, positions=options.positions)
 
 
+def _read_label_studio(path: Path, options: ReadOptions, stances: set[str]):  # type: ignore[no-untyped-def]
+    from .io.label_studio import read_label_studio
+    return read_label_studio(path, stance_names=stances, positions=options.positions)
+
+
 DATASET_READERS: dict[str, DatasetReader] = {
     ".qdpx": _read_qdpx,
     ".jsonl": _read_jsonl,
     ".ann": _read_brat,  # brat standoff: X.ann with X.txt beside it (see list_input_files)
+    ".json": _read_label_studio,  # Label Studio JSON export
 }
 
 

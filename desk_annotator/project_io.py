@@ -185,12 +185,17 @@ def export_path(project: Project, path: str | Path, *, coder_names: list[str] | 
     if name.endswith(".qdc") or (name.endswith(".json") and "codebook" in name):
         export_codebook_file(project, path)
         return f"codebook written to {path}"
+    if name.endswith(".json"):
+        from .io.label_studio import summary, write_label_studio
+        n = write_label_studio(path, snapshot(project, coder_names=coder_names),
+                               positions=positions)
+        return summary(n, path)
     if path.suffix == "" or path.is_dir():
         from .io.brat import write_brat
         n = write_brat(path, snapshot(project, coder_names=coder_names))
         return f"brat standoff: {n} documents written to {path}"
     raise FormatError(f"{path}: unknown export format (use .jsonl, .spacy.jsonl, .csv, .qdpx, "
-                      ".qdc, or a folder for brat)")
+                      ".qdc, .json for Label Studio, or a folder for brat)")
 
 
 # -- team workflow -------------------------------------------------------------------------

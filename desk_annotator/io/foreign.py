@@ -29,7 +29,7 @@ from datetime import datetime
 from desk_annotator.io.dataset_jsonl import SnapshotBuilder
 from desk_annotator.io.exchange_common import title_from_text
 from desk_annotator.io.position_units import Selection, decide_positions, report_lines
-from desk_annotator.models import Annotation, Document, ProjectSnapshot, Scheme
+from desk_annotator.models import Annotation, DocStatus, Document, ProjectSnapshot, Scheme
 from desk_annotator.text import NormalizationMap, is_normalized, sha256_text
 
 # Fixed namespace of desk-annotator's deterministic import ids (never change it: ids of
@@ -90,6 +90,8 @@ class ForeignDocument:
     metadata: dict[str, str | None] = field(default_factory=dict)
     spans: list[ForeignSpan] = field(default_factory=list)
     coders: list[str] = field(default_factory=list)  # coders to create even without spans
+    # coder -> (status, when): e.g. a submitted Label Studio annotation is "done"
+    statuses: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -153,6 +155,10 @@ def build_snapshot(documents: list[ForeignDocument], *, tool: str, stance_names:
         document = Document(id=stable_id("document", sha), title=title, text=text, sha256=sha,
                             metadata=dict(doc.metadata))
         builder.documents.append(document)
+        for name, (status, when) in doc.statuses.items():
+            builder.statuses.append(DocStatus(
+                document_id=document.id, coder_id=builder.coder_id(name), status=status,
+                **({"updated": when} if when else {})))
         placed: list[tuple[ForeignSpan, int, int]] = []
         index = 0
         for span in doc.spans:
