@@ -60,6 +60,8 @@ def _print_report(report: ImportReport, verb: str = "imported") -> None:
     if report.labels_added:
         parts.append(f"{report.labels_added} labels added")
     click.echo(", ".join(parts))
+    for line in report.notes:
+        click.echo(f"note: {line}", err=True)
     for line in report.warnings:
         click.echo(f"warning: {line}", err=True)
     for line in report.refused:
@@ -120,6 +122,9 @@ def import_cmd(obj: _Ctx, paths: tuple[str, ...], add_missing_labels: bool,
     from .import_files import ReadOptions
     from .project_io import import_paths
 
+    if encoding:
+        from .io.articles import resolve_encoding
+        resolve_encoding(encoding)  # an unknown codec: one line before any file is read
     stances = set(_split(stance_labels) or []) if stance_labels is not None else None
     options = ReadOptions(doccano_coder=doccano_coder, stance_labels=stances,
                           positions=positions, encoding=encoding)

@@ -89,6 +89,9 @@ def summarise(report: ImportReport) -> str:
     if report.warnings:
         lines.append(f"\nWarnings ({len(report.warnings)}):")
         lines += [f"  • {line}" for line in report.warnings[:MAX_LISTED]]
+    if report.notes:  # e.g. which encoding each legacy text file was read in
+        lines.append(f"\nNotes ({len(report.notes)}):")
+        lines += [f"  • {line}" for line in report.notes[:MAX_LISTED]]
     return "\n".join(lines)
 
 

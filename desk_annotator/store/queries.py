@@ -64,7 +64,8 @@ class Queries:
 
     def codebook(self) -> Codebook:
         return Codebook(name=self.meta("codebook_name", "Codebook") or "Codebook",
-                        labels=self.labels())
+                        labels=self.labels(),
+                        ordered_stance=self.meta("stance_ordered") == "1")
 
     def label(self, label_id: str) -> Label | None:
         return next((lb for lb in self.labels() if lb.id == label_id), None)
