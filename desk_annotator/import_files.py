@@ -80,11 +80,39 @@ def _read_label_studio(path: Path, options: ReadOptions, stances: set[str]):  # 
     return read_label_studio(path, stance_names=stances, positions=options.positions)
 
 
+def _read_cas(path: Path, options: ReadOptions, stances: set[str]):  # type: ignore[no-untyped-def]
+    from .io.uima_cas import read_cas
+    return read_cas(path, positions=options.positions, stance_names=stances)
+
+
+def _read_webanno_tsv(path: Path, options: ReadOptions, stances: set[str]):  # type: ignore[no-untyped-def]
+    from .io.webanno_tsv import read_webanno_tsv
+    return read_webanno_tsv(path, positions=options.positions, stance_names=stances)
+
+
+def _read_spacy_jsonl(path: Path, options: ReadOptions, stances: set[str]):  # type: ignore[no-untyped-def]
+    from .io.spacy_reader import read_spacy_jsonl
+    return read_spacy_jsonl(path, stance_names=stances)
+
+
+def _read_docbin(path: Path, options: ReadOptions, stances: set[str]):  # type: ignore[no-untyped-def]
+    from .io.spacy_reader import read_docbin
+    return read_docbin(path, stance_names=stances)
+
+
 DATASET_READERS: dict[str, DatasetReader] = {
     ".qdpx": _read_qdpx,
     ".jsonl": _read_jsonl,
     ".ann": _read_brat,  # brat standoff: X.ann with X.txt beside it (see list_input_files)
     ".json": _read_label_studio,  # Label Studio JSON export
+    ".xmi": _read_cas,  # UIMA CAS XMI with TypeSystem.xml beside it (INCEpTION, DKPro)
+    ".zip": _read_cas,  # INCEpTION/WebAnno exports (XMI or TSV inside), our .xmi.zip
+    ".tsv": _read_webanno_tsv,  # WebAnno / INCEpTION TSV 3.x
+    ".spacy.jsonl": _read_spacy_jsonl,  # spaCy-style spans (our export, Prodigy)
+    ".spacy.train.jsonl": _read_spacy_jsonl,  # ... and its split files
+    ".spacy.dev.jsonl": _read_spacy_jsonl,
+    ".spacy.test.jsonl": _read_spacy_jsonl,
+    ".spacy": _read_docbin,  # spaCy DocBin (needs spaCy)
 }
 
 
