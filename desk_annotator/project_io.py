@@ -182,6 +182,14 @@ def export_path(project: Project, path: str | Path, *, coder_names: list[str] | 
                    project_name=Path(str(project.path)).stem, positions=positions)
         unit = " (positions in UTF-16 units)" if positions == "utf16" else ""
         return f"REFI-QDA project written to {path}{unit}"
+    if name.endswith(".xmi.zip"):
+        # UIMA CAS XMI for INCEpTION: offsets are always UTF-16 units (Java), whatever positions.
+        from .io.uima_cas import write_cas_zip
+        counts = write_cas_zip(path, snapshot(project, coder_names=coder_names))
+        replaced = (f"; {counts['replaced']} characters XML cannot hold replaced by U+FFFD"
+                    if counts["replaced"] else "")
+        return (f"UIMA CAS XMI: {counts['files']} files ({counts['documents']} documents, one "
+                f"per coder) and TypeSystem.xml written to {path}{replaced}")
     if name.endswith(".qdc") or (name.endswith(".json") and "codebook" in name):
         export_codebook_file(project, path)
         return f"codebook written to {path}"
@@ -195,7 +203,8 @@ def export_path(project: Project, path: str | Path, *, coder_names: list[str] | 
         n = write_brat(path, snapshot(project, coder_names=coder_names))
         return f"brat standoff: {n} documents written to {path}"
     raise FormatError(f"{path}: unknown export format (use .jsonl, .spacy.jsonl, .csv, .qdpx, "
-                      ".qdc, .json for Label Studio, or a folder for brat)")
+                      ".qdc, .json for Label Studio, .xmi.zip for INCEpTION (UIMA CAS XMI), "
+                      "or a folder for brat)")
 
 
 # -- team workflow -------------------------------------------------------------------------
