@@ -63,9 +63,12 @@ def _read_qdpx(path: Path, options: ReadOptions, stances: set[str]):  # type: ig
 
 
 def _read_jsonl(path: Path, options: ReadOptions, stances: set[str]):  # type: ignore[no-untyped-def]
-    from .io.doccano import looks_like_doccano, read_doccano
+    from .io.doccano import looks_like_doccano, looks_like_doccano1, read_doccano, read_doccano1
+    if looks_like_doccano1(path):
+        return read_doccano1(path, stance_names=stances, positions=options.positions)
     if looks_like_doccano(path):
-        return read_doccano(path, coder_name=options.doccano_coder, stance_names=stances)
+        return read_doccano(path, coder_name=options.doccano_coder, stance_names=stances,
+                            positions=options.positions)
     from .io.dataset_jsonl import read_dataset
     return read_dataset(path)
 

@@ -165,12 +165,12 @@ def build_snapshot(documents: list[ForeignDocument], *, tool: str, stance_names:
             first = index
             raws = decision.spans[index:index + len(span.fragments)]
             index += len(span.fragments)
-            unit = "UTF-16 units" if decision.reading.utf16 else "characters"
+            unit = " UTF-16 units" if decision.reading.utf16 else ""
             bad = [f"{s}..{e}" for (s, e), raw in zip(span.fragments, raws, strict=True)
                    if raw.problem == "outside"]
             if bad:
                 problems.append(f"{span.where}: {', '.join(bad)} is outside the text "
-                                f"(0..{decision.length} {unit})")
+                                f"(0..{decision.length}{unit})")
                 continue
             start, end = min(r.start for r in raws), max(r.end for r in raws)
             split = [first + k for k, r in enumerate(raws) if r.problem == "split"]
