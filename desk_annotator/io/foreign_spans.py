@@ -328,6 +328,8 @@ class UnitSource:
     spans: list[Span]
     evidence: list[Selection | tuple[int, int]] = field(default_factory=list)
     metadata: dict[str, object] = field(default_factory=dict)
+    status: Status | None = None
+    document_only: bool = False  # the document's text without anyone's coding (INITIAL_CAS)
 
 
 def place_sources(builder: ForeignSnapshot, sources: Sequence[UnitSource], *, positions: str,
@@ -363,6 +365,9 @@ def place_sources(builder: ForeignSnapshot, sources: Sequence[UnitSource], *, po
         handles.append(handle)
         if handle is None:
             continue
+        if src.document_only:
+            warn("initial_cas", src.where, n=len(src.spans))
+            continue
         placed: list[Span] = []
         for span, k in zip(src.spans, idx, strict=True):
             if k is None:
@@ -382,6 +387,8 @@ def place_sources(builder: ForeignSnapshot, sources: Sequence[UnitSource], *, po
                     warn("span_split", span.where or None)
             placed.append(replace(span, start=raw.start, end=raw.end))
         builder.add_spans(handle, src.coder, placed)
+        if src.status is not None:
+            builder.set_status(handle, src.coder, src.status)
     return [_java_wording(line) for line in report_lines(decisions)], handles
 
 

@@ -66,6 +66,7 @@ LAYER_DEFINITION = "de.tudarmstadt.ukp.clarin.webanno.api.type.LayerDefinition"
 STRING = "uima.cas.String"
 STRING_ARRAY = "uima.cas.StringArray"
 INITIAL_VIEW = "_InitialView"
+INITIAL_CAS = "INITIAL_CAS"  # INCEpTION's name for the document before anyone annotated it
 MAX_EVIDENCE_TOKENS = 20_000
 MAX_PROJECT_JSON = 50 * 1024 * 1024
 # INCEpTION's annotation document states -> ours (NEW and IGNORE set nothing).
@@ -82,7 +83,10 @@ MESSAGES = {
     "unknown_types": "feature structures of types missing from the type system were skipped",
     "ser": "binary CAS files (.ser) cannot be read; export the project in the UIMA CAS XMI or "
            "WebAnno TSV format",
-    "initial_cas": "INITIAL_CAS copies (the document before anyone annotated it) were skipped",
+    "initial_cas": "annotations of INITIAL_CAS copies (the document before anyone coded it: "
+                   "pre-annotations) were not read (the documents were)",
+    "other_format": "annotation files in formats not read (only UIMA CAS XMI and WebAnno TSV "
+                    "are) were skipped",
     "status_dropped": "document states of the project export naming no document read were "
                       "dropped",
     "xml_replaced": "characters XML 1.0 cannot hold were replaced by U+FFFD",
@@ -313,9 +317,6 @@ def _zip_sources(path: Path, archive: SafeZip, warn: Counted, budget: _Budget,
         if low.endswith(".ser"):
             warn("ser", where)
             continue
-        if user == "INITIAL_CAS" and (low.endswith((".zip", ".xmi", ".tsv"))):
-            warn("initial_cas", where)
-            continue
         if low.endswith(".zip") and depth == 0:
             data = reader(name)()
             nested = tmpdir / f"{len(list(tmpdir.iterdir()))}-{PurePosixPath(posix).name}"
@@ -346,6 +347,8 @@ def _zip_sources(path: Path, archive: SafeZip, warn: Counted, budget: _Budget,
         elif depth == 0 and len(parts) == 1 and low.startswith("exportedproject") \
                 and low.endswith(".json"):
             found.states += _project_states(reader(name)(), where)
+        elif user is not None and not _is_typesystem(posix):
+            warn("other_format", where)
     return found
 
 
@@ -513,8 +516,13 @@ def _cas_source(x: _XmiFile, typesystems: dict[bytes, Any], warn: Counted) -> Un
         spans.append(Span(begin, end, labels, note=note, own=own, where=where))
 
     title, coder, metadata = _identity(x, meta)
+    # Our export writes a coder's file without passages only for a coder who marked the document
+    # done (and an INITIAL_CAS file, like INCEpTION, for a document nobody coded).
+    ours = getattr(meta, "collectionId", None) == OUR_COLLECTION
     return UnitSource(where=x.where, title=title, coder=coder, raw_text=text, spans=spans,
-                      evidence=evidence, metadata=metadata)
+                      evidence=evidence, metadata=metadata,
+                      status="done" if ours and not spans else None,
+                      document_only=coder == INITIAL_CAS)
 
 
 def _identity(x: _XmiFile, meta: Any) -> tuple[str, str, dict[str, object]]:
@@ -593,9 +601,10 @@ def _finish(path: Path, found: _Found, positions: str, stance_names: set[str] | 
 
         for t in found.tsv:
             try:
-                sources.append(tsv_source(t.read(), t.where, coder=t.coder or t.stem,
-                                          title=t.doc_name or t.stem, warn=warn,
-                                          positions=positions))
+                source = tsv_source(t.read(), t.where, coder=t.coder or t.stem,
+                                    title=t.doc_name or t.stem, warn=warn, positions=positions)
+                source.document_only = source.coder == INITIAL_CAS
+                sources.append(source)
             except FormatError as exc:
                 problems.append(str(exc))
     raise_if_problems(path, [p.removeprefix(f"{path}: ") for p in problems])
@@ -658,7 +667,8 @@ def _safe_name(name: str, limit: int = 80) -> str:
 
 def iter_cas_files(snapshot: ProjectSnapshot) -> Iterator[tuple[str, str, str, bytes, int]]:
     """(document folder, coder, file name, XMI bytes, characters replaced) per (document, coder)
-    who coded it: an annotation there or a status ``done``."""
+    who coded it (an annotation there or a status ``done``); a document nobody coded gets one
+    file named ``INITIAL_CAS`` without passages, as in INCEpTION's exports."""
     from cassis import Cas
 
     ts = cas_typesystem()
@@ -676,15 +686,17 @@ def iter_cas_files(snapshot: ProjectSnapshot) -> Iterator[tuple[str, str, str, b
         folders.add(folder.casefold())
         text, replaced = _XML_ILLEGAL.subn("\ufffd", doc.text)
         files: set[str] = set()
-        for coder in snapshot.coders:
-            mine = [a for a in anns if a.coder_id == coder.id]
-            if not mine and (doc.id, coder.id) not in done:
-                continue
+        owners = [(c.name, [a for a in anns if a.coder_id == c.id]) for c in snapshot.coders]
+        owners = [(name, mine) for (name, mine), c in zip(owners, snapshot.coders, strict=True)
+                  if mine or (doc.id, c.id) in done]
+        if not owners:
+            owners = [(INITIAL_CAS, [])]  # nobody coded it: the document alone, as INCEpTION
+        for coder_name, mine in owners:
             cas = Cas(typesystem=ts)
             cas.sofa_string = text
             cas.sofa_mime = "text/plain"
             cas.add(meta_type(begin=0, end=len(text), documentTitle=_xml_safe(doc.title),
-                              documentId=_xml_safe(coder.name), collectionId=OUR_COLLECTION,
+                              documentId=_xml_safe(coder_name), collectionId=OUR_COLLECTION,
                               documentUri=f"{OUR_COLLECTION}:{doc.id}"))
             for ann in mine:
                 stance = index.stance_name(ann)
@@ -694,13 +706,13 @@ def iter_cas_files(snapshot: ProjectSnapshot) -> Iterator[tuple[str, str, str, b
                     stance=None if stance is None else _xml_safe(stance),
                     themes=array_type(elements=[_xml_safe(t) for t in themes]) if themes else None,
                     note=None if ann.note is None else _xml_safe(ann.note)))
-            name = _safe_name(coder.name)
-            if name.casefold() in files:
-                name = f"{name} ({coder.id[:8]})"
+            name = _safe_name(coder_name)
+            while name.casefold() in files:
+                name = f"{name}_"
             files.add(name.casefold())
             xmi = cas.to_xmi()
             assert xmi is not None
-            yield folder, coder.name, f"{name}.xmi", xmi.encode("utf-8"), replaced
+            yield folder, coder_name, f"{name}.xmi", xmi.encode("utf-8"), replaced
 
 
 def _xml_safe(value: str) -> str:

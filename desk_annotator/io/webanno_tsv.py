@@ -13,7 +13,7 @@ annotation without a value, ``[N]`` ties the lines of one multi-token annotation
 stacked ones apart), ``|`` separates stacked annotations and ``\\`` escapes the reserved
 characters. The document text is rebuilt the way INCEpTION rebuilds it: sentence texts joined by
 line breaks, gaps between sentences filled with spaces (text between sentences is not in the
-file).
+file), except that the line break after the last sentence is dropped.
 
 Every span annotation becomes a passage labelled with its feature values (a span without a value
 gets its layer's name); relations, chain links, slot links and linguistic layers (POS, lemma,
@@ -305,7 +305,10 @@ def build_text(doc: TsvDocument, utf16: bool, where: str) -> str:
         pieces.append(body)
         length += _units(body, utf16)
     _raise(where, problems)
-    return "".join(pieces)
+    text = "".join(pieces)
+    # Every sentence's text ends with a line break in the file; the one after the last sentence
+    # is the format's, not the document's (sentences never end with one), so it is dropped.
+    return text[:-1] if text.endswith("\n") else text
 
 
 def _token_matches(doc: TsvDocument, text: str, utf16: bool) -> int:
