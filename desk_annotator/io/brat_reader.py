@@ -112,8 +112,13 @@ def read_brat(path: Path, *, stance_names: set[str] | None = None, positions: st
         if doc is not None:
             documents.append(doc)
     raise_if_problems(path, problems)
+    # Our export declares its codebook and coders in annotation.conf: unused ones come too.
+    declared = [c for c in confs.values() if c.ours]
+    labels = [("stance", n) for c in declared for n in c.names["types"].values()]
+    labels += [("themes", n) for c in declared for n in c.names["attributes"].values()]
+    coders = [n for c in declared for n in c.names["coders"].values()]
     result = build_snapshot(documents, tool="brat", stance_names=stance_names,
-                            positions=positions, quiet=ours_all, join_label="joined")
+                            positions=positions, quiet=ours_all, labels=labels, coders=coders)
     raise_if_problems(path, result.problems)
     return result.snapshot, warnings + result.warnings + dropped.lines()
 
@@ -269,10 +274,10 @@ def _attach(ident: str, data: str, tail: str, where: str, conf: _Conf,
 
 def _not_on_textbound(target: str, what: str, others: set[str], dropped: Dropped) -> None:
     if target in others:
-        kinds = {"R": "relations", "E": "events", "N": "normalisations", "*": "equivalences",
-                 "A": "attributes", "M": "attributes"}
-        dropped.add(f"{what} on {kinds.get(target[:1], 'annotations')}",
-                    f"{what}s on {kinds.get(target[:1], 'annotations')}")
+        one, many = {"R": ("a relation", "relations"), "E": ("an event", "events"),
+                     "N": ("a normalisation", "normalisations")}.get(
+            target[:1], ("an annotation of another kind", "annotations of other kinds"))
+        dropped.add(f"{what} on {one}", f"{what}s on {many}")
     else:
         dropped.add(f"{what} on a missing annotation", f"{what}s on missing annotations",
                     verb="skipped")

@@ -23,6 +23,7 @@ import json
 import unicodedata
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -130,9 +131,11 @@ def _short(text: str, limit: int = 40) -> str:
 
 def build_snapshot(documents: list[ForeignDocument], *, tool: str, stance_names: set[str],
                    positions: str = "auto", prior: str = "codepoints", quiet: bool = False,
-                   join_label: str = "joined") -> BuildResult:
+                   join_label: str = "joined", labels: Sequence[tuple[Scheme, str]] = (),
+                   coders: Sequence[str] = ()) -> BuildResult:
     """Documents, coders, labels and passages of a foreign file as a snapshot; see the module
-    docstring. ``problems`` non-empty means the caller must refuse the file."""
+    docstring. ``labels`` and ``coders``: ones the file declares, created even when unused.
+    ``problems`` non-empty means the caller must refuse the file."""
     problems: list[str] = []
     warnings: list[str] = []
     sources = []
@@ -142,6 +145,10 @@ def build_snapshot(documents: list[ForeignDocument], *, tool: str, stance_names:
         sources.append((doc.where, doc.raw, sels))
     decisions = decide_positions(sources, positions=positions, prior=prior, quiet=quiet)
     builder = SnapshotBuilder()
+    for scheme, name in labels:
+        builder.label_id(scheme, name)
+    for name in coders:
+        builder.coder_id(name)
     mismatches: list[str] = []
     widened: list[str] = []
     joined = 0

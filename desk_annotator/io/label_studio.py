@@ -247,7 +247,7 @@ def _annotation(doc: ForeignDocument, where: str, ann: Any, problems: list[str],
         if item.get("type") != "labels":
             rest.append((here, item))
             continue
-        span = _region(here, item, coder, problems)
+        span = _region(here, item, coder, doc.raw, problems)
         if span is None:
             continue
         span.created, span.updated = created, updated
@@ -259,7 +259,7 @@ def _annotation(doc: ForeignDocument, where: str, ann: Any, problems: list[str],
         _attach(here, item, regions, problems, dropped)
 
 
-def _region(where: str, item: dict[str, Any], coder: str,
+def _region(where: str, item: dict[str, Any], coder: str, doc_text: str,
             problems: list[str]) -> ForeignSpan | None:
     value = item["value"]
     start, end, labels = value.get("start"), value.get("end"), value.get("labels", [])
@@ -275,6 +275,8 @@ def _region(where: str, item: dict[str, Any], coder: str,
         return None
     scheme = _scheme(item)
     text = value.get("text") if isinstance(value.get("text"), str) else None
+    if text is not None and "\\n" in text and "\\n" not in doc_text:
+        text = text.replace("\\n", "\n")  # the editor stores a line break as the escape \n
     return ForeignSpan(fragments=[(start, end)], labels=[(x, scheme) for x in labels],
                        coder=coder, where=where, text=text)
 
