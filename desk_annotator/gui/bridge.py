@@ -6,6 +6,8 @@ Every view connects to :attr:`ProjectBridge.changed` and refreshes only what the
 
 from __future__ import annotations
 
+import warnings
+
 from PySide6.QtCore import QObject, Signal
 
 from ..project import Changed, Project
@@ -28,10 +30,12 @@ class ProjectBridge(QObject):
     def disconnect_view(self, slot) -> None:  # type: ignore[no-untyped-def]
         """Stop delivering changes to ``slot`` (a window that closes); safe to call twice
         (Qt closes a child window once itself and once with its parent)."""
-        try:
-            self.changed.disconnect(slot)
-        except (RuntimeError, TypeError):
-            pass
+        with warnings.catch_warnings():  # PySide warns (not raises) on the second time
+            warnings.simplefilter("ignore", RuntimeWarning)
+            try:
+                self.changed.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
 
     def detach(self) -> None:
         """Stop listening (before the project is closed or the window replaced)."""
