@@ -394,7 +394,7 @@ def _spans(annotations: list[_Annotation], warn: Counted) -> list[Span]:
                     labels.append(("stance", value))
             else:
                 labels.append((None, value))
-        if not labels and note is None:
+        if not labels and note is None and ann.layer != OUR_LAYER:
             labels = [(None, short_type_name(ann.layer))]
             if ann.begin < ann.end:
                 warn("layer_name", short_type_name(ann.layer))
