@@ -241,6 +241,9 @@ def _annotation(doc: ForeignDocument, where: str, ann: Any, problems: list[str],
     rest: list[tuple[str, dict[str, Any]]] = []
     for k, item in enumerate(result, start=1):
         here = f"{where}, region {_ident(item, k)}"
+        if isinstance(item, dict) and (item.get("type") == "relation" or "from_id" in item):
+            dropped.add("relation")  # a relation between two regions has no value
+            continue
         if not isinstance(item, dict) or not isinstance(item.get("value"), dict):
             problems.append(f"{here}: a result must be an object with a 'value' object")
             continue
@@ -291,9 +294,7 @@ def _attach(where: str, item: dict[str, Any], regions: dict[str, ForeignSpan],
     kind = item.get("type")
     value = item["value"]
     span = regions.get(item.get("id")) if isinstance(item.get("id"), str) else None
-    if kind == "relation" or "from_id" in item:
-        dropped.add("relation")
-    elif kind == "choices":
+    if kind == "choices":
         choices = value.get("choices", [])
         if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
             problems.append(f"{where}: value.choices must be a list of names")
