@@ -101,12 +101,10 @@ def read_brat(path: Path, *, stance_names: set[str] | None = None, positions: st
     dropped = Dropped()
     confs: dict[Path, _Conf] = {}
     documents: list[ForeignDocument] = []
-    ours_all = True
     for ann in anns:
         conf = confs.get(ann.parent)
         if conf is None:
             conf = confs[ann.parent] = _Conf(ann.parent, problems)
-        ours_all &= conf.ours
         label = f"{ann.name} " if len(anns) > 1 else ""
         doc = _read_pair(ann, label, conf, stance_names, coder_name, problems, warnings, dropped)
         if doc is not None:
@@ -117,8 +115,10 @@ def read_brat(path: Path, *, stance_names: set[str] | None = None, positions: st
     labels = [("stance", n) for c in declared for n in c.names["types"].values()]
     labels += [("themes", n) for c in declared for n in c.names["attributes"].values()]
     coders = [n for c in declared for n in c.names["coders"].values()]
+    # Quiet: brat counts code points and each pair is read on its own, so only a document
+    # whose positions fit another unit (or look odd) gets a line.
     result = build_snapshot(documents, tool="brat", stance_names=stance_names,
-                            positions=positions, quiet=ours_all, labels=labels, coders=coders)
+                            positions=positions, quiet=True, labels=labels, coders=coders)
     raise_if_problems(path, result.problems)
     return result.snapshot, warnings + result.warnings + dropped.lines()
 
