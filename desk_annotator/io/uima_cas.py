@@ -375,23 +375,24 @@ class _Layers:
     def __init__(self, typesystem: Any, layer_names: dict[str, str]) -> None:
         self.ts = typesystem
         self.layer_names = layer_names
-        self._cache: dict[str, tuple[str, list[Any]]] = {}
+        self._cache: dict[str, tuple[str, list[tuple[Any, bool]]]] = {}
 
-    def kind(self, type_: Any) -> tuple[str, list[Any]]:
+    def kind(self, type_: Any) -> tuple[str, list[tuple[Any, bool]]]:
         """("infrastructure" | "linguistic" | "relation" | "chain" | "ours" | "span",
         the type's own features)."""
         name = type_.name
         hit = self._cache.get(name)
         if hit is not None:
             return hit
-        features = [f for f in type_.all_features if f.name not in ("begin", "end", "sofa")]
-        names = {f.name for f in features}
+        features = [(f, _is_string_feature(self.ts, f)) for f in type_.all_features
+                    if f.name not in ("begin", "end", "sofa")]
+        names = {f.name for f, _ in features}
         base = layer_kind(name)
         if base != "coding" or self.ts.is_instance_of(name, DOCUMENT_ANNOTATION):
             kind = "infrastructure" if base != "linguistic" else "linguistic"
         elif {"Governor", "Dependent"} <= names:
             kind = "relation"
-        elif any(f.name == "next" and f.rangeType.name == name for f in features):
+        elif any(f.name == "next" and f.rangeType.name == name for f, _ in features):
             kind = "chain"
         elif name == OUR_LAYER and {"stance", "themes"} <= names:
             kind = "ours"
@@ -462,24 +463,33 @@ def _cas_source(x: _XmiFile, typesystems: dict[bytes, Any], warn: Counted) -> Un
     spans: list[Span] = []
     evidence: list[tuple[int, int]] = []
     tokens = 0
+    # Per type name: (is an annotation, is a document annotation, is DocumentMetaData).
+    kinds: dict[str, tuple[bool, bool, bool]] = {}
     for fs in all_fs:
-        if not hasattr(fs, "begin") or not ts.is_instance_of(fs.type.name, ANNOTATION):
-            continue
-        kind, features = layers.kind(fs.type)
         tname = fs.type.name
+        flags = kinds.get(tname)
+        if flags is None:
+            flags = kinds[tname] = (ts.is_instance_of(tname, ANNOTATION),
+                                    ts.is_instance_of(tname, DOCUMENT_ANNOTATION),
+                                    ts.is_instance_of(tname, DOCUMENT_METADATA))
+        if not flags[0] or not hasattr(fs, "begin"):
+            continue
         begin, end = fs.begin, fs.end
-        where = f"{x.where} {short_type_name(tname)} {begin}-{end}"
-        if tname == TOKEN and tokens < MAX_EVIDENCE_TOKENS and begin < end:
-            evidence.append((begin, end))
-            tokens += 1
-        if ts.is_instance_of(tname, DOCUMENT_ANNOTATION):
-            if ts.is_instance_of(tname, DOCUMENT_METADATA) or meta is None:
+        if tname == TOKEN:
+            if tokens < MAX_EVIDENCE_TOKENS and begin < end:
+                evidence.append((begin, end))
+                tokens += 1
+            continue
+        if flags[1]:
+            if flags[2] or meta is None:
                 meta = fs
             if begin == 0 and end > 0:
                 evidence.append((begin, end))
             continue
+        kind, features = layers.kind(fs.type)
         if kind == "infrastructure":
             continue
+        where = f"{x.where} {short_type_name(tname)} {begin}-{end}"
         if kind == "linguistic":
             warn("linguistic", short_type_name(tname))
             continue
@@ -489,7 +499,7 @@ def _cas_source(x: _XmiFile, typesystems: dict[bytes, Any], warn: Counted) -> Un
         labels: list[tuple[Any, str]] = []
         note = None
         own = kind == "ours"
-        for feature in features:
+        for feature, is_string in features:
             value = _value(fs, feature)
             if value is None:
                 continue
@@ -500,7 +510,7 @@ def _cas_source(x: _XmiFile, typesystems: dict[bytes, Any], warn: Counted) -> Un
                 else:
                     labels += [(feature.name, s) for s in strings]
                 continue
-            strings = _strings(value) if _is_string_feature(ts, feature) else None
+            strings = _strings(value) if is_string else None
             if strings is not None:
                 labels += [(None, s) for s in strings if s.strip()]
             elif getattr(value, "elements", None) is not None or hasattr(value, "type"):
