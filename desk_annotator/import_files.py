@@ -63,7 +63,12 @@ def _read_qdpx(path: Path, options: ReadOptions, stances: set[str]):  # type: ig
 
 
 def _read_jsonl(path: Path, options: ReadOptions, stances: set[str]):  # type: ignore[no-untyped-def]
-    from .io.doccano import looks_like_doccano, looks_like_doccano1, read_doccano, read_doccano1
+    from .io.doccano import (
+        looks_like_doccano,
+        looks_like_doccano1,
+        read_doccano,
+        read_doccano1,
+    )
     if looks_like_doccano1(path):
         return read_doccano1(path, stance_names=stances, positions=options.positions)
     if looks_like_doccano(path):

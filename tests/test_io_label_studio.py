@@ -11,7 +11,11 @@ import pytest
 
 from desk_annotator.errors import FormatError
 from desk_annotator.import_files import import_paths
-from desk_annotator.io.label_studio import config_path, read_label_studio, write_label_studio
+from desk_annotator.io.label_studio import (
+    config_path,
+    read_label_studio,
+    write_label_studio,
+)
 from desk_annotator.project import Project
 from desk_annotator.project_io import export_path, snapshot
 
@@ -216,8 +220,9 @@ def test_annotators_regions_and_what_is_not_carried(tmp_path: Path) -> None:
     assert sorted((coders[s.coder_id], s.status) for s in snap.statuses) == [
         ("a@x.org", "done"), ("label-studio-user-4", "done"), ("label-studio-user-6", "done")]
     assert snap.documents[0].title == "Trade"
-    for line in ["2 document-level choices not carried", "1 document-level text answer not "
-                 "carried", "1 relation not carried", "1 'rating' result not carried",
+    for line in ["2 document-level choices not carried",
+                 "1 document-level text answer not carried",
+                 "1 relation not carried", "1 'rating' result not carried",
                  "1 cancelled annotation skipped", "2 drafts skipped", "1 prediction skipped"]:
         assert line in warnings
     # Deterministic ids: reading again gives the same passages.

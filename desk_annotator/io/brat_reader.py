@@ -36,7 +36,12 @@ from desk_annotator.io.brat import (
     brat_name,
 )
 from desk_annotator.io.exchange_common import raise_if_problems
-from desk_annotator.io.foreign import Dropped, ForeignDocument, ForeignSpan, build_snapshot
+from desk_annotator.io.foreign import (
+    Dropped,
+    ForeignDocument,
+    ForeignSpan,
+    build_snapshot,
+)
 from desk_annotator.io.untrusted import clean_text, read_lines
 from desk_annotator.models import ProjectSnapshot, Scheme
 

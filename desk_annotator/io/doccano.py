@@ -31,7 +31,12 @@ from typing import Any
 
 from desk_annotator.errors import FormatError
 from desk_annotator.io.exchange_common import metadata_value, raise_if_problems
-from desk_annotator.io.foreign import Dropped, ForeignDocument, ForeignSpan, build_snapshot
+from desk_annotator.io.foreign import (
+    Dropped,
+    ForeignDocument,
+    ForeignSpan,
+    build_snapshot,
+)
 from desk_annotator.io.untrusted import (
     clean_json_strings,
     cleaning_warnings,
@@ -325,10 +330,11 @@ def read_doccano1(path: Path, *, stance_names: set[str] | None = None, positions
         problems.append("no records (the file is empty)")
     if unnamed:
         shown = ", ".join(f"label-{n}" for n in sorted(unnamed)[:10])
-        where = f"{label_list.name} lacks them" if label_list is not None else (
-            "no label list (label_config.json or project_<n>_labels.json) lies beside the file")
-        warnings.append(f"numeric labels without a name ({where}): called {shown}"
-                        + (", ..." if len(unnamed) > 10 else ""))
+        why = f"{label_list.name} lacks them" if label_list is not None else (
+            "no label list lies beside the file: label_config.json or "
+            "project_<n>_labels.json, as doccano exports it")
+        warnings.append(f"numeric labels without a name called {shown}"
+                        + (", ..." if len(unnamed) > 10 else "") + f" ({why})")
     return _finish(path, documents, problems, warnings, dropped, stance_names, positions)
 
 

@@ -26,11 +26,18 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 
 from desk_annotator.io.dataset_jsonl import SnapshotBuilder
 from desk_annotator.io.exchange_common import title_from_text
 from desk_annotator.io.position_units import Selection, decide_positions, report_lines
-from desk_annotator.models import Annotation, DocStatus, Document, ProjectSnapshot, Scheme
+from desk_annotator.models import (
+    Annotation,
+    DocStatus,
+    Document,
+    ProjectSnapshot,
+    Scheme,
+)
 from desk_annotator.text import NormalizationMap, is_normalized, sha256_text
 
 # Fixed namespace of desk-annotator's deterministic import ids (never change it: ids of
@@ -188,7 +195,7 @@ def build_snapshot(documents: list[ForeignDocument], *, tool: str, stance_names:
                 else:
                     widened.append(example)
             if len(raws) > 1:
-                gaps = [doc.raw[a.end:b.start] for a, b in zip(raws, raws[1:])]
+                gaps = [doc.raw[a.end:b.start] for a, b in pairwise(raws)]
                 if any(gap.strip() for gap in gaps):
                     joined += 1
             if span.text is not None:

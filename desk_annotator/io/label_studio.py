@@ -55,13 +55,16 @@ from desk_annotator.models import ProjectSnapshot, Scheme
 from desk_annotator.text import Utf16Map
 
 # A whole export is one JSON document: parsing needs a few times its size in memory.
-MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_FILE_BYTES = 256 * 1024 * 1024
 DEFAULT_CODER = "label-studio"
 STANCE_CONTROL, THEMES_CONTROL, NOTE_CONTROL, TEXT_OBJECT = "stance", "themes", "note", "text"
 POSITIONS_KEY = "desk_annotator_positions"
 CODER_KEY = "desk_annotator_coder"
 STATUS_KEY = "desk_annotator_status"
 _STATUSES = ("todo", "doing", "done")
+_CODEBOOK_NOTE = "a codebook JSON, not data: not imported (use codebook import)"
+_LABEL_LIST_NOTE = ("a doccano label list: read with the doccano export beside it, nothing "
+                    "imported from it alone")
 
 
 # --------------------------------------------------------------------------- reading
@@ -78,8 +81,7 @@ def _load(path: Path) -> tuple[Any, list[str]]:
         raise FormatError(f"{path}: is a folder, not a file") from None
     except OSError as exc:
         raise FormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+    data = data.removeprefix(codecs.BOM_UTF8)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -98,13 +100,11 @@ def _not_tasks(path: Path, value: Any) -> tuple[ProjectSnapshot, list[str]] | No
     """An empty result for JSON files that are plainly something else found beside the data
     (a codebook, a doccano label list), so that importing a folder does not fail on them."""
     if isinstance(value, dict) and ("stance" in value or "themes" in value) and "data" not in value:
-        return ProjectSnapshot(), ["a codebook JSON, not data: not imported (use codebook "
-                                   "import)"]
+        return ProjectSnapshot(), [_CODEBOOK_NOTE]
     if isinstance(value, list) and value and all(
             isinstance(v, dict) and "text" in v and "id" in v
             and ({"background_color", "backgroundColor"} & set(v)) for v in value):
-        return ProjectSnapshot(), ["a doccano label list: read with the doccano export beside "
-                                   "it, nothing imported from it alone"]
+        return ProjectSnapshot(), [_LABEL_LIST_NOTE]
     return None
 
 
@@ -332,8 +332,8 @@ def _label_config(snapshot: ProjectSnapshot) -> str:
         *labels("stance"), "  </Labels>",
         f'  <Labels name="{THEMES_CONTROL}" toName="{TEXT_OBJECT}" choice="multiple">',
         *labels("themes"), "  </Labels>",
-        f'  <TextArea name="{NOTE_CONTROL}" toName="{TEXT_OBJECT}" perRegion="true" '
-        'editable="true" maxSubmissions="1"/>',
+        (f'  <TextArea name="{NOTE_CONTROL}" toName="{TEXT_OBJECT}" perRegion="true" '
+         'editable="true" maxSubmissions="1"/>'),
         "</View>", ""])
 
 
@@ -350,15 +350,18 @@ def iter_tasks(snapshot: ProjectSnapshot, positions: str = "codepoints"
         raise ValueError("positions must be codepoints or utf16")
     index = SnapshotIndex(snapshot)
     statuses = {(s.document_id, s.coder_id): s for s in snapshot.statuses}
+    worked: dict[str, set[str]] = {}  # document -> coders with a status beyond todo
+    for (doc_id, coder_id), st in statuses.items():
+        if st.status != "todo":
+            worked.setdefault(doc_id, set()).add(coder_id)
     ann_number = 0
     for number, doc in enumerate(snapshot.documents, start=1):
         umap = Utf16Map(doc.text) if positions == "utf16" else None
         by_coder: dict[str, list] = {}
         for ann in index.by_document[doc.id]:
             by_coder.setdefault(ann.coder_id, []).append(ann)
-        for (doc_id, coder_id) in statuses:
-            if doc_id == doc.id and statuses[(doc_id, coder_id)].status != "todo":
-                by_coder.setdefault(coder_id, [])
+        for coder_id in worked.get(doc.id, ()):
+            by_coder.setdefault(coder_id, [])
         annotations = []
         for coder in snapshot.coders:
             if coder.id not in by_coder:
