@@ -4,6 +4,7 @@ sample corpus in INCEpTION's project-export layout, position units and malformed
 
 from __future__ import annotations
 
+import itertools
 import re
 import zipfile
 from pathlib import Path
@@ -250,7 +251,7 @@ def _inception_style_tsv(text: str, passages: list[tuple[int, int, str | None, l
         for m in re.finditer(r"\S+", text[start:end]):
             cuts = [m.start() + start] + [b for b in bounds if m.start() + start < b
                                           < m.end() + start] + [m.end() + start]
-            tokens += list(zip(cuts, cuts[1:]))
+            tokens += list(itertools.pairwise(cuts))
         sentences.append((start, end, tokens))
     layers = {"Passage": [], "Theme": []}
     for s, e, stance, themes, note in passages:
