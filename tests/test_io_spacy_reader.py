@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from test_io_sample_data import sample_snapshot
 
 from desk_annotator.errors import FormatError
 from desk_annotator.import_files import ReadOptions, import_paths, read_snapshot_file
@@ -22,7 +23,6 @@ from desk_annotator.models import ProjectSnapshot
 from desk_annotator.project import Project
 from desk_annotator.project_io import export_path, snapshot
 from desk_annotator.sample import fill_from_sample
-from test_io_sample_data import sample_snapshot
 
 
 def _passages(snap: ProjectSnapshot, *, notes: bool = False) -> set[tuple]:

@@ -65,7 +65,7 @@ _VALUE_ESCAPES = {"\\\\": "\\", "\\[": "[", "\\]": "]", "\\|": "|", "\\_": "_", 
 _VALUE_ESCAPE = re.compile(r"\\(?:->|[\\\[\]|_;tn*])")
 _TEXT_ESCAPES = {"t": "\t", "n": "\n", "f": "\f", "r": "\r", "b": "\b", "\\": "\\"}
 _TEXT_ESCAPE = re.compile(r"\\([tnfrb\\\x00-\x07\x0e-\x1f])")
-_JAVA_ESCAPE = re.compile(r"\\(u+[0-9a-fA-F]{4}|[0-3][0-7]{0,2}|[4-7][0-7]?|.)", re.S)
+_JAVA_ESCAPE = re.compile(r"\\(u+[0-9a-fA-F]{4}|[0-3][0-7]{0,2}|[4-7][0-7]?|.)", re.DOTALL)
 _JAVA_SIMPLE = {"t": "\t", "n": "\n", "f": "\f", "r": "\r", "b": "\b", "\\": "\\", '"': '"',
                 "'": "'"}
 
@@ -173,7 +173,7 @@ def parse_tsv(text: str, where: str) -> TsvDocument:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    lines = [ln.removesuffix("\r") for ln in lines]
     first = next((k for k, ln in enumerate(lines) if ln.strip()), None)
     if first is None:
         raise FormatError(f"{where}: empty file, not WebAnno TSV")
@@ -308,7 +308,7 @@ def build_text(doc: TsvDocument, utf16: bool, where: str) -> str:
     text = "".join(pieces)
     # Every sentence's text ends with a line break in the file; the one after the last sentence
     # is the format's, not the document's (sentences never end with one), so it is dropped.
-    return text[:-1] if text.endswith("\n") else text
+    return text.removesuffix("\n")
 
 
 def _token_matches(doc: TsvDocument, text: str, utf16: bool) -> int:
