@@ -152,11 +152,35 @@ def list_input_files(paths: Iterable[str | Path]) -> list[Path]:
     files = list(iter_input_files(paths))
     for folder in (p for p in paths if p.is_dir()):
         files += sorted(f for f in folder.rglob("*") if is_dataset(f) and f.is_file()
-                        and not any(part.startswith(".") for part in f.relative_to(folder).parts))
+                        and not any(part.startswith(".") for part in f.relative_to(folder).parts)
+                        and _wanted_in_folder(f))
     # brat: X.txt beside X.ann is that dataset's text, not an article of its own.
     from .io.brat_reader import brat_pairs
     texts = brat_pairs(files)
     return [f for f in files if f not in texts]
+
+
+# Endings many unrelated files share: inside a folder walk such a file is taken only when its
+# first bytes look like that format (a file named on the command line is always tried).
+_GENERIC_ENDINGS = {".json": (b"[", (b'"annotations"', b'"result"', b'"data"')),
+                    ".tsv": (b"#FORMAT=WebAnno TSV", ()),
+                    ".zip": None}
+
+
+def _wanted_in_folder(path: Path) -> bool:
+    rule = _GENERIC_ENDINGS.get(path.suffix.lower(), ())
+    if rule == ():
+        return True
+    if rule is None:
+        return False  # an archive could be anything: name it explicitly to import it
+    start, any_of = rule
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return True  # the reader reports why it cannot be read
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return head.startswith(start) and (not any_of or any(k in head for k in any_of))
 
 
 def _refusal(path: Path, exc: BaseException) -> str:
