@@ -118,7 +118,9 @@ def gui_cmd(obj: _Ctx, project_file: str | None, coder: str | None) -> None:
 def import_cmd(obj: _Ctx, paths: tuple[str, ...], add_missing_labels: bool,
                doccano_coder: str, stance_labels: str | None, positions: str,
                encoding: str | None) -> None:
-    """Import articles (.txt .md .html .docx .pdf) or datasets (.jsonl .qdpx); folders recurse."""
+    """Import articles (.txt .md .html .docx .pdf) or datasets and other tools' projects
+    (.jsonl ours or doccano's, .qdpx, brat .ann, Label Studio .json, CAS .xmi / INCEpTION .zip,
+    WebAnno .tsv, spaCy .spacy.jsonl / .spacy); folders recurse."""
     from .import_files import ReadOptions
     from .project_io import import_paths
 
@@ -141,12 +143,13 @@ def import_cmd(obj: _Ctx, paths: tuple[str, ...], add_missing_labels: bool,
 @click.option("--split", help="For .spacy.jsonl: train,dev,test fractions, e.g. 0.8,0.1,0.1.")
 @click.option("--positions", type=click.Choice(["codepoints", "utf16"]), default="codepoints",
               show_default=True,
-              help="For .qdpx: the REFI-QDA standard (code points) or UTF-16 units for tools "
-                   "that count those.")
+              help="For .qdpx and Label Studio .json: code points (the standard) or UTF-16 "
+                   "units for tools that count those (QualCoder, NVivo).")
 @click.pass_obj
 def export_cmd(obj: _Ctx, path: str, coders: str | None, split: str | None,
                positions: str) -> None:
-    """Export: .jsonl dataset, .spacy.jsonl, .csv, .qdpx, .qdc, or a folder (brat)."""
+    """Export: .jsonl dataset, .spacy.jsonl, .csv, .qdpx, .qdc / codebook .json, Label Studio
+    .json, UIMA CAS .xmi.zip (INCEpTION), or a folder (brat)."""
     from .project_io import export_path
 
     fractions = None
