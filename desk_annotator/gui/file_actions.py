@@ -23,7 +23,8 @@ IMPORT_FILTER = ("Articles and datasets ("
                  + " ".join(f"*{e}" for e in (*SUPPORTED_ARTICLE_EXTENSIONS, *DATASET_READERS))
                  + ");;All files (*)")
 EXPORT_FILTER = ("Dataset JSONL (*.jsonl);;spaCy spans JSONL (*.spacy.jsonl);;CSV (*.csv);;"
-                 "REFI-QDA project (*.qdpx);;Codebook REFI-QDA (*.qdc)")
+                 "REFI-QDA project (*.qdpx);;Codebook REFI-QDA (*.qdc);;"
+                 "Label Studio JSON (*.json);;UIMA CAS XMI for INCEpTION (*.xmi.zip)")
 CODEBOOK_FILTER = "Codebook (*.json *.qdc)"
 MAX_LISTED = 40
 PROJECT_FILTER = "desk-annotator project (*.sqlite)"
