@@ -366,5 +366,9 @@ def test_unsafe_archives_are_refused(tmp_path: Path) -> None:
         z.writestr("/abs.xmi", b"x")
     with zipfile.ZipFile(nested, "w") as z:
         z.writestr("annotation/doc.txt/anna.zip", inner.getvalue())
-    with pytest.raises(FormatError, match="absolute path"):
+    with pytest.raises(FormatError, match=r"annotation/doc\.txt/anna\.zip: refused, .*absolute"):
+        read_cas(nested)
+    with zipfile.ZipFile(nested, "w") as z:
+        z.writestr("annotation/doc.txt/anna.zip", b"garbage")
+    with pytest.raises(FormatError, match=r"anna\.zip: not a zip archive"):
         read_cas(nested)

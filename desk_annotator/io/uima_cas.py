@@ -308,19 +308,12 @@ def _read_zip(path: Path, positions: str, stance_names: set[str] | None, warn: C
         raise FormatError(f"{path}: not a zip archive (or a damaged one)")
     with SafeZip(path) as archive, tempfile.TemporaryDirectory(prefix="desk-cas-") as tmp:
         found = _zip_sources(path, archive, warn, _Budget(), Path(tmp))
-        # Read every member while the archive is open.
-        for x in found.xmi:
-            data_x = x.read()
-            data_t = x.typesystem() if x.typesystem else None
-            x.read = (lambda d=data_x: d)
-            x.typesystem = None if data_t is None else (lambda d=data_t: d)
-        for t in found.tsv:
-            data = t.read()
-            t.read = (lambda d=data: d)
-    if not found.xmi and not found.tsv:
-        what = "binary .ser files only" if warn.count("ser") else "no .xmi or WebAnno .tsv files"
-        raise FormatError(f"{path}: not an INCEpTION/UIMA export ({what})")
-    return _finish(path, found, positions, stance_names, warn)
+        if not found.xmi and not found.tsv:
+            what = ("binary .ser files only" if warn.count("ser")
+                    else "no .xmi or WebAnno .tsv files")
+            raise FormatError(f"{path}: not an INCEpTION/UIMA export ({what})")
+        # Members are read (and parsed, one at a time) while the archive is open.
+        return _finish(path, found, positions, stance_names, warn)
 
 
 def _finish(path: Path, found: _Found, positions: str, stance_names: set[str] | None,

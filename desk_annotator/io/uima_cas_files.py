@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import warnings as py_warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -239,9 +240,21 @@ def _nearest_typesystem(name: str, typesystems: dict[str, str]) -> str | None:
         folder = folder.parent
 
 
+def _open_nested(nested: Path, where: str) -> SafeZip:
+    """A zip inside the export (INCEpTION puts each annotator's XMI and type system in one)."""
+    if not zipfile.is_zipfile(nested):
+        raise FormatError(f"{where}: not a zip archive (or a damaged one)")
+    try:
+        return SafeZip(nested)
+    except FormatError as exc:
+        raise FormatError(f"{where}: {str(exc).removeprefix(nested.name + ': ')}") from exc
+
+
 def _zip_sources(path: Path, archive: SafeZip, warn: Counted, budget: _Budget,
                  tmpdir: Path, prefix: str = "", outer: tuple[str | None, str | None] = (None, None),
-                 depth: int = 0) -> _Found:
+                 depth: int = 0, reopen: Callable[[], SafeZip] | None = None) -> _Found:
+    """What an archive holds. Members are read later, one at a time, while ``archive`` (the
+    outer export) is still open; a nested archive (``reopen``) is opened again for each read."""
     found = _Found()
     names = archive.names()
     typesystems: dict[str, str] = {}
@@ -251,7 +264,11 @@ def _zip_sources(path: Path, archive: SafeZip, warn: Counted, budget: _Budget,
 
     def reader(member: str) -> Callable[[], bytes]:
         def read() -> bytes:
-            data = archive.read(member)
+            if reopen is None:
+                data = archive.read(member)
+            else:
+                with reopen() as again:
+                    data = again.read(member)
             budget.take(len(data), f"{path}")
             return data
         return read
@@ -266,20 +283,15 @@ def _zip_sources(path: Path, archive: SafeZip, warn: Counted, budget: _Budget,
             warn("ser", where)
             continue
         if low.endswith(".zip") and depth == 0:
-            data = reader(name)()
             nested = tmpdir / f"{len(list(tmpdir.iterdir()))}-{PurePosixPath(posix).name}"
-            nested.write_bytes(data)
-            with SafeZip(nested) as inner:
+            nested.write_bytes(reader(name)())
+
+            def open_inner(nested: Path = nested, where: str = where) -> SafeZip:
+                return _open_nested(nested, where)
+
+            with open_inner() as inner:
                 part = _zip_sources(path, inner, warn, budget, tmpdir, prefix=f"{where}/",
-                                    outer=(user, doc), depth=1)
-                # Read now: the inner archive closes with this block.
-                for x in part.xmi:
-                    data_x, data_t = x.read(), x.typesystem() if x.typesystem else None
-                    x.read = (lambda d=data_x: d)
-                    x.typesystem = None if data_t is None else (lambda d=data_t: d)
-                for t in part.tsv:
-                    data_t2 = t.read()
-                    t.read = (lambda d=data_t2: d)
+                                    outer=(user, doc), depth=1, reopen=open_inner)
             found.xmi += part.xmi
             found.tsv += part.tsv
         elif low.endswith(".xmi"):
