@@ -372,3 +372,11 @@ def test_unsafe_archives_are_refused(tmp_path: Path) -> None:
         z.writestr("annotation/doc.txt/anna.zip", b"garbage")
     with pytest.raises(FormatError, match=r"anna\.zip: not a zip archive"):
         read_cas(nested)
+
+
+def test_types_missing_from_the_type_system_are_counted(tmp_path: Path) -> None:
+    (tmp_path / "x.xmi").write_bytes(HUGGINGFACE.read_bytes())
+    (tmp_path / TYPESYSTEM_FILE).write_text(cas_typesystem().to_xml(), "utf-8")
+    snap, warnings = read_cas(tmp_path / "x.xmi")
+    assert snap.annotations == [] and snap.documents[0].title == "huggingface.txt"
+    assert any("types missing from the type system" in w for w in warnings)
