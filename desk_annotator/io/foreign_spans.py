@@ -17,27 +17,25 @@ module does what they share:
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from desk_annotator.io.exchange_common import metadata_value, title_from_text
+from desk_annotator.io.dataset_jsonl import SnapshotBuilder
+from desk_annotator.io.foreign import stable_id
 from desk_annotator.io.position_units import Selection, decide_positions, report_lines
 from desk_annotator.io.untrusted import clean_text
 from desk_annotator.models import (
     Annotation,
     Codebook,
-    Coder,
     DocStatus,
     Document,
-    Label,
     ProjectSnapshot,
     Scheme,
     Status,
 )
 from desk_annotator.text import NormalizationMap, is_normalized, sha256_text
 
-NAMESPACE = uuid.UUID("2b0f6a52-8c1e-5d37-9a64-0e3c7f21b8d5")
 # Java strings count UTF-16 code units: the standard reading of UIMA CAS and WebAnno TSV offsets.
 PRIOR_JAVA = "utf16"
 SHOWN_EXAMPLES = 3
@@ -82,11 +80,6 @@ def layer_kind(type_name: str) -> str:
 
 def short_type_name(type_name: str) -> str:
     return type_name.rsplit(".", 1)[-1] or type_name
-
-
-def stable_id(*parts: object) -> str:
-    """A deterministic GUID (upper case, like :func:`desk_annotator.models.new_id`)."""
-    return str(uuid.uuid5(NAMESPACE, "\x1f".join(str(p) for p in parts))).upper()
 
 
 BASE_MESSAGES = {
@@ -170,8 +163,9 @@ class ForeignSnapshot:
         self.warn = warn
         self.codebook_name = codebook_name
         self._docs: dict[str, DocHandle] = {}
-        self._coders: dict[str, Coder] = {}
-        self._labels: dict[tuple[Scheme, str], Label] = {}
+        # Coders and labels are named as our dataset reader names them: fresh GUIDs,
+        # matched by name on import.
+        self._names = SnapshotBuilder()
         self.annotations: list[Annotation] = []
         self._statuses: dict[tuple[str, str], DocStatus] = {}
         self._ids: dict[str, int] = {}
@@ -203,17 +197,10 @@ class ForeignSnapshot:
         return handle
 
     def coder_id(self, name: str) -> str:
-        coder = self._coders.get(name)
-        if coder is None:
-            coder = self._coders[name] = Coder(name=name)
-        return coder.id
+        return self._names.coder_id(name)
 
     def label_id(self, scheme: Scheme, name: str) -> str:
-        label = self._labels.get((scheme, name))
-        if label is None:
-            order = sum(1 for s, _ in self._labels if s == scheme)
-            label = self._labels[(scheme, name)] = Label(scheme=scheme, name=name, order=order)
-        return label.id
+        return self._names.label_id(scheme, name)
 
     def scheme_of(self, scheme: Scheme | None, name: str) -> Scheme:
         if scheme is not None:
@@ -300,8 +287,8 @@ class ForeignSnapshot:
         # Documents nobody coded are still documents of the file: all are kept.
         documents = [h.document for h in self._docs.values()]
         return ProjectSnapshot.model_construct(
-            codebook=Codebook(name=self.codebook_name, labels=list(self._labels.values())),
-            coders=list(self._coders.values()), documents=documents,
+            codebook=Codebook(name=self.codebook_name, labels=list(self._names.labels.values())),
+            coders=list(self._names.coders.values()), documents=documents,
             annotations=self.annotations, statuses=list(self._statuses.values()),
         )
 
