@@ -20,8 +20,8 @@ BUSY_TIMEOUT_MS = 10_000
 
 # How this module touches a project file (DESIGN §7, "connection discipline"):
 # - The file is only ever opened through SQLite. On POSIX, closing *any* descriptor of a file
-#   drops every fcntl lock the process holds on it, so a plain open()/close() of the project
-#   (to read its header, hash it, copy it) while a connection is open silently removes that
+#   drops every fcntl lock the process holds on it, so plain file I/O on the project (to read
+#   its header, hash it, copy it) while a connection is open silently removes that
 #   connection's locks, and the next program to close the file checkpoints and deletes the WAL
 #   under it. SQLite's own connections share one descriptor per file inside the process, so
 #   several connections (two Project objects, a worker thread's reader) are safe.
