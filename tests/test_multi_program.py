@@ -182,9 +182,16 @@ def _other_programs(path: Path, tmp: Path, env: dict[str, str], rng: random.Rand
         # sqlite-utils, as users run it on our files (a table of their own, then a read).
         tool = Path(sys.executable).with_name("sqlite-utils")
         if tool.exists():
-            out = subprocess.run([str(tool), "insert", str(path), "my_notes", "-"],
-                                 input=f'{{"round": {round_}}}', capture_output=True,
-                                 text=True, timeout=60)
+            # sqlite-utils reads before it writes, so against a window that commits every
+            # 15 ms SQLite may answer "locked" at once (a stale read snapshot cannot become a
+            # write): the other tool's own failure, as a user would see it, and retried.
+            for _attempt in range(20):
+                out = subprocess.run([str(tool), "insert", str(path), "my_notes", "-"],
+                                     input=f'{{"round": {round_}}}', capture_output=True,
+                                     text=True, timeout=60)
+                if out.returncode == 0 or "locked" not in out.stderr:
+                    break
+                time.sleep(0.1)
             assert out.returncode == 0, out.stderr
         # A plain Python sqlite3 reader that opens and closes the file.
         conn = sqlite3.connect(str(path))
