@@ -90,7 +90,12 @@ def build_agreement_data(
 
     doc_list = list(documents)
     known_ids = [d.id for d in doc_list]
-    chosen_ids = set(_pick(document_ids, known_ids, "document")) if document_ids is not None else None
+    if document_ids is not None:
+        unknown = [i for i in document_ids if i not in set(known_ids)]
+        if unknown:  # the caller may pass only the matching documents: do not list "known"
+            raise OperationError(f"unknown document id(s): {', '.join(unknown)} (document ids "
+                                 "are listed by `export FILE.csv` or the document list)")
+    chosen_ids = set(document_ids) if document_ids is not None else None
     docs: dict[str, DocUnits] = {}
     for info in doc_list:
         if chosen_ids is None or info.id in chosen_ids:

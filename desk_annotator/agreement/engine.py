@@ -24,7 +24,9 @@ NEED_TWO = "at least two coders must be selected"
 
 
 def _round(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 6)
+    """A figure for the JSON report: full double precision (DESIGN §5 v2); the Markdown, HTML
+    and CSV writers round for display."""
+    return None if value is None else float(value)
 
 
 def _put(obj: dict[str, Any], key: str, measure: co.Measure, override: str | None = None) -> None:

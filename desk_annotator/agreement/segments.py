@@ -10,7 +10,9 @@ expands a scheme back to one value per character for cross-checks and benchmarks
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import numpy as np
 
@@ -60,9 +62,23 @@ class _CoderSpans:
     start: np.ndarray
     end: np.ndarray
     stance: np.ndarray  # 0 none, 1..K
-    created: np.ndarray  # str array
+    created: np.ndarray  # float: seconds since the epoch (see _instant)
     theme_span: np.ndarray  # (P,) span index of each (span, theme) pair
     theme_idx: np.ndarray  # (P,) theme index
+
+
+@functools.lru_cache(maxsize=65536)
+def _instant(stamp: str) -> float:
+    """An ISO timestamp as a moment, so the "most recently created" tie-break compares times,
+    not strings (``...+02:00`` and ``...Z`` stamps of other tools sort wrongly as text). A
+    stamp without an offset is taken as UTC; one that does not parse sorts first."""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return float("-inf")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
 
 
 def _collect(docs: list[DocUnits], offsets: np.ndarray, coder: str, stance_index: dict[str, int],
@@ -70,7 +86,7 @@ def _collect(docs: list[DocUnits], offsets: np.ndarray, coder: str, stance_index
     starts: list[int] = []
     ends: list[int] = []
     stances: list[int] = []
-    created: list[str] = []
+    created: list[float] = []
     theme_span: list[int] = []
     theme_idx: list[int] = []
     for offset, doc in zip(offsets.tolist(), docs):
@@ -87,10 +103,10 @@ def _collect(docs: list[DocUnits], offsets: np.ndarray, coder: str, stance_index
             starts.append(offset + span.start)
             ends.append(offset + end)
             stances.append(stance_index.get(span.stance, 0) if span.stance else 0)
-            created.append(span.created)
+            created.append(_instant(span.created))
     return _CoderSpans(
         np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64),
-        np.asarray(stances, dtype=np.int16), np.asarray(created, dtype=str),
+        np.asarray(stances, dtype=np.int16), np.asarray(created, dtype=np.float64),
         np.asarray(theme_span, dtype=np.int64), np.asarray(theme_idx, dtype=np.int64),
     )
 

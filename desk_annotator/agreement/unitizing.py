@@ -89,6 +89,8 @@ def unitizing_parts(units: list[list[Units]], block_start: np.ndarray, block_end
     big = int(block_end.max(initial=0)) + 2
     shape = (len(units), n_blocks)
     observed, expected, counts = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    if n_coders == 0:  # no coder selected: nothing unitized, every value undefined
+        return UnitizingParts(observed, expected, counts)
     for c, per_coder in enumerate(units):
         dist = np.zeros(n_blocks)
         for m1 in range(n_coders):

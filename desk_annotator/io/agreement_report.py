@@ -68,6 +68,8 @@ def tidy_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 
     def add(scheme: str, label: str, measure: str, value: Any, reason: str, a: str = "",
             b: str = "", doc_id: str = "", doc_title: str = "") -> None:
+        if isinstance(value, float):
+            value = round(value, 6)  # display precision; the JSON report keeps full doubles
         rows.append(dict(zip(CSV_COLUMNS, [scheme, label, measure, a, b, doc_id, doc_title,
                                            "" if value is None else value, reason])))
 
