@@ -64,3 +64,45 @@ def test_stance_tie_break_compares_moments_not_strings() -> None:
     seg = build_segments(data)
     values = seg.stance[0]  # coder a's stance per segment
     assert seg.stance_labels[int(values[0]) - 1] == "neutral"
+
+
+def _units(rows, coders):
+    from desk_annotator.agreement import AgreementData, DocUnits, SpanUnit
+    labels = sorted({str(v) for row in rows for v in row if v is not None})
+    docs = []
+    for u, row in enumerate(rows):
+        spans = {c: [SpanUnit(0, 1, str(v), (), "t")] for c, v in zip(coders, row)
+                 if v is not None}
+        docs.append(DocUnits(f"u{u}", f"unit {u}", 1, set(spans), set(), spans))
+    return AgreementData(coders, labels, [], docs)
+
+
+def test_interval_reading_q_and_undefined_resamples() -> None:
+    from desk_annotator.agreement import compute_agreement
+
+    _ = None
+    rows = [  # Krippendorff (2011) section C: alpha = .743
+        [1, 1, _, 1], [2, 2, 3, 2], [3, 3, 3, 3], [3, 3, 3, 3], [2, 2, 2, 2], [1, 2, 3, 4],
+        [4, 4, 4, 4], [1, 1, 2, 1], [2, 2, 2, 2], [_, 5, 5, 5], [_, _, 1, 1], [_, 3, _, _],
+    ]
+    stance = compute_agreement(_units(rows, list("ABCD")), bootstrap=2000)["stance"]
+    low, high = stance["ci95"]
+    assert low < stance["alpha"] < high
+    # The reading comes from the lower bound; the point reading stands beside it.
+    assert stance["interpretation_point"] == "tentative"
+    assert stance["interpretation"] == ("unreliable" if low < 0.667 else "tentative")
+    assert stance["interpretation_basis"] == "ci95 lower bound"
+    # q: the share of resamples below each threshold, monotone in the threshold.
+    q = stance["q"]
+    assert 0.0 <= q["0.667"] <= q["0.8"] <= 1.0 and q["0.8"] > 0.5  # alpha .743 < .8
+    assert stance["resamples_undefined"] >= 0
+    assert "warnings" not in stance  # 11 documents carry it
+
+
+def test_few_documents_warn_and_undefined_resamples_are_counted() -> None:
+    from desk_annotator.agreement import compute_agreement
+
+    rows = [[1, 1], [2, 2], [1, 2], [2, 2], [1, 1]]  # 5 units: many resamples lack variation
+    stance = compute_agreement(_units(rows, ["A", "B"]), bootstrap=500)["stance"]
+    assert any("only 5 document" in w for w in stance.get("warnings", []))
+    assert stance["resamples_undefined"] > 0  # e.g. a resample of five copies of one unit

@@ -305,6 +305,24 @@ def _passages(passages: list[dict[str, Any]], text_for: Callable[[str], str] | N
     return "".join(out)
 
 
+def _interpretation_item(label: str | None, b: dict[str, Any]) -> str:
+    """One line of the Interpretation list: the reading, its basis, q, and any warning."""
+    reading = b["interpretation"]
+    extra = []
+    point = b.get("interpretation_point")
+    if point and point != reading:
+        extra.append(f"point estimate: {point}")
+    q = b.get("q")
+    if q:
+        extra.append(f"q(α&lt;.667) = {q['0.667']:.3f}, q(α&lt;.800) = {q['0.8']:.3f}")
+    if b.get("resamples_undefined"):
+        extra.append(f"{b['resamples_undefined']} resamples without a value")
+    note = f" ({'; '.join(extra)})" if extra else ""
+    warnings = "".join(f'<br><span class="note">⚠ {_e(w)}</span>' for w in b.get("warnings", []))
+    return (f'<li><b>{_e(label or "stance")}</b>: <span class="{_e(reading)}">'
+            f'{_e(INTERPRETATION[reading])}</span>{note}{warnings}</li>')
+
+
 def report_body(report: dict[str, Any], passages: list[dict[str, Any]],
                 text_for: Callable[[str], str] | None) -> str:
     stance = report["stance"]
@@ -323,11 +341,10 @@ def report_body(report: dict[str, Any], passages: list[dict[str, Any]],
         f'documents (seed {report["bootstrap"]["seed"]}).</p>'),
         "<h2>Overview</h2>", _html_table(OVERVIEW_HEADER, overview),
         ("<h2>Interpretation</h2><ul>" + "".join(
-            f'<li><b>{_e(label or "stance")}</b>: <span class="{_e(b["interpretation"])}">'
-            f'{_e(INTERPRETATION[b["interpretation"]])}</span></li>'
-            for _, label, b in _schemes(report)) + "</ul>"
-        '<p class="note">Thresholds after Krippendorff (2004: 241). Read the 95% interval too: '
-        "a lower bound under .667 means the data may not support even tentative conclusions.</p>"),
+            _interpretation_item(label, b) for _, label, b in _schemes(report)) + "</ul>"
+        '<p class="note">Thresholds after Krippendorff (2004: 241), read from the lower bound '
+        "of the 95% interval (the point estimate's reading in brackets); q is the share of "
+        "bootstrap resamples with α below .667 and .800.</p>"),
         "<h2>α per label</h2>",
         _alpha_chart([(f"stance: {n}", e["alpha"], e["ci95"])
                       for n, e in stance["per_label"].items()]
