@@ -20,7 +20,7 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -84,19 +84,13 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         raise WriteFailed(f"{target}: is a folder, not a file")
     clean_stale_temps(target.parent)
     tmp = temp_sibling(target)
-    try:
+    with _removed_on_failure(tmp, target, _remove_with_side_files):
         yield tmp
         _settle_side_files(tmp, target)
         if tmp.is_file():
             _fsync_file(tmp)
         os.replace(tmp, target)
         _fsync_dir(target.parent)
-    except OSError as exc:
-        _remove_with_side_files(tmp)
-        raise WriteFailed(describe_os_error(exc, target)) from exc
-    except BaseException:
-        _remove_with_side_files(tmp)
-        raise
 
 
 @contextmanager
@@ -112,7 +106,7 @@ def atomic_folder(target: str | Path) -> Iterator[Path]:
         raise WriteFailed(f"{target}: exists and is not a folder")
     clean_stale_temps(target.parent)
     tmp = temp_sibling(target)
-    try:
+    with _removed_on_failure(tmp, target, _remove):
         tmp.mkdir(parents=False)
         yield tmp
         for entry in tmp.rglob("*"):
@@ -136,11 +130,20 @@ def atomic_folder(target: str | Path) -> Iterator[Path]:
         else:
             os.replace(tmp, target)
             _fsync_dir(target.parent)
+
+
+@contextmanager
+def _removed_on_failure(tmp: Path, target: Path,
+                        remove: Callable[[Path], None]) -> Iterator[None]:
+    """On any failure inside, remove the temporary ``tmp``; an OSError becomes one WriteFailed
+    line naming ``target`` (never the temporary name)."""
+    try:
+        yield
     except OSError as exc:
-        _remove(tmp)
+        remove(tmp)
         raise WriteFailed(describe_os_error(exc, target)) from exc
     except BaseException:
-        _remove(tmp)
+        remove(tmp)
         raise
 
 

@@ -86,7 +86,7 @@ class Project:
         ``integrity_problems``. separate_connection=True reads through a read-only connection
         of its own, so a worker thread can run the check while the GUI keeps using ``q``."""
         if separate_connection and str(self.path) != ":memory:":
-            store = Store(self.path, read_only=True)
+            store = Store(self.path, background=True)
             try:
                 bad = store.q.bad_quotes()
             finally:

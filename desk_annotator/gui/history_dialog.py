@@ -207,8 +207,5 @@ class HistoryDialog(QDialog):
         return True
 
     def closeEvent(self, event) -> None:
-        try:
-            self.win.bridge.changed.disconnect(self._on_changed)
-        except (RuntimeError, TypeError):
-            pass
+        self.win.bridge.disconnect_view(self._on_changed)
         super().closeEvent(event)

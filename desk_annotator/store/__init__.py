@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from ..errors import OperationError
 from .changes import ChangeRecorder, Touched
-from .db import connect, copy_project, describe_sqlite_error, explain_failure, read_snapshot, transaction
+from .db import connect, connect_reader, copy_project, describe_sqlite_error, explain_failure, read_snapshot, transaction
 from .history import History
 from .queries import Queries
 from .schema import SCHEMA_VERSION
@@ -31,9 +31,12 @@ class Store:
     ``read_only`` is None for a writable project, else the reason it is not (then every write
     is refused with that reason and nothing is attempted)."""
 
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False,
+                 background: bool = False) -> None:
+        """background=True: a read-only reader beside an open, already checked project (the
+        GUI's integrity check), skipping recognition."""
         self.path = path
-        opened = connect(path, read_only=read_only)
+        opened = connect_reader(path) if background else connect(path, read_only=read_only)
         self.db = opened.db
         self.read_only = opened.read_only
         self.q = Queries(self.db)

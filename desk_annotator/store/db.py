@@ -83,6 +83,12 @@ def open_read_only(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+def connect_reader(path: str | Path) -> Opened:
+    """A read-only connection to a project this process has already opened and checked (a
+    background reader): no second recognition, so no second full-file quick_check."""
+    return _open_viewer(Path(path), "a background reader")
+
+
 def connect(path: str | Path, *, read_only: bool = False) -> Opened:
     """Open (or create) a project database, checked and migrated to the current schema.
     A file this process cannot write is opened read-only (``Opened.read_only`` says why)."""
