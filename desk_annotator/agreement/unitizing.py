@@ -1,19 +1,65 @@
-"""Krippendorff's unitizing alpha αU (Krippendorff 1995; 2004: 251-256).
+"""Krippendorff's unitizing alpha αU over units *as coded* (Krippendorff 1995; 2004: 251-256).
 
-Each coder cuts the continuum into units of category c and gaps. Observed disagreement sums,
-over ordered coder pairs, the squared distances of overlapping sections: two overlapping units
-differ by (b1-b2)² + (e1-e2)²; a unit lying wholly inside the other coder's gap costs l². Expected
-disagreement compares every unit with every possible placement among all coders' units and gaps.
-Per category c (m coders, continuum length L, N_c units of c over all coders):
+ONE CONTINUUM (what DKPro Statistics' KrippendorffAlphaUnitizingAgreement computes; its
+published behaviour was the reference, its code was not used). R raters, length L, per
+category c: rater r's units of c are taken as coded, its gaps are the stretches no c-unit of r
+covers (zero-length gaps are not counted). For every pair of intersecting sections of two raters:
+two intersecting units cost (b1−b2)² + (e1−e2)²; a unit lying wholly inside the other rater's
+gap costs l²; anything else 0. Then
 
-    D_O(c) = Σ_ordered pairs Σ δ² / (m(m-1)L²)
-    D_E(c) = 2/L · Σ_units[(N_c-1)(2l³-3l²+l)/3 + l²·Σ_{gaps g>=l}(g-l+1)] / (mL(mL-1) - Σ_units l(l-1))
-    αU(c)  = 1 - D_O(c)/D_E(c);   αU = 1 - mean_c D_O(c) / mean_c D_E(c) over categories used
+    D_O(c) = 2·Σ_{unordered rater pairs} Σ δ² / (R(R−1)L²)
+    D_E(c) = (2/L)·Σ_{units u of c}[(N_c−1)(2l³−3l²+l)/3 + l²·Σ_{gaps g of c, g≥l}(g−l+1)]
+             / (RL(RL−1) − Σ_{units of c} l(l−1))
+    αU(c) = 1 − D_O(c)/D_E(c);  αU = 1 − mean_c D_O / mean_c D_E over the categories that occur.
 
-as implemented in DKPro Statistics' KrippendorffAlphaUnitizingAgreement (ideas only, not code).
-Units of one coder and category must not overlap; the engine derives them as maximal runs of
-the coder's character values, so they never do. Everything is vectorised over *blocks* (the
-whole continuum, or one block per document) so per-document αU costs no Python loop.
+OVERLAPS. DKPro forbids overlapping units of one rater with one category. Our rule: units of one
+coder and category that overlap by at least one character are merged into their union (the
+count of units absorbed is in `UnitizingScheme.merged_overlaps` and `.notes`); units that merely
+abut stay separate units, as coded. Units of *different* categories may overlap freely: each
+category is its own continuum of units and gaps.
+
+SEVERAL DOCUMENTS. Every document is a continuum of its own (gaps end at its edges), and a
+document counts for exactly the coders who coded it (the α coverage rule: a coder who did not
+code a document contributes no units, gaps, length or pairs there). Per document d: m_d coders
+coded it, length L_d; only documents with m_d ≥ 2 enter. With
+
+    P = Σ_d m_d(m_d−1)L_d,   T = Σ_d m_d·L_d,   L = Σ_d L_d,
+    O_d(c) = Σ over ORDERED pairs of coders who coded d of the δ² above inside d,
+
+    D_O(c) = Σ_d O_d(c) / (P·L)
+    D_E(c) = (2/L)·S(c) / (T(T−1) − Σ_{units of c} l(l−1))
+    S(c)   = Σ_{units u of c}[(N_c−1)(2l³−3l²+l)/3 + l²·Σ_{gaps g of c, g≥l}(g−l+1)]
+
+where N_c counts the units of c in all included documents and the gaps are pooled over all
+documents and coders. Derivation: laying the documents end to end with every coder reported on
+every document, DKPro's D_O has R(R−1)L² below; replacing "R raters on L characters" by "the
+pairs that actually exist" turns R(R−1)L into P (pairs × characters) while the second L stays
+the pooled length, and RL (rater-characters) becomes T. The numerator sums only the sections that
+exist, gaps fenced at document edges so no gap runs across documents (hence the value cannot
+depend on document order). For one document this is DKPro exactly; when every coder coded every
+document it equals DKPro with gaps fenced at the document edges.
+
+BOOTSTRAP. All sums are sums over documents, so everything is a function of a document weight
+matrix W (B, D) (row b = how many times each document is drawn in resample b; the point estimate is
+W = ones((1, D))). O, P, T, L, N_c, Σl(l−1) and Σ_u f(l) are linear in W; the unit × gap term
+Σ_u w_d(u) l_u² Σ_g w_d(g) (g−l_u+1)_+ is bilinear and is computed from the gaps sorted by length
+once, per resample a weighted prefix sum over them, chunking B to bound memory.
+
+API (the engine integrates these):
+    stance_unitizing(seg) -> UnitizingScheme        categories = seg.stance_labels
+    theme_unitizing(seg, t) -> UnitizingScheme      one category: theme t present
+    UnitizingScheme(name, categories, doc_length, doc_coded, doc, coder, cat, start, end)
+                                                    arrays; positions within documents
+    scheme.alpha_u(W=None) -> (overall (B,), per_category (B, C))          NaN where undefined
+    scheme.alpha_u_parts(W=None) -> (D_O, D_E, N) each (B, C)
+    scheme.per_document() -> (D,) αU of each document alone (DKPro on it), NaN if undefined
+    scheme.per_document_parts() -> (D_O, D_E, N) each (D, C)
+    scheme.point_alpha_u() -> (Measure, list[Measure] per category)
+    scheme.family_2016(W=None) -> {"u_alpha", "binary_u_alpha", "cu_alpha": (B,),
+                                   "per_category": (B, C)}   (see unitizing_2016.py)
+    scheme.point_2016() -> same keys with Measures
+    scheme.notes -> list[str];  scheme.merged_overlaps -> int
+    unitizing_alpha(units_by_category, length, begin=0) -> dict   one continuum, all coders
 """
 
 from __future__ import annotations
@@ -22,119 +68,377 @@ from typing import NamedTuple
 
 import numpy as np
 
+from desk_annotator.agreement import unitizing_2016 as u16
 from desk_annotator.agreement.coefficients import Measure, undefined
+from desk_annotator.agreement.segments import Segments, expand_ranges
 
-Units = tuple[np.ndarray, np.ndarray]  # (starts, ends) sorted, disjoint
+EPS = 1e-15
+CHUNK_ELEMENTS = 6_000_000  # floats per (resamples × sections) work array: ~48 MB each
+NO_PAIRS = "no document was coded by two or more coders"
+NO_UNITS = "no coder marked any unit"
+NO_LABEL = "no coder marked a unit with this label"
+NO_VARIATION = "no variation: expected disagreement is zero"
 
 
+def _merge_overlaps(doc, coder, cat, start, end, n_coders, n_cats):
+    """Union of units of one (document, coder, category) that overlap by ≥ 1 character."""
+    group = (doc * n_coders + coder) * n_cats + cat
+    order = np.lexsort((end, start, group))
+    g, s, e = group[order], start[order], end[order]
+    if g.size == 0:
+        return doc, coder, cat, start, end, 0
+    big = int(e.max()) + 1
+    # Running maximum of the end within the group (the group offset keeps groups apart).
+    reach = np.maximum.accumulate(g * big + e) - g * big
+    new = np.ones(g.size, dtype=bool)
+    new[1:] = (g[1:] != g[:-1]) | (s[1:] >= reach[:-1])
+    first = np.flatnonzero(new)
+    merged_end = np.maximum.reduceat(e, first)
+    pick = order[first]
+    return doc[pick], coder[pick], cat[pick], start[pick], merged_end, int(g.size - first.size)
+
+
+class UnitizingScheme:
+    """Units of one coding scheme (stance, or one theme) over the included documents."""
+
+    def __init__(self, name: str, categories: list[str], doc_length: np.ndarray,
+                 doc_coded: np.ndarray, doc: np.ndarray, coder: np.ndarray, cat: np.ndarray,
+                 start: np.ndarray, end: np.ndarray) -> None:
+        self.name = name
+        self.categories = list(categories)
+        self.doc_length = np.asarray(doc_length, dtype=np.int64)
+        coded = np.asarray(doc_coded, dtype=bool)
+        self.doc_coded = coded if coded.ndim == 2 else coded.reshape(self.doc_length.size, 0)
+        arrays = [np.asarray(a, dtype=np.int64) for a in (doc, coder, cat, start, end)]
+        doc, coder, cat, start, end = arrays
+        end = np.minimum(end, self.doc_length[doc]) if doc.size else end
+        start = np.maximum(start, 0)
+        keep = (end > start) & self.doc_coded[doc, coder] if doc.size else end > start
+        self.raw = tuple(a[keep] for a in (doc, coder, cat, start, end))  # as coded (2016)
+        n_docs, n_coders = self.doc_coded.shape
+        *units, self.merged_overlaps = _merge_overlaps(*self.raw, n_coders,
+                                                       max(len(self.categories), 1))
+        self.units = tuple(units)
+        self.notes: list[str] = []
+        if self.merged_overlaps:
+            self.notes.append(f"{self.merged_overlaps} overlapping unit(s) of one coder with the "
+                              "same label were merged into their union for αU")
+        self._prepared = False
+
+    # ------------------------------------------------------------ per-document linear parts
+    def _prepare(self) -> None:
+        if self._prepared:
+            return
+        self._prepared = True
+        doc, coder, cat, start, end = self.units
+        n_docs, n_coders = self.doc_coded.shape
+        n_cats = len(self.categories)
+        raters = self.doc_coded.sum(axis=1)
+        valid = raters >= 2
+        length = self.doc_length.astype(float) * valid
+        self._p = raters * (raters - 1.0) * length
+        self._t = raters * length
+        self._l = length
+        keep = valid[doc]
+        doc, coder, cat, start, end = (a[keep] for a in (doc, coder, cat, start, end))
+        lu = (end - start).astype(float)
+        cell = doc * n_cats + cat
+        size = n_docs * n_cats
+
+        def per_cell(values):
+            return np.bincount(cell, values, size).reshape(n_docs, n_cats)
+
+        self._n = per_cell(np.ones(lu.size))
+        self._f1 = per_cell((2 * lu**3 - 3 * lu**2 + lu) / 3.0)
+        self._sq = per_cell(lu * (lu - 1.0))
+        self._o = self._observed(doc, coder, cat, start, end, n_docs, n_coders, n_cats)
+        gdoc, gcat, glen = self._gaps(doc, coder, cat, start, end, valid)
+        self._cross_tables = [self._cross_table(doc[cat == c], lu[cat == c], gdoc[gcat == c],
+                                                glen[gcat == c]) for c in range(n_cats)]
+        self._unit_arrays = (doc, cat, lu)
+        self._gap_arrays = (gdoc, gcat, glen)
+
+    def _observed(self, doc, coder, cat, start, end, n_docs, n_coders, n_cats) -> np.ndarray:
+        """O_d(c): Σ δ² over ordered coder pairs, per document and category."""
+        offset = np.concatenate(([0], np.cumsum(self.doc_length)[:-1]))
+        big = int(self.doc_length.sum()) + 1
+        key_s = cat * big + offset[doc] + start  # categories kept apart on one sorted axis
+        key_e = cat * big + offset[doc] + end
+        by_coder = []
+        for m in range(n_coders):
+            idx = np.flatnonzero(coder == m)
+            idx = idx[np.argsort(key_s[idx], kind="stable")]
+            by_coder.append(idx)  # disjoint after merging, so key_e is sorted as well
+        out = np.zeros(n_docs * n_cats)
+        cell = doc * n_cats + cat
+        lu2 = (end - start).astype(float) ** 2
+        for a in range(n_coders):
+            for b in range(a + 1, n_coders):
+                ia, ib = by_coder[a], by_coder[b]
+                lo = np.searchsorted(key_e[ib], key_s[ia], side="right")
+                hi = np.searchsorted(key_s[ib], key_e[ia], side="left")
+                j, i = expand_ranges(lo, hi)
+                ua, ub = ia[i], ib[j]
+                dist = (start[ua] - start[ub]).astype(float) ** 2 + \
+                    (end[ua] - end[ub]).astype(float) ** 2
+                out += np.bincount(cell[ua], dist, out.size)
+                alone = ia[(hi <= lo) & self.doc_coded[doc[ia], b]]
+                out += np.bincount(cell[alone], lu2[alone], out.size)
+                lo = np.searchsorted(key_e[ia], key_s[ib], side="right")
+                hi = np.searchsorted(key_s[ia], key_e[ib], side="left")
+                alone = ib[(hi <= lo) & self.doc_coded[doc[ib], a]]
+                out += np.bincount(cell[alone], lu2[alone], out.size)
+        return 2.0 * out.reshape(n_docs, n_cats)  # each unordered pair stands for two ordered
+
+    def _gaps(self, doc, coder, cat, start, end, valid):
+        """(doc, category, length) of every gap of every coder who coded a document."""
+        n_docs, n_coders = self.doc_coded.shape
+        n_cats = len(self.categories)
+        d_all, m_all = np.nonzero(self.doc_coded & valid[:, None])
+        groups = ((d_all[:, None] * n_coders + m_all[:, None]) * n_cats
+                  + np.arange(n_cats)[None, :]).ravel()  # every (doc, coder, cat) that exists
+        group = (doc * n_coders + coder) * n_cats + cat
+        order = np.lexsort((start, group))
+        g, s, e = group[order], start[order], end[order]
+        first = np.ones(g.size, dtype=bool)
+        first[1:] = g[1:] != g[:-1]
+        prev_end = np.where(first, 0, np.concatenate(([0], e[:-1])))
+        last_end = np.zeros(n_docs * n_coders * n_cats, dtype=np.int64)
+        last = np.concatenate((first[1:], [True])) if g.size else first
+        last_end[g[last]] = e[last]
+        gdoc_of = groups // (n_coders * n_cats)
+        lengths = np.concatenate((s - prev_end, self.doc_length[gdoc_of] - last_end[groups]))
+        gdoc = np.concatenate((g // (n_coders * n_cats), gdoc_of))
+        gcat = np.concatenate((g % n_cats, groups % n_cats))
+        keep = lengths > 0
+        return gdoc[keep], gcat[keep], lengths[keep].astype(float)
+
+    @staticmethod
+    def _cross_table(udoc, lu, gdoc, glen):
+        """Unit and gap tables of one category, aggregated by (document, length)."""
+        big = int(max(lu.max(initial=0), glen.max(initial=0))) + 2
+        ukey, ucount = np.unique(udoc * big + lu.astype(np.int64), return_counts=True)
+        u_doc, u_len = ukey // big, (ukey % big).astype(float)
+        q, u_q = np.unique(u_len, return_inverse=True)
+        gkey, gcount = np.unique(gdoc * big + glen.astype(np.int64), return_counts=True)
+        g_doc, g_len = gkey // big, (gkey % big).astype(float)
+        order = np.argsort(g_len, kind="stable")
+        g_doc, g_len, gcount = g_doc[order], g_len[order], gcount[order].astype(float)
+        first_fit = np.searchsorted(g_len, q, side="left")  # first gap with g ≥ l
+        return (u_doc, ucount * u_len**2, u_q.reshape(-1), q, g_doc, g_len, gcount, first_fit)
+
+    # ------------------------------------------------------------ weighted (bootstrap) αU
+    def _cross(self, w: np.ndarray, c: int) -> np.ndarray:
+        """Σ_u w_d(u) l_u² Σ_g w_d(g) (g − l_u + 1)_+ for every row of w."""
+        u_doc, u_mass, u_q, q, g_doc, g_len, g_count, first_fit = self._cross_tables[c]
+        out = np.zeros(w.shape[0])
+        if u_doc.size == 0 or g_doc.size == 0:
+            return out
+        chunk = max(1, CHUNK_ELEMENTS // (g_doc.size + u_doc.size + 1))
+        for b0 in range(0, w.shape[0], chunk):
+            wb = w[b0:b0 + chunk]
+            wg = wb[:, g_doc] * g_count
+            count = np.zeros((wb.shape[0], g_doc.size + 1))
+            np.cumsum(wg, axis=1, out=count[:, 1:])
+            wg *= g_len
+            mass = np.zeros_like(count)
+            np.cumsum(wg, axis=1, out=mass[:, 1:])
+            # Suffix sums over gaps with g ≥ l: total minus prefix before the first fit.
+            tail_n = count[:, -1:] - count[:, first_fit]
+            tail_g = mass[:, -1:] - mass[:, first_fit]
+            fit = tail_g - (q - 1.0) * tail_n  # (b, Q): Σ_g w (g − l + 1) over g ≥ l
+            out[b0:b0 + chunk] = np.einsum("bu,bu->b", wb[:, u_doc] * u_mass, fit[:, u_q])
+        return out
+
+    def alpha_u_parts(self, w: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(D_O, D_E, N_c), each (B, C), for the document weight matrix w (B, D)."""
+        self._prepare()
+        n_docs = self.doc_length.size
+        w = np.ones((1, n_docs)) if w is None else np.atleast_2d(np.asarray(w, dtype=float))
+        p, t, length = w @ self._p, w @ self._t, w @ self._l
+        n, f1, sq, o = w @ self._n, w @ self._f1, w @ self._sq, w @ self._o
+        cross = np.stack([self._cross(w, c) for c in range(len(self.categories))], axis=1) \
+            if self.categories else np.zeros((w.shape[0], 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d_o = o / (p * length)[:, None]
+            denom = (t * (t - 1.0))[:, None] - sq
+            d_e = 2.0 / length[:, None] * ((n - 1.0) * f1 + cross) / denom
+        bad = ~(p > 0)[:, None] | (n <= 0)
+        return np.where(bad, np.nan, d_o), np.where(bad, np.nan, d_e), n
+
+    @staticmethod
+    def _alphas(d_o, d_e, n) -> tuple[np.ndarray, np.ndarray]:
+        used = n > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per = np.where(used & (d_e > EPS), 1.0 - d_o / d_e, np.nan)
+            num = np.where(used, d_o, 0.0).sum(axis=1)
+            den = np.where(used, d_e, 0.0).sum(axis=1)
+            overall = np.where(used.any(axis=1) & (den > EPS), 1.0 - num / den, np.nan)
+        return overall, per
+
+    def alpha_u(self, w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(overall αU (B,), per-category αU (B, C)); NaN where undefined."""
+        return self._alphas(*self.alpha_u_parts(w))
+
+    def point_alpha_u(self) -> tuple[Measure, list[Measure]]:
+        self._prepare()
+        d_o, d_e, n = self.alpha_u_parts()
+        overall, per = self._alphas(d_o, d_e, n)
+        no_pairs = not (self._p.sum() > 0)
+        reason = NO_PAIRS if no_pairs else NO_UNITS if not (n > 0).any() else NO_VARIATION
+        whole = Measure(float(overall[0])) if np.isfinite(overall[0]) else undefined(reason)
+        cats = [Measure(float(v)) if np.isfinite(v) else
+                undefined(NO_PAIRS if no_pairs else NO_LABEL if n[0, c] <= 0 else NO_VARIATION)
+                for c, v in enumerate(per[0])]
+        return whole, cats
+
+    # ------------------------------------------------------------ each document alone
+    def per_document_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(D_O, D_E, N_c), each (D, C): DKPro's αU parts on every document alone."""
+        self._prepare()
+        n_docs, n_cats = self._n.shape
+        doc, cat, lu = self._unit_arrays
+        gdoc, gcat, glen = self._gap_arrays
+        big = int(max(lu.max(initial=0), glen.max(initial=0))) + 2
+        cell_g = gcat * n_docs + gdoc
+        order = np.argsort(cell_g * big + glen, kind="stable")
+        keys = (cell_g * big + glen)[order]
+        csum = np.concatenate(([0.0], np.cumsum(glen[order])))
+        cell_u = cat * n_docs + doc
+        i0 = np.searchsorted(keys, cell_u * big + lu, side="left")
+        i1 = np.searchsorted(keys, (cell_u + 1) * big, side="left")
+        fit = (csum[i1] - csum[i0]) - (lu - 1.0) * (i1 - i0)
+        cross = np.bincount(doc * n_cats + cat, lu**2 * fit, n_docs * n_cats)
+        cross = cross.reshape(n_docs, n_cats)
+        raters = self.doc_coded.sum(axis=1).astype(float)
+        length = self._l[:, None]
+        ml = (raters * self._l)[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d_o = self._o / (raters[:, None] * (raters[:, None] - 1.0) * length**2)
+            d_e = 2.0 / length * ((self._n - 1.0) * self._f1 + cross) / (ml * (ml - 1.0)
+                                                                         - self._sq)
+        bad = ~(self._p > 0)[:, None] | (self._n <= 0)
+        return np.where(bad, np.nan, d_o), np.where(bad, np.nan, d_e), self._n
+
+    def per_document(self) -> np.ndarray:
+        """Overall αU of each document alone (D,), NaN where undefined."""
+        return self._alphas(*self.per_document_parts())[0]
+
+    # ------------------------------------------------------------ the 2016 family
+    def _parts_2016(self) -> tuple[np.ndarray, np.ndarray]:
+        if not hasattr(self, "_u16"):
+            doc, coder, cat, start, end = self.raw
+            self._u16 = u16.coincidences_2016(doc, coder, cat + 1, start, end, self.doc_length,
+                                              self.doc_coded, len(self.categories))
+        return self._u16
+
+    def family_2016(self, w: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        return u16.family_from_parts(*self._parts_2016(), w)
+
+    def point_2016(self) -> dict[str, object]:
+        return u16.point_2016(*self._parts_2016())
+
+
+# ---------------------------------------------------------------- building from Segments
+def _span_rows(seg: Segments) -> tuple[np.ndarray, list[int], list[int]]:
+    """(doc, coder, start, end, stance index or -1) per span of a coder who coded the document,
+    plus the (span row, theme index) pairs."""
+    stance_index = {name: i for i, name in enumerate(seg.stance_labels)}
+    theme_index = {name: i for i, name in enumerate(seg.theme_labels)}
+    rows: list[tuple[int, int, int, int, int]] = []
+    theme_row: list[int] = []
+    theme_idx: list[int] = []
+    for d, document in enumerate(seg.docs):
+        for m, name in enumerate(seg.coders):
+            if not seg.doc_coded[d, m]:
+                continue
+            for span in document.spans.get(name, ()):
+                for theme in span.themes:
+                    if theme in theme_index:
+                        theme_row.append(len(rows))
+                        theme_idx.append(theme_index[theme])
+                rows.append((d, m, span.start, span.end, stance_index.get(span.stance, -1)
+                             if span.stance else -1))
+    return np.asarray(rows, dtype=np.int64).reshape(-1, 5), theme_row, theme_idx
+
+
+def stance_unitizing(seg: Segments) -> UnitizingScheme:
+    """Stance units: each span with a stance; its category is that stance's index."""
+    rows, _, _ = _span_rows(seg)
+    rows = rows[rows[:, 4] >= 0]
+    return UnitizingScheme("stance", seg.stance_labels, seg.doc_length, seg.doc_coded,
+                           rows[:, 0], rows[:, 1], rows[:, 4], rows[:, 2], rows[:, 3])
+
+
+def theme_unitizing(seg: Segments, theme: int) -> UnitizingScheme:
+    """Units of theme `theme` (index into seg.theme_labels): each span carrying it."""
+    rows, theme_row, theme_idx = _span_rows(seg)
+    picked = rows[np.asarray(theme_row, dtype=np.int64)[np.asarray(theme_idx) == theme]] \
+        if theme_row else rows[:0]
+    name = seg.theme_labels[theme]
+    return UnitizingScheme(name, [name], seg.doc_length, seg.doc_coded, picked[:, 0],
+                           picked[:, 1], np.zeros(len(picked), np.int64), picked[:, 2],
+                           picked[:, 3])
+
+
+# ---------------------------------------------------------------- one continuum (tests, CLI)
+def unitizing_alpha(units_by_category: dict[str, list[list[tuple[int, int]]]], length: int,
+                    begin: int = 0) -> dict[str, object]:
+    """αU for one continuum [begin, begin+length), all coders unitizing all of it.
+
+    `units_by_category[c][m]` lists coder m's (start, end) units of c (end exclusive).
+    Returns {"alpha_u", "reason", "per_label": {c: {"alpha_u", "observed", "expected",
+    "reason"}}, "notes"}.
+    """
+    names = list(units_by_category)
+    n_coders = max((len(v) for v in units_by_category.values()), default=0)
+    rows = [(m, c, s - begin, e - begin) for c, name in enumerate(names)
+            for m, units in enumerate(units_by_category[name]) for s, e in units]
+    arr = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
+    scheme = UnitizingScheme("continuum", names, np.array([length]),
+                             np.ones((1, n_coders), dtype=bool), np.zeros(len(arr), np.int64),
+                             arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
+    d_o, d_e, _ = scheme.alpha_u_parts()
+    overall, per = scheme.point_alpha_u()
+    per_label = {name: {"alpha_u": per[c].value, "observed": float(np.nan_to_num(d_o[0, c])),
+                        "expected": float(np.nan_to_num(d_e[0, c])), "reason": per[c].reason}
+                 for c, name in enumerate(names)}
+    return {"alpha_u": overall.value, "reason": overall.reason, "per_label": per_label,
+            "notes": scheme.notes}
+
+
+# ---------------------------------------------------------------- interim engine interface
 class UnitizingParts(NamedTuple):
     observed: np.ndarray  # (C, B) D_O per category and block
     expected: np.ndarray  # (C, B) D_E
     units: np.ndarray  # (C, B) number of units (all coders)
 
 
-def _block_of(pos: np.ndarray, block_start: np.ndarray) -> np.ndarray:
-    return np.searchsorted(block_start, pos, side="right") - 1
-
-
-def _pair_distance(a: Units, b: Units, block_start: np.ndarray, n_blocks: int) -> np.ndarray:
-    """Σ δ² over one unordered coder pair, per block (units of a vs b and b vs a)."""
-    (sa, ea), (sb, eb) = a, b
-    lo = np.searchsorted(eb, sa, side="right")  # first b unit ending after a starts
-    hi = np.searchsorted(sb, ea, side="left")  # first b unit starting at/after a ends
-    total = np.zeros(n_blocks)
-    if sa.size and sb.size:
-        from desk_annotator.agreement.segments import expand_ranges
-        j, i = expand_ranges(lo, hi)
-        dist = (sa[i] - sb[j]).astype(float) ** 2 + (ea[i] - eb[j]).astype(float) ** 2
-        total += np.bincount(_block_of(sa[i], block_start), dist, n_blocks)
-    alone_a = hi - lo <= 0
-    total += np.bincount(_block_of(sa[alone_a], block_start),
-                         (ea[alone_a] - sa[alone_a]).astype(float) ** 2, n_blocks)
-    lo_b = np.searchsorted(ea, sb, side="right")
-    hi_b = np.searchsorted(sa, eb, side="left")
-    alone_b = hi_b - lo_b <= 0
-    total += np.bincount(_block_of(sb[alone_b], block_start),
-                         (eb[alone_b] - sb[alone_b]).astype(float) ** 2, n_blocks)
-    return total
-
-
-def _gaps(units: Units, block_start: np.ndarray, block_end: np.ndarray,
-          present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Gap lengths and their blocks for one coder: the stretches between its units and fences."""
-    s, e = units
-    blocks = np.flatnonzero(present)
-    unit_block = _block_of(s, block_start)
-    left = np.concatenate((e, block_start[blocks]))
-    left_kind = np.concatenate((np.zeros(e.size), np.ones(blocks.size)))
-    left_block = np.concatenate((unit_block, blocks))
-    right = np.concatenate((s, block_end[blocks]))
-    right_kind = np.concatenate((np.ones(s.size), np.zeros(blocks.size)))
-    lo = np.lexsort((left_kind, left))
-    ro = np.lexsort((right_kind, right))
-    gap = right[ro] - left[lo]
-    keep = gap > 0
-    return gap[keep], left_block[lo][keep]
-
-
-def unitizing_parts(units: list[list[Units]], block_start: np.ndarray, block_end: np.ndarray,
-                    present: np.ndarray) -> UnitizingParts:
-    """D_O, D_E per category and block. `units[c][m]` = coder m's units of category c;
-    `present[b, m]`: coder m unitized block b (pairs and gaps only count where both did)."""
+def unitizing_parts(units: list[list[tuple[np.ndarray, np.ndarray]]], block_start: np.ndarray,
+                    block_end: np.ndarray, present: np.ndarray) -> UnitizingParts:
+    """The previous per-block interface, kept so engine.py runs until it moves to
+    UnitizingScheme: `units[c][m]` = coder m's (starts, ends) on the common continuum; each block
+    is scored alone (DKPro on it)."""
     block_start = np.asarray(block_start, dtype=np.int64)
-    block_end = np.asarray(block_end, dtype=np.int64)
-    n_blocks, n_coders = present.shape
-    length = (block_end - block_start).astype(float)
-    raters = present.sum(axis=1).astype(float)
-    big = int(block_end.max(initial=0)) + 2
-    shape = (len(units), n_blocks)
-    observed, expected, counts = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    if n_coders == 0:  # no coder selected: nothing unitized, every value undefined
-        return UnitizingParts(observed, expected, counts)
+    rows = []
     for c, per_coder in enumerate(units):
-        dist = np.zeros(n_blocks)
-        for m1 in range(n_coders):
-            for m2 in range(m1 + 1, n_coders):
-                both = present[:, m1] & present[:, m2]
-                dist += _pair_distance(per_coder[m1], per_coder[m2], block_start, n_blocks) * both
-        gap_parts = [_gaps(per_coder[m], block_start, block_end, present[:, m])
-                     for m in range(n_coders)]
-        gaps = np.concatenate([g for g, _ in gap_parts]) if gap_parts else np.zeros(0)
-        gap_block = np.concatenate([b for _, b in gap_parts]) if gap_parts else np.zeros(0)
-        order = np.argsort(gap_block * big + gaps, kind="stable")
-        keys = (gap_block * big + gaps)[order]
-        csum = np.concatenate(([0.0], np.cumsum(gaps[order].astype(float))))
-
-        starts = np.concatenate([per_coder[m][0] for m in range(n_coders)])
-        ends = np.concatenate([per_coder[m][1] for m in range(n_coders)])
-        ub = _block_of(starts, block_start)
-        valid = np.ones(starts.size, dtype=bool)
-        if starts.size:
-            owner = np.repeat(np.arange(n_coders), [per_coder[m][0].size for m in range(n_coders)])
-            valid = present[ub, owner]
-        starts, ends, ub = starts[valid], ends[valid], ub[valid]
-        lu = (ends - starts).astype(float)
-        n_c = np.bincount(ub, minlength=n_blocks).astype(float)
-        i0 = np.searchsorted(keys, ub * big + (ends - starts), side="left")
-        i1 = np.searchsorted(keys, (ub + 1) * big, side="left")
-        gap_sum = (csum[i1] - csum[i0]) - (lu - 1.0) * (i1 - i0)
-        per_unit = (n_c[ub] - 1.0) * (2 * lu**3 - 3 * lu**2 + lu) / 3.0 + lu**2 * gap_sum
-        numerator = np.bincount(ub, per_unit, n_blocks)
-        squared = np.bincount(ub, lu * (lu - 1.0), n_blocks)
-        ml = raters * length
-        with np.errstate(divide="ignore", invalid="ignore"):
-            observed[c] = np.where(raters >= 2, 2.0 * dist / (raters * (raters - 1) * length**2), 0.0)
-            expected[c] = np.where((raters >= 2) & (n_c > 0),
-                                   2.0 / length * numerator / (ml * (ml - 1.0) - squared), 0.0)
-        counts[c] = n_c
-    return UnitizingParts(np.nan_to_num(observed), np.nan_to_num(expected), counts)
+        for m, (s, e) in enumerate(per_coder):
+            b = np.searchsorted(block_start, s, side="right") - 1
+            rows.append(np.stack([b, np.full(s.size, m), np.full(s.size, c),
+                                  s - block_start[b], e - block_start[b]], axis=1))
+    arr = np.concatenate(rows).astype(np.int64) if rows else np.zeros((0, 5), np.int64)
+    scheme = UnitizingScheme("blocks", [str(c) for c in range(len(units))],
+                             np.asarray(block_end) - block_start, present, *arr.T)
+    d_o, d_e, n = scheme.per_document_parts()
+    return UnitizingParts(np.nan_to_num(d_o).T, np.nan_to_num(d_e).T, n.T)
 
 
 def category_alpha(observed: float, expected: float, n_units: float) -> Measure:
     if n_units <= 0:
-        return undefined("no coder marked a unit with this label")
-    if expected <= 1e-15:
-        return undefined("no variation: expected disagreement is zero")
+        return undefined(NO_LABEL)
+    if expected <= EPS:
+        return undefined(NO_VARIATION)
     return Measure(float(1.0 - observed / expected))
 
 
@@ -142,36 +446,8 @@ def overall_alpha(observed: np.ndarray, expected: np.ndarray, n_units: np.ndarra
     """1 - mean D_O / mean D_E over the categories that occur (axis 0), as in DKPro."""
     used = n_units > 0
     if not used.any():
-        return undefined("no coder marked any unit")
+        return undefined(NO_UNITS)
     d_e = float(expected[used].sum())
-    if d_e <= 1e-15:
-        return undefined("no variation: expected disagreement is zero")
+    if d_e <= EPS:
+        return undefined(NO_VARIATION)
     return Measure(float(1.0 - observed[used].sum() / d_e))
-
-
-def unitizing_alpha(units_by_category: dict[str, list[list[tuple[int, int]]]], length: int,
-                    begin: int = 0) -> dict[str, object]:
-    """αU for one continuum [begin, begin+length), all coders unitizing all of it.
-
-    `units_by_category[c][m]` lists coder m's (start, end) units of c (end exclusive).
-    Returns {"alpha_u", "reason", "per_label": {c: {"alpha_u", "observed", "expected", "reason"}}}.
-    """
-    names = list(units_by_category)
-    n_coders = max((len(v) for v in units_by_category.values()), default=0)
-    units: list[list[Units]] = []
-    for name in names:
-        per_coder = []
-        for m in range(n_coders):
-            pairs = sorted(units_by_category[name][m]) if m < len(units_by_category[name]) else []
-            arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2) - begin
-            per_coder.append((arr[:, 0].copy(), arr[:, 1].copy()))
-        units.append(per_coder)
-    parts = unitizing_parts(units, np.array([0]), np.array([length]),
-                            np.ones((1, n_coders), dtype=bool))
-    per_label = {}
-    for c, name in enumerate(names):
-        m = category_alpha(parts.observed[c, 0], parts.expected[c, 0], parts.units[c, 0])
-        per_label[name] = {"alpha_u": m.value, "observed": float(parts.observed[c, 0]),
-                           "expected": float(parts.expected[c, 0]), "reason": m.reason}
-    overall = overall_alpha(parts.observed[:, 0], parts.expected[:, 0], parts.units[:, 0])
-    return {"alpha_u": overall.value, "reason": overall.reason, "per_label": per_label}

@@ -1,0 +1,211 @@
+"""The unitizing-alpha family of Krippendorff, Mathet, Bouvry & Widlöcher (2016).
+
+Krippendorff, K., Mathet, Y., Bouvry, S. & Widlöcher, A. (2016). On the reliability of
+unitizing textual continua: Further developments. Quality & Quantity 50: 2347-2364.
+(Formulas from the paper as restated in our brief; no code was consulted.)
+
+SECTIONS. For every coder i and document d that i coded, i's *sections* are its units exactly as
+coded (value = the unit's category; overlapping units are NOT merged) plus its gaps: maximal
+stretches of d that none of i's units cover (value ∅). Where two units of one coder overlap,
+each stays a section of its own, so such a character carries two values for that coder and is
+counted twice in the coincidences below; that is the "units as coded" reading, and the merged
+reading of αU (unitizing.py) is deliberately not applied here.
+
+COINCIDENCES (values v = 0 for ∅, 1..C for the categories), m_d = coders who coded d:
+    uo_ck = Σ_d 1/(m_d-1) Σ_{ordered coder pairs i≠j in d} Σ_{g of i valued c} Σ_{h of j valued k}
+            |s_g ∩ s_h|
+    l_c = Σ_k uo_ck,  l = Σ_c l_c
+    ue_ck = l·(l_c·l_k − [c=k]·Σ_{sections s valued c} w(s)) / (l² − Σ_{all sections} w(s))
+with w(s) = len(s)² for a unit (one indivisible whole: it can be paired with itself only as a
+whole) and w(s) = len(s) for a gap (its characters are independent, like single-character units).
+Intersections are computed by one sweep: all section boundaries of all coders cut the documents
+into elementary segments inside which every coder's multiset of covering values is constant;
+|s_g ∩ s_h| summed over sections is Σ_segments len·[g covers]·[h covers], so per segment the
+ordered-pair sum is len·(N⊗N − Σ_i N_i⊗N_i) with N_i the value counts of coder i and N = Σ_i N_i.
+That is linear in the number of boundaries, with no loop over coder pairs or sections.
+
+COEFFICIENTS (nominal δ; ∅ differs from every category):
+    u_alpha          = 1 − Σ_{c≠k} uo_ck / Σ_{c≠k} ue_ck              (where AND what)
+    binary_u_alpha   = the same after mapping every category to one value "unit" (units stay
+                       separate sections): agreement on WHERE only (the paper's |uα)
+    cu_alpha         = nominal α on uo without the ∅ row and column (WHAT, given where):
+                       1 − (n−1)·Σ_{c≠k} o_ck / Σ_{c≠k} n_c·n_k
+    per_category[k]  = 1 − Σ_{c≠k} uo_kc / Σ_{c≠k} ue_kc  (disagreements in k's row only)
+
+BOOTSTRAP. uo and Σw(s) are sums over documents, so for a document weight matrix W (B, D) (row =
+how often each document is drawn; the point estimate is W = ones((1, D))) the weighted uo is
+W @ uo_d and everything else follows from it. Undefined values are NaN; `point_2016` gives the
+point estimate as Measures with reasons.
+
+API
+    coincidences_2016(doc, coder, value, start, end, doc_length, doc_coded, n_categories)
+        -> (uo_d (D, V, V), wsum_d (D, V)), V = n_categories + 1, value 0 = ∅
+    family_from_parts(uo_d, wsum_d, W) -> {"u_alpha", "binary_u_alpha", "cu_alpha": (B,),
+                                           "per_category": (B, C)}
+    point_2016(uo_d, wsum_d) -> {"u_alpha", "binary_u_alpha", "cu_alpha": Measure,
+                                 "per_category": list[Measure]}
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from desk_annotator.agreement.coefficients import Measure, undefined
+
+EPS = 1e-12
+NO_PAIRS = "no document was coded by two or more coders"
+NO_UNITS = "no coder marked a unit"
+NO_VARIATION = "no variation: expected disagreement is zero"
+ONE_CATEGORY = "only one category occurs among overlapping units"
+NO_OVERLAP = "no unit of one coder overlaps a unit of another"
+NO_LABEL = "no coder marked a unit with this label"
+
+
+def _doc_sums(values: np.ndarray, seg_doc: np.ndarray, n_docs: int) -> np.ndarray:
+    """Sum rows of `values` (S, ...) per document; segments are contiguous by document."""
+    out = np.zeros((n_docs,) + values.shape[1:])
+    if seg_doc.size:
+        first = np.flatnonzero(np.concatenate(([True], seg_doc[1:] != seg_doc[:-1])))
+        out[seg_doc[first]] = np.add.reduceat(values, first, axis=0)
+    return out
+
+
+def coincidences_2016(doc: np.ndarray, coder: np.ndarray, value: np.ndarray, start: np.ndarray,
+                      end: np.ndarray, doc_length: np.ndarray, doc_coded: np.ndarray,
+                      n_categories: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-document observed coincidences uo_d (D, V, V) and Σ w(s) per value wsum_d (D, V).
+
+    Units are given as coded: `value` in 1..n_categories, positions within their document.
+    Documents with fewer than two coders contribute nothing (no pairs, no sections)."""
+    doc_length = np.asarray(doc_length, dtype=np.int64)
+    n_docs, n_coders = doc_coded.shape
+    n_values = n_categories + 1
+    raters = doc_coded.sum(axis=1)
+    valid = raters >= 2
+    keep = valid[doc] & doc_coded[doc, coder] & (end > start)
+    doc, coder, value = doc[keep], coder[keep], value[keep]
+    start, end = start[keep], end[keep]
+    offset = np.concatenate(([0], np.cumsum(doc_length)[:-1])).astype(np.int64)
+    total = int(doc_length.sum())
+    g_start, g_end = offset[doc] + start, offset[doc] + end
+    cuts = np.unique(np.concatenate((offset, [total], g_start, g_end)))
+    seg_start, seg_len = cuts[:-1], np.diff(cuts).astype(float)
+    seg_doc = np.searchsorted(offset, seg_start, side="right") - 1
+    lo, hi = np.searchsorted(cuts, g_start), np.searchsorted(cuts, g_end)
+    n_seg = seg_start.size
+
+    pooled = np.zeros((n_seg, n_values))
+    self_pairs = np.zeros((n_docs, n_values * n_values))
+    gap_length = np.zeros(n_docs)
+    for i in range(n_coders):  # loop over coders only; each pass is vectorised over segments
+        mine = coder == i
+        diff = np.zeros((n_seg + 1, n_values))
+        np.add.at(diff, (lo[mine], value[mine]), 1.0)
+        np.add.at(diff, (hi[mine], value[mine]), -1.0)
+        counts = np.cumsum(diff[:-1], axis=0)
+        covered = counts[:, 1:].sum(axis=1) > 0
+        counts[:, 0] = (~covered & doc_coded[seg_doc, i] & valid[seg_doc]).astype(float)
+        pooled += counts
+        outer = (counts[:, :, None] * counts[:, None, :]).reshape(n_seg, -1) * seg_len[:, None]
+        self_pairs += _doc_sums(outer, seg_doc, n_docs)
+        gap_length += _doc_sums(counts[:, 0] * seg_len, seg_doc, n_docs)
+    outer = (pooled[:, :, None] * pooled[:, None, :]).reshape(n_seg, -1) * seg_len[:, None]
+    ordered = _doc_sums(outer, seg_doc, n_docs) - self_pairs  # Σ over i≠j only
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(valid, 1.0 / np.maximum(raters - 1, 1), 0.0)
+    uo_d = (ordered * scale[:, None]).reshape(n_docs, n_values, n_values)
+
+    wsum_d = np.zeros((n_docs, n_values))
+    np.add.at(wsum_d, (doc, value), (end - start).astype(float) ** 2)
+    wsum_d[:, 0] = gap_length
+    return uo_d, wsum_d
+
+
+def _weighted(uo_d: np.ndarray, wsum_d: np.ndarray, w: np.ndarray | None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    n_docs, n_values = wsum_d.shape
+    w = np.ones((1, n_docs)) if w is None else np.atleast_2d(np.asarray(w, dtype=float))
+    uo = (w @ uo_d.reshape(n_docs, -1)).reshape(-1, n_values, n_values)
+    return uo, w @ wsum_d
+
+
+def _ratio(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(expected > EPS, 1.0 - observed / np.where(expected > EPS, expected, 1),
+                        np.nan)
+
+
+def _u_parts(uo: np.ndarray, ws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                      np.ndarray, np.ndarray]:
+    """(off-diagonal observed, off-diagonal expected, margins, l, l² − Σw) per resample."""
+    margins = uo.sum(axis=2)
+    total = margins.sum(axis=1)
+    observed = total - np.trace(uo, axis1=1, axis2=2)
+    denom = total**2 - ws.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.where(denom > EPS, total * (total**2 - (margins**2).sum(axis=1)) / denom,
+                            0.0)
+    return observed, expected, margins, total, denom
+
+
+def _binary(uo: np.ndarray, ws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Collapse every category into one value "unit": coincidences add up block-wise."""
+    b = np.empty((uo.shape[0], 2, 2))
+    b[:, 0, 0] = uo[:, 0, 0]
+    b[:, 0, 1] = uo[:, 0, 1:].sum(axis=1)
+    b[:, 1, 0] = uo[:, 1:, 0].sum(axis=1)
+    b[:, 1, 1] = uo[:, 1:, 1:].sum(axis=(1, 2))
+    return b, np.stack((ws[:, 0], ws[:, 1:].sum(axis=1)), axis=1)
+
+
+def _cu_parts(uo: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    o = uo[:, 1:, 1:]
+    n_c = o.sum(axis=2)
+    n = n_c.sum(axis=1)
+    observed = (n - 1.0) * (n - np.trace(o, axis1=1, axis2=2))
+    expected = n**2 - (n_c**2).sum(axis=1)
+    return observed, np.where(n > 1.0 + EPS, expected, 0.0), n
+
+
+def family_from_parts(uo_d: np.ndarray, wsum_d: np.ndarray, w: np.ndarray | None = None
+                      ) -> dict[str, np.ndarray]:
+    """All four coefficients for each row of the document weight matrix `w` (B, D)."""
+    uo, ws = _weighted(uo_d, wsum_d, w)
+    observed, expected, margins, total, denom = _u_parts(uo, ws)
+    has_units = ws[:, 1:].sum(axis=1) > 0
+    out = {"u_alpha": np.where(has_units, _ratio(observed, expected), np.nan)}
+    b_obs, b_exp, *_ = _u_parts(*_binary(uo, ws))
+    out["binary_u_alpha"] = np.where(has_units, _ratio(b_obs, b_exp), np.nan)
+    c_obs, c_exp, _ = _cu_parts(uo)
+    out["cu_alpha"] = _ratio(c_obs, c_exp)
+    # Row k of ue off the diagonal: l·l_k·(l − l_k)/(l² − Σw); row k of uo: l_k − uo_kk.
+    lk = margins[:, 1:]
+    diag = np.diagonal(uo, axis1=1, axis2=2)[:, 1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k_exp = np.where(denom[:, None] > EPS,
+                         total[:, None] * lk * (total[:, None] - lk) / denom[:, None], 0.0)
+    out["per_category"] = np.where(ws[:, 1:] > 0, _ratio(lk - diag, k_exp), np.nan)
+    return out
+
+
+def _measure(value: float, reason: str) -> Measure:
+    return Measure(float(value)) if np.isfinite(value) else undefined(reason)
+
+
+def point_2016(uo_d: np.ndarray, wsum_d: np.ndarray) -> dict[str, object]:
+    """Point estimates (all documents once) as Measures, with the reason when undefined."""
+    family = family_from_parts(uo_d, wsum_d)
+    uo, ws = _weighted(uo_d, wsum_d, None)
+    total = uo.sum()
+    any_units = ws[0, 1:].sum() > 0
+    general = NO_PAIRS if total <= 0 else NO_UNITS if not any_units else NO_VARIATION
+    _, _, n = _cu_parts(uo)
+    cu_reason = general if total <= 0 or not any_units else \
+        NO_OVERLAP if n[0] <= 1.0 + EPS else ONE_CATEGORY
+    return {
+        "u_alpha": _measure(family["u_alpha"][0], general),
+        "binary_u_alpha": _measure(family["binary_u_alpha"][0], general),
+        "cu_alpha": _measure(family["cu_alpha"][0], cu_reason),
+        "per_category": [_measure(v, NO_LABEL if ws[0, k + 1] <= 0 else general)
+                         for k, v in enumerate(family["per_category"][0])],
+    }
