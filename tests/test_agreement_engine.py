@@ -86,6 +86,47 @@ def naive_matrix(data: AgreementData, theme: str | None = None) -> np.ndarray:
     return np.array(cols, dtype=float).T.reshape(len(data.coders), -1)
 
 
+def naive_gwet(data: AgreementData, theme: str | None, q: int) -> dict[str, float]:
+    """Gwet (2014) with missing ratings, one character at a time: p_a over characters with two
+    or more ratings, prevalence over characters with at least one (single-coder documents too)."""
+    matrix = naive_matrix(data, theme)
+    columns = [matrix[:, i] for i in range(matrix.shape[1])]
+    for doc in data.documents:
+        real = sorted(doc.coded_by & set(data.coders))
+        if len(real) != 1:
+            continue
+        # naive_matrix needs two coders: add a phantom one and keep only the real coder's row.
+        twin = DocUnits(doc.id, doc.title, doc.length, {real[0], "phantom"}, set(),
+                        {real[0]: doc.spans.get(real[0], [])})
+        rows = naive_matrix(AgreementData([real[0], "phantom"], data.stance_labels,
+                                          data.theme_labels, [twin]), theme)
+        columns += [rows[:1, i] for i in range(rows.shape[1])]
+    n_values = 2 if theme is not None else len(STANCES) + 1
+    pa_sum = n2 = n1 = 0.0
+    pi = np.zeros(n_values)
+    for col in columns:
+        ratings = [int(v) for v in col if not np.isnan(v)]
+        r = len(ratings)
+        if r >= 1:
+            n1 += 1
+            for v in ratings:
+                pi[v] += 1.0 / r
+        if r >= 2:
+            n2 += 1
+            pa_sum += sum(ratings.count(k) * (ratings.count(k) - 1) for k in set(ratings)) / (r * (r - 1))
+    if n2 == 0:
+        return {}
+    pa, pi = pa_sum / n2, pi / n1
+    pe_f = float((pi * pi).sum())
+    pe_g = float((pi * (1 - pi)).sum() / (q - 1))
+    out = {"percent_agreement": pa, "brennan_prediger": (pa - 1 / q) / (1 - 1 / q)}
+    if pe_f < 1 - 1e-12:
+        out["fleiss_kappa"] = (pa - pe_f) / (1 - pe_f)
+    if pe_g < 1 - 1e-12:
+        out["gwet_ac1"] = (pa - pe_g) / (1 - pe_g)
+    return out
+
+
 def reference_alpha(matrix: np.ndarray) -> float:
     return krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
 
@@ -101,7 +142,10 @@ def test_matches_reference_packages(seed):
         full = matrix[:, ~np.isnan(matrix).any(axis=0)].T.astype(int)
         if full.size:
             expected = fleiss_kappa(aggregate_raters(full, n_cat=len(STANCES) + 1)[0])
-            assert block["fleiss_kappa"] == pytest.approx(expected, abs=1e-5)
+            assert block["fleiss_kappa_complete"] == pytest.approx(expected, abs=1e-5)
+        gwet = naive_gwet(data, theme, block["categories_q"])
+        for key, value in gwet.items():
+            assert block[key] == pytest.approx(value, abs=1e-9), key
         agree = total = 0
         for pair, (a, b) in zip(block["pairs"], itertools.combinations(range(3), 2)):
             both = ~np.isnan(matrix[a]) & ~np.isnan(matrix[b])
@@ -111,7 +155,7 @@ def test_matches_reference_packages(seed):
             agree += (matrix[a, both] == matrix[b, both]).sum()
             total += both.sum()
         if total:
-            assert block["percent_agreement"] == pytest.approx(agree / total, abs=1e-6)
+            assert block["percent_agreement_pairs"] == pytest.approx(agree / total, abs=1e-6)
     coded_only = naive_matrix(data)
     coded_only[coded_only == 0] = np.nan
     pairable = (~np.isnan(coded_only)).sum(axis=0) >= 2
@@ -221,7 +265,14 @@ def test_skipped_documents_are_missing_not_none():
     by_id = {d["id"]: d for d in report["stance"]["documents"]}
     assert by_id["d1"]["percent_agreement"] == 1.0
     assert by_id["d0"]["alpha"] is None and by_id["d0"]["reasons"]["alpha"]
-    assert report["stance"]["n_units"]["fleiss_characters"] == 6
+    # Complete cases (v1 Fleiss) keep only d3; Gwet's missing-data form rates every character
+    # two or more coders rated (d1, d2, d3 = 14) and keeps d1's and d2's perfect agreement.
+    assert report["stance"]["n_units"]["complete_characters"] == 6
+    assert report["stance"]["n_units"]["rated_characters"] == 14
+    assert report["stance"]["percent_agreement_complete"] < 1.0
+    # d3: characters 0-3 a,b say pro, c none -> 1/3 of pairs agree; 4-5 all none -> 1.
+    expected = (4 * 1.0 + 4 * 1.0 + 4 * (1 / 3) + 2 * 1.0) / 14
+    assert report["stance"]["percent_agreement"] == pytest.approx(expected)
 
 
 def test_bootstrap_is_seeded_and_brackets_alpha():

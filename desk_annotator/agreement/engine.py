@@ -7,9 +7,16 @@ from typing import Any
 import numpy as np
 
 from desk_annotator.agreement import coefficients as co
+from desk_annotator.agreement import measures, presence
+from desk_annotator.agreement import multirater as mr
 from desk_annotator.agreement import unitizing as un
 from desk_annotator.agreement.data import AgreementData
-from desk_annotator.agreement.segments import Segments, _collect, build_segments
+from desk_annotator.agreement.segments import (
+    Segments,
+    _collect,
+    build_segments,
+    single_coder_documents,
+)
 from desk_annotator.agreement.spans import F1Counts, LabelledSpans, f1_counts
 from desk_annotator.agreement.tables import (
     SchemeTables,
@@ -35,22 +42,7 @@ def _put(obj: dict[str, Any], key: str, measure: co.Measure, override: str | Non
         obj.setdefault("reasons", {})[key] = override or measure.reason
 
 
-# ---------------------------------------------------------------- bootstrap over documents
-def _bootstrap(per_doc: np.ndarray, resamples: int, seed: int) -> np.ndarray:
-    """Resampled sums (B, F) of per-document feature rows (D, F): documents drawn with
-    replacement, so a resample is a count vector times the per-document matrix."""
-    n_docs = per_doc.shape[0]
-    rng = np.random.default_rng(seed)
-    out = np.empty((resamples, per_doc.shape[1]))
-    chunk = max(1, 4_000_000 // max(n_docs, 1))
-    probs = np.full(n_docs, 1.0 / n_docs)
-    for first in range(0, resamples, chunk):
-        size = min(chunk, resamples - first)
-        counts = rng.multinomial(n_docs, probs, size=size).astype(float)
-        out[first:first + size] = counts @ per_doc
-    return out
-
-
+# ---------------------------------------------------------------- intervals
 # Krippendorff's q: the share of resamples with α below each threshold (2004: 242).
 Q_THRESHOLDS = {"0.667": 0.667, "0.8": 0.800}
 # Below this many documents a percentile bootstrap over documents covers the true α clearly
@@ -174,24 +166,84 @@ def _f1_for_pairs(seg: Segments, spans: list[LabelledSpans], n_labels: int,
     return out
 
 
+# ---------------------------------------------------------------- per-scheme inputs
+def _scheme_inputs(seg: Segments, single: Segments | None, values: np.ndarray,
+                   single_values: np.ndarray | None, n_values: int, q: int, labels: list[str],
+                   weights: dict[str, np.ndarray], f1: list[F1Counts],
+                   coded_doc: np.ndarray | None) -> measures.SchemeInputs:
+    tables = scheme_tables(seg, values, n_values)
+    ratings = mr.rating_features(mr.rating_counts(values, n_values), seg.length, seg.doc,
+                                 len(seg.docs), weights)
+    single_pi, single_n1 = np.zeros(n_values), 0.0
+    if single is not None and single_values is not None and len(single.docs):
+        once = mr.rating_features(mr.rating_counts(single_values, n_values), single.length,
+                                  single.doc, len(single.docs), {}).total()
+        single_pi, single_n1 = once.pi_num[0], float(once.n1[0])
+    return measures.SchemeInputs(tables, n_values, q, labels, ratings, single_pi, single_n1,
+                                 weights, f1, coded_doc)
+
+
+def stance_categories(seg: Segments) -> int:
+    """q for AC1 / Brennan–Prediger on stance: the labels, plus `none` when the coders used it.
+
+    Where coders leave text without a stance, "no stance" is a value they choose at every such
+    character; where every compared character carries a stance (whole units coded, as in the
+    published multi-rater tables), the scale is the labels alone (Gwet 2014: q = number of
+    categories of the scale)."""
+    n_labels = len(seg.stance_labels)
+    if not seg.stance.size:
+        return n_labels + 1
+    used_none = bool(((seg.stance == 0) & (seg.length[None, :] > 0)).any())
+    return n_labels + (1 if used_none or n_labels < 2 else 0)
+
+
 # ---------------------------------------------------------------- one scheme block
-def _scheme_block(seg: Segments, tables: SchemeTables, q: int, value_names: list[str],
+def _complete_case(block: dict[str, Any], seg: Segments, tables: SchemeTables, q: int,
+                   override: str | None) -> None:
+    """The v1 figures over documents every selected coder coded, kept under `*_complete`."""
+    all_coded = seg.doc_coded.all(axis=1) if len(seg.coders) else np.zeros(0, bool)
+    counts = fleiss_counts(seg, tables, all_coded)
+    _put(block, "fleiss_kappa_complete", co.fleiss_kappa(counts), override)
+    _put(block, "gwet_ac1_complete", co.gwet_ac1_multi(counts, q), override)
+    pairs = counts.units * counts.raters * (counts.raters - 1)
+    pa = co.Measure(counts.agreeing_ordered_pairs / pairs) if pairs > 0 else \
+        co.undefined("no unit was coded by every selected coder")
+    _put(block, "percent_agreement_complete", pa, override)
+    bp = co._chance_corrected(pa.value, 1.0 / q) if pa.value is not None and q >= 2 else pa
+    _put(block, "brennan_prediger_complete", bp, override)
+    block["n_units"]["complete_characters"] = int(counts.units)
+
+
+def _multirater_point(block: dict[str, Any], inputs: measures.SchemeInputs,
+                      override: str | None) -> None:
+    total = mr.add_prevalence(inputs.ratings.total(), inputs.single_pi, inputs.single_n1)
+    for key, measure in mr.point(total, inputs.weights, inputs.q).items():
+        _put(block, key, measure, override)
+    block["n_units"]["rated_characters"] = int(total.n2[0])
+    block["n_units"]["prevalence_characters"] = int(total.n1[0])
+    block["q"] = block.get("q")
+    block["categories_q"] = inputs.q
+
+
+def _scheme_block(seg: Segments, inputs: measures.SchemeInputs, value_names: list[str],
                   unitizing: tuple[un.UnitizingParts, un.UnitizingParts | None],
-                  f1: list[F1Counts], boot: np.ndarray | None, why_no_boot: str | None,
-                  coded_doc: np.ndarray | None) -> dict[str, Any]:
+                  resample: np.ndarray | None, why_no_boot: str | None) -> dict[str, Any]:
     coders = seg.coders
+    tables = inputs.tables
     override = NEED_TWO if len(coders) < 2 else None
     block: dict[str, Any] = {"reasons": {}}
     coincidence = tables.coincidence_doc.sum(axis=0)
+    features = measures.scheme_features(inputs, per_label=inputs.coded_doc is not None)
+    per_doc = features.per_doc()
+    boot = None if resample is None else features.evaluate(resample @ per_doc)
+    n_documents = int(seg.doc_coded.shape[0])
+
     alpha = co.krippendorff_alpha(coincidence)
     _put(block, "alpha", alpha, override)
-    boot_alpha = None
-    if boot is not None:
-        boot_alpha = co.krippendorff_alpha_batch(boot.reshape(-1, tables.values, tables.values))
-    n_documents = int(seg.doc_coded.shape[0])
+    boot_alpha = None if boot is None else boot["alpha"]
     _put_interval(block, _interval(boot_alpha, alpha, why_no_boot), boot_alpha, n_documents)
-    if coded_doc is not None:
-        _put(block, "alpha_coded", co.krippendorff_alpha(coded_doc.sum(axis=0)), override)
+    if inputs.coded_doc is not None:
+        _put(block, "alpha_coded", co.krippendorff_alpha(inputs.coded_doc.sum(axis=0)), override)
 
     per_doc_u, whole_u = unitizing
     if whole_u is None:
@@ -199,20 +251,22 @@ def _scheme_block(seg: Segments, tables: SchemeTables, q: int, value_names: list
     else:
         _put(block, "alpha_u", un.overall_alpha(whole_u.observed[:, 0], whole_u.expected[:, 0],
                                                 whole_u.units[:, 0]), override)
-    all_coded = seg.doc_coded.all(axis=1) if len(coders) else np.zeros(0, bool)
-    counts = fleiss_counts(seg, tables, all_coded)
-    _put(block, "fleiss_kappa", co.fleiss_kappa(counts), override)
-    _put(block, "gwet_ac1", co.gwet_ac1_multi(counts, q), override)
-    compared = tables.compared_doc.sum()
-    _put(block, "percent_agreement", co.Measure(tables.agree_doc.sum() / compared)
-         if compared > 0 else co.undefined(co.NO_PAIRS), override)
     block["n_units"] = {"characters": int(seg.doc_length.sum()),
-                        "pairable_values": _round(coincidence.sum()),
-                        "fleiss_characters": int(counts.units)}
+                        "pairable_values": _round(coincidence.sum())}
+    _multirater_point(block, inputs, override)
+    _put(block, "percent_agreement_pairs", co.Measure(tables.agree_doc.sum() / tables.compared_doc.sum())
+         if tables.compared_doc.sum() > 0 else co.undefined(co.NO_PAIRS), override)
+    _complete_case(block, seg, tables, inputs.q, override)
+    sizes = sum((c.size_a.sum() + c.size_b.sum() for c in inputs.f1), 0.0)
+    _put(block, "f1_exact", _f1(2 * sum(c.exact.sum() for c in inputs.f1), sizes, 0.0), override)
+    _put(block, "f1_overlap", _f1(2 * sum(c.overlap.sum() for c in inputs.f1), sizes, 0.0), override)
+    if boot is not None:
+        for key in INTERVAL_MEASURES:
+            if key in boot and key in block:
+                _put_measure_interval(block, key, boot[key], why_no_boot)
 
     # Per label: αU per category, and the character α of "this label vs anything else".
-    labels = value_names[1:] if coded_doc is not None else value_names[1:2]
-    first_value = 1
+    labels = value_names[1:] if inputs.coded_doc is not None else value_names[1:2]
     block["per_label"] = {}
     for i, name in enumerate(labels):
         entry: dict[str, Any] = {"reasons": {}}
@@ -221,25 +275,45 @@ def _scheme_block(seg: Segments, tables: SchemeTables, q: int, value_names: list
         else:
             _put(entry, "alpha_u", un.category_alpha(whole_u.observed[i, 0], whole_u.expected[i, 0],
                                                      whole_u.units[i, 0]), override)
-        binary = collapse_to_label(coincidence, first_value + i)
-        label_alpha = co.krippendorff_alpha(binary)
+        label_alpha = co.krippendorff_alpha(collapse_to_label(coincidence, 1 + i))
         _put(entry, "alpha", label_alpha, override)
-        label_boot = None
-        if boot_alpha is not None:
-            stacked = boot.reshape(-1, tables.values, tables.values)
-            label_boot = co.krippendorff_alpha_batch(collapse_to_label(stacked, first_value + i))
+        label_boot = None if boot is None else boot[f"label:{name}"]
         _put_interval(entry, _interval(label_boot, label_alpha, why_no_boot), label_boot,
                       n_documents)
         total = coincidence.sum()
-        entry["share"] = _round(coincidence[first_value + i].sum() / total) if total else None
+        entry["share"] = _round(coincidence[1 + i].sum() / total) if total else None
         if entry["share"] is None:
             entry["reasons"]["share"] = co.NO_PAIRS
         block["per_label"][name] = entry
 
-    block["pairs"] = [_pair_entry(coders, tables, p, q, value_names, f1[p], coded_doc is not None)
+    themes = inputs.coded_doc is None
+    block["pairs"] = [_pair_entry(coders, tables, p, inputs.q, value_names, inputs.f1[p], True)
                       for p in range(len(tables.pairs))]
-    block["documents"] = _document_entries(seg, tables, q, per_doc_u, f1, coded_doc)
+    if themes:
+        presence.binary_indices(block, tables.pair_total.sum(axis=0))
+        for p, entry in enumerate(block["pairs"]):
+            presence.binary_indices(entry, tables.pair_total[p], pair=True)
+    doc_values = measures.scheme_features(inputs._replace(single_pi=np.zeros(inputs.n_values),
+                                                          single_n1=0.0),
+                                          per_label=False).evaluate(per_doc)
+    block["documents"] = _document_entries(seg, doc_values, per_doc_u, inputs.coded_doc)
     return block
+
+
+# Measures whose bootstrap interval is reported as ci95_<key> beside α's own ci95.
+INTERVAL_MEASURES = ["alpha_coded", "fleiss_kappa", "gwet_ac1", "brennan_prediger",
+                     "percent_agreement", "f1_exact", "f1_overlap"]
+
+
+def _put_measure_interval(block: dict[str, Any], key: str, boot: np.ndarray,
+                          why_no_boot: str | None) -> None:
+    point = co.Measure(block[key]) if block[key] is not None else co.undefined("undefined")
+    bounds, reason = _interval(boot, point, why_no_boot)
+    block[f"ci95_{key}"] = None if bounds is None else [_round(b) for b in bounds]
+    finite = boot[np.isfinite(boot)]
+    block.setdefault("resamples_undefined_by_measure", {})[key] = int(boot.size - finite.size)
+    if bounds is None:
+        block["reasons"][f"ci95_{key}"] = reason
 
 
 def _f1(matched: float, a: float, b: float) -> co.Measure:
@@ -266,67 +340,47 @@ def _pair_entry(coders: list[str], tables: SchemeTables, p: int, q: int, value_n
     return entry
 
 
-def _document_entries(seg: Segments, tables: SchemeTables, q: int, per_doc_u: un.UnitizingParts,
-                      f1: list[F1Counts], coded_doc: np.ndarray | None) -> list[dict[str, Any]]:
-    n_coders = len(seg.coders)
+def _document_entries(seg: Segments, values: dict[str, np.ndarray], per_doc_u: un.UnitizingParts,
+                      coded_doc: np.ndarray | None) -> list[dict[str, Any]]:
+    """Per document: the same functions as the totals, evaluated on that document's row."""
     block_of_doc = np.cumsum(seg.doc_length > 0) - 1
-    matched_exact = sum((c.exact.sum(axis=0) for c in f1), np.zeros(len(seg.docs)))
-    matched_overlap = sum((c.overlap.sum(axis=0) for c in f1), np.zeros(len(seg.docs)))
-    sizes = sum((c.size_a.sum(axis=0) + c.size_b.sum(axis=0) for c in f1), np.zeros(len(seg.docs)))
     out = []
     for d, doc in enumerate(seg.docs):
         coded = seg.doc_coded[d]
         entry: dict[str, Any] = {"id": doc.id, "title": doc.title, "length": doc.length,
                                  "coders": [c for c, on in zip(seg.coders, coded) if on],
                                  "reasons": {}}
-        _put(entry, "alpha", co.krippendorff_alpha(tables.coincidence_doc[d]))
-        if coded_doc is not None:
-            _put(entry, "alpha_coded", co.krippendorff_alpha(coded_doc[d]))
-        if doc.length == 0:
-            _put(entry, "alpha_u", co.undefined("the document is empty"))
-        else:
-            blk = block_of_doc[d]
-            _put(entry, "alpha_u", un.overall_alpha(per_doc_u.observed[:, blk],
-                                                    per_doc_u.expected[:, blk],
-                                                    per_doc_u.units[:, blk]))
-        compared = tables.compared_doc[d]
-        _put(entry, "percent_agreement", co.Measure(tables.agree_doc[d] / compared)
-             if compared > 0 else co.undefined("the document is empty"))
-        if coded.sum() == n_coders:
-            counts = co.MultiRaterCounts(float(doc.length), n_coders, 2.0 * tables.agree_doc[d],
-                                         tables.value_totals_doc[d])
-            _put(entry, "fleiss_kappa", co.fleiss_kappa(counts))
-        else:
-            _put(entry, "fleiss_kappa", co.undefined("not every selected coder coded this document"))
-        _put(entry, "f1_exact", _f1(matched_exact[d], sizes[d], 0.0))
-        _put(entry, "f1_overlap", _f1(matched_overlap[d], sizes[d], 0.0))
+        empty = "the document is empty" if doc.length == 0 else None
+        for key in DOCUMENT_KEYS:
+            if key == "alpha_coded" and coded_doc is None:
+                continue
+            if key == "alpha_u":
+                if empty:
+                    _put(entry, key, co.undefined(empty))
+                else:
+                    blk = block_of_doc[d]
+                    _put(entry, key, un.overall_alpha(per_doc_u.observed[:, blk],
+                                                      per_doc_u.expected[:, blk],
+                                                      per_doc_u.units[:, blk]))
+                continue
+            value = float(values[key][d])
+            _put(entry, key, co.Measure(value) if np.isfinite(value) else
+                 co.undefined(empty or DOCUMENT_REASONS.get(key, "no variation in this document")))
         out.append(entry)
     return out
 
 
-def _theme_presence(seg: Segments) -> dict[str, Any]:
-    """Does each coder use theme t anywhere in a document? Units = documents, values 0/1."""
-    out: dict[str, Any] = {}
-    n_docs = len(seg.docs)
-    raters = seg.doc_coded.sum(axis=1).astype(float)
-    for t, name in enumerate(seg.theme_labels):
-        used = np.stack([np.bincount(seg.doc, (seg.themes[t, m] == 1) * 1.0, n_docs) > 0
-                         for m in range(len(seg.coders))], axis=1) & seg.doc_coded \
-            if n_docs and seg.coders else np.zeros((n_docs, len(seg.coders)), bool)
-        ones = used.sum(axis=1).astype(float)
-        zeros = raters - ones
-        ok = raters >= 2
-        scale = np.where(ok, 1.0 / np.maximum(raters - 1.0, 1.0), 0.0)
-        o = np.array([[(zeros * (zeros - 1) * scale).sum(), (zeros * ones * scale).sum()],
-                      [(zeros * ones * scale).sum(), (ones * (ones - 1) * scale).sum()]])
-        entry: dict[str, Any] = {"reasons": {}, "n_documents": int(ok.sum())}
-        _put(entry, "alpha", co.krippendorff_alpha(o))
-        pairs = (raters * (raters - 1) / 2)[ok].sum()
-        agree = ((zeros * (zeros - 1) + ones * (ones - 1)) / 2)[ok].sum()
-        _put(entry, "percent_agreement", co.Measure(agree / pairs) if pairs else
-             co.undefined("no document was coded by two or more coders"))
-        out[name] = entry
-    return out
+DOCUMENT_KEYS = ["alpha", "alpha_coded", "alpha_u", "percent_agreement", "fleiss_kappa",
+                 "gwet_ac1", "f1_exact", "f1_overlap"]
+DOCUMENT_REASONS = {"f1_exact": "neither coder marked a span with this label",
+                    "f1_overlap": "neither coder marked a span with this label"}
+
+
+def _resamples(n_docs: int, resamples: int, seed: int) -> np.ndarray:
+    """Document weights (B, D): each row how often each document is drawn (with replacement).
+    One matrix serves every measure, so all intervals come from the same resamples."""
+    rng = np.random.default_rng(seed)
+    return rng.multinomial(n_docs, np.full(n_docs, 1.0 / n_docs), size=resamples).astype(float)
 
 
 def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
@@ -335,49 +389,51 @@ def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
     if bootstrap < 0:
         raise OperationError(f"bootstrap resamples must be 0 or more, not {bootstrap}")
     seg = build_segments(data)
+    single_docs = single_coder_documents(data)
+    single = build_segments(data, single_docs) if single_docs else None
     n_stance = len(seg.stance_labels)
-    stance_tables = scheme_tables(seg, seg.stance, n_stance + 1)
-    theme_tables = [scheme_tables(seg, seg.themes[t], 2) for t in range(len(seg.theme_labels))]
     coded_doc = coded_coincidence_doc(seg, n_stance)
 
     n_docs = len(seg.docs)
-    boot_cols = None
+    resample = None
     why_no_boot = None
     if bootstrap == 0:
         why_no_boot = "bootstrap disabled (0 resamples)"
     elif n_docs < 2:
         why_no_boot = "the bootstrap resamples documents and needs at least two"
     else:
-        per_doc = np.concatenate([stance_tables.coincidence_doc.reshape(n_docs, -1)]
-                                 + [t.coincidence_doc.reshape(n_docs, -1) for t in theme_tables],
-                                 axis=1)
-        boot_cols = _bootstrap(per_doc, bootstrap, seed)
+        resample = _resamples(n_docs, bootstrap, seed)
 
     stance_spans, theme_spans = [], []
     for coder in seg.coders:
         s, t = _labelled(seg, coder)
         stance_spans.append(s)
         theme_spans.append(t)
-    pairs = stance_tables.pairs
-    v = (n_stance + 1) ** 2
+    pairs = [(a, b) for a in range(len(seg.coders)) for b in range(a + 1, len(seg.coders))]
     report: dict[str, Any] = {
         "coders": list(seg.coders),
         "documents": n_docs,
         "documents_excluded": len(data.documents) - n_docs,
+        "documents_single_coder": len(single_docs),
         "bootstrap": {"resamples": bootstrap, "seed": seed, "unit": "document"},
         "thresholds": {"reliable": 0.800, "tentative": 0.667},
     }
+    identity = {"identity": np.eye(n_stance + 1)}
+    stance = _scheme_inputs(seg, single, seg.stance, None if single is None else single.stance,
+                            n_stance + 1, stance_categories(seg), seg.stance_labels, identity,
+                            _f1_for_pairs(seg, stance_spans, n_stance, pairs), coded_doc)
     report["stance"] = _scheme_block(
-        seg, stance_tables, n_stance + 1, ["none"] + seg.stance_labels,
-        _unitizing(seg, seg.stance, list(range(1, n_stance + 1))),
-        _f1_for_pairs(seg, stance_spans, n_stance, pairs),
-        None if boot_cols is None else boot_cols[:, :v], why_no_boot, coded_doc)
+        seg, stance, ["none"] + seg.stance_labels,
+        _unitizing(seg, seg.stance, list(range(1, n_stance + 1))), resample, why_no_boot)
     report["themes"] = {}
     for t, name in enumerate(seg.theme_labels):
-        cols = None if boot_cols is None else boot_cols[:, v + 4 * t: v + 4 * t + 4]
+        theme = _scheme_inputs(seg, single, seg.themes[t],
+                               None if single is None else single.themes[t], 2, 2, [name],
+                               {"identity": np.eye(2)},
+                               _f1_for_pairs(seg, [spans[t] for spans in theme_spans], 1, pairs),
+                               None)
         report["themes"][name] = _scheme_block(
-            seg, theme_tables[t], 2, ["absent", name], _unitizing(seg, seg.themes[t], [1]),
-            _f1_for_pairs(seg, [spans[t] for spans in theme_spans], 1, pairs),
-            cols, why_no_boot, None)
-    report["theme_presence"] = _theme_presence(seg)
+            seg, theme, ["absent", name], _unitizing(seg, seg.themes[t], [1]), resample,
+            why_no_boot)
+    report["theme_presence"] = presence.theme_presence(seg)
     return report

@@ -143,8 +143,16 @@ def _paint_themes(spans: _CoderSpans, lo: np.ndarray, hi: np.ndarray, n_themes: 
     return (np.cumsum(diff[:, :-1], axis=1) > 0).astype(np.int8)
 
 
-def build_segments(data: AgreementData) -> Segments:
-    docs = included_documents(data)
+def single_coder_documents(data: AgreementData) -> list[DocUnits]:
+    """Documents exactly one selected coder coded: nothing to compare, but their ratings count
+    for the categories' prevalence in Gwet's multi-rater coefficients (see multirater.py)."""
+    selected = set(data.coders)
+    return [d for d in data.documents if len(d.coded_by & selected) == 1]
+
+
+def build_segments(data: AgreementData, documents: list[DocUnits] | None = None) -> Segments:
+    """Segments of `documents` (default: those at least two selected coders coded)."""
+    docs = included_documents(data) if documents is None else documents
     coders = list(data.coders)
     lengths = np.asarray([d.length for d in docs], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64) if docs else lengths
