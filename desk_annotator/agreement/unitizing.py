@@ -115,7 +115,7 @@ class UnitizingScheme:
         start = np.maximum(start, 0)
         keep = (end > start) & self.doc_coded[doc, coder] if doc.size else end > start
         self.raw = tuple(a[keep] for a in (doc, coder, cat, start, end))  # as coded (2016)
-        n_docs, n_coders = self.doc_coded.shape
+        n_coders = self.doc_coded.shape[1]
         *units, self.merged_overlaps = _merge_overlaps(*self.raw, n_coders,
                                                        max(len(self.categories), 1))
         self.units = tuple(units)

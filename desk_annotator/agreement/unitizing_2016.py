@@ -70,6 +70,13 @@ def _doc_sums(values: np.ndarray, seg_doc: np.ndarray, n_docs: int) -> np.ndarra
     return out
 
 
+def _outer(counts: np.ndarray, seg_len: np.ndarray) -> np.ndarray:
+    """len · counts ⊗ counts per segment, flattened to (S, V·V)."""
+    n_seg, n_values = counts.shape
+    return (counts[:, :, None] * counts[:, None, :]).reshape(n_seg, n_values * n_values) \
+        * seg_len[:, None]
+
+
 def coincidences_2016(doc: np.ndarray, coder: np.ndarray, value: np.ndarray, start: np.ndarray,
                       end: np.ndarray, doc_length: np.ndarray, doc_coded: np.ndarray,
                       n_categories: int) -> tuple[np.ndarray, np.ndarray]:
@@ -106,11 +113,9 @@ def coincidences_2016(doc: np.ndarray, coder: np.ndarray, value: np.ndarray, sta
         covered = counts[:, 1:].sum(axis=1) > 0
         counts[:, 0] = (~covered & doc_coded[seg_doc, i] & valid[seg_doc]).astype(float)
         pooled += counts
-        outer = (counts[:, :, None] * counts[:, None, :]).reshape(n_seg, -1) * seg_len[:, None]
-        self_pairs += _doc_sums(outer, seg_doc, n_docs)
+        self_pairs += _doc_sums(_outer(counts, seg_len), seg_doc, n_docs)
         gap_length += _doc_sums(counts[:, 0] * seg_len, seg_doc, n_docs)
-    outer = (pooled[:, :, None] * pooled[:, None, :]).reshape(n_seg, -1) * seg_len[:, None]
-    ordered = _doc_sums(outer, seg_doc, n_docs) - self_pairs  # Σ over i≠j only
+    ordered = _doc_sums(_outer(pooled, seg_len), seg_doc, n_docs) - self_pairs  # Σ over i≠j only
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(valid, 1.0 / np.maximum(raters - 1, 1), 0.0)
     uo_d = (ordered * scale[:, None]).reshape(n_docs, n_values, n_values)
@@ -125,7 +130,7 @@ def _weighted(uo_d: np.ndarray, wsum_d: np.ndarray, w: np.ndarray | None
               ) -> tuple[np.ndarray, np.ndarray]:
     n_docs, n_values = wsum_d.shape
     w = np.ones((1, n_docs)) if w is None else np.atleast_2d(np.asarray(w, dtype=float))
-    uo = (w @ uo_d.reshape(n_docs, -1)).reshape(-1, n_values, n_values)
+    uo = (w @ uo_d.reshape(n_docs, n_values * n_values)).reshape(-1, n_values, n_values)
     return uo, w @ wsum_d
 
 
