@@ -193,6 +193,27 @@ def codebook_export(obj: _Ctx, path: str) -> None:
     click.echo(f"codebook written to {path}")
 
 
+@codebook_cmd.command("ordered")
+@click.argument("state", required=False, type=click.Choice(["on", "off"]))
+@click.pass_obj
+def codebook_ordered(obj: _Ctx, state: str | None) -> None:
+    """Whether the stance labels form an ordered scale (their list order, first = lowest),
+    which adds ordinal agreement measures; without STATE, print the current setting."""
+    from .ops import SetStanceOrdered
+
+    project = obj.project()
+    if state is not None:
+        changed = project.run(SetStanceOrdered(state == "on"))
+        click.echo(f"stance scale: {'ordered' if state == 'on' else 'unordered'}"
+                   + ("" if changed else " (unchanged)"))
+        return
+    cb = project.q.codebook()
+    if cb.ordered_stance:
+        click.echo("stance scale: ordered (" + " < ".join(lb.name for lb in cb.stance) + ")")
+    else:
+        click.echo("stance scale: unordered")
+
+
 @cli.command("agreement")
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               help="Report file: .json .csv .md .html (JSON to stdout if omitted).")

@@ -418,3 +418,31 @@ class ReorderLabels(Op):
             raise OperationError("the new order must list every label of the scheme once")
         for position, label_id in enumerate(self.ordered_ids):
             rec.update("labels", {"id": label_id}, {"position": position})
+
+
+@dataclass
+class SetStanceOrdered(Op):
+    """Whether the stance labels form an ordered scale (their list order, first = lowest);
+    kept as the project meta key ``stance_ordered`` ("1"; absent when off). Returns whether
+    anything changed (setting the current state records no action)."""
+
+    ordered: bool
+    kind: ClassVar[str] = "set-stance-ordered"
+
+    def describe(self, q: Queries) -> str:
+        return ("Treat stance labels as an ordered scale" if self.ordered
+                else "Treat stance labels as unordered")
+
+    def apply(self, rec: ChangeRecorder, q: Queries) -> bool:
+        from .ops_import import STANCE_ORDERED_META  # ops_import imports this module
+
+        current = q.meta(STANCE_ORDERED_META)
+        if (current == "1") == bool(self.ordered):
+            return False
+        if self.ordered and current is None:
+            rec.insert("meta", {"key": STANCE_ORDERED_META, "value": "1"})
+        elif self.ordered:
+            rec.update("meta", {"key": STANCE_ORDERED_META}, {"value": "1"})
+        else:
+            rec.delete("meta", {"key": STANCE_ORDERED_META})
+        return True
