@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from test_agreement_published import _krippendorff_1995
 
+from desk_annotator.agreement import unitizing
 from desk_annotator.agreement.data import AgreementData, DocUnits, SpanUnit
 from desk_annotator.agreement.segments import build_segments
 from desk_annotator.agreement.unitizing import (
@@ -265,7 +266,11 @@ def test_random_cases_match_reference():
             close(per_doc[d], ref_alpha_u(lengths, coded, rows, n_cats, alone)[0])
 
 
-def test_bootstrap_rows_match_one_at_a_time():
+@pytest.mark.parametrize("path", ["dense", "gather"])
+def test_bootstrap_rows_match_one_at_a_time(path, monkeypatch):
+    if path == "gather":  # the fallback for many distinct unit lengths, forced on small data
+        monkeypatch.setattr(unitizing, "DENSE_CELLS", 0)
+        monkeypatch.setattr(unitizing, "CHUNK_ELEMENTS", 50)  # several resample chunks
     rng = np.random.default_rng(7)
     lengths, coded, rows, n_cats = [30, 12, 25, 40], [[True] * 3] * 4, [], 2
     for d in range(4):
@@ -274,6 +279,8 @@ def test_bootstrap_rows_match_one_at_a_time():
                 s = int(rng.integers(0, lengths[d]))
                 rows.append((d, m, int(rng.integers(0, 2)), s, s + int(rng.integers(1, 9))))
     scheme = scheme_of(lengths, coded, rows, n_cats)
+    scheme.alpha_u()
+    assert {t[0] for t in scheme._cross_tables} == {path}
     w = rng.integers(0, 4, (9, 4)).astype(float)
     overall, per = scheme.alpha_u(w)
     fam = scheme.family_2016(w)

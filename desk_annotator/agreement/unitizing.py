@@ -74,6 +74,8 @@ from desk_annotator.agreement.segments import Segments, expand_ranges
 
 EPS = 1e-15
 CHUNK_ELEMENTS = 6_000_000  # floats per (resamples × sections) work array: ~48 MB each
+DENSE_CELLS = 4_000_000  # documents × distinct unit lengths: the dense tables stay ≤ ~100 MB
+DENSE_FACTOR = 50  # a BLAS product element costs ~1/50 of a gathered (resample, section) one
 NO_PAIRS = "no document was coded by two or more coders"
 NO_UNITS = "no coder marked any unit"
 NO_LABEL = "no coder marked a unit with this label"
@@ -213,24 +215,45 @@ class UnitizingScheme:
         keep = lengths > 0
         return gdoc[keep], gcat[keep], lengths[keep].astype(float)
 
-    @staticmethod
-    def _cross_table(udoc, lu, gdoc, glen):
+    def _cross_table(self, udoc, lu, gdoc, glen):
         """Unit and gap tables of one category, aggregated by (document, length)."""
         big = int(max(lu.max(initial=0), glen.max(initial=0))) + 2
         ukey, ucount = np.unique(udoc * big + lu.astype(np.int64), return_counts=True)
         u_doc, u_len = ukey // big, (ukey % big).astype(float)
         q, u_q = np.unique(u_len, return_inverse=True)
+        u_q = u_q.reshape(-1)
+        u_mass = ucount * u_len**2
         gkey, gcount = np.unique(gdoc * big + glen.astype(np.int64), return_counts=True)
         g_doc, g_len = gkey // big, (gkey % big).astype(float)
         order = np.argsort(g_len, kind="stable")
         g_doc, g_len, gcount = g_doc[order], g_len[order], gcount[order].astype(float)
+        n_docs = self.doc_length.size
+        cells = n_docs * q.size
+        if cells <= DENSE_CELLS and cells <= DENSE_FACTOR * (u_doc.size + g_doc.size):
+            # Few distinct unit lengths: per document d and length q the gap term
+            # F[d, q] = Σ_{gaps of d, g ≥ q} (g − q + 1) and the unit mass U[d, q] = Σ l² are
+            # fixed, so the bilinear term is Σ_q (W@U)·(W@F): one BLAS product per category.
+            bins = np.searchsorted(q, g_len, side="right") - 1  # gap counts for every q ≤ g
+            fits = bins >= 0
+            g_n, g_s, u_m = (np.zeros((n_docs, q.size)) for _ in range(3))
+            np.add.at(g_n, (g_doc[fits], bins[fits]), gcount[fits])
+            np.add.at(g_s, (g_doc[fits], bins[fits]), (gcount * g_len)[fits])
+            np.add.at(u_m, (u_doc, u_q), u_mass)
+            tail_n = np.cumsum(g_n[:, ::-1], axis=1)[:, ::-1]  # gaps with g ≥ q_k
+            tail_g = np.cumsum(g_s[:, ::-1], axis=1)[:, ::-1]
+            return ("dense", np.hstack((u_m, tail_g - (q - 1.0) * tail_n)))
         first_fit = np.searchsorted(g_len, q, side="left")  # first gap with g ≥ l
-        return (u_doc, ucount * u_len**2, u_q.reshape(-1), q, g_doc, g_len, gcount, first_fit)
+        return ("gather", u_doc, u_mass, u_q, q, g_doc, g_len, gcount, first_fit)
 
     # ------------------------------------------------------------ weighted (bootstrap) αU
     def _cross(self, w: np.ndarray, c: int) -> np.ndarray:
         """Σ_u w_d(u) l_u² Σ_g w_d(g) (g − l_u + 1)_+ for every row of w."""
-        u_doc, u_mass, u_q, q, g_doc, g_len, g_count, first_fit = self._cross_tables[c]
+        table = self._cross_tables[c]
+        if table[0] == "dense":
+            both = w @ table[1]
+            half = table[1].shape[1] // 2
+            return np.einsum("bq,bq->b", both[:, :half], both[:, half:])
+        _, u_doc, u_mass, u_q, q, g_doc, g_len, g_count, first_fit = table
         out = np.zeros(w.shape[0])
         if u_doc.size == 0 or g_doc.size == 0:
             return out
