@@ -42,8 +42,11 @@ document it equals DKPro with gaps fenced at the document edges.
 BOOTSTRAP. All sums are sums over documents, so everything is a function of a document weight
 matrix W (B, D) (row b = how many times each document is drawn in resample b; the point estimate is
 W = ones((1, D))). O, P, T, L, N_c, Σl(l−1) and Σ_u f(l) are linear in W; the unit × gap term
-Σ_u w_d(u) l_u² Σ_g w_d(g) (g−l_u+1)_+ is bilinear and is computed from the gaps sorted by length
-once, per resample a weighted prefix sum over them, chunking B to bound memory.
+Σ_u w_d(u) l_u² Σ_g w_d(g) (g−l_u+1)_+ is bilinear. With q the distinct unit lengths of c it is
+Σ_q (W@U)[b,q]·(W@F)[b,q], U[d,q] = Σ_{units of d with l=q} l², F[d,q] = Σ_{gaps of d, g≥q}(g−q+1):
+one BLAS product per category. When documents × distinct lengths is too large for dense tables,
+the gaps are sorted by length once and each resample takes weighted prefix sums over them
+(chunking B to bound memory). Neither path builds a B × units × gaps tensor.
 
 API (the engine integrates these):
     stance_unitizing(seg) -> UnitizingScheme        categories = seg.stance_labels
