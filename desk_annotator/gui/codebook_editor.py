@@ -1,7 +1,7 @@
 """The codebook editor: stance and theme labels, each edit one undoable project operation.
 
 Every button maps to one Project method (add_label, update_label, reorder_labels,
-merge_labels, delete_label), applied at once. Questions to the user (a name, a colour, a
+merge_labels, delete_label) or op (SetStanceOrdered: the "ordered scale" box), applied at once. Questions to the user (a name, a colour, a
 merge target, a confirmation) go through replaceable callables (``ask_text``, ``choose_color``,
 ``choose_target``, ``confirm``) so tests can answer them without a modal dialog.
 """
@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QColorDialog,
     QDialog,
     QDialogButtonBox,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from ..errors import DeskAnnotatorError
 from ..models import SCHEMES, Label, Scheme
+from ..ops import SetStanceOrdered
 from ..project import Changed, Project
 from .plain import ask_yes_no, menu_text, plain_label, safe_color, tooltip_text
 
@@ -91,6 +93,12 @@ class CodebookEditorDialog(QDialog):
         self.merge_button = self._button("Merge into…", self._merge_clicked, row2)
         self.delete_button = self._button("Delete…", self.delete_selected, row2)
         left.addLayout(row2)
+        self.ordered_check = QCheckBox("Stance labels form an ordered scale (list order)")
+        self.ordered_check.setToolTip(
+            "The stance labels, top to bottom, are the steps of one scale (move them to "
+            "set the order); agreement then adds ordinal and interval measures.")
+        self.ordered_check.clicked.connect(self.set_stance_ordered)
+        left.addWidget(self.ordered_check)
 
         self.details = QGroupBox("Label")
         form = QFormLayout(self.details)
@@ -159,7 +167,7 @@ class CodebookEditorDialog(QDialog):
         super().done(result)
 
     def _on_changed(self, changed: Changed) -> None:
-        if "labels" in changed.tables or "annotations" in changed.tables:
+        if {"labels", "annotations", "meta"} & set(changed.tables):
             self.refresh()
 
     def _run(self, action: Callable[[], object], *, writes: bool = True) -> bool:
@@ -218,6 +226,9 @@ class CodebookEditorDialog(QDialog):
                     lst.setCurrentRow(0)
         finally:
             self._filling = False
+        self.ordered_check.blockSignals(True)
+        self.ordered_check.setChecked(self.project.q.codebook().ordered_stance)
+        self.ordered_check.blockSignals(False)
         self._show_selected()
 
     def _show_selected(self, *_args: object) -> None:
@@ -249,7 +260,7 @@ class CodebookEditorDialog(QDialog):
             return
         for button in (self.add_button, self.up_button, self.down_button, self.merge_button,
                        self.delete_button, self.import_button, self.colour_button,
-                       self.save_description_button):
+                       self.save_description_button, self.ordered_check):
             button.setEnabled(False)
 
     # -- edits (each one project operation) ----------------------------------------------
@@ -286,6 +297,15 @@ class CodebookEditorDialog(QDialog):
         if label is None or key == label.key:
             return False
         return self._run(lambda: self.project.update_label(label.id, key=key))
+
+    def set_stance_ordered(self, ordered: bool) -> bool:
+        """The "ordered scale" box: one undoable project-wide action (SetStanceOrdered)."""
+        if bool(ordered) == self.project.q.codebook().ordered_stance:
+            return False
+        ok = self._run(lambda: self.project.run(SetStanceOrdered(bool(ordered))))
+        if not ok:
+            self.refresh()  # the box shows the project's state again after a refusal
+        return ok
 
     def move_selected(self, delta: int) -> bool:
         label = self.selected_label()
