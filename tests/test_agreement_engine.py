@@ -23,7 +23,6 @@ from desk_annotator.agreement import (
     compute_agreement,
     largest_disagreements,
 )
-from desk_annotator.agreement.unitizing import unitizing_alpha
 from desk_annotator.errors import OperationError
 from desk_annotator.models import (
     Annotation,
@@ -162,33 +161,6 @@ def test_matches_reference_packages(seed):
     if len(np.unique(coded_only[:, pairable][~np.isnan(coded_only[:, pairable])])) > 1:
         assert report["stance"]["alpha_coded"] == pytest.approx(
             reference_alpha(coded_only[:, pairable]), abs=1e-5)
-
-
-def runs(values: np.ndarray, value: float, doc_bounds: list[int]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for i, v in enumerate(values):
-        if v == value and out and out[-1][1] == i and i not in doc_bounds:
-            out[-1] = (out[-1][0], i + 1)
-        elif v == value:
-            out.append((i, i + 1))
-    return out
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_unitizing_alpha_laid_end_to_end(seed):
-    data = random_data(seed, coders=("a", "b"))
-    for doc in data.documents:  # αU compares documents that every coder coded
-        doc.coded_by = {"a", "b"}
-    report = compute_agreement(data, bootstrap=0)
-    matrix = naive_matrix(data)
-    bounds = list(itertools.accumulate(d.length for d in data.documents))
-    units = {name: [runs(matrix[m], k + 1, bounds) for m in range(2)]
-             for k, name in enumerate(STANCES)}
-    expected = unitizing_alpha(units, matrix.shape[1])
-    for name in STANCES:
-        assert report["stance"]["per_label"][name]["alpha_u"] == pytest.approx(
-            expected["per_label"][name]["alpha_u"], abs=1e-6)
-    assert report["stance"]["alpha_u"] == pytest.approx(expected["alpha_u"], abs=1e-6)
 
 
 def brute_f1(a: list[SpanUnit], b: list[SpanUnit]) -> tuple[float, float]:

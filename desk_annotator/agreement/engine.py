@@ -88,51 +88,6 @@ def _put_interval(obj: dict[str, Any], interval: tuple[list[float] | None, str |
             f"{FEW_DOCUMENTS} documents covers the true alpha less often than 95%")
 
 
-# ---------------------------------------------------------------- unitizing (αU)
-def _runs(seg: Segments, values: np.ndarray, category: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Each coder's units of `category`: maximal runs of segments, never across documents."""
-    units = []
-    same_doc_prev = np.concatenate(([False], seg.doc[1:] == seg.doc[:-1]))
-    same_doc_next = np.concatenate((seg.doc[1:] == seg.doc[:-1], [False]))
-    for row in values:
-        mask = row == category
-        prev = np.concatenate(([False], mask[:-1])) & same_doc_prev
-        nxt = np.concatenate((mask[1:], [False])) & same_doc_next
-        first = np.flatnonzero(mask & ~prev)
-        last = np.flatnonzero(mask & ~nxt)
-        units.append((seg.start[first], seg.start[last] + seg.length[last]))
-    return units
-
-
-def _unitizing(seg: Segments, values: np.ndarray, categories: list[int]) -> tuple[
-        un.UnitizingParts, un.UnitizingParts | None]:
-    """Per-document parts (blocks = documents) and whole-corpus parts (documents every coder
-    coded, laid end to end so gaps run across document boundaries)."""
-    runs = [_runs(seg, values, c) for c in categories]
-    nonempty = seg.doc_length > 0
-    blocks = np.flatnonzero(nonempty)
-    per_doc = un.unitizing_parts(runs, seg.doc_offset[blocks],
-                                 seg.doc_offset[blocks] + seg.doc_length[blocks],
-                                 seg.doc_coded[blocks])
-    full = nonempty & seg.doc_coded.all(axis=1)
-    if not full.any():
-        return per_doc, None
-    new_offset = np.cumsum(np.where(full, seg.doc_length, 0)) - seg.doc_length
-    shift = new_offset - seg.doc_offset
-    remapped = []
-    for per_coder in runs:
-        coder_units = []
-        for starts, ends in per_coder:
-            doc = np.searchsorted(seg.doc_offset, starts, side="right") - 1
-            keep = full[doc]
-            coder_units.append((starts[keep] + shift[doc[keep]], ends[keep] + shift[doc[keep]]))
-        remapped.append(coder_units)
-    length = int(seg.doc_length[full].sum())
-    whole = un.unitizing_parts(remapped, np.array([0]), np.array([length]),
-                               np.ones((1, seg.doc_coded.shape[1]), dtype=bool))
-    return per_doc, whole
-
-
 # ---------------------------------------------------------------- spans for F1
 def _labelled(seg: Segments, data_coder: str) -> tuple[LabelledSpans, list[LabelledSpans]]:
     stance_index = {n: i + 1 for i, n in enumerate(seg.stance_labels)}
@@ -226,8 +181,7 @@ def _multirater_point(block: dict[str, Any], inputs: measures.SchemeInputs,
 
 
 def _scheme_block(seg: Segments, inputs: measures.SchemeInputs, value_names: list[str],
-                  unitizing: tuple[un.UnitizingParts, un.UnitizingParts | None],
-                  resample: np.ndarray | None, why_no_boot: str | None) -> dict[str, Any]:
+                  unitizing: un.UnitizingScheme, resample: np.ndarray | None, why_no_boot: str | None) -> dict[str, Any]:
     coders = seg.coders
     tables = inputs.tables
     override = NEED_TWO if len(coders) < 2 else None
@@ -245,12 +199,13 @@ def _scheme_block(seg: Segments, inputs: measures.SchemeInputs, value_names: lis
     if inputs.coded_doc is not None:
         _put(block, "alpha_coded", co.krippendorff_alpha(inputs.coded_doc.sum(axis=0)), override)
 
-    per_doc_u, whole_u = unitizing
-    if whole_u is None:
-        _put(block, "alpha_u", co.undefined(override or "no document was coded by every selected coder"))
-    else:
-        _put(block, "alpha_u", un.overall_alpha(whole_u.observed[:, 0], whole_u.expected[:, 0],
-                                                whole_u.units[:, 0]), override)
+    alpha_u, alpha_u_label = unitizing.point_alpha_u()
+    _put(block, "alpha_u", alpha_u, override)
+    family = unitizing.point_2016()
+    for key in FAMILY_2016:
+        _put(block, key, family[key], override)
+    if unitizing.notes:
+        block["notes"] = list(unitizing.notes)
     block["n_units"] = {"characters": int(seg.doc_length.sum()),
                         "pairable_values": _round(coincidence.sum())}
     _multirater_point(block, inputs, override)
@@ -261,6 +216,9 @@ def _scheme_block(seg: Segments, inputs: measures.SchemeInputs, value_names: lis
     _put(block, "f1_exact", _f1(2 * sum(c.exact.sum() for c in inputs.f1), sizes, 0.0), override)
     _put(block, "f1_overlap", _f1(2 * sum(c.overlap.sum() for c in inputs.f1), sizes, 0.0), override)
     if boot is not None:
+        boot["alpha_u"], _ = unitizing.alpha_u(resample)
+        family_boot = unitizing.family_2016(resample)
+        boot.update({key: family_boot[key] for key in FAMILY_2016})
         for key in INTERVAL_MEASURES:
             if key in boot and key in block:
                 _put_measure_interval(block, key, boot[key], why_no_boot)
@@ -270,11 +228,8 @@ def _scheme_block(seg: Segments, inputs: measures.SchemeInputs, value_names: lis
     block["per_label"] = {}
     for i, name in enumerate(labels):
         entry: dict[str, Any] = {"reasons": {}}
-        if whole_u is None:
-            _put(entry, "alpha_u", co.undefined(block["reasons"]["alpha_u"]))
-        else:
-            _put(entry, "alpha_u", un.category_alpha(whole_u.observed[i, 0], whole_u.expected[i, 0],
-                                                     whole_u.units[i, 0]), override)
+        _put(entry, "alpha_u", alpha_u_label[i], override)
+        _put(entry, "u_alpha", family["per_category"][i], override)
         label_alpha = co.krippendorff_alpha(collapse_to_label(coincidence, 1 + i))
         _put(entry, "alpha", label_alpha, override)
         label_boot = None if boot is None else boot[f"label:{name}"]
@@ -296,12 +251,13 @@ def _scheme_block(seg: Segments, inputs: measures.SchemeInputs, value_names: lis
     doc_values = measures.scheme_features(inputs._replace(single_pi=np.zeros(inputs.n_values),
                                                           single_n1=0.0),
                                           per_label=False).evaluate(per_doc)
-    block["documents"] = _document_entries(seg, doc_values, per_doc_u, inputs.coded_doc)
+    doc_values["alpha_u"] = unitizing.per_document()
+    block["documents"] = _document_entries(seg, doc_values, inputs.coded_doc)
     return block
 
 
 # Measures whose bootstrap interval is reported as ci95_<key> beside α's own ci95.
-INTERVAL_MEASURES = ["alpha_coded", "fleiss_kappa", "gwet_ac1", "brennan_prediger",
+INTERVAL_MEASURES = ["alpha_u", "u_alpha", "binary_u_alpha", "cu_alpha", "alpha_coded", "fleiss_kappa", "gwet_ac1", "brennan_prediger",
                      "percent_agreement", "f1_exact", "f1_overlap"]
 
 
@@ -340,10 +296,9 @@ def _pair_entry(coders: list[str], tables: SchemeTables, p: int, q: int, value_n
     return entry
 
 
-def _document_entries(seg: Segments, values: dict[str, np.ndarray], per_doc_u: un.UnitizingParts,
+def _document_entries(seg: Segments, values: dict[str, np.ndarray],
                       coded_doc: np.ndarray | None) -> list[dict[str, Any]]:
     """Per document: the same functions as the totals, evaluated on that document's row."""
-    block_of_doc = np.cumsum(seg.doc_length > 0) - 1
     out = []
     for d, doc in enumerate(seg.docs):
         coded = seg.doc_coded[d]
@@ -353,15 +308,6 @@ def _document_entries(seg: Segments, values: dict[str, np.ndarray], per_doc_u: u
         empty = "the document is empty" if doc.length == 0 else None
         for key in DOCUMENT_KEYS:
             if key == "alpha_coded" and coded_doc is None:
-                continue
-            if key == "alpha_u":
-                if empty:
-                    _put(entry, key, co.undefined(empty))
-                else:
-                    blk = block_of_doc[d]
-                    _put(entry, key, un.overall_alpha(per_doc_u.observed[:, blk],
-                                                      per_doc_u.expected[:, blk],
-                                                      per_doc_u.units[:, blk]))
                 continue
             value = float(values[key][d])
             _put(entry, key, co.Measure(value) if np.isfinite(value) else
@@ -373,7 +319,11 @@ def _document_entries(seg: Segments, values: dict[str, np.ndarray], per_doc_u: u
 DOCUMENT_KEYS = ["alpha", "alpha_coded", "alpha_u", "percent_agreement", "fleiss_kappa",
                  "gwet_ac1", "f1_exact", "f1_overlap"]
 DOCUMENT_REASONS = {"f1_exact": "neither coder marked a span with this label",
-                    "f1_overlap": "neither coder marked a span with this label"}
+                    "f1_overlap": "neither coder marked a span with this label",
+                    "alpha_u": "no coder marked a unit here, or no variation"}
+# Krippendorff, Mathet, Bouvry & Widlöcher (2016): where and what together, where only, what
+# given where (unitizing_2016.py).
+FAMILY_2016 = ["u_alpha", "binary_u_alpha", "cu_alpha"]
 
 
 def _resamples(n_docs: int, resamples: int, seed: int) -> np.ndarray:
@@ -424,7 +374,7 @@ def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
                             _f1_for_pairs(seg, stance_spans, n_stance, pairs), coded_doc)
     report["stance"] = _scheme_block(
         seg, stance, ["none"] + seg.stance_labels,
-        _unitizing(seg, seg.stance, list(range(1, n_stance + 1))), resample, why_no_boot)
+        un.stance_unitizing(seg), resample, why_no_boot)
     report["themes"] = {}
     for t, name in enumerate(seg.theme_labels):
         theme = _scheme_inputs(seg, single, seg.themes[t],
@@ -433,7 +383,7 @@ def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
                                _f1_for_pairs(seg, [spans[t] for spans in theme_spans], 1, pairs),
                                None)
         report["themes"][name] = _scheme_block(
-            seg, theme, ["absent", name], _unitizing(seg, seg.themes[t], [1]), resample,
+            seg, theme, ["absent", name], un.theme_unitizing(seg, t), resample,
             why_no_boot)
     report["theme_presence"] = presence.theme_presence(seg)
     return report

@@ -37,7 +37,9 @@ class FeatureTable:
         self.functions: dict[str, Fn] = {}
 
     def add(self, block: np.ndarray) -> Column:
-        block = np.asarray(block, dtype=float).reshape(self.n_docs, -1)
+        block = np.asarray(block, dtype=float)
+        width = int(np.prod(block.shape[1:])) if block.ndim > 1 else 1
+        block = block.reshape(self.n_docs, width)  # explicit width: -1 fails for 0 documents
         column = Column(self._width, self._width + block.shape[1])
         self._blocks.append(block)
         self._width = column.stop
@@ -101,11 +103,11 @@ def scheme_features(inputs: SchemeInputs, per_label: bool) -> FeatureTable:
     n_docs = t.coincidence_doc.shape[0]
     table = FeatureTable(n_docs)
     v = inputs.n_values
-    coinc = table.add(t.coincidence_doc.reshape(n_docs, -1))
+    coinc = table.add(t.coincidence_doc)
     table.functions["alpha"] = _alpha_fn(coinc, v)
     if inputs.coded_doc is not None:
         k = inputs.coded_doc.shape[1]
-        coded = table.add(inputs.coded_doc.reshape(n_docs, -1))
+        coded = table.add(inputs.coded_doc)
         table.functions["alpha_coded"] = _alpha_fn(coded, k)
     labels = inputs.labels if per_label else inputs.labels[:1]
     for i, name in enumerate(labels):

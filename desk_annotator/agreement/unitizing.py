@@ -67,7 +67,6 @@ API (the engine integrates these):
 
 from __future__ import annotations
 
-from typing import NamedTuple
 
 import numpy as np
 
@@ -432,48 +431,3 @@ def unitizing_alpha(units_by_category: dict[str, list[list[tuple[int, int]]]], l
                  for c, name in enumerate(names)}
     return {"alpha_u": overall.value, "reason": overall.reason, "per_label": per_label,
             "notes": scheme.notes}
-
-
-# ---------------------------------------------------------------- interim engine interface
-class UnitizingParts(NamedTuple):
-    observed: np.ndarray  # (C, B) D_O per category and block
-    expected: np.ndarray  # (C, B) D_E
-    units: np.ndarray  # (C, B) number of units (all coders)
-
-
-def unitizing_parts(units: list[list[tuple[np.ndarray, np.ndarray]]], block_start: np.ndarray,
-                    block_end: np.ndarray, present: np.ndarray) -> UnitizingParts:
-    """The previous per-block interface, kept so engine.py runs until it moves to
-    UnitizingScheme: `units[c][m]` = coder m's (starts, ends) on the common continuum; each block
-    is scored alone (DKPro on it)."""
-    block_start = np.asarray(block_start, dtype=np.int64)
-    rows = []
-    for c, per_coder in enumerate(units):
-        for m, (s, e) in enumerate(per_coder):
-            b = np.searchsorted(block_start, s, side="right") - 1
-            rows.append(np.stack([b, np.full(s.size, m), np.full(s.size, c),
-                                  s - block_start[b], e - block_start[b]], axis=1))
-    arr = np.concatenate(rows).astype(np.int64) if rows else np.zeros((0, 5), np.int64)
-    scheme = UnitizingScheme("blocks", [str(c) for c in range(len(units))],
-                             np.asarray(block_end) - block_start, present, *arr.T)
-    d_o, d_e, n = scheme.per_document_parts()
-    return UnitizingParts(np.nan_to_num(d_o).T, np.nan_to_num(d_e).T, n.T)
-
-
-def category_alpha(observed: float, expected: float, n_units: float) -> Measure:
-    if n_units <= 0:
-        return undefined(NO_LABEL)
-    if expected <= EPS:
-        return undefined(NO_VARIATION)
-    return Measure(float(1.0 - observed / expected))
-
-
-def overall_alpha(observed: np.ndarray, expected: np.ndarray, n_units: np.ndarray) -> Measure:
-    """1 - mean D_O / mean D_E over the categories that occur (axis 0), as in DKPro."""
-    used = n_units > 0
-    if not used.any():
-        return undefined(NO_UNITS)
-    d_e = float(expected[used].sum())
-    if d_e <= EPS:
-        return undefined(NO_VARIATION)
-    return Measure(float(1.0 - observed[used].sum() / d_e))

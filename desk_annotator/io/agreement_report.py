@@ -23,13 +23,22 @@ from desk_annotator.paths import resources_dir
 
 CSV_COLUMNS = ["scheme", "label", "measure", "coder_a", "coder_b", "document_id",
                "document_title", "value", "reason"]
-SCHEME_MEASURES = ["alpha", "ci95", "alpha_coded", "alpha_u", "fleiss_kappa", "gwet_ac1",
-                   "percent_agreement"]
+SCHEME_MEASURES = ["alpha", "ci95", "alpha_coded", "ci95_alpha_coded", "alpha_u", "ci95_alpha_u",
+                   "u_alpha", "ci95_u_alpha", "binary_u_alpha", "ci95_binary_u_alpha", "cu_alpha",
+                   "ci95_cu_alpha", "alpha_ordinal", "ci95_alpha_ordinal", "alpha_interval",
+                   "ci95_alpha_interval", "fleiss_kappa", "ci95_fleiss_kappa", "gwet_ac1",
+                   "ci95_gwet_ac1", "brennan_prediger", "percent_agreement",
+                   "fleiss_kappa_complete", "gwet_ac1_complete", "percent_agreement_complete",
+                   "percent_agreement_pairs", "f1_exact", "ci95_f1_exact", "f1_overlap",
+                   "ci95_f1_overlap", "positive_agreement", "negative_agreement", "pabak",
+                   "prevalence_index"]
 PAIR_MEASURES = ["cohen_kappa", "scott_pi", "gwet_ac1", "brennan_prediger", "percent_agreement",
                  "f1_exact", "f1_overlap"]
+THEME_PAIR_MEASURES = ["positive_agreement", "negative_agreement", "pabak", "prevalence_index",
+                       "bias_index"]
 DOC_MEASURES = ["alpha", "alpha_coded", "alpha_u", "percent_agreement", "fleiss_kappa",
                 "f1_exact", "f1_overlap"]
-LABEL_MEASURES = ["alpha", "ci95", "alpha_u", "share"]
+LABEL_MEASURES = ["alpha", "ci95", "alpha_u", "u_alpha", "share"]
 INTERPRETATION = {
     "reliable": "α ≥ .800: reliable (Krippendorff 2004: 241)",
     "tentative": "α ≥ .667: tentative conclusions only",
@@ -54,10 +63,10 @@ def _cells(obj: dict[str, Any], measures: list[str]) -> Iterator[tuple[str, Any,
     for key in measures:
         if key not in obj:
             continue
-        if key == "ci95":
+        if key.startswith("ci95"):
             low, high = obj[key] if obj[key] else (None, None)
-            yield "ci95_low", low, reasons.get(key, "")
-            yield "ci95_high", high, reasons.get(key, "")
+            yield f"{key}_low", low, reasons.get(key, "")
+            yield f"{key}_high", high, reasons.get(key, "")
         else:
             yield key, obj[key], reasons.get(key, "") if obj[key] is None else ""
 
@@ -81,7 +90,7 @@ def tidy_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                 for measure, value, reason in _cells(entry, LABEL_MEASURES):
                     add(scheme, name, measure, value, reason)
         for pair in block["pairs"]:
-            for measure, value, reason in _cells(pair, PAIR_MEASURES):
+            for measure, value, reason in _cells(pair, PAIR_MEASURES + THEME_PAIR_MEASURES):
                 add(scheme, label, measure, value, reason, *pair["coders"])
         for doc in block["documents"]:
             for measure, value, reason in _cells(doc, DOC_MEASURES):
@@ -140,6 +149,26 @@ def _overview_rows(report: dict[str, Any]) -> list[list[Any]]:
 
 OVERVIEW_HEADER = ["scheme / theme", "α", "95% CI", "reading", "α coded", "αU", "Fleiss κ",
                    "AC1", "% agreement"]
+# Where coders marked text (|uα), what they assigned where they both marked (cuα), both at
+# once (uα), each with its interval, beside α's q and the reading from the lower bound.
+WHERE_WHAT_HEADER = ["scheme / theme", "where (binary uα)", "95% CI", "what (cuα)", "95% CI",
+                     "uα", "95% CI", "αU", "95% CI", "q(α<.667)", "q(α<.800)",
+                     "reading (lower bound)", "reading (point)"]
+THEME_INDEX_KEYS = ["positive_agreement", "negative_agreement", "pabak", "prevalence_index"]
+THEME_INDEX_HEADER = ["theme", "positive agreement", "negative agreement", "PABAK",
+                      "prevalence index"]
+
+
+def _where_what_rows(report: dict[str, Any]) -> list[list[Any]]:
+    rows = []
+    for _, label, b in _schemes(report):
+        q = b.get("q") or {}
+        rows.append([label or "stance", b.get("binary_u_alpha"), b.get("ci95_binary_u_alpha"),
+                     b.get("cu_alpha"), b.get("ci95_cu_alpha"), b.get("u_alpha"),
+                     b.get("ci95_u_alpha"), b.get("alpha_u"), b.get("ci95_alpha_u"),
+                     q.get("0.667"), q.get("0.8"), b["interpretation"],
+                     b.get("interpretation_point")])
+    return rows
 
 
 def _reasons(report: dict[str, Any]) -> list[str]:
@@ -159,7 +188,16 @@ def report_to_markdown(report: dict[str, Any]) -> str:
               f"{report['bootstrap']['seed']}\n"),
              "## Overview\n", _md_table(OVERVIEW_HEADER, _overview_rows(report)),
              ("Krippendorff's thresholds: α ≥ .800 reliable; α ≥ .667 tentative; below: "
-              "unreliable.\n")]
+              "unreliable. The reading is taken from the lower bound of the 95% interval.\n"),
+             "## Where and what\n", _md_table(WHERE_WHAT_HEADER, _where_what_rows(report))]
+    warnings = [f"{label or 'stance'}: {w}" for _, label, b in _schemes(report)
+                for w in b.get("warnings", [])]
+    if warnings:
+        parts += ["## Warnings\n", "\n".join(f"- {md_escape(w)}" for w in warnings) + "\n"]
+    themes = report.get("themes", {})
+    if themes:
+        parts += ["## Theme indices\n", _md_table(THEME_INDEX_HEADER, [
+            [n] + [b.get(k) for k in THEME_INDEX_KEYS] for n, b in themes.items()])]
     parts += ["## Stance labels\n", _md_table(
         ["label", "α (label vs rest)", "95% CI", "αU", "share"],
         [[n, e["alpha"], e["ci95"], e["alpha_u"], e["share"]]
@@ -323,6 +361,25 @@ def _interpretation_item(label: str | None, b: dict[str, Any]) -> str:
             f'{_e(INTERPRETATION[reading])}</span>{note}{warnings}</li>')
 
 
+def _html_rows(header: list[str], rows: list[list[Any]]) -> str:
+    return _html_table(header, ["<tr>" + "".join(
+        f'<td class="{_e(v)}">{_e(v)}</td>' if isinstance(v, str) and v in INTERPRETATION
+        else (f"<td>{_e(v)}</td>" if i == 0 else _cell(v)) for i, v in enumerate(row)) + "</tr>"
+        for row in rows])
+
+
+def _theme_indices(report: dict[str, Any]) -> str:
+    themes = report.get("themes", {})
+    if not themes:
+        return ""
+    rows = [[n] + [b.get(k) for k in THEME_INDEX_KEYS] for n, b in themes.items()]
+    return ("<h2>Theme indices</h2>" + _html_rows(THEME_INDEX_HEADER, rows)
+            + '<p class="note">Specific agreement on "present" and on "absent" (Cicchetti &amp; '
+            "Feinstein 1990), PABAK and the prevalence index (Byrt, Bishop &amp; Carlin 1993): "
+            "a rare theme lowers κ and α although coders agree almost everywhere; these show "
+            "whether the agreement is on presence or only on absence.</p>")
+
+
 def report_body(report: dict[str, Any], passages: list[dict[str, Any]],
                 text_for: Callable[[str], str] | None) -> str:
     stance = report["stance"]
@@ -345,6 +402,12 @@ def report_body(report: dict[str, Any], passages: list[dict[str, Any]],
         '<p class="note">Thresholds after Krippendorff (2004: 241), read from the lower bound '
         "of the 95% interval (the point estimate's reading in brackets); q is the share of "
         "bootstrap resamples with α below .667 and .800.</p>"),
+        "<h2>Where and what</h2>", _html_rows(WHERE_WHAT_HEADER, _where_what_rows(report)),
+        ('<p class="note">Where: binary uα (written |uα in the paper), do coders mark the same stretches, whatever the label. '
+         "What: cuα, do they give the same label where both marked text. uα asks both at once "
+         "(Krippendorff, Mathet, Bouvry &amp; Widlöcher 2016); αU is Krippendorff's (1995) "
+         "unitizing α per label, pooled. Intervals: bootstrap over documents.</p>"),
+        _theme_indices(report),
         "<h2>α per label</h2>",
         _alpha_chart([(f"stance: {n}", e["alpha"], e["ci95"])
                       for n, e in stance["per_label"].items()]
@@ -361,6 +424,9 @@ def report_body(report: dict[str, Any], passages: list[dict[str, Any]],
         "<h2>α per document (stance)</h2>", _document_chart(stance["documents"]),
         "<h2>Stance confusion matrices</h2>",
         "".join(_confusion(p) for p in stance["pairs"]) or '<p class="note">No pairs.</p>',
+        "".join(f"<h2>Theme confusion matrices — {_e(name)}</h2>"
+                + "".join(_confusion(p) for p in block["pairs"] if "confusion" in p)
+                for name, block in report.get("themes", {}).items()),
         "<h2>Largest disagreements</h2>", _passages(passages, text_for),
     ]
     reasons = _reasons(report)
