@@ -13,7 +13,6 @@ from desk_annotator.agreement import unitizing as un
 from desk_annotator.agreement.data import AgreementData
 from desk_annotator.agreement.segments import (
     Segments,
-    _collect,
     build_segments,
     single_coder_documents,
 )
@@ -90,9 +89,7 @@ def _put_interval(obj: dict[str, Any], interval: tuple[list[float] | None, str |
 
 # ---------------------------------------------------------------- spans for F1
 def _labelled(seg: Segments, data_coder: str) -> tuple[LabelledSpans, list[LabelledSpans]]:
-    stance_index = {n: i + 1 for i, n in enumerate(seg.stance_labels)}
-    theme_index = {n: i for i, n in enumerate(seg.theme_labels)}
-    spans = _collect(seg.docs, seg.doc_offset, data_coder, stance_index, theme_index)
+    spans = seg.coder_spans[seg.coders.index(data_coder)]
     doc = np.searchsorted(seg.doc_offset, spans.start, side="right") - 1
     has = spans.stance > 0
     stance = LabelledSpans(spans.stance[has].astype(np.int64) - 1, spans.start[has],
@@ -299,19 +296,22 @@ def _pair_entry(coders: list[str], tables: SchemeTables, p: int, q: int, value_n
 def _document_entries(seg: Segments, values: dict[str, np.ndarray],
                       coded_doc: np.ndarray | None) -> list[dict[str, Any]]:
     """Per document: the same functions as the totals, evaluated on that document's row."""
+    keys = [k for k in DOCUMENT_KEYS if k != "alpha_coded" or coded_doc is not None]
+    columns = {k: values[k].tolist() for k in keys}  # plain floats: one conversion per column
+    coded_rows = seg.doc_coded.tolist()
     out = []
     for d, doc in enumerate(seg.docs):
-        coded = seg.doc_coded[d]
         entry: dict[str, Any] = {"id": doc.id, "title": doc.title, "length": doc.length,
-                                 "coders": [c for c, on in zip(seg.coders, coded) if on],
+                                 "coders": [c for c, on in zip(seg.coders, coded_rows[d]) if on],
                                  "reasons": {}}
-        empty = "the document is empty" if doc.length == 0 else None
-        for key in DOCUMENT_KEYS:
-            if key == "alpha_coded" and coded_doc is None:
-                continue
-            value = float(values[key][d])
-            _put(entry, key, co.Measure(value) if np.isfinite(value) else
-                 co.undefined(empty or DOCUMENT_REASONS.get(key, "no variation in this document")))
+        for key in keys:
+            value = columns[key][d]
+            if value == value:  # not NaN
+                entry[key] = value
+            else:
+                entry[key] = None
+                entry["reasons"][key] = "the document is empty" if doc.length == 0 else \
+                    DOCUMENT_REASONS.get(key, "no variation in this document")
         out.append(entry)
     return out
 

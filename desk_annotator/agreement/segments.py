@@ -11,7 +11,7 @@ expands a scheme back to one value per character for cross-checks and benchmarks
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import numpy as np
@@ -35,6 +35,9 @@ class Segments:
     doc: np.ndarray  # (S,) document index
     stance: np.ndarray  # (M, S) int16: 0 none, 1..K label, MISSING
     themes: np.ndarray  # (T, M, S) int8: 0/1, MISSING
+    # Each coder's spans on the continuum, as collected once here: unitizing and F1 read them
+    # instead of walking the documents again.
+    coder_spans: list[CoderSpans] = field(default_factory=list)
 
     @property
     def total_length(self) -> int:
@@ -58,7 +61,7 @@ def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 @dataclass
-class _CoderSpans:
+class CoderSpans:
     start: np.ndarray
     end: np.ndarray
     stance: np.ndarray  # 0 none, 1..K
@@ -82,7 +85,7 @@ def _instant(stamp: str) -> float:
 
 
 def _collect(docs: list[DocUnits], offsets: np.ndarray, coder: str, stance_index: dict[str, int],
-             theme_index: dict[str, int]) -> _CoderSpans:
+             theme_index: dict[str, int]) -> CoderSpans:
     starts: list[int] = []
     ends: list[int] = []
     stances: list[int] = []
@@ -104,14 +107,14 @@ def _collect(docs: list[DocUnits], offsets: np.ndarray, coder: str, stance_index
             ends.append(offset + end)
             stances.append(stance_index.get(span.stance, 0) if span.stance else 0)
             created.append(_instant(span.created))
-    return _CoderSpans(
+    return CoderSpans(
         np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64),
         np.asarray(stances, dtype=np.int16), np.asarray(created, dtype=np.float64),
         np.asarray(theme_span, dtype=np.int64), np.asarray(theme_idx, dtype=np.int64),
     )
 
 
-def _paint_stance(spans: _CoderSpans, lo: np.ndarray, hi: np.ndarray, n_segments: int) -> np.ndarray:
+def _paint_stance(spans: CoderSpans, lo: np.ndarray, hi: np.ndarray, n_segments: int) -> np.ndarray:
     """Stance per segment: the shortest covering span with a stance; tie -> most recently created.
 
     Spans get a priority rank (longest and oldest lowest); each segment keeps the highest rank of
@@ -133,7 +136,7 @@ def _paint_stance(spans: _CoderSpans, lo: np.ndarray, hi: np.ndarray, n_segments
     return stance_by_rank[best]
 
 
-def _paint_themes(spans: _CoderSpans, lo: np.ndarray, hi: np.ndarray, n_themes: int,
+def _paint_themes(spans: CoderSpans, lo: np.ndarray, hi: np.ndarray, n_themes: int,
                   n_segments: int) -> np.ndarray:
     """Theme presence per segment: covered by any span carrying the theme (difference array)."""
     diff = np.zeros((n_themes, n_segments + 1), dtype=np.int32)
@@ -184,7 +187,7 @@ def build_segments(data: AgreementData, documents: list[DocUnits] | None = None)
             stance[m, absent] = MISSING
             themes[:, m, absent] = MISSING
     return Segments(coders, list(data.stance_labels), list(data.theme_labels), docs, offsets,
-                    lengths, coded, start, length, doc, stance, themes)
+                    lengths, coded, start, length, doc, stance, themes, per_coder)
 
 
 def character_matrix(segments: Segments, theme: str | None = None) -> np.ndarray:
