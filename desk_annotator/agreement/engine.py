@@ -297,7 +297,8 @@ def _document_entries(seg: Segments, values: dict[str, np.ndarray],
                       coded_doc: np.ndarray | None) -> list[dict[str, Any]]:
     """Per document: the same functions as the totals, evaluated on that document's row."""
     keys = [k for k in DOCUMENT_KEYS if k != "alpha_coded" or coded_doc is not None]
-    columns = {k: values[k].tolist() for k in keys}  # plain floats: one conversion per column
+    nothing = [float("nan")] * len(seg.docs)  # e.g. F1 when fewer than two coders
+    columns = {k: values[k].tolist() if k in values else nothing for k in keys}
     coded_rows = seg.doc_coded.tolist()
     out = []
     for d, doc in enumerate(seg.docs):
