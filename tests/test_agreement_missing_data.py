@@ -107,3 +107,52 @@ def test_against_irrcac_on_random_tables(seed: int) -> None:
                 "brennan_prediger": cac.bp()["est"]["coefficient_value"]}
     for key, value in expected.items():
         assert point[key].value == pytest.approx(value, abs=1e-4), key
+
+
+def test_ordered_scale_through_import_and_agreement(tmp_path: Path, run_cli) -> None:
+    """The same table with the stance marked as an ordered scale: Krippendorff (2011) ordinal
+    α .815 and interval α .849; irrCAC's AC2 with linear / quadratic weights .8587 / .9140."""
+    project = tmp_path / "p.sqlite"
+    data = tmp_path / "table.jsonl"
+    write_dataset(data, KRIPPENDORFF_2011)
+    book = tmp_path / "scale.json"
+    book.write_text(json.dumps({"name": "Krippendorff 2011", "stance": {"ordered": True, "labels": [
+        {"name": str(v)} for v in range(1, 6)]}, "themes": {"labels": []}}), encoding="utf-8")
+    assert run_cli("--project", project, "codebook", "import", book)[0] == 0
+    assert run_cli("--project", project, "import", data)[0] == 0
+    code, out, err = run_cli("--project", project, "agreement", "--coders", ",".join(CODERS))
+    assert code == 0, err
+    stance = json.loads(out)["stance"]
+    assert stance["alpha_ordinal"] == pytest.approx(0.815, abs=5e-4)
+    assert stance["alpha_interval"] == pytest.approx(0.849, abs=5e-4)
+    assert stance["gwet_ac2_linear"] == pytest.approx(0.858739, abs=5e-6)
+    assert stance["gwet_ac2_quadratic"] == pytest.approx(0.914001, abs=5e-6)
+    assert stance["ci95_alpha_ordinal"][0] <= stance["alpha_ordinal"] <= stance["ci95_alpha_ordinal"][1]
+    assert "cohen_kappa_quadratic" in stance["pairs"][0]
+    # Switched off, the ordinal figures leave the report.
+    assert run_cli("--project", project, "codebook", "ordered", "off")[0] == 0
+    stance = json.loads(run_cli("--project", project, "agreement")[1])["stance"]
+    assert "alpha_ordinal" not in stance and "gwet_ac2_linear" not in stance
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_ac2_against_irrcac_with_weights(seed: int) -> None:
+    irrcac = pytest.importorskip("irrCAC.raw")
+    import pandas as pd
+
+    from desk_annotator.agreement.ordinal import ordinal_weights
+
+    rng = np.random.default_rng(100 + seed)
+    n_units, n_raters, k = int(rng.integers(6, 40)), int(rng.integers(2, 6)), int(rng.integers(3, 6))
+    ratings = rng.integers(1, k + 1, size=(n_units, n_raters)).astype(object)
+    ratings[rng.random(ratings.shape) < 0.25] = None
+    ratings[0, :] = 1
+    frame = pd.DataFrame(ratings).astype(float)
+    values = np.array([[(-1 if v is None else int(v) - 1) for v in row] for row in ratings]).T
+    counts = mr.rating_counts(values, k)
+    for kind in ("linear", "quadratic"):
+        weights = {kind: ordinal_weights(k, kind)}
+        f = mr.rating_features(counts, np.ones(n_units), np.arange(n_units), n_units, weights)
+        ours = mr.point(f.total(), weights, k)[f"gwet_ac2_{kind}"].value
+        cac = irrcac.CAC(frame, weights=kind, categories=list(range(1, k + 1)), digits=15)
+        assert ours == pytest.approx(cac.gwet()["est"]["coefficient_value"], abs=1e-9), kind

@@ -47,6 +47,9 @@ class AgreementData:
     stance_labels: list[str]
     theme_labels: list[str]
     documents: list[DocUnits]
+    # DESIGN §3 (v2): the stance labels form an ordered scale in list order, which adds the
+    # ordinal/interval α, weighted κ and AC2 to the report.
+    stance_ordered: bool = False
 
 
 def _pick(wanted: list[str] | None, available: list[str], what: str) -> list[str]:
@@ -131,4 +134,5 @@ def build_agreement_data(
         stance_labels=[lb.name for lb in codebook.stance],
         theme_labels=theme_names,
         documents=ordered,
+        stance_ordered=codebook.ordered_stance,
     )

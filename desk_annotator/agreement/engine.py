@@ -9,6 +9,7 @@ import numpy as np
 from desk_annotator.agreement import coefficients as co
 from desk_annotator.agreement import measures, presence
 from desk_annotator.agreement import multirater as mr
+from desk_annotator.agreement import ordinal as od
 from desk_annotator.agreement import unitizing as un
 from desk_annotator.agreement.data import AgreementData
 from desk_annotator.agreement.segments import (
@@ -135,6 +136,34 @@ def _scheme_inputs(seg: Segments, single: Segments | None, values: np.ndarray,
                                  weights, f1, coded_doc)
 
 
+def _ordinal_inputs(seg: Segments, single: Segments | None) -> measures.OrdinalInputs:
+    """Ratings on the ordered stance scale: label k is value k−1; `none` and uncoded are
+    missing (a character without a stance has no position on the scale)."""
+    k = len(seg.stance_labels)
+    weights = {kind: od.ordinal_weights(k, kind) for kind in ("linear", "quadratic")}
+    ratings = mr.rating_features(mr.rating_counts(seg.stance.astype(np.int64) - 1, k),
+                                 seg.length, seg.doc, len(seg.docs), weights)
+    single_pi, single_n1 = np.zeros(k), 0.0
+    if single is not None and len(single.docs):
+        once = mr.rating_features(mr.rating_counts(single.stance.astype(np.int64) - 1, k),
+                                  single.length, single.doc, len(single.docs), {}).total()
+        single_pi, single_n1 = once.pi_num[0], float(once.n1[0])
+    return measures.OrdinalInputs(ratings, single_pi, single_n1, weights)
+
+
+def _ordinal_point(block: dict[str, Any], inputs: measures.SchemeInputs,
+                   override: str | None) -> None:
+    coded = inputs.coded_doc.sum(axis=0)
+    _put(block, "alpha_ordinal", od.krippendorff_alpha_ordinal(coded), override)
+    _put(block, "alpha_interval", od.krippendorff_alpha_interval(coded), override)
+    o = inputs.ordinal
+    total = mr.add_prevalence(o.ratings.total(), o.single_pi, o.single_n1)
+    for key, measure in mr.point(total, o.weights, len(o.single_pi)).items():
+        if key.startswith("gwet_ac2_"):
+            _put(block, key, measure, override)
+    block["scale"] = {"ordered": True, "labels": list(inputs.labels)}
+
+
 def stance_categories(seg: Segments) -> int:
     """q for AC1 / Brennan–Prediger on stance: the labels, plus `none` when the coders used it.
 
@@ -209,6 +238,8 @@ def _scheme_block(seg: Segments, inputs: measures.SchemeInputs, value_names: lis
     _put(block, "percent_agreement_pairs", co.Measure(tables.agree_doc.sum() / tables.compared_doc.sum())
          if tables.compared_doc.sum() > 0 else co.undefined(co.NO_PAIRS), override)
     _complete_case(block, seg, tables, inputs.q, override)
+    if inputs.ordinal is not None:
+        _ordinal_point(block, inputs, override)
     sizes = sum((c.size_a.sum() + c.size_b.sum() for c in inputs.f1), 0.0)
     _put(block, "f1_exact", _f1(2 * sum(c.exact.sum() for c in inputs.f1), sizes, 0.0), override)
     _put(block, "f1_overlap", _f1(2 * sum(c.overlap.sum() for c in inputs.f1), sizes, 0.0), override)
@@ -241,12 +272,17 @@ def _scheme_block(seg: Segments, inputs: measures.SchemeInputs, value_names: lis
     themes = inputs.coded_doc is None
     block["pairs"] = [_pair_entry(coders, tables, p, inputs.q, value_names, inputs.f1[p], True)
                       for p in range(len(tables.pairs))]
+    if inputs.ordinal is not None:
+        for p, entry in enumerate(block["pairs"]):
+            on_scale = tables.pair_total[p][1:, 1:]  # characters both coders gave a stance
+            for kind in ("linear", "quadratic"):
+                _put(entry, f"cohen_kappa_{kind}", od.weighted_cohen_kappa(on_scale, kind))
     if themes:
         presence.binary_indices(block, tables.pair_total.sum(axis=0))
         for p, entry in enumerate(block["pairs"]):
             presence.binary_indices(entry, tables.pair_total[p], pair=True)
     doc_values = measures.scheme_features(inputs._replace(single_pi=np.zeros(inputs.n_values),
-                                                          single_n1=0.0),
+                                                          single_n1=0.0, ordinal=None),
                                           per_label=False).evaluate(per_doc)
     doc_values["alpha_u"] = unitizing.per_document()
     block["documents"] = _document_entries(seg, doc_values, inputs.coded_doc)
@@ -254,7 +290,8 @@ def _scheme_block(seg: Segments, inputs: measures.SchemeInputs, value_names: lis
 
 
 # Measures whose bootstrap interval is reported as ci95_<key> beside α's own ci95.
-INTERVAL_MEASURES = ["alpha_u", "u_alpha", "binary_u_alpha", "cu_alpha", "alpha_coded", "fleiss_kappa", "gwet_ac1", "brennan_prediger",
+INTERVAL_MEASURES = ["alpha_u", "u_alpha", "binary_u_alpha", "cu_alpha", "alpha_coded",
+                     "alpha_ordinal", "alpha_interval", "gwet_ac2_linear", "gwet_ac2_quadratic", "fleiss_kappa", "gwet_ac1", "brennan_prediger",
                      "percent_agreement", "f1_exact", "f1_overlap"]
 
 
@@ -373,6 +410,8 @@ def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
     stance = _scheme_inputs(seg, single, seg.stance, None if single is None else single.stance,
                             n_stance + 1, stance_categories(seg), seg.stance_labels, identity,
                             _f1_for_pairs(seg, stance_spans, n_stance, pairs), coded_doc)
+    if data.stance_ordered and n_stance >= 2:
+        stance = stance._replace(ordinal=_ordinal_inputs(seg, single))
     report["stance"] = _scheme_block(
         seg, stance, ["none"] + seg.stance_labels,
         un.stance_unitizing(seg), resample, why_no_boot)

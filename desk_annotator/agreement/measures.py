@@ -16,6 +16,7 @@ import numpy as np
 
 from desk_annotator.agreement import coefficients as co
 from desk_annotator.agreement import multirater as mr
+from desk_annotator.agreement import ordinal as od
 from desk_annotator.agreement.spans import F1Counts
 from desk_annotator.agreement.tables import SchemeTables, collapse_to_label
 
@@ -84,6 +85,23 @@ def _multirater_fn(template: mr.RatingFeatures, column: Column, weights: dict[st
     return fn
 
 
+class OrdinalInputs(NamedTuple):
+    """An ordered stance scale: ratings over the K labels only ('none' is not on the scale, so
+    a coder without a stance at a character is missing there) and the AC2 weights."""
+
+    ratings: mr.RatingFeatures
+    single_pi: np.ndarray
+    single_n1: float
+    weights: dict[str, np.ndarray]  # "linear", "quadratic"
+
+
+def _metric_fn(column: Column, k: int, metric: str) -> Fn:
+    def fn(sums: np.ndarray) -> np.ndarray:
+        stack = sums[:, column.start:column.stop].reshape(-1, k, k)
+        return od.krippendorff_alpha_metric_batch(stack, metric)
+    return fn
+
+
 class SchemeInputs(NamedTuple):
     tables: SchemeTables
     n_values: int
@@ -95,6 +113,7 @@ class SchemeInputs(NamedTuple):
     weights: dict[str, np.ndarray]  # "identity" plus ordinal weights when the scale is ordered
     f1: list[F1Counts]  # per coder pair
     coded_doc: np.ndarray | None  # (D, K, K) stance coincidences where >= 2 gave a stance
+    ordinal: OrdinalInputs | None = None
 
 
 def scheme_features(inputs: SchemeInputs, per_label: bool) -> FeatureTable:
@@ -109,6 +128,14 @@ def scheme_features(inputs: SchemeInputs, per_label: bool) -> FeatureTable:
         k = inputs.coded_doc.shape[1]
         coded = table.add(inputs.coded_doc)
         table.functions["alpha_coded"] = _alpha_fn(coded, k)
+        if inputs.ordinal is not None:
+            table.functions["alpha_ordinal"] = _metric_fn(coded, k, "ordinal")
+            table.functions["alpha_interval"] = _metric_fn(coded, k, "interval")
+            o = inputs.ordinal
+            scale = table.add(o.ratings.stacked())
+            for name in o.weights:
+                table.functions[f"gwet_ac2_{name}"] = _multirater_fn(
+                    o.ratings, scale, o.weights, k, f"gwet_ac2_{name}", o.single_pi, o.single_n1)
     labels = inputs.labels if per_label else inputs.labels[:1]
     for i, name in enumerate(labels):
         table.functions[f"label:{name}"] = _label_alpha_fn(coinc, v, 1 + i)
