@@ -202,7 +202,6 @@ def _multirater_point(block: dict[str, Any], inputs: measures.SchemeInputs,
         _put(block, key, measure, override)
     block["n_units"]["rated_characters"] = int(total.n2[0])
     block["n_units"]["prevalence_characters"] = int(total.n1[0])
-    block["q"] = block.get("q")
     block["categories_q"] = inputs.q
 
 

@@ -158,7 +158,7 @@ def _cell(value: Any, reason: str | None = None, numeric: bool = True) -> QTable
 
 class AgreementWindow(QWidget):
     OVERVIEW_COLUMNS = ("Scheme / theme", "α", "95% CI", "αU", "Fleiss κ", "% agreement",
-                        "Interpretation")
+                        "Interpretation", "Where (binary uα)", "What (cuα)")
     PAIR_COLUMNS = ("Coders", "Cohen κ", "Scott π", "Gwet AC1", "Brennan–Prediger",
                     "% agreement", "F1 exact", "F1 overlap")
     DOCUMENT_COLUMNS = ("Document", "α", "αU", "Fleiss κ", "% agreement", "F1 overlap")
@@ -315,7 +315,12 @@ class AgreementWindow(QWidget):
             word = verdict(block, thresholds)
             judged = _cell(word, reasons.get("alpha"), numeric=False)
             judged.setForeground(QColor(VERDICT_COLOURS.get(word, "#6e7781")))
+            if block.get("interpretation_point") and not reasons.get("alpha"):
+                judged.setToolTip(f"Read from the {block.get('interpretation_basis', 'ci95')}; "
+                                  f"point estimate: {block['interpretation_point']}")
             cells.append(judged)
+            # Where coders marked text, and what they gave where both did (2016 family).
+            cells += [_cell(block.get(key), reasons.get(key)) for key in ("binary_u_alpha", "cu_alpha")]
             for col, item in enumerate(cells):
                 self.overview.setItem(row, col, item)
 

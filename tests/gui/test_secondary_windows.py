@@ -306,6 +306,10 @@ def test_agreement_window_lays_out_the_real_report(qtbot, project, bridge, coded
     shown_alpha = window.overview.item(0, 1).text()
     assert shown_alpha == ("—" if stance["alpha"] is None else f"{stance['alpha']:.3f}")
     assert window.overview.item(0, 6).text() == stance["interpretation"]
+    where = stance["binary_u_alpha"]  # where coders marked text, beside what they gave (cuα)
+    assert window.overview.item(0, 7).text() == ("—" if where is None else f"{where:.3f}")
+    assert window.overview.item(0, 8).toolTip() == (stance["reasons"].get("cu_alpha") or "") \
+        or stance["cu_alpha"] is not None
     assert window.pairs.rowCount() == len(stance["pairs"]) == 1
     assert window.pairs.item(0, 0).text() == "alice × bob"
     assert window.chart.bars[0][0] == "supportive"
