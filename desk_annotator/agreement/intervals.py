@@ -346,3 +346,21 @@ def interval(stat: Stat, n_docs: int, W: np.ndarray, method: str = DEFAULT_METHO
              limits: tuple[float, float] = DEFAULT_LIMITS) -> IntervalResult:
     """The `level` interval of one measure over the shared document resamples `W`."""
     return intervals(stat, n_docs, W, (method,), level, limits)[method]
+
+
+def expanded_from_values(values: np.ndarray, point: float | None, n_docs: int,
+                         level: float = LEVEL, limits: tuple[float, float] = DEFAULT_LIMITS
+                         ) -> tuple[tuple[float, float] | None, str | None]:
+    """The engine's interval from resampled values it already has (one shared W for every
+    measure): the expanded percentile, with the same rules as :func:`intervals`."""
+    values = np.asarray(values, dtype=float)
+    boot = values[np.isfinite(values)]
+    if point is None or not math.isfinite(point):
+        return None, "the measure is undefined for these documents"
+    if n_docs < 2:
+        return None, "the bootstrap resamples documents and needs at least two"
+    if not _enough(boot.size, values.size):
+        return None, "the measure is undefined in most bootstrap resamples"
+    lo_l, hi_l = _levels_from_z(expanded_z(n_docs, level))
+    lo, hi = np.quantile(boot, [lo_l, hi_l])
+    return _clip((float(lo), float(hi)), limits), None
