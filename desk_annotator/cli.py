@@ -325,6 +325,10 @@ def history_cmd(obj: _Ctx, limit: int) -> None:
                    f"{row['description']}{mark}")
 
 
+from .cli_documents import document_cmd  # noqa: E402  (document list|rename|set|delete)
+cli.add_command(document_cmd)
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="desk-annotator", standalone_mode=False)
