@@ -190,8 +190,7 @@ def report_to_markdown(report: dict[str, Any]) -> str:
              ("Krippendorff's thresholds: α ≥ .800 reliable; α ≥ .667 tentative; below: "
               "unreliable. The reading is taken from the lower bound of the 95% interval.\n"),
              "## Where and what\n", _md_table(WHERE_WHAT_HEADER, _where_what_rows(report))]
-    warnings = [f"{label or 'stance'}: {w}" for _, label, b in _schemes(report)
-                for w in b.get("warnings", [])]
+    warnings = list(dict.fromkeys(w for _, _, b in _schemes(report) for w in b.get("warnings", [])))
     if warnings:
         parts += ["## Warnings\n", "\n".join(f"- {md_escape(w)}" for w in warnings) + "\n"]
     themes = report.get("themes", {})
@@ -356,9 +355,21 @@ def _interpretation_item(label: str | None, b: dict[str, Any]) -> str:
     if b.get("resamples_undefined"):
         extra.append(f"{b['resamples_undefined']} resamples without a value")
     note = f" ({'; '.join(extra)})" if extra else ""
-    warnings = "".join(f'<br><span class="note">⚠ {_e(w)}</span>' for w in b.get("warnings", []))
     return (f'<li><b>{_e(label or "stance")}</b>: <span class="{_e(reading)}">'
-            f'{_e(INTERPRETATION[reading])}</span>{note}{warnings}</li>')
+            f'{_e(INTERPRETATION[reading])}</span>{note}</li>')
+
+
+def _warnings_html(report: dict[str, Any]) -> str:
+    """Each distinct warning once, naming the schemes it applies to (usually all of them)."""
+    by_text: dict[str, list[str]] = {}
+    for _, label, b in _schemes(report):
+        for w in b.get("warnings", []):
+            by_text.setdefault(w, []).append(label or "stance")
+    total = sum(1 for _ in _schemes(report))
+    items = [f'<p class="note">⚠ {_e(w)}'
+             + ("" if len(names) == total else f" ({_e(', '.join(names))})") + "</p>"
+             for w, names in by_text.items()]
+    return "".join(items)
 
 
 def _html_rows(header: list[str], rows: list[list[Any]]) -> str:
@@ -396,17 +407,18 @@ def report_body(report: dict[str, Any], passages: list[dict[str, Any]],
         (f'<p>Coders: {_e(", ".join(report["coders"]) or "—")} · documents compared: '
         f'{report["documents"]} · bootstrap: {report["bootstrap"]["resamples"]} resamples of '
         f'documents (seed {report["bootstrap"]["seed"]}).</p>'),
-        "<h2>Overview</h2>", _html_table(OVERVIEW_HEADER, overview),
+        "<h2>Overview</h2>", _html_table(OVERVIEW_HEADER, overview), _warnings_html(report),
+        "<h2>Where and what</h2>", _html_rows(WHERE_WHAT_HEADER, _where_what_rows(report)),
+        ('<p class="note">Where: binary uα (written |uα in the paper), do coders mark the same '
+         "stretches, whatever the label. What: cuα, do they give the same label where both "
+         "marked text. uα asks both at once (Krippendorff, Mathet, Bouvry &amp; Widlöcher "
+         "2016); αU is Krippendorff's (1995) unitizing α, pooled over documents. Intervals: "
+         "bootstrap over documents (expanded percentile).</p>"),
         ("<h2>Interpretation</h2><ul>" + "".join(
             _interpretation_item(label, b) for _, label, b in _schemes(report)) + "</ul>"
         '<p class="note">Thresholds after Krippendorff (2004: 241), read from the lower bound '
         "of the 95% interval (the point estimate's reading in brackets); q is the share of "
         "bootstrap resamples with α below .667 and .800.</p>"),
-        "<h2>Where and what</h2>", _html_rows(WHERE_WHAT_HEADER, _where_what_rows(report)),
-        ('<p class="note">Where: binary uα (written |uα in the paper), do coders mark the same stretches, whatever the label. '
-         "What: cuα, do they give the same label where both marked text. uα asks both at once "
-         "(Krippendorff, Mathet, Bouvry &amp; Widlöcher 2016); αU is Krippendorff's (1995) "
-         "unitizing α per label, pooled. Intervals: bootstrap over documents.</p>"),
         _theme_indices(report),
         "<h2>α per label</h2>",
         _alpha_chart([(f"stance: {n}", e["alpha"], e["ci95"])
