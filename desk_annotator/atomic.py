@@ -22,6 +22,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import DeskAnnotatorError
@@ -88,6 +89,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         yield tmp
         _settle_side_files(tmp, target)
         if tmp.is_file():
+            _follow_umask(tmp)
             _fsync_file(tmp)
         os.replace(tmp, target)
         _fsync_dir(target.parent)
@@ -111,6 +113,7 @@ def atomic_folder(target: str | Path) -> Iterator[Path]:
         yield tmp
         for entry in tmp.rglob("*"):
             if entry.is_file():
+                _follow_umask(entry)
                 _fsync_file(entry)
         _fsync_dir(tmp)
         if target.exists():
@@ -244,6 +247,32 @@ def _remove(path: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+@lru_cache(maxsize=1)
+def process_umask() -> int:
+    """The process's umask, read once. Linux reports it in /proc/self/status without changing
+    it; elsewhere it is set and put back at once (the only portable way), a single time."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _follow_umask(path: Path) -> None:
+    """Give a finished output file the mode a plain ``open()`` would have: 0666 less the
+    umask, whatever the writer created it with (SQLite, a private temporary)."""
+    if os.name != "posix" or path.is_symlink():
+        return
+    try:
+        os.chmod(path, 0o666 & ~process_umask())
     except OSError:
         pass
 

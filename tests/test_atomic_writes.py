@@ -536,3 +536,42 @@ def test_jsonl_export_while_another_program_adds_coders_and_labels(
     finally:
         writer.kill()
         writer.communicate()
+
+
+# -- file modes follow the umask (issue 11 item 10) ------------------------------------------
+
+def _with_umask(mask: int, *args: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=120,
+                          preexec_fn=lambda: os.umask(mask))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_exports_follow_the_umask(tmp_path: Path, mask: int, mode: int) -> None:
+    project = tmp_path / "p.sqlite"
+    _build(project, 3)
+    for name in ("out.jsonl", "out.csv", "brat", "pkg.sqlite"):
+        args = ("coder-package", tmp_path / name, "--coder", "alice") if name == "pkg.sqlite" \
+            else ("export", tmp_path / name)
+        result = _with_umask(mask, "--project", project, *args)
+        assert result.returncode == 0, result.stderr
+    outputs = [tmp_path / "out.jsonl", tmp_path / "out.csv", tmp_path / "pkg.sqlite",
+               *(tmp_path / "brat").iterdir()]
+    # SQLite creates the coder package 0644 whatever the umask: under 002 only the chmod helps.
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in outputs} == \
+        {p.name: oct(mode) for p in outputs}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_a_private_temporary_still_ends_with_the_umask_mode(tmp_path: Path) -> None:
+    """A writer that creates its file 0600 (as mkstemp does) still yields a 0644 output."""
+    script = textwrap.dedent(f"""
+        import os
+        from desk_annotator.atomic import atomic_path
+        with atomic_path({str(tmp_path / "out.txt")!r}) as tmp:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o600))
+        """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            preexec_fn=lambda: os.umask(0o022), timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert oct((tmp_path / "out.txt").stat().st_mode & 0o777) == oct(0o644)
