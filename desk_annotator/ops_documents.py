@@ -12,7 +12,7 @@ with its id (and the document its place in the list).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .errors import OperationError
@@ -116,6 +116,32 @@ class SetDocumentMetadata(Op):
         if values:
             rec.update("documents", {"id": info.id}, values)
         return [k for k in given if k in columns or extra.get(k) != new_extra.get(k)]
+
+
+@dataclass
+class EditDocumentDetails(Op):
+    """Title and metadata together, as one undoable step (the "Edit details…" dialog).
+    ``metadata`` holds some of EDITABLE_FIELDS. Returns the names of what changed."""
+
+    document_id: str
+    title: Any = UNSET
+    metadata: dict[str, Any] = field(default_factory=dict)
+    kind: ClassVar[str] = "edit-document"
+
+    def describe(self, q: Queries) -> str:
+        infos = q.document_infos([self.document_id])
+        return f"Edit details of “{_short(infos[0].title)}”" if infos else "Edit document details"
+
+    def apply(self, rec: ChangeRecorder, q: Queries) -> list[str]:
+        unknown = sorted(set(self.metadata) - set(EDITABLE_FIELDS))
+        if unknown:
+            raise OperationError(f"not a document field: {', '.join(unknown)} "
+                                 f"(fields: title, {', '.join(EDITABLE_FIELDS)})")
+        changed = []
+        if self.title is not UNSET and RenameDocument(self.document_id, self.title).apply(rec, q):
+            changed.append("title")
+        changed += SetDocumentMetadata(self.document_id, **self.metadata).apply(rec, q)
+        return changed
 
 
 @dataclass
