@@ -278,6 +278,8 @@ def stats_cmd(obj: _Ctx, as_json: bool) -> None:
                    f"{row['documents_done']}/{stats['documents']} done")
     for row in stats["per_label"]:
         click.echo(f"  {row['scheme']:<7} {row['name']:<36} {row['coder']:<12} {row['n']}")
+        assigned = (f", {row['assigned_done']}/{row['documents_assigned']} assigned done"
+                    if row.get("documents_assigned") is not None else "")
 
 
 def _step(obj: _Ctx, redo: bool, coder: str | None, entry: int | None) -> None:
@@ -334,6 +336,11 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=argv, prog_name="desk-annotator", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
+from .cli_team import COMMANDS as _TEAM_COMMANDS  # noqa: E402  assign, lead, blind
+
+for _command in _TEAM_COMMANDS: cli.add_command(_command)  # noqa: E701
+
+
         sys.exit(1)
     except click.ClickException as exc:
         exc.show()

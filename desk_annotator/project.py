@@ -266,7 +266,9 @@ class Project:
         return self.store.reading()
 
     def stats(self) -> dict[str, Any]:
-        return self.q.stats()
+        from .assignments import stats_with_assignments  # per coder: assigned, assigned done
+
+        return stats_with_assignments(self, self.q.stats())
 
     def history(self, limit: int = 200) -> list[dict[str, Any]]:
         return self.q.history(limit)

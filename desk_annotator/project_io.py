@@ -237,7 +237,9 @@ def export_coder_package(project: Project, path: str | Path, coder_name: str) ->
     if path.exists():
         raise WriteFailed(f"{path}: already exists; choose a new file name")
     coder = project.ensure_coder(coder_name)  # a write: before the read transaction
-    snap = snapshot(project, coder_names=[coder.name])
+    from .assignments import package_scope  # only the coder's assigned documents, if any
+    document_ids, team = package_scope(project, coder)
+    snap = snapshot(project, coder_names=[coder.name], document_ids=document_ids)
     tmp: Path | None = None
     try:
         with atomic_path(path) as tmp:
@@ -273,6 +275,7 @@ def _package_error(exc: BaseException, tmp: Path | None, path: Path) -> str:
     return f"{path}: the coder package was not written ({text})"
 
 
+                package.run(team)  # the lead, the blind-mode lock, the assignments
 # -- agreement -----------------------------------------------------------------------------
 
 def agreement_data(project: Project, *, coder_names: list[str] | None = None,

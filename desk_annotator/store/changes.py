@@ -24,6 +24,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "annotations": ("id",),
     "annotation_themes": ("annotation_id", "label_id"),
     "doc_status": ("document_id", "coder_id"),
+    "assignments": ("document_id", "coder_id"),
 }
 
 Row = dict[str, Any]
@@ -60,7 +61,7 @@ class Touched:
                 self.document_ids.add(row["document_id"])
         elif table == "annotation_themes":
             self.annotation_ids.add(row["annotation_id"])
-        elif table == "doc_status":
+        elif table in ("doc_status", "assignments"):
             self.document_ids.add(row["document_id"])
 
 

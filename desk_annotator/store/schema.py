@@ -96,10 +96,27 @@ def _migration_3_history_per_coder(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_history_coder ON history(coder_id, undone, id)")
 
 
+def _migration_4_assignments(db: sqlite_utils.Database) -> None:
+    # Which coder is to code which document (the lead's plan, desk_annotator/assignments.py).
+    # ``overlap`` = 1 for the reliability documents every coder gets. No foreign keys: a
+    # deleted document's row stays behind (ignored by every read) and is in place again when
+    # the deletion is undone.
+    db.execute(
+        """CREATE TABLE assignments (
+            document_id TEXT NOT NULL,
+            coder_id TEXT NOT NULL,
+            overlap INTEGER NOT NULL DEFAULT 0,
+            assigned TEXT NOT NULL,
+            PRIMARY KEY (document_id, coder_id))"""
+    )
+    db.execute("CREATE INDEX idx_assignments_coder ON assignments(coder_id)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1_core_tables,
     _migration_2_history_and_metadata,
     _migration_3_history_per_coder,
+    _migration_4_assignments,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 PROJECT_TABLES = {"meta", "coders", "labels", "documents", "annotations", "annotation_themes",
