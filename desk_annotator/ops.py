@@ -446,3 +446,26 @@ class SetStanceOrdered(Op):
         else:
             rec.delete("meta", {"key": STANCE_ORDERED_META})
         return True
+
+
+@dataclass
+class RecolorLabels(Op):
+    """New colours for several labels at once (a palette change): one undoable step.
+    ``colors`` maps label id -> "#rrggbb"; labels already in that colour are left alone."""
+
+    colors: dict[str, str]
+    kind: ClassVar[str] = "recolor-labels"
+
+    def describe(self, q: Queries) -> str:
+        return f"Recolour {len(self.colors)} label{'s' if len(self.colors) != 1 else ''}"
+
+    def apply(self, rec: ChangeRecorder, q: Queries) -> int:
+        changed = 0
+        for label_id, color in self.colors.items():
+            label = q.label(label_id)
+            if label is None:
+                raise OperationError(f"label {label_id} does not exist")
+            if label.color != color:
+                rec.update("labels", {"id": label_id}, {"color": color})
+                changed += 1
+        return changed

@@ -78,3 +78,20 @@ def test_recolor_follows_the_palette_then_stays_distinct():
     assert colours[:7] == list(palettes.PALETTES["tol_bright"].colors)
     assert len(set(colours)) == 10
     assert recolor("unknown-name", 2) == list(palettes.PALETTES["default"].colors[:2])
+
+
+def test_recolor_labels_is_one_undoable_step(tmp_path):
+    from desk_annotator.ops import RecolorLabels
+    from desk_annotator.project import Project
+
+    project = Project(tmp_path / "p.sqlite")
+    try:
+        a = project.add_label("themes", "a", color="#111111")
+        b = project.add_label("themes", "b", color="#222222")
+        new = dict(zip([a.id, b.id], recolor("okabe_ito", 2), strict=True))
+        assert project.run(RecolorLabels(new)) == 2
+        assert [lb.color for lb in project.q.labels()] == ["#e69f00", "#56b4e9"]
+        project.undo()
+        assert [lb.color for lb in project.q.labels()] == ["#111111", "#222222"]
+    finally:
+        project.close()
