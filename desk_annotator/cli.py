@@ -145,9 +145,13 @@ def import_cmd(obj: _Ctx, paths: tuple[str, ...], add_missing_labels: bool,
               show_default=True,
               help="For .qdpx and Label Studio .json: code points (the standard) or UTF-16 "
                    "units for tools that count those (QualCoder, NVivo).")
+@click.option("--documents", help="Comma-separated document ids (default: all).")
+@click.option("--status", "statuses",
+              help="Comma-separated statuses (todo, doing, done): only documents one of the "
+                   "exported coders has at one of them (no status recorded counts as todo).")
 @click.pass_obj
 def export_cmd(obj: _Ctx, path: str, coders: str | None, split: str | None,
-               positions: str) -> None:
+               positions: str, documents: str | None, statuses: str | None) -> None:
     """Export: .jsonl dataset, .spacy.jsonl, .csv, .qdpx, .qdc / codebook .json, Label Studio
     .json, UIMA CAS .xmi.zip (INCEpTION), or a folder (brat)."""
     from .project_io import export_path
@@ -161,7 +165,8 @@ def export_cmd(obj: _Ctx, path: str, coders: str | None, split: str | None,
         if len(fractions) != 3:
             raise click.BadParameter("three numbers like 0.8,0.1,0.1", param_hint="--split")
     click.echo(export_path(obj.project(), path, coder_names=_split(coders), split=fractions,
-                           positions=positions))
+                           positions=positions, document_ids=_split(documents),
+                           statuses=_split(statuses)))
 
 
 @cli.group("codebook")
@@ -273,13 +278,13 @@ def stats_cmd(obj: _Ctx, as_json: bool) -> None:
     click.echo(f"documents: {stats['documents']} ({stats['characters']:,} characters)")
     click.echo(f"coders: {stats['coders']}   annotations: {stats['annotations']}")
     for row in stats["per_coder"]:
-        click.echo(f"  {row['coder']}: {row['annotations']} annotations, "
-                   f"{row['documents_annotated']} documents annotated, "
-                   f"{row['documents_done']}/{stats['documents']} done")
-    for row in stats["per_label"]:
-        click.echo(f"  {row['scheme']:<7} {row['name']:<36} {row['coder']:<12} {row['n']}")
         assigned = (f", {row['assigned_done']}/{row['documents_assigned']} assigned done"
                     if row.get("documents_assigned") is not None else "")
+        click.echo(f"  {row['coder']}: {row['annotations']} annotations, "
+                   f"{row['documents_annotated']} documents annotated, "
+                   f"{row['documents_done']}/{stats['documents']} done{assigned}")
+    for row in stats["per_label"]:
+        click.echo(f"  {row['scheme']:<7} {row['name']:<36} {row['coder']:<12} {row['n']}")
 
 
 def _step(obj: _Ctx, redo: bool, coder: str | None, entry: int | None) -> None:
@@ -330,17 +335,20 @@ def history_cmd(obj: _Ctx, limit: int) -> None:
 from .cli_documents import document_cmd  # noqa: E402  (document list|rename|set|delete)
 cli.add_command(document_cmd)
 
+from .cli_search import search_cmd  # noqa: E402  (search PATTERN: the one matcher)
+cli.add_command(search_cmd)
+
+
+from .cli_team import COMMANDS as _TEAM_COMMANDS  # noqa: E402  assign, lead, blind
+
+for _command in _TEAM_COMMANDS: cli.add_command(_command)  # noqa: E701
+
 
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="desk-annotator", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
-from .cli_team import COMMANDS as _TEAM_COMMANDS  # noqa: E402  assign, lead, blind
-
-for _command in _TEAM_COMMANDS: cli.add_command(_command)  # noqa: E701
-
-
         sys.exit(1)
     except click.ClickException as exc:
         exc.show()

@@ -14,6 +14,7 @@ from typing import Any
 
 from .atomic import WriteFailed, atomic_path, describe_os_error
 from .errors import DeskAnnotatorError, FormatError
+from .export_formats import check_statuses, documents_with_status, export_format
 from .models import Codebook, ImportReport, ProjectSnapshot
 # Importing lives in import_files (reading and writing halves); these names stay importable
 # from here for existing callers.
@@ -73,9 +74,12 @@ def export_codebook_file(project: Project, path: str | Path) -> None:
 # -- snapshots and export ------------------------------------------------------------------
 
 def snapshot(project: Project, *, coder_names: list[str] | None = None,
-             document_ids: list[str] | None = None) -> ProjectSnapshot:
+             document_ids: list[str] | None = None,
+             statuses: list[str] | None = None) -> ProjectSnapshot:
     """The project (or a selection of coders and documents) as plain models, read in one
-    read transaction: one consistent state even while other programs commit."""
+    read transaction: one consistent state even while other programs commit. ``statuses``
+    keeps the documents one of the selected coders has at one of them (see
+    export_formats.documents_with_status)."""
     q = project.q
     with project.reading():
         coders = q.coders()
@@ -87,12 +91,14 @@ def snapshot(project: Project, *, coder_names: list[str] | None = None,
             coders = [by_name[n] for n in coder_names]
         coder_ids = {c.id for c in coders}
         codebook = q.codebook()
+        if statuses is not None:
+            document_ids = documents_with_status(q, coders, statuses, document_ids)
         documents = list(q.iter_documents(document_ids))
         doc_ids = {d.id for d in documents}
         annotations = [a for a in q.annotations(coder_ids=sorted(coder_ids))
                        if a.document_id in doc_ids] if coder_ids else []
-        statuses = [s for s in q.statuses()
-                    if s.coder_id in coder_ids and s.document_id in doc_ids]
+        kept_statuses = [s for s in q.statuses()
+                         if s.coder_id in coder_ids and s.document_id in doc_ids]
     label_ids = set(codebook.by_id())
     kept = [a for a in annotations
             if (a.stance_id is None or a.stance_id in label_ids)
@@ -100,7 +106,10 @@ def snapshot(project: Project, *, coder_names: list[str] | None = None,
     if len(kept) != len(annotations):
         _warn_skipped(project, len(annotations) - len(kept), "a label the codebook lacks")
     return ProjectSnapshot(codebook=codebook, coders=coders, documents=documents,
-                           annotations=kept, statuses=statuses)
+                           annotations=kept, statuses=kept_statuses)
+
+
+_snapshot = snapshot  # export_path's local snapshot() narrows this one
 
 
 def _warn_skipped(project: Project, n: int, why: str) -> None:
@@ -110,8 +119,9 @@ def _warn_skipped(project: Project, n: int, why: str) -> None:
                 project.path, n, why)
 
 
-def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None
-                       ) -> Iterator[dict[str, Any]]:
+def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *,
+                       document_ids: list[str] | None = None,
+                       statuses: list[str] | None = None) -> Iterator[dict[str, Any]]:
     """Dataset JSONL records straight from the store, one document at a time (streaming).
 
     The whole iteration is one read transaction (coders and labels are read first, documents
@@ -128,7 +138,11 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None
             if name is not None and (wanted is None or name in wanted):
                 status_by_doc.setdefault(st.document_id, {})[name] = st.status
         skipped = 0
-        for doc in q.iter_documents():
+        if statuses is not None:
+            document_ids = documents_with_status(
+                q, [c for c in q.coders() if wanted is None or c.name in wanted], statuses,
+                document_ids)
+        for doc in q.iter_documents(document_ids):
             rows, themes = q.annotation_tuples(doc.id)
             anns = []
             for ann_id, coder_id, start, end, quote, stance_id, note, created, updated in rows:
@@ -153,11 +167,22 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None
 
 def export_path(project: Project, path: str | Path, *, coder_names: list[str] | None = None,
                 split: tuple[float, float, float] | None = None,
-                positions: str = "codepoints") -> str:
+                positions: str = "codepoints", document_ids: list[str] | None = None,
+                statuses: list[str] | None = None, fmt: str | None = None) -> str:
     """Export by extension: .jsonl (dataset), .spacy.jsonl (spaCy spans), .csv, .qdpx, .qdc /
-    codebook .json, or a folder (brat standoff). Returns a one-line summary."""
+    codebook .json, or a folder (brat standoff). Returns a one-line summary.
+
+    document_ids / statuses select documents (statuses: those one of the exported coders has
+    at one of them); ``fmt`` (a key of export_formats.FORMATS) chooses the format whatever
+    the file is called."""
     path = Path(path)
-    name = path.name.lower()
+    name = path.name.lower() if fmt is None else export_format(fmt).dispatch_name
+    statuses = check_statuses(statuses)
+
+    def snapshot(project: Project, *, coder_names: list[str] | None) -> ProjectSnapshot:
+        return _snapshot(project, coder_names=coder_names, document_ids=document_ids,
+                         statuses=statuses)
+
     if name.endswith(".spacy.jsonl") or name.endswith(".spacy"):
         from .io.ml_export import write_docbin, write_spacy_jsonl
         snap = snapshot(project, coder_names=coder_names)
@@ -170,7 +195,9 @@ def export_path(project: Project, path: str | Path, *, coder_names: list[str] | 
     if name.endswith(".jsonl"):
         from .io.dataset_jsonl import write_dataset
         with project.reading():
-            n = write_dataset(path, iter_dataset_dicts(project, coder_names))
+            n = write_dataset(path, iter_dataset_dicts(project, coder_names,
+                                                       document_ids=document_ids,
+                                                       statuses=statuses))
         return f"{n} documents written to {path}"
     if name.endswith(".csv"):
         from .io.csv_export import snapshot_to_csv_rows, write_csv
@@ -198,7 +225,7 @@ def export_path(project: Project, path: str | Path, *, coder_names: list[str] | 
         n = write_label_studio(path, snapshot(project, coder_names=coder_names),
                                positions=positions)
         return summary(n, path)
-    if path.suffix == "" or path.is_dir():
+    if fmt == "brat" or (fmt is None and (path.suffix == "" or path.is_dir())):
         from .io.brat import write_brat
         n = write_brat(path, snapshot(project, coder_names=coder_names))
         return f"brat standoff: {n} documents written to {path}"
@@ -248,6 +275,7 @@ def export_coder_package(project: Project, path: str | Path, coder_name: str) ->
                 package.import_codebook(snap.codebook)
                 report = package.import_snapshot(snap, source=f"coder package for {coder.name}",
                                                  labels="strict")
+                package.run(team)  # the lead, the blind-mode lock, the assignments
             finally:
                 package.close()
             if path.exists():  # made by someone else meanwhile: never replace it
@@ -275,7 +303,6 @@ def _package_error(exc: BaseException, tmp: Path | None, path: Path) -> str:
     return f"{path}: the coder package was not written ({text})"
 
 
-                package.run(team)  # the lead, the blind-mode lock, the assignments
 # -- agreement -----------------------------------------------------------------------------
 
 def agreement_data(project: Project, *, coder_names: list[str] | None = None,

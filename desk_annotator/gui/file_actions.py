@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from ..errors import DeskAnnotatorError
@@ -16,6 +17,8 @@ from ..io.articles import SUPPORTED_ARTICLE_EXTENSIONS
 from ..models import ImportReport
 
 if TYPE_CHECKING:
+    from .export_dialog import ExportDialog, ExportRequest
+    from .export_job import ExportJob
     from .import_worker import ImportJob
     from .main_window import MainWindow
 
@@ -214,9 +217,49 @@ def ask_import_with_options(win: MainWindow) -> None:
 
 
 def ask_export(win: MainWindow) -> None:
-    path = pick_save_path(win, "Export annotations", EXPORT_FILTER)
-    if path:
-        export_to(win, path)
+    export_dialog(win).open()
+
+
+def export_dialog(win: MainWindow) -> ExportDialog:
+    """File → Export…, not yet shown: its Export button writes in a worker thread."""
+    from .export_dialog import ExportDialog
+
+    table = win.corpus.table
+    rows = table.selectionModel().selectedRows() if table.selectionModel() else []
+    dialog = ExportDialog(win, coder_names=[c.name for c in win.project.q.coders()],
+                          selected_ids=[i.data(Qt.ItemDataRole.UserRole) for i in rows],
+                          filtered_ids=win.corpus.visible_document_ids(),
+                          total_documents=win.corpus.model.rowCount(),
+                          folder=win.settings.get("last_dir", str(Path.home())),
+                          base_name=Path(str(win.project.path)).stem or "export")
+    dialog.requested.connect(lambda request: _export_requested(win, dialog, request))
+    return dialog
+
+
+def _export_requested(win: MainWindow, dialog: ExportDialog, request: ExportRequest) -> None:
+    win.settings.set("last_dir", str(request.path.parent))
+    dialog.job = start_export(win, request)
+
+
+def start_export(win: MainWindow, request: ExportRequest) -> ExportJob:
+    """Write ``request`` through project_io.export_path in a worker thread; its one-line
+    summary goes to the status bar, a failure to one message."""
+    from ..project_io import export_path
+    from .export_job import ExportJob
+
+    arguments = request.arguments()
+    job = ExportJob(win.project, lambda reader: export_path(reader, request.path, **arguments),
+                    win, title="Export", label=f"Writing {request.path.name}…")
+    job.finished.connect(lambda summary: _export_finished(win, job, summary))
+    job.start()
+    return job
+
+
+def _export_finished(win: MainWindow, job: ExportJob, summary: str | None) -> None:
+    if summary is None:
+        win.inform("Export failed", job.error or "the export did not finish", warning=True)
+    else:
+        win.flash(summary)
 
 
 def ask_import_codebook(win: MainWindow) -> None:
