@@ -4,6 +4,11 @@ Every button maps to one Project method (add_label, update_label, reorder_labels
 merge_labels, delete_label) or op (SetStanceOrdered: the "ordered scale" box), applied at once. Questions to the user (a name, a colour, a
 merge target, a confirmation) go through replaceable callables (``ask_text``, ``choose_color``,
 ``choose_target``, ``confirm``) so tests can answer them without a modal dialog.
+
+Typed name, key and definition are never lost: whatever differs from the stored label is
+applied (one undoable step per field) when focus leaves the field, another label or tab is
+selected, or the dialog closes. A new label takes the most distinct colour of the chosen
+palette that its scheme does not use yet (desk_annotator.palettes).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,6 +42,7 @@ from PySide6.QtWidgets import (
 from ..errors import DeskAnnotatorError
 from ..models import SCHEMES, Label, Scheme
 from ..ops import SetStanceOrdered
+from ..palettes import DEFAULT_PALETTE, pick_color
 from ..project import Changed, Project
 from .plain import ask_yes_no, menu_text, plain_label, safe_color, tooltip_text
 
@@ -55,9 +61,15 @@ class CodebookEditorDialog(QDialog):
 
     edited = Signal()
 
-    def __init__(self, project: Project, parent: QWidget | None = None) -> None:
+    def __init__(self, project: Project, parent: QWidget | None = None,
+                 palette: str | None = None) -> None:
         super().__init__(parent)
         self.project = project
+        settings = getattr(parent, "settings", None)  # the main window's preferences
+        self.palette_name: str = palette or (settings.get("palette", DEFAULT_PALETTE)
+                                             if settings is not None else DEFAULT_PALETTE)
+        self._shown_id: str | None = None  # the label whose fields the form shows
+        self._committing = False
         self.setWindowTitle("Codebook")
         self.resize(760, 520)
         # Replaceable questions (tests set these to plain functions).
@@ -76,11 +88,11 @@ class CodebookEditorDialog(QDialog):
             lst.setDefaultDropAction(Qt.DropAction.MoveAction)
             lst.setAlternatingRowColors(True)
             lst.setSpacing(2)
-            lst.currentItemChanged.connect(self._show_selected)
+            lst.currentItemChanged.connect(self._selection_changed)
             lst.model().rowsMoved.connect(lambda *_, s=scheme: self._order_from_list(s))
             self.lists[scheme] = lst
             self.tabs.addTab(lst, SCHEME_TITLES[scheme])
-        self.tabs.currentChanged.connect(lambda _i: self._show_selected())
+        self.tabs.currentChanged.connect(lambda _i: self._selection_changed())
 
         left = QVBoxLayout()
         left.addWidget(self.tabs, 1)
@@ -103,19 +115,21 @@ class CodebookEditorDialog(QDialog):
         self.details = QGroupBox("Label")
         form = QFormLayout(self.details)
         self.name_edit = QLineEdit()
-        self.name_edit.editingFinished.connect(lambda: self.rename_selected(self.name_edit.text()))
+        self.name_edit.editingFinished.connect(self.commit_pending)
         self.colour_button = QPushButton()
         self.colour_button.clicked.connect(self._colour_clicked)
         self.key_edit = QLineEdit()
         self.key_edit.setMaxLength(1)
         self.key_edit.setPlaceholderText("none")
         self.key_edit.setFixedWidth(60)
-        self.key_edit.editingFinished.connect(lambda: self.set_selected_key(self.key_edit.text()))
+        self.key_edit.editingFinished.connect(self.commit_pending)
         self.description_edit = QPlainTextEdit()
         self.description_edit.setPlaceholderText("Definition: when to use this label, and when not")
+        self.description_edit.installEventFilter(self)  # focus out applies the definition
         self.save_description_button = QPushButton("Save definition")
-        self.save_description_button.clicked.connect(
-            lambda: self.set_selected_description(self.description_edit.toPlainText()))
+        self.save_description_button.setToolTip("Also saved when you leave the field or pick "
+                                                "another label")
+        self.save_description_button.clicked.connect(self.commit_pending)
         self.usage_label = plain_label()
         self.usage_label.setStyleSheet("color: #57606a;")
         form.addRow("Name", self.name_edit)
@@ -163,8 +177,45 @@ class CodebookEditorDialog(QDialog):
         return button
 
     def done(self, result: int) -> None:  # close/reject/accept all end here
+        self.commit_pending()
         self.project.unsubscribe(self._on_changed)
         super().done(result)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.description_edit and event.type() == QEvent.Type.FocusOut:
+            self.commit_pending()
+        return super().eventFilter(watched, event)
+
+    def _selection_changed(self, *_args: object) -> None:
+        if self._filling:
+            return
+        self.commit_pending()  # the fields still show the label that was selected
+        self._show_selected()
+
+    def commit_pending(self) -> int:
+        """Apply the form's name, key and definition where they differ from the shown label:
+        one project operation per changed field. Returns how many were applied."""
+        label = self.project.q.label(self._shown_id) if self._shown_id else None
+        if label is None or self.read_only or self._committing:
+            return 0
+        name = self.name_edit.text()
+        key = self.key_edit.text().strip() or None
+        description = self.description_edit.toPlainText()
+        fields = []
+        if name.strip() and name.strip() != label.name:
+            fields.append({"name": name})
+        if key != label.key:
+            fields.append({"key": key})
+        if description != label.description:
+            fields.append({"description": description})
+        applied = 0
+        self._committing = True
+        try:
+            for change in fields:
+                applied += self._run(lambda c=change: self.project.update_label(label.id, **c))
+        finally:
+            self._committing = False
+        return applied
 
     def _on_changed(self, changed: Changed) -> None:
         if {"labels", "annotations", "meta"} & set(changed.tables):
@@ -238,6 +289,7 @@ class CodebookEditorDialog(QDialog):
         self.details.setEnabled(label is not None)
         for button in (self.up_button, self.down_button, self.merge_button, self.delete_button):
             button.setEnabled(label is not None)
+        self._shown_id = label.id if label is not None else None
         if label is None:
             self.name_edit.clear()
             self.key_edit.clear()
@@ -266,7 +318,7 @@ class CodebookEditorDialog(QDialog):
     # -- edits (each one project operation) ----------------------------------------------
     def add_label(self, scheme: Scheme, name: str, color: str | None = None) -> Label | None:
         created: list[Label] = []
-        colour = color or _next_colour(len(self.labels(scheme)))
+        colour = color or pick_color(self.palette_name, [lb.color for lb in self.labels(scheme)])
         if self._run(lambda: created.append(self.project.add_label(scheme, name, color=colour))):
             self.select_label(created[0].id)
             return created[0]
@@ -415,10 +467,3 @@ class CodebookEditorDialog(QDialog):
         name, ok = QInputDialog.getItem(self, "Merge label", "Merge into:", names, 0, False)
         return choices[names.index(name)] if ok and name in names else None
 
-
-# Okabe–Ito palette (colour-blind safe): new labels take the next one.
-_PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"]
-
-
-def _next_colour(n_existing: int) -> str:
-    return _PALETTE[n_existing % len(_PALETTE)].lower()
