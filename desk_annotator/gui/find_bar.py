@@ -2,11 +2,14 @@
 
 Every match is shown with a neutral search highlight in the reading view; Next / Previous
 select a match, so a label key tags it at once (Esc returns to the text with the match still
-selected). Positions come from :func:`desk_annotator.project.find_all` (code points); the view
-converts them to Qt's UTF-16 itself.
+selected). Positions come from the one matcher, :class:`desk_annotator.text_match.Matcher`
+(code points; the corpus search uses the same one); the view converts them to Qt's UTF-16
+itself. The matcher's options are check boxes on the bar, remembered in the settings.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -18,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..project import find_all
+from ..text_match import Matcher, MatchOptions, PatternError
+from .match_options import MatchOptionsRow
 from .reading_view import ReadingView
 
 # Re-searching a 1 MB document on every keystroke is cheap (str.find), but painting thousands
@@ -29,13 +33,15 @@ SEARCH_DELAY_MS = 120
 class FindBar(QWidget):
     closed = Signal()
 
-    def __init__(self, view: ReadingView, parent: QWidget | None = None) -> None:
+    def __init__(self, view: ReadingView, parent: QWidget | None = None,
+                 settings: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("findBar")
         self.view = view
         self.matches: list[tuple[int, int]] = []  # code points, in text order
         self.current: int | None = None  # index into matches
         self._origin = 0  # matches are numbered from here when the needle changes
+        self.error = ""  # an invalid regex, shown instead of the count
 
         self.field = QLineEdit()
         self.field.setPlaceholderText("Find in document")
@@ -48,8 +54,9 @@ class FindBar(QWidget):
         self.previous_button = self._tool("▲", "Previous match (Shift+Enter, Shift+F3)",
                                           self.previous_match)
         self.next_button = self._tool("▼", "Next match (Enter, F3)", self.next_match)
-        self.case_button = self._tool("Aa", "Match case", self._options_changed)
-        self.case_button.setCheckable(True)
+        self.option_row = MatchOptionsRow(settings, "find_options", take_focus=False)
+        self.option_row.changed.connect(self._options_changed)
+        self.case_button = self.option_row.boxes["case_sensitive"]
         close = self._tool("✕", "Close (Esc)", self.close_bar)
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 4, 12, 4)
@@ -57,8 +64,10 @@ class FindBar(QWidget):
         row.addWidget(QLabel("Find:"))
         row.addWidget(self.field, 1)
         row.addWidget(self.count_label)
-        for button in (self.previous_button, self.next_button, self.case_button, close):
+        for button in (self.previous_button, self.next_button):
             row.addWidget(button)
+        row.addWidget(self.option_row)
+        row.addWidget(close)
         self.setMaximumHeight(self.sizeHint().height())
 
         self._timer = QTimer(self)
@@ -81,6 +90,10 @@ class FindBar(QWidget):
     @property
     def case_sensitive(self) -> bool:
         return self.case_button.isChecked()
+
+    @property
+    def options(self) -> MatchOptions:
+        return self.option_row.options()
 
     @property
     def needle(self) -> str:
@@ -136,8 +149,11 @@ class FindBar(QWidget):
         self._timer.stop()
         needle = self.needle
         text = self.view.text
-        starts = find_all(text, needle, self.case_sensitive) if needle and text else []
-        self.matches = [(s, s + len(needle)) for s in starts]
+        self.error = ""
+        try:
+            self.matches = Matcher(needle, self.options).find_all(text) if needle and text else []
+        except PatternError as exc:
+            self.matches, self.error = [], str(exc)
         self.current = None
         if self.matches and select_first:
             self._go(self._first_from(self._origin))
@@ -182,8 +198,11 @@ class FindBar(QWidget):
         self._show_count()
 
     def _show_count(self) -> None:
+        self.count_label.setToolTip(self.error)
         if not self.needle:
             self.count_label.setText("")
+        elif self.error:
+            self.count_label.setText(self.error)
         elif not self.matches:
             self.count_label.setText("No matches")
         elif self.current is None:

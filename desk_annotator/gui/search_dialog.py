@@ -1,6 +1,7 @@
 """Search the whole corpus; open a hit, or step through the hits coding each one.
 
-Search goes through ``project.find_in_corpus`` (offsets in code points); opening a hit calls
+Search goes through ``project.find_in_corpus`` with the options of the check boxes (the one
+matcher of ``text_match``, as Ctrl+F; offsets in code points); opening a hit calls
 the ``open_passage(document_id, start, end)`` callable the main window passes in. "Code all
 matches…" turns the hits into suggestions the user accepts (one add_annotation op each) or skips.
 """
@@ -15,7 +16,6 @@ from PySide6.QtCore import QModelIndex, QPointF, QSize, Qt
 from PySide6.QtGui import QPainter, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QDialog,
     QGroupBox,
@@ -37,6 +37,8 @@ from PySide6.QtWidgets import (
 
 from ..errors import DeskAnnotatorError
 from ..project import Project
+from ..text_match import MatchOptions
+from .match_options import MatchOptionsRow
 from .plain import escape, plain_label, tooltip_text
 
 OpenPassage = Callable[[str, int, int], Any]
@@ -94,7 +96,7 @@ def context_html(hit: dict[str, Any]) -> str:
 
 class CorpusSearchDialog(QDialog):
     def __init__(self, project: Project, open_passage: OpenPassage, coder_id: str | None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, settings: Any = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Search the corpus")
         self.resize(860, 560)
@@ -108,12 +110,14 @@ class CorpusSearchDialog(QDialog):
 
         self.query_edit = QLineEdit()
         self.query_edit.setPlaceholderText("Word or phrase to find in every document")
-        self.case_check = QCheckBox("Match case")
+        # The options are remembered in the main window's settings (none: not remembered).
+        self.option_row = MatchOptionsRow(settings or getattr(parent, "settings", None),
+                                          "corpus_search_options")
+        self.case_check = self.option_row.boxes["case_sensitive"]
         self.search_button = QPushButton("Search")
         self.search_button.setDefault(True)
         top = QHBoxLayout()
         top.addWidget(self.query_edit, 1)
-        top.addWidget(self.case_check)
         top.addWidget(self.search_button)
 
         self.results = QTableWidget(0, 2)
@@ -140,6 +144,7 @@ class CorpusSearchDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.option_row)
         layout.addWidget(self.results, 1)
         layout.addLayout(row)
         layout.addWidget(self.coding_box)
@@ -149,6 +154,11 @@ class CorpusSearchDialog(QDialog):
         self.results.cellActivated.connect(lambda r, _c: self.activate(r))
         self.results.cellDoubleClicked.connect(lambda r, _c: self.activate(r))
         self.code_button.clicked.connect(self.start_coding)
+        self.option_row.changed.connect(self._options_changed)
+
+    def _options_changed(self) -> None:
+        if self.query_edit.text():
+            self.search()
 
     def _build_coding_box(self) -> QGroupBox:
         box = QGroupBox("Code the matches one by one")
@@ -188,17 +198,24 @@ class CorpusSearchDialog(QDialog):
         return box
 
     # -- searching -----------------------------------------------------------------------
-    def search(self, needle: str | None = None, case_sensitive: bool | None = None) -> int:
-        if needle is not None:
-            self.query_edit.setText(needle)
+    def search(self, needle: str | None = None, case_sensitive: bool | None = None,
+               options: MatchOptions | None = None) -> int:
+        """Search with the check boxes' options (set first from ``options`` /
+        ``case_sensitive`` when given); the list shows exactly the hits "Code all" codes."""
+        self.option_row.blockSignals(True)  # one search, not one per changed box
+        if options is not None:
+            self.option_row.set_options(options)
         if case_sensitive is not None:
             self.case_check.setChecked(case_sensitive)
+        self.option_row.blockSignals(False)
+        if needle is not None:
+            self.query_edit.setText(needle)
         needle = self.query_edit.text()
+        error = None
         try:
-            self.hits = self.project.find_in_corpus(needle, case_sensitive=self.case_check.isChecked())
-        except DeskAnnotatorError as exc:
-            self.hits = []
-            self.status_label.setText(str(exc))
+            self.hits = self.project.find_in_corpus(needle, options=self.option_row.options())
+        except DeskAnnotatorError as exc:  # an invalid regex: one line, no traceback
+            self.hits, error = [], str(exc)
         self.results.setRowCount(len(self.hits))
         for row, hit in enumerate(self.hits):
             title = QTableWidgetItem(hit["title"])
@@ -206,7 +223,9 @@ class CorpusSearchDialog(QDialog):
             self.results.setItem(row, 0, title)
             self.results.setItem(row, 1, QTableWidgetItem(context_html(hit)))
         docs = len({h["document_id"] for h in self.hits})
-        if needle.strip():
+        if error:
+            self.status_label.setText(error)
+        elif needle.strip():
             self.status_label.setText(f"{len(self.hits)} match{'es' if len(self.hits) != 1 else ''}"
                                       f" in {docs} document{'s' if docs != 1 else ''}")
         self.code_button.setEnabled(bool(self.hits) and not self.project.read_only)
