@@ -275,31 +275,19 @@ class Project:
 
     # -- search --------------------------------------------------------------------------
     def find_in_corpus(self, needle: str, *, case_sensitive: bool = False,
-                       limit: int = 2000) -> list[dict[str, Any]]:
-        """Every occurrence of ``needle`` across documents: id, title, start, end, context."""
-        if not needle:
-            return []
-        hits: list[dict[str, Any]] = []
-        for doc in self.q.iter_documents(self.q.search_documents(needle, case_sensitive)):
-            for start in find_all(doc.text, needle, case_sensitive):
-                end = start + len(needle)
-                hits.append({"document_id": doc.id, "title": doc.title, "start": start,
-                             "end": end, "context": doc.text[max(0, start - 60):end + 60]})
-                if len(hits) >= limit:
-                    return hits
-        return hits
+                       limit: int = 2000, options: Any = None) -> list[dict[str, Any]]:
+        """Every match of ``needle`` across documents: id, title, start, end, context.
+        ``options`` (a ``text_match.MatchOptions``) overrides ``case_sensitive``."""
+        from .corpus_search import search_corpus
+        from .text_match import MatchOptions
+
+        return search_corpus(self.q, needle, options or MatchOptions(case_sensitive=case_sensitive),
+                             limit=limit)
 
 
 def find_all(text: str, needle: str, case_sensitive: bool = False) -> list[int]:
-    """Code point offsets of every occurrence (case-insensitive by Unicode casefold when the
-    folded text keeps its length, else by lower())."""
-    if not case_sensitive:
-        folded, folded_needle = text.casefold(), needle.casefold()
-        if len(folded) != len(text) or len(folded_needle) != len(needle):
-            folded, folded_needle = text.lower(), needle.lower()
-        text, needle = folded, folded_needle
-    found, i = [], text.find(needle)
-    while i != -1 and needle:
-        found.append(i)
-        i = text.find(needle, i + 1)
-    return found
+    """Start offsets of every match (the matcher of ``text_match``: case folding only)."""
+    from .text_match import MatchOptions, find_matches
+
+    options = MatchOptions(case_sensitive=case_sensitive, fold_quotes=False, fold_dashes=False)
+    return [start for start, _ in find_matches(text, needle, options)]
