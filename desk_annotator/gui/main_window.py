@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
         self._centre_column = column  # banners (read-only, storage warning) go on top
         column.addWidget(self.header)
         column.addWidget(self.view, 1)
-        self.find_bar = FindBar(self.view)  # Ctrl+F; hidden until then
+        self.find_bar = FindBar(self.view, settings=self.settings)  # Ctrl+F; hidden until then
         column.addWidget(self.find_bar)
         self.setCentralWidget(centre)
         self.docks: dict[str, QDockWidget] = {}
