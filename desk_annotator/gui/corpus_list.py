@@ -3,6 +3,9 @@
 A QAbstractTableModel over project.q.corpus_rows(coder) (one query, no per-row reads), a
 QSortFilterProxyModel for search and status filtering, and a small panel around the table.
 Changes refresh only the touched rows (Queries.corpus_rows_for).
+
+The table's context menu (and F2) asks for Rename…, Edit details… and Delete… by signal; the
+window's DocumentActions (gui/document_dialog.py) answers them with undoable ops.
 """
 
 from __future__ import annotations
@@ -11,13 +14,15 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QAction, QColor, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -157,11 +163,18 @@ class CorpusFilterProxy(QSortFilterProxyModel):
 
 class CorpusPanel(QWidget):
     documentActivated = Signal(str)
+    # Document management, asked for from the context menu / F2 (answered by DocumentActions).
+    renameRequested = Signal(str)
+    editRequested = Signal(str)
+    deleteRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = CorpusTableModel(self)
         self.proxy = CorpusFilterProxy(self)
+        # Connected before the proxy's own slots, so the list as it was is still readable.
+        self._order_before_reload: list[str] = []
+        self.model.modelAboutToBeReset.connect(self._remember_order)
         self.proxy.setSourceModel(self.model)
         self.search = QLineEdit(placeholderText="Search title, outlet, author, date…")
         self.search.setClearButtonEnabled(True)
@@ -194,6 +207,7 @@ class CorpusPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.activated.connect(self._activated)
         self.table.clicked.connect(self._activated)
+        self._build_document_actions()
         self.empty = QLabel("No documents yet.\n\nUse File → Import… or drop article files "
                             "(txt, md, html, docx, pdf) or a dataset (jsonl, qdpx) on this "
                             "window.")
@@ -211,6 +225,87 @@ class CorpusPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
         self.model.modelReset.connect(self._show_empty_state)
+
+    # -- document management (context menu, F2) ------------------------------------------------
+    def _build_document_actions(self) -> None:
+        self.rename_action = QAction("Rename…", self)
+        self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
+        self.rename_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.edit_action = QAction("Edit details…", self)
+        self.delete_action = QAction("Delete…", self)
+        for action, signal in ((self.rename_action, self.renameRequested),
+                               (self.edit_action, self.editRequested),
+                               (self.delete_action, self.deleteRequested)):
+            action.triggered.connect(lambda _checked=False, s=signal: self._request(s))
+        # F2 in the list renames; elsewhere it stays the window's "Edit note" key, so the list
+        # claims the key itself (ShortcutOverride) instead of adding a second F2 shortcut.
+        self.table.installEventFilter(self)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._show_context_menu)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() in (QEvent.Type.ShortcutOverride,
+                                                      QEvent.Type.KeyPress):
+            key_event: QKeyEvent = event  # type: ignore[assignment]
+            if key_event.key() == Qt.Key.Key_F2 and key_event.modifiers() in (
+                    Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
+                event.accept()
+                if event.type() == QEvent.Type.KeyPress and self.rename_action.isEnabled():
+                    self.rename_action.trigger()
+                return True
+        return super().eventFilter(watched, event)
+
+    def set_management_enabled(self, enabled: bool) -> None:
+        """Off for a read-only project."""
+        for action in (self.rename_action, self.edit_action, self.delete_action):
+            action.setEnabled(enabled)
+
+    def current_document_id(self) -> str | None:
+        """The document of the selected row (the row the menu was opened on)."""
+        rows = self.table.selectionModel().selectedRows()
+        index = rows[0] if rows else self.table.currentIndex()
+        return index.data(ID_ROLE) if index.isValid() else None
+
+    def _request(self, signal: Any) -> None:
+        doc_id = self.current_document_id()
+        if doc_id:
+            signal.emit(doc_id)
+
+    def context_menu(self, index: QModelIndex) -> QMenu | None:
+        """The menu for the row at ``index`` (selected first); None off the rows."""
+        if not index.isValid():
+            return None
+        self.table.selectRow(index.row())
+        menu = QMenu(self)
+        menu.addAction(self.rename_action)
+        menu.addAction(self.edit_action)
+        menu.addSeparator()
+        menu.addAction(self.delete_action)
+        return menu
+
+    def _show_context_menu(self, pos: Any) -> None:
+        menu = self.context_menu(self.table.indexAt(pos))
+        if menu is not None:
+            menu.exec(self.table.viewport().mapToGlobal(pos))
+            menu.deleteLater()
+
+    def _remember_order(self) -> None:
+        visible = self.visible_document_ids()
+        shown = set(visible)
+        self._order_before_reload = visible + [r["id"] for r in self.model.all_rows()
+                                               if r["id"] not in shown]
+
+    def replacement_for(self, doc_id: str | None) -> str | None:
+        """After a reload that removed ``doc_id``: the document to show instead, the next one
+        in the list as it was (else the one before), None when none is left."""
+        order = self._order_before_reload
+        if doc_id in order:
+            i = order.index(doc_id)
+            for candidate in order[i + 1:] + order[:i][::-1]:
+                if self.model.row_of(candidate) is not None:
+                    return candidate
+        ids = self.visible_document_ids()
+        return ids[0] if ids else None
 
     def _show_empty_state(self) -> None:
         self.stack.setCurrentWidget(self.empty if self.model.rowCount() == 0 else self.table)
