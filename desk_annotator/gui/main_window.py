@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ..errors import DeskAnnotatorError
 from ..models import Annotation, Coder
 from ..project import Changed, Project
-from . import blind_lock, file_actions, menus
+from . import file_actions, menus
 from .annotation_list import AnnotationPanel
 from .bridge import ProjectBridge
 from .codebook_panel import CodebookPanel
@@ -39,7 +39,6 @@ from .find_bar import FindBar
 from .history_dialog import step_own, update_undo_actions
 from .import_worker import ImportJob
 from .integrity_check import IntegrityCheck
-from . import layout_state
 from .plain import message_box, plain_label
 from .read_only import add_banners, apply_read_only
 from .reading_view import EMPTY_HINT, ReadingView
@@ -101,7 +100,6 @@ class MainWindow(QMainWindow):
         else:
             self.open_document(None)
         self._update_undo_actions()
-        blind_lock.install(self)  # the lead's lock on blind mode
         theme_action = self.actions_by_name[f"theme_{current_theme()}"]
         theme_action.blockSignals(True)
         theme_action.setChecked(True)
@@ -240,7 +238,6 @@ class MainWindow(QMainWindow):
         self.coder = coder
         self.settings.set_project_value(self.project_key, "coder", self.coder.name)
         self.view.own_coder_id = self.coder.id
-        blind_lock.apply(self)
         self._reload_coders()
         self._reload_corpus()
         self._load_annotations()
@@ -277,7 +274,7 @@ class MainWindow(QMainWindow):
 
     def visible_coder_ids(self) -> list[str] | None:
         """None = every coder; blind mode shows only the current coder's work."""
-        if self.show_all_coders and not blind_lock.locked_for(self):
+        if self.show_all_coders:
             return None
         return [self.coder.id] if self.coder else []
 
@@ -404,16 +401,12 @@ class MainWindow(QMainWindow):
         self._update_progress()
 
     def _update_progress(self) -> None:
-        from ..assignments import progress
-
-        assigned = progress(self.project, self.coder_id())  # None: no assignments
         rows = self.corpus.model.all_rows()
         done = sum(1 for r in rows if r["status"] == "done")
-        self.progress_status.setText(f"{assigned[0]}/{assigned[1]} assigned done" if assigned
-                                     else f"{done}/{len(rows)} done")
+        self.progress_status.setText(f"{done}/{len(rows)} done")
 
     def _update_mode_status(self) -> None:
-        self.mode_status.setText(blind_lock.mode_text(self))
+        self.mode_status.setText("All coders" if self.show_all_coders else "Blind mode")
 
     def _update_undo_actions(self) -> None:
         update_undo_actions(self)
@@ -507,8 +500,7 @@ class MainWindow(QMainWindow):
             return
         window = CompareWindow(self.project, self.bridge,
                                document_id=document_id or self.view.document_id,
-                               coder_a=self.coder.name if self.coder else None, parent=self,
-                               viewer_id=self.coder_id())
+                               coder_a=self.coder.name if self.coder else None, parent=self)
         self.keep_window(window)
         if document_id is not None and start is not None and end is not None:
             window.show_passage(document_id, start, end)
@@ -542,10 +534,18 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: file_actions.start_import(self, paths))
 
     def _restore_state(self) -> None:
-        layout_state.restore_layout(self)  # per screen scale; side panels never too narrow
+        geometry = self.settings.get_bytes("window_geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        state = self.settings.get_bytes("window_state")
+        if state is not None:
+            self.restoreState(state)
 
     def save_state(self) -> None:
-        layout_state.save_layout(self)
+        self.settings.set_bytes("window_geometry", self.saveGeometry())
+        self.settings.set_bytes("window_state", self.saveState())
         self.settings.add_recent(self.project_key)
 
     def closeEvent(self, event: QCloseEvent) -> None:
