@@ -1,5 +1,6 @@
 """Menus of the workbench. Every action lives in a menu with its shortcut shown, so the
-keyboard workflow can be discovered from the menu bar."""
+keyboard workflow can be discovered from the menu bar. Default keys come from
+desk_annotator.keymap (user overrides from Edit → Preferences are applied on top)."""
 
 from __future__ import annotations
 
@@ -10,32 +11,47 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from ..models import Label
-from . import file_actions, team_actions
+from . import dashboard, file_actions, preferences, team_actions
 from .plain import menu_text
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-SHORTCUT_HELP = """<h3>Keyboard</h3><table cellspacing=4>
-<tr><td><b>digits</b></td><td>stance of the selection / current annotation (see Codebook)</td></tr>
-<tr><td><b>letters</b></td><td>toggle a theme on the selection / current annotation</td></tr>
-<tr><td><b>Del</b></td><td>delete the current annotation</td></tr>
-<tr><td><b>F2</b></td><td>edit the note of the current annotation</td></tr>
-<tr><td><b>Ctrl+B</b></td><td>set the current annotation's boundaries to the selection</td></tr>
-<tr><td><b>Alt+Shift+Left/Right</b></td><td>move the END of the current annotation one word</td></tr>
-<tr><td><b>Alt+Ctrl+Left/Right</b></td><td>move the START of the current annotation one word</td></tr>
-<tr><td><b>Ctrl+Return</b></td><td>mark the document done</td></tr>
-<tr><td><b>Ctrl+PgDown / PgUp</b></td><td>next / previous document</td></tr>
-<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo your own latest action (also across
-restarts)</td></tr>
-<tr><td><b>Ctrl+Shift+H</b></td><td>history: undo or redo any action by name (imports, codebook
-edits, merges)</td></tr>
-<tr><td><b>Ctrl+F</b></td><td>find in the document (Enter / Shift+Enter: next / previous,
-Esc: back to the text with the match selected, ready for a label key)</td></tr>
-<tr><td><b>F3 / Shift+F3</b></td><td>next / previous match</td></tr>
-<tr><td><b>Ctrl+L</b></td><td>filter the document list</td></tr>
-<tr><td><b>Ctrl+Shift+F</b></td><td>search the whole corpus</td></tr>
-</table><p>A click inside a highlight makes it the current annotation (outlined).</p>"""
+HELP_ROWS = (  # (action names, what they do); the keys shown are the current ones
+    (("delete",), "delete the current annotation"),
+    (("note",), "edit the note of the current annotation"),
+    (("bounds",), "set the current annotation's boundaries to the selection"),
+    (("start_left", "start_right"), "move the START of the current annotation one word"),
+    (("end_left", "end_right"), "move the END of the current annotation one word"),
+    (("done",), "mark the document done"),
+    (("next_doc", "prev_doc"), "next / previous document"),
+    (("undo", "redo"), "undo / redo your own latest action (also across restarts)"),
+    (("history",), "history: undo or redo any action by name (imports, codebook edits, merges)"),
+    (("find",), "find in the document (Enter / Shift+Enter: next / previous, Esc: back to the "
+                "text with the match selected, ready for a label key)"),
+    (("find_next", "find_previous"), "next / previous match"),
+    (("find_doc",), "filter the document list"),
+    (("search",), "search the whole corpus"),
+    (("preferences",), "preferences: shortcuts, palette, underline styles, font size"),
+)
+
+
+def shortcut_help(actions: dict[str, QAction]) -> str:
+    """The Help → Keyboard shortcuts table, with the keys as they are now."""
+    def keys(names: tuple[str, ...]) -> str:
+        shown = [actions[n].shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                 for n in names if n in actions]
+        return " / ".join(k or "(none)" for k in shown)
+
+    rows = ["<tr><td><b>digits</b></td><td>stance of the selection / current annotation "
+            "(see Codebook)</td></tr>",
+            "<tr><td><b>letters</b></td><td>toggle a theme on the selection / current "
+            "annotation</td></tr>"]
+    rows += [f"<tr><td><b>{keys(names)}</b></td><td>{what}</td></tr>"
+             for names, what in HELP_ROWS]
+    return ("<h3>Keyboard</h3><table cellspacing=4>" + "".join(rows) + "</table>"
+            "<p>A click inside a highlight makes it the current annotation (outlined). "
+            "Edit → Preferences… changes any key.</p>")
 
 
 def _action(win: MainWindow, menu: QMenu, text: str, slot: Callable[[], object],
@@ -61,13 +77,13 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
 
     file_menu = bar.addMenu("&File")
     a["import"] = _action(win, file_menu, "&Import files…", lambda: file_actions.ask_import(win),
-                          "Ctrl+I", tip="Articles (txt, md, html, docx, pdf) or datasets")
+                          tip="Articles (txt, md, html, docx, pdf) or datasets")
     a["import_options"] = _action(win, file_menu, "Import with &options…",
                                   lambda: file_actions.ask_import_with_options(win),
                                   tip="Stance labels, offset unit and encoding of other tools' "
                                       "files")
     a["export"] = _action(win, file_menu, "&Export…", lambda: file_actions.ask_export(win),
-                          "Ctrl+E", tip="jsonl, csv, qdpx, spaCy, or a folder for brat")
+                          tip="jsonl, csv, qdpx, spaCy, or a folder for brat")
     a["export_qdpx_utf16"] = _action(
         win, file_menu, "Export for &QualCoder / NVivo…",
         lambda: file_actions.ask_export_qdpx_utf16(win),
@@ -86,62 +102,59 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
                                   tip="A project file with the corpus, codebook and one coder")
     file_menu.addSeparator()
     a["new_project"] = _action(win, file_menu, "&New project…",
-                               lambda: file_actions.ask_new_project(win), QKeySequence.StandardKey.New)
+                               lambda: file_actions.ask_new_project(win))
     a["open_project"] = _action(win, file_menu, "&Open project…",
-                                lambda: file_actions.ask_open_project(win),
-                                QKeySequence.StandardKey.Open)
+                                lambda: file_actions.ask_open_project(win))
     win.recent_menu = file_menu.addMenu("Open &recent")
     win.recent_menu.aboutToShow.connect(lambda: fill_recent_menu(win))
     file_menu.addSeparator()
-    a["quit"] = _action(win, file_menu, "&Quit", win.close, QKeySequence.StandardKey.Quit)
+    a["quit"] = _action(win, file_menu, "&Quit", win.close)
 
     edit = bar.addMenu("&Edit")
-    a["undo"] = _action(win, edit, "Undo", win.undo, QKeySequence.StandardKey.Undo)
-    a["redo"] = _action(win, edit, "Redo", win.redo, "Ctrl+Shift+Z")
-    a["history"] = _action(win, edit, "&History…", win.open_history, "Ctrl+Shift+H",
+    a["undo"] = _action(win, edit, "Undo", win.undo)
+    a["redo"] = _action(win, edit, "Redo", win.redo)
+    a["history"] = _action(win, edit, "&History…", win.open_history,
                            tip="Every action, by whom; undo or redo one by name")
     edit.addSeparator()
-    a["search"] = _action(win, edit, "&Find in corpus…", win.open_search, "Ctrl+Shift+F")
-    a["find_doc"] = _action(win, edit, "Filter &document list", win.corpus.search.setFocus,
-                            "Ctrl+L")
+    a["search"] = _action(win, edit, "&Find in corpus…", win.open_search)
+    a["find_doc"] = _action(win, edit, "Filter &document list", win.corpus.search.setFocus)
     edit.addSeparator()
-    a["find"] = _action(win, edit, "&Find in document…", win.find_bar.open_bar, "Ctrl+F")
-    a["find_next"] = _action(win, edit, "Find &next", lambda: win.find_bar.find_again(1), "F3")
+    a["find"] = _action(win, edit, "&Find in document…", win.find_bar.open_bar)
+    a["find_next"] = _action(win, edit, "Find &next", lambda: win.find_bar.find_again(1))
     a["find_previous"] = _action(win, edit, "Find pre&vious",
-                                 lambda: win.find_bar.find_again(-1), "Shift+F3")
+                                 lambda: win.find_bar.find_again(-1))
+    edit.addSeparator()
+    a["preferences"] = _action(win, edit, "&Preferences…",
+                               lambda: preferences.open_preferences(win),
+                               tip="Shortcuts, label palette, underline styles, font size")
 
     code = bar.addMenu("&Code")
     win.tag_menu = code.addMenu("&Tag selection as")
-    a["delete"] = _action(win, code, "&Delete annotation", win.coding.delete_current,
-                          QKeySequence.StandardKey.Delete)
-    a["note"] = _action(win, code, "Edit &note…", win.edit_note_dialog, "F2")
+    a["delete"] = _action(win, code, "&Delete annotation", win.coding.delete_current)
+    a["note"] = _action(win, code, "Edit &note…", win.edit_note_dialog)
     code.addSeparator()
     a["bounds"] = _action(win, code, "Set &boundaries to selection",
-                          win.coding.boundaries_to_selection, "Ctrl+B")
-    a["end_right"] = _action(win, code, "Extend end →", lambda: win.coding.move_boundary("end", 1),
-                             "Alt+Shift+Right")
-    a["end_left"] = _action(win, code, "Shrink end ←", lambda: win.coding.move_boundary("end", -1),
-                            "Alt+Shift+Left")
+                          win.coding.boundaries_to_selection)
+    a["end_right"] = _action(win, code, "Extend end →",
+                             lambda: win.coding.move_boundary("end", 1))
+    a["end_left"] = _action(win, code, "Shrink end ←",
+                            lambda: win.coding.move_boundary("end", -1))
     a["start_left"] = _action(win, code, "Extend start ←",
-                              lambda: win.coding.move_boundary("start", -1), "Alt+Ctrl+Left")
+                              lambda: win.coding.move_boundary("start", -1))
     a["start_right"] = _action(win, code, "Shrink start →",
-                               lambda: win.coding.move_boundary("start", 1), "Alt+Ctrl+Right")
+                               lambda: win.coding.move_boundary("start", 1))
 
     doc = bar.addMenu("&Document")
-    a["done"] = _action(win, doc, "Mark &done", lambda: win.coding.set_status("done"),
-                        "Ctrl+Return")
-    a["doing"] = _action(win, doc, "Mark d&oing", lambda: win.coding.set_status("doing"),
-                         "Ctrl+Shift+Return")
+    a["done"] = _action(win, doc, "Mark &done", lambda: win.coding.set_status("done"))
+    a["doing"] = _action(win, doc, "Mark d&oing", lambda: win.coding.set_status("doing"))
     a["todo"] = _action(win, doc, "Mark &to do", lambda: win.coding.set_status("todo"))
     doc.addSeparator()
-    a["next_doc"] = _action(win, doc, "&Next document", lambda: win.step_document(1),
-                            "Ctrl+PgDown")
-    a["prev_doc"] = _action(win, doc, "&Previous document", lambda: win.step_document(-1),
-                            "Ctrl+PgUp")
+    a["next_doc"] = _action(win, doc, "&Next document", lambda: win.step_document(1))
+    a["prev_doc"] = _action(win, doc, "&Previous document", lambda: win.step_document(-1))
 
     view = bar.addMenu("&View")
     a["show_all"] = _action(win, view, "Show &all coders", win.set_show_all_coders,
-                            "Ctrl+Shift+A", checkable=True,
+                            checkable=True,
                             tip="Off = blind mode: only your own annotations are shown")
     a["show_all"].setChecked(win.show_all_coders)
     a["snap"] = _action(win, view, "&Snap selection to words", win.set_snap_to_words,
@@ -159,15 +172,18 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     for dock in win.docks.values():
         view.addAction(dock.toggleViewAction())
     view.addSeparator()
-    a["compare"] = _action(win, view, "&Compare coders…", win.open_compare, "Ctrl+Shift+C")
-    a["agreement"] = _action(win, view, "A&greement…", win.open_agreement, "Ctrl+Shift+G")
-    a["codebook_editor"] = _action(win, view, "Edit code&book…", win.open_codebook_editor,
-                                   "Ctrl+Shift+K")
+    a["compare"] = _action(win, view, "&Compare coders…", win.open_compare)
+    a["agreement"] = _action(win, view, "A&greement…", win.open_agreement)
+    a["codebook_editor"] = _action(win, view, "Edit code&book…", win.open_codebook_editor)
 
+    team = bar.addMenu("&Team")
+    a["dashboard"] = _action(win, team, "&Dashboard…", lambda: dashboard.open_dashboard(win),
+                             tip="Documents × coders: assignments, status, progress")
     win.coder_menu = bar.addMenu("Code&r")
     help_menu = bar.addMenu("&Help")
     a["shortcuts"] = _action(win, help_menu, "&Keyboard shortcuts",
-                             lambda: win.inform("Keyboard shortcuts", SHORTCUT_HELP, rich=True), "F1")
+                             lambda: win.inform("Keyboard shortcuts", shortcut_help(a), rich=True))
+    preferences.apply_at_start(win, a)  # the user's keys, font size and underline styles
     return a
 
 

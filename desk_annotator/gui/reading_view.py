@@ -4,7 +4,9 @@ Highlights are painted by hand in ``paintEvent`` for the visible blocks only (no
 ExtraSelections or a syntax highlighter), so a 1 MB document with thousands of annotations
 paints in milliseconds, and a change repaints only the rectangle of the affected span.
 Stance = translucent tint in the stance colour (layers add up, so overlaps look darker);
-themes = a segmented underline in the theme colours; the current annotation gets an outline.
+themes = an underline in the theme colours, each theme in its own underline style (solid,
+dashed, dotted, wavy, ...; ``underline_styles``) so themes differ without colour too (with the
+styles off: one dashed line cycling through the colours); the current annotation gets an outline.
 All offsets given to or returned by this class are code points; UTF-16 (Qt's unit) is
 converted with the document's one :class:`~desk_annotator.text.Utf16Map`.
 """
@@ -31,7 +33,8 @@ from PySide6.QtWidgets import QMenu, QPlainTextEdit, QToolTip, QWidget
 from ..models import Annotation, Document, Label
 from ..text import Utf16Map
 from .plain import escape, rich_tooltip, safe_color
-from .theme import ACCENT, UNLABELLED, highlight_alpha, tint
+from .theme import ACCENT, UNLABELLED, highlight_alpha, tint, underline_style
+from .underlines import paint_styled_themes
 
 EMPTY_HINT = "Pick a document on the left, or File → Import… to bring in articles."
 MAX_COLUMNS = 80
@@ -46,6 +49,7 @@ class _Span:
     end: int  # UTF-16
     fill: QColor
     themes: list[QColor] = field(default_factory=list)
+    styles: list[str] = field(default_factory=list)  # underline style per theme
 
 
 class ReadingView(QPlainTextEdit):
@@ -68,6 +72,8 @@ class ReadingView(QPlainTextEdit):
         self.document().setUndoRedoEnabled(False)
         self.document().setDocumentMargin(12)
         self.own_coder_id: str | None = None
+        self.underline_styles = True  # a preference: each theme its own underline style
+        self._theme_styles: dict[str, str] = {}
         self.context_menu_hook: Callable[[QMenu], None] | None = None
         self._document: Document | None = None
         self._map = Utf16Map("")
@@ -111,6 +117,8 @@ class ReadingView(QPlainTextEdit):
     def set_labels(self, labels: list[Label]) -> None:
         self._labels = {lb.id: lb for lb in labels}
         self._label_keys = {lb.key for lb in labels if lb.key}
+        themes = sorted((lb for lb in labels if lb.scheme == "themes"), key=lambda lb: lb.order)
+        self._theme_styles = {lb.id: underline_style(rank) for rank, lb in enumerate(themes)}
         for span in self._spans.values():
             self._style(span)
         self.viewport().update()
@@ -193,8 +201,18 @@ class ReadingView(QPlainTextEdit):
     def _style(self, span: _Span) -> None:
         stance = self._labels.get(span.annotation.stance_id or "")
         span.fill = tint(stance.color if stance else UNLABELLED, highlight_alpha())
-        span.themes = [QColor(self._labels[t].color) for t in span.annotation.theme_ids
-                       if t in self._labels]
+        ids = [t for t in span.annotation.theme_ids if t in self._labels]
+        span.themes = [QColor(self._labels[t].color) for t in ids]
+        span.styles = [self._theme_styles.get(t, "solid") for t in ids]
+
+    def set_underline_styles(self, on: bool) -> None:
+        """Themes in distinct underline styles (True) or in colour alone (False)."""
+        self.underline_styles = bool(on)
+        self.viewport().update()
+
+    def theme_style(self, label_id: str) -> str | None:
+        """The underline style the theme label is drawn in, None when styles are off."""
+        return self._theme_styles.get(label_id) if self.underline_styles else None
 
     def _index(self, start: int, end: int, ann_id: str) -> None:
         # Incremental upkeep keeps a tag O(log n) + one list shift instead of a full sort.
@@ -368,7 +386,10 @@ class ReadingView(QPlainTextEdit):
             rects = self._span_line_rects(s, e, blocks)
             for r in rects:
                 painter.fillRect(r, span.fill)
-                if span.themes:
+                if span.themes and self.underline_styles:
+                    paint_styled_themes(painter, r, list(zip(span.themes, span.styles,
+                                                             strict=True)))
+                elif span.themes:
                     self._paint_theme_marks(painter, r, span.themes)
             if ann_id == self._current:
                 current_rects = rects
@@ -398,6 +419,11 @@ class ReadingView(QPlainTextEdit):
         # width, which must already be the narrowed one.
         self._center_measure(self.width())
         super().resizeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # a new font size: a new measure
+            self._center_measure(self.width())
 
     def _center_measure(self, width: int) -> None:
         measure = self.fontMetrics().averageCharWidth() * MAX_COLUMNS + 24
@@ -447,8 +473,10 @@ class ReadingView(QPlainTextEdit):
         lines = [f"<b>{dot.format(safe_color(stance.color), escape(stance.name))}</b>" if stance
                  else "<i>no stance</i>"]
         if themes:
-            lines.append(" · ".join(dot.format(safe_color(t.color), escape(t.name))
-                                    for t in themes))
+            lines.append(" · ".join(
+                dot.format(safe_color(t.color), escape(t.name))
+                + (f" <span style='color:gray;'>({self.theme_style(t.id)})</span>"
+                   if self.theme_style(t.id) else "") for t in themes))
         lines.append(f"<span style='color:gray;'>coder:</span> "
                      f"{escape(self._coder_names.get(ann.coder_id, '?'))}")
         if ann.note:

@@ -82,3 +82,13 @@ def tint(color: str | QColor, alpha: int) -> QColor:
         c = QColor(UNLABELLED)
     c.setAlpha(alpha)
     return c
+
+
+# Theme labels are told apart without colour too: each theme (by its place in the codebook)
+# draws its underline in one of these styles (Preferences → "Underline styles"; on by default).
+UNDERLINE_STYLES = ("solid", "dashed", "dotted", "wavy", "double", "dash-dot")
+
+
+def underline_style(rank: int) -> str:
+    """The underline style of the theme at position ``rank`` (0-based) in the codebook."""
+    return UNDERLINE_STYLES[rank % len(UNDERLINE_STYLES)]
