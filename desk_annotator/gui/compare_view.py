@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..blind import may_see_others
 from ..compare import KIND_TEXT, Disagreement, disagreement_at, disagreements
 from ..models import Annotation
 from ..project import Changed, Project
@@ -112,8 +113,9 @@ class CompareWindow(QWidget):
 
     def __init__(self, project: Project, bridge: ProjectBridge, document_id: str | None = None,
                  coder_a: str | None = None, coder_b: str | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, viewer_id: str | None = None) -> None:
         super().__init__(parent)
+        self.viewer_id = viewer_id  # who looks: a locked blind mode hides others' work
         self.setWindowFlag(Qt.WindowType.Window, True)
         self.setWindowTitle("Compare coders")
         self.resize(1200, 760)
@@ -265,6 +267,10 @@ class CompareWindow(QWidget):
         labels = {lb.id: lb for lb in self.project.q.labels()}
         spans_a = self.project.q.annotations(doc.id, [coder_a]) if doc and coder_a else []
         spans_b = self.project.q.annotations(doc.id, [coder_b]) if doc and coder_b else []
+        hidden = doc is not None and not may_see_others(self.project.q, self.viewer_id, doc.id)
+        if hidden:  # locked blind mode: the others' work only after you marked it done
+            spans_a, spans_b = ([] if coder_a != self.viewer_id else spans_a,
+                                [] if coder_b != self.viewer_id else spans_b)
         self.passages = disagreements(len(self.text), spans_a, spans_b)
         self._spans = {a.id: a for a in spans_a + spans_b}
         self._labels = labels
@@ -273,6 +279,10 @@ class CompareWindow(QWidget):
         names = self.coder_a_combo.currentText(), self.coder_b_combo.currentText()
         self.heading_a.setText(f"A · {names[0]}   ({len(spans_a)} spans)")
         self.heading_b.setText(f"B · {names[1]}   ({len(spans_b)} spans)")
+        for heading, coder in ((self.heading_a, coder_a), (self.heading_b, coder_b)):
+            if hidden and coder != self.viewer_id:
+                heading.setText(heading.text() + "   hidden: blind mode is locked by the "
+                                "lead until you mark this document done")
         if coder_a and coder_a == coder_b:
             self.count_label.setText("Choose two different coders")
         self.current_index = None
@@ -442,7 +452,7 @@ class CompareWindow(QWidget):
 
     def _on_changed(self, changed: Changed) -> None:
         touches_doc = self.document_id in changed.document_ids
-        if touches_doc or changed.tables & {"labels", "coders", "documents"}:
+        if touches_doc or changed.tables & {"labels", "coders", "documents", "meta"}:
             if "coders" in changed.tables or "documents" in changed.tables:
                 QTimer.singleShot(0, self._refill_choices)
             else:

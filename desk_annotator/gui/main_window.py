@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ..errors import DeskAnnotatorError
 from ..models import Annotation, Coder
 from ..project import Changed, Project
-from . import file_actions, menus
+from . import blind_lock, file_actions, menus
 from .annotation_list import AnnotationPanel
 from .bridge import ProjectBridge
 from .codebook_panel import CodebookPanel
@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         else:
             self.open_document(None)
         self._update_undo_actions()
+        blind_lock.install(self)  # the lead's lock on blind mode
         theme_action = self.actions_by_name[f"theme_{current_theme()}"]
         theme_action.blockSignals(True)
         theme_action.setChecked(True)
@@ -238,6 +239,7 @@ class MainWindow(QMainWindow):
         self.coder = coder
         self.settings.set_project_value(self.project_key, "coder", self.coder.name)
         self.view.own_coder_id = self.coder.id
+        blind_lock.apply(self)
         self._reload_coders()
         self._reload_corpus()
         self._load_annotations()
@@ -274,7 +276,7 @@ class MainWindow(QMainWindow):
 
     def visible_coder_ids(self) -> list[str] | None:
         """None = every coder; blind mode shows only the current coder's work."""
-        if self.show_all_coders:
+        if self.show_all_coders and not blind_lock.locked_for(self):
             return None
         return [self.coder.id] if self.coder else []
 
@@ -401,12 +403,16 @@ class MainWindow(QMainWindow):
         self._update_progress()
 
     def _update_progress(self) -> None:
+        from ..assignments import progress
+
+        assigned = progress(self.project, self.coder_id())  # None: no assignments
         rows = self.corpus.model.all_rows()
         done = sum(1 for r in rows if r["status"] == "done")
-        self.progress_status.setText(f"{done}/{len(rows)} done")
+        self.progress_status.setText(f"{assigned[0]}/{assigned[1]} assigned done" if assigned
+                                     else f"{done}/{len(rows)} done")
 
     def _update_mode_status(self) -> None:
-        self.mode_status.setText("All coders" if self.show_all_coders else "Blind mode")
+        self.mode_status.setText(blind_lock.mode_text(self))
 
     def _update_undo_actions(self) -> None:
         update_undo_actions(self)
@@ -500,7 +506,8 @@ class MainWindow(QMainWindow):
             return
         window = CompareWindow(self.project, self.bridge,
                                document_id=document_id or self.view.document_id,
-                               coder_a=self.coder.name if self.coder else None, parent=self)
+                               coder_a=self.coder.name if self.coder else None, parent=self,
+                               viewer_id=self.coder_id())
         self.keep_window(window)
         if document_id is not None and start is not None and end is not None:
             window.show_passage(document_id, start, end)
