@@ -182,7 +182,9 @@ class ImportSnapshot(Op):
         if missing and self.labels == "by_name":
             names = ", ".join(f"{lb.name} ({lb.scheme})" for lb in missing)
             raise FormatError(f"{self.source}: labels not in the project's codebook: {names} — "
-                              "import the codebook first or allow adding missing labels; "
+                              "import the codebook first, or import again adding them "
+                              "(command line: --add-missing-labels; window: File → Import "
+                              "with options… → “Add labels the codebook lacks”); "
                               "nothing was imported")
         mapping, added = merge_codebook(rec, q, Codebook(labels=incoming.labels),
                                         update_existing=False)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from ..errors import DeskAnnotatorError
 from ..project import Changed, Project
+from . import report_export
 from .bridge import ProjectBridge
 from .plain import escape, plain_label, tooltip_text
 
@@ -180,10 +181,18 @@ class AgreementWindow(QWidget):
         self.summary_label.setWordWrap(True)
         self.done_only_check = QCheckBox("Documents marked done only")
         self.refresh_button = QPushButton("Refresh")
+        # The report's selection: None = every coder but gold / every document (as the CLI).
+        self.coder_names: list[str] | None = None
+        self.document_ids: list[str] | None = None
+        self.export_button = QPushButton("Export report…")
+        self.export_button.setToolTip("HTML, Markdown, CSV or JSON, for the coders and "
+                                      "documents shown here (as the CLI's agreement --output)")
+        self.export_job: Any = None
         top = QHBoxLayout()
         top.addWidget(self.summary_label, 1)
         top.addWidget(self.done_only_check)
         top.addWidget(self.refresh_button)
+        top.addWidget(self.export_button)
 
         self.overview = _table(self.OVERVIEW_COLUMNS)
         self.chart = AlphaBarChart()
@@ -223,12 +232,15 @@ class AgreementWindow(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.error_label)
+        self.export_label = plain_label(word_wrap=True)  # the report export's one line
+        layout.addWidget(self.export_label)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(REFRESH_DELAY_MS)
         self._debounce.timeout.connect(self.refresh)
         self.refresh_button.clicked.connect(self.refresh)
+        self.export_button.clicked.connect(lambda: report_export.ask_export_report(self))
         self.done_only_check.toggled.connect(lambda _on: self.refresh())
         self.scheme_combo.currentIndexChanged.connect(lambda _i: self._fill_details())
         self.documents.cellDoubleClicked.connect(lambda row, _c: self.open_document_row(row))
@@ -243,7 +255,8 @@ class AgreementWindow(QWidget):
         self._debounce.stop()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            report = agreement_report(self.project, coder_names=None, document_ids=None,
+            report = agreement_report(self.project, coder_names=self.coder_names,
+                                      document_ids=self.document_ids,
                                       themes=None, done_only=self.done_only_check.isChecked(),
                                       bootstrap=self.bootstrap)
         except DeskAnnotatorError as exc:

@@ -34,18 +34,20 @@ PROJECT_FILTER = "desk-annotator project (*.sqlite)"
 
 
 def start_import(win: MainWindow, paths: list[str], *, options: ReadOptions | None = None,
-                 add_missing_labels: bool = False) -> ImportJob | None:
+                 add_missing_labels: bool = False, preview: bool = False) -> ImportJob | None:
     """Import articles/datasets: files are read in a worker thread behind a progress dialog
     with Cancel, then written (one operation per file kind); a summary follows (every refused
-    file). Returns at once; None when an import is already running."""
+    file). preview=True shows what will be added and writes only once the user says Import.
+    Returns at once; None when an import is already running."""
+    from .import_options import PreviewImportJob
     from .import_worker import ImportJob
 
     running = win.import_job
     if running is not None and running.running:
         win.flash("An import is already running.")
         return None
-    job = ImportJob(win.project, paths, win, options=options,
-                    add_missing_labels=add_missing_labels)
+    job = (PreviewImportJob if preview else ImportJob)(
+        win.project, paths, win, options=options, add_missing_labels=add_missing_labels)
     win.import_job = job
     job.finished.connect(lambda report: _import_finished(win, job, report))
     job.start()
@@ -213,7 +215,8 @@ def ask_import_with_options(win: MainWindow) -> None:
     paths = pick_open_paths(win, "Import articles or datasets", IMPORT_FILTER, many=True)
     if paths:
         start_import(win, paths, options=dialog.options(),
-                     add_missing_labels=dialog.add_missing_labels())
+                     add_missing_labels=dialog.add_missing_labels(),
+                     preview=dialog.show_preview())
 
 
 def ask_export(win: MainWindow) -> None:

@@ -180,3 +180,58 @@ def test_codebook_formats_and_refusals(qtbot, win, project, tmp_path) -> None:
     title, text = win.last_message
     assert title == "Export failed" and "\n" not in text and "taken" in text
     assert (tmp_path / "taken" / "keep.txt").read_text("utf-8") == "mine"
+
+
+# -- the agreement report from the Agreement window -------------------------------------------
+
+@pytest.mark.parametrize("suffix", [".html", ".md", ".csv", ".json"])
+def test_agreement_report_export_in_each_format(qtbot, win, project, tmp_path, monkeypatch,
+                                                suffix) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from desk_annotator.gui.agreement_window import AgreementWindow
+    from desk_annotator.gui.report_export import REPORT_FORMATS
+
+    window = AgreementWindow(project, win.bridge, lambda *_: None)
+    qtbot.addWidget(window)
+    # The window's selection: alice and bob on two of the three documents.
+    window.coder_names = ["alice", "bob"]
+    window.document_ids = [doc_id(project, "Plan"), doc_id(project, "Chips")]
+    window.refresh()
+    assert window.report["documents"] == 2
+    target = tmp_path / "report"  # no suffix: the chosen filter's is added
+    title = next(t for t, s in REPORT_FORMATS if s == suffix)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(target), f"{title} (*{suffix})"))
+    qtbot.mouseClick(window.export_button, Qt.MouseButton.LeftButton)
+    job = window.export_job
+    qtbot.waitUntil(lambda: not job.running, timeout=30000)
+    out = tmp_path / f"report{suffix}"
+    assert job.summary == f"agreement report written to {out}", job.error
+    assert window.export_label.text() == job.summary
+    text = out.read_text("utf-8")
+    if suffix == ".json":
+        report = json.loads(text)
+        assert report["coders"] == ["alice", "bob"] and report["documents"] == 2
+        assert report["stance"]["alpha"] == pytest.approx(window.report["stance"]["alpha"])
+    elif suffix == ".csv":
+        rows = list(csv.DictReader(text.splitlines()))
+        assert {(r["coder_a"], r["coder_b"]) for r in rows if r["coder_a"]} == {("alice", "bob")}
+        titles = {r["document_title"] for r in rows if r["document_title"]}
+        assert titles == {"Plan", "Chips"}
+    else:
+        assert "alice" in text and "bob" in text and "Talks" not in text
+        assert "gold" not in text
+
+
+def test_agreement_report_export_failure_is_one_line(qtbot, win, project, tmp_path) -> None:
+    from desk_annotator.gui import report_export
+    from desk_annotator.gui.agreement_window import AgreementWindow
+
+    window = AgreementWindow(project, win.bridge, lambda *_: None)
+    qtbot.addWidget(window)
+    (tmp_path / "a-file").write_text("x", "utf-8")
+    job = report_export.export_report(window, tmp_path / "a-file" / "r.html")
+    qtbot.waitUntil(lambda: not job.running, timeout=30000)
+    assert job.summary is None and "\n" not in (job.error or "\n")
+    assert window.export_label.text().startswith("Report not written:")
