@@ -16,7 +16,11 @@ Rules, identical for plain and regex patterns:
 - Matches do not overlap; each is the leftmost one after the previous match. Empty regex
   matches are ignored.
 - Whole word: the characters just before and after the match (in the original text) are not
-  word characters (letters, digits, marks, connector punctuation such as "_").
+  word characters (letters, digits, marks, connector punctuation such as "_"). A regex gets
+  the condition as look-arounds too, so its engine backtracks to an alternative that fits.
+- A regex engine commits to the first alternative that matches at a position: if that one
+  ends inside a character's folding ("f|fi" against the ligature ﬁ), the position is skipped
+  even when a longer alternative would fit.
 - A regex is Python ``re`` (MULTILINE) run on the folded text; its literal characters are folded
   the same way (outside a character class a character that folds to several becomes a group, so
   ``ß+`` means ``(?:ss)+``; inside a class only one-to-one foldings apply). An invalid regex
@@ -160,6 +164,10 @@ def _whole_word(text: str, start: int, end: int) -> bool:
 # -- regex patterns --------------------------------------------------------------------------
 
 _FLAG_CHARS = set("aiLmsux-")
+# Whole word inside the regex, so the engine backtracks to an alternative that is a whole word
+# ("b+|ba" in "ba" finds "ba"): re's \w plus the combining-mark blocks. The exact rule
+# (is_word_char on the original text) is checked again on every match.
+_WORD = r"[\w\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
 
 
 def fold_regex(pattern: str, options: MatchOptions = MatchOptions()) -> str:
@@ -235,7 +243,14 @@ class Matcher:
         if options.regex:
             folded = fold_regex(pattern, options)
             try:
-                self.regex = re.compile(folded, re.MULTILINE)
+                re.compile(folded)  # errors at positions of the pattern as typed
+                if options.whole_word:
+                    flags = re.match(r"(?:\(\?[aiLmsux]+\))*", folded).group(0)  # stay first
+                    body = folded[len(flags):]
+                    self.regex = re.compile(f"{flags}(?<!{_WORD})(?:{body})(?!{_WORD})",
+                                            re.MULTILINE)
+                else:
+                    self.regex = re.compile(folded, re.MULTILINE)
             except (re.error, OverflowError, RecursionError) as exc:
                 # A position in the folded pattern would mislead when folding changed it.
                 raise PatternError(_regex_message(exc, folded == pattern)) from None
