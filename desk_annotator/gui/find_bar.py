@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -54,20 +55,27 @@ class FindBar(QWidget):
         self.previous_button = self._tool("▲", "Previous match (Shift+Enter, Shift+F3)",
                                           self.previous_match)
         self.next_button = self._tool("▼", "Next match (Enter, F3)", self.next_match)
-        self.option_row = MatchOptionsRow(settings, "find_options", take_focus=False)
+        self.option_row = MatchOptionsRow(settings, "find_options", take_focus=False,
+                                          compact=True)  # full names in the tooltips
         self.option_row.changed.connect(self._options_changed)
         self.case_button = self.option_row.boxes["case_sensitive"]
         close = self._tool("✕", "Close (Esc)", self.close_bar)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(12, 4, 12, 4)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(12, 4, 12, 4)
+        rows.setSpacing(2)
+        row = QHBoxLayout()
         row.setSpacing(4)
         row.addWidget(QLabel("Find:"))
         row.addWidget(self.field, 1)
         row.addWidget(self.count_label)
-        for button in (self.previous_button, self.next_button):
+        for button in (self.previous_button, self.next_button, close):
             row.addWidget(button)
-        row.addWidget(self.option_row)
-        row.addWidget(close)
+        rows.addLayout(row)
+        # The options on a line of their own: the bar stays as narrow as the reading view.
+        options = QHBoxLayout()
+        options.addWidget(self.option_row)
+        options.addStretch(1)
+        rows.addLayout(options)
         self.setMaximumHeight(self.sizeHint().height())
 
         self._timer = QTimer(self)

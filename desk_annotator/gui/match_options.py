@@ -26,11 +26,17 @@ BOXES = (
 )
 
 
+# Short labels for the slim find bar (the tooltips say it in full).
+SHORT = {"case_sensitive": "Aa", "whole_word": "Word", "regex": ".*", "fold_quotes": "’='",
+         "fold_dashes": "–=-", "fold_diacritics": "é=e"}
+
+
 class MatchOptionsRow(QWidget):
     changed = Signal()
 
     def __init__(self, settings: Any = None, settings_key: str = "find_options",
-                 parent: QWidget | None = None, take_focus: bool = True) -> None:
+                 parent: QWidget | None = None, take_focus: bool = True,
+                 compact: bool = False) -> None:
         super().__init__(parent)
         self.settings = settings
         self.settings_key = settings_key
@@ -38,11 +44,11 @@ class MatchOptionsRow(QWidget):
         self.boxes: dict[str, QCheckBox] = {}
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(8)
+        row.setSpacing(4 if compact else 8)
         for name, label, tip in BOXES:
-            box = QCheckBox(label)
+            box = QCheckBox(SHORT[name] if compact else label)
             box.setObjectName(f"match_{name}")
-            box.setToolTip(tip)
+            box.setToolTip(f"{label}: {tip}" if compact else tip)
             box.setChecked(getattr(remembered, name))
             if not take_focus:
                 box.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter keeps going to the field
