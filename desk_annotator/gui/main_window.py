@@ -39,6 +39,7 @@ from .find_bar import FindBar
 from .history_dialog import step_own, update_undo_actions
 from .import_worker import ImportJob
 from .integrity_check import IntegrityCheck
+from . import layout_state
 from .plain import message_box, plain_label
 from .read_only import add_banners, apply_read_only
 from .reading_view import EMPTY_HINT, ReadingView
@@ -541,18 +542,10 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: file_actions.start_import(self, paths))
 
     def _restore_state(self) -> None:
-        geometry = self.settings.get_bytes("window_geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1440, 900)
-        state = self.settings.get_bytes("window_state")
-        if state is not None:
-            self.restoreState(state)
+        layout_state.restore_layout(self)  # per screen scale; side panels never too narrow
 
     def save_state(self) -> None:
-        self.settings.set_bytes("window_geometry", self.saveGeometry())
-        self.settings.set_bytes("window_state", self.saveState())
+        layout_state.save_layout(self)
         self.settings.add_recent(self.project_key)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -54,13 +54,19 @@ class Settings:
         self.data[key] = base64.b64encode(bytes(value.data())).decode("ascii")
 
     def get_bytes(self, key: str) -> QByteArray | None:
-        raw = self.data.get(key)
-        if not isinstance(raw, str):
-            return None
-        try:
-            return QByteArray(base64.b64decode(raw))
-        except ValueError:
-            return None
+        return _decoded(self.data.get(key))
+
+    # -- window layout, one per screen scale (see layout_state.py) ------------------------------
+    def set_layout(self, scale: str, geometry: QByteArray, state: QByteArray) -> None:
+        self.data.setdefault("layouts", {})[scale] = {
+            "geometry": base64.b64encode(bytes(geometry.data())).decode("ascii"),
+            "state": base64.b64encode(bytes(state.data())).decode("ascii")}
+
+    def layout(self, scale: str) -> tuple[QByteArray | None, QByteArray | None]:
+        entry = self.data.get("layouts", {}).get(scale)
+        if not isinstance(entry, dict):
+            return None, None
+        return _decoded(entry.get("geometry")), _decoded(entry.get("state"))
 
     # -- per-project values -------------------------------------------------------------------
     def project_value(self, project_path: str, key: str, default: Any = None) -> Any:
@@ -76,5 +82,22 @@ class Settings:
         self.data["last_project"] = project_path
         self.save()
 
+    def forget_project(self, project_path: str) -> None:
+        """Drop a project that no longer opens from the recent list and as the last project."""
+        self.data["recent_projects"] = [p for p in self.data.get("recent_projects", [])
+                                        if p != project_path]
+        if self.data.get("last_project") == project_path:
+            self.data.pop("last_project")
+        self.save()
+
     def recent_projects(self) -> list[str]:
         return [p for p in self.data.get("recent_projects", []) if isinstance(p, str)]
+
+
+def _decoded(raw: object) -> QByteArray | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        return QByteArray(base64.b64decode(raw))
+    except ValueError:
+        return None

@@ -1,0 +1,60 @@
+"""The main window's layout (geometry, dock sizes), remembered once per screen scale.
+
+A layout saved at 1.5x scaling and restored at 1x (or the other way round) put the document
+list and codebook panels back at a fraction of their width, so each scale — the screen's
+device pixel ratio and logical DPI — keeps its own entry under ``layouts`` in settings.json.
+Whatever a saved state says, the two side panels are never narrower than MIN_PANEL_WIDTH:
+the docks carry that minimum, and a restored state narrower than it is widened.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+MIN_PANEL_WIDTH = 180
+SIDE_PANELS = ("corpus", "codebook")
+DEFAULT_SIZE = (1440, 900)
+
+
+def scale_key(window: MainWindow) -> str:
+    """``"<device pixel ratio>x@<logical DPI>"`` of the screen the window is on, e.g.
+    ``"1.5x@96"``."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return "1x@96"
+    return f"{screen.devicePixelRatio():g}x@{screen.logicalDotsPerInch():.0f}"
+
+
+def restore_layout(window: MainWindow) -> None:
+    for name in SIDE_PANELS:
+        if name in window.docks:
+            window.docks[name].setMinimumWidth(MIN_PANEL_WIDTH)
+    geometry, state = window.settings.layout(scale_key(window))
+    if geometry is None and state is None:  # settings from before per-scale layouts
+        geometry = window.settings.get_bytes("window_geometry")
+        state = window.settings.get_bytes("window_state")
+    if geometry is None or not window.restoreGeometry(geometry):
+        window.resize(*DEFAULT_SIZE)
+    if state is not None:
+        window.restoreState(state)
+    widen_side_panels(window)
+
+
+def widen_side_panels(window: MainWindow) -> None:
+    """Resize docked side panels narrower than the minimum up to it (splitter clamping)."""
+    narrow = [dock for name in SIDE_PANELS if (dock := window.docks.get(name)) is not None
+              and not dock.isFloating() and dock.width() < MIN_PANEL_WIDTH
+              and window.dockWidgetArea(dock) in (Qt.DockWidgetArea.LeftDockWidgetArea,
+                                                  Qt.DockWidgetArea.RightDockWidgetArea)]
+    if narrow:
+        window.resizeDocks(narrow, [MIN_PANEL_WIDTH] * len(narrow), Qt.Orientation.Horizontal)
+
+
+def save_layout(window: MainWindow) -> None:
+    window.settings.set_layout(scale_key(window), window.saveGeometry(), window.saveState())
