@@ -70,7 +70,8 @@ def _print_report(report: ImportReport, verb: str = "imported") -> None:
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", "project_path", type=click.Path(dir_okay=False),
-              help="Project file (.sqlite); created if missing. Default: your default project.")
+              help="Project file (.sqlite); created if missing. Default: your default project "
+                   "(the window: the last project you had open).")
 @click.option("--coder", help="Coder name to work as in the GUI.")
 @click.version_option(__version__)
 @click.pass_context
