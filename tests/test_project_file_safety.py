@@ -243,6 +243,7 @@ def test_full_disk_refuses_each_write_with_one_line_and_loses_nothing(tmp_path: 
 def _downgrade_to_schema_2(path: Path) -> None:
     conn = sqlite3.connect(str(path))
     conn.execute("DROP INDEX idx_history_coder")
+    conn.execute("DROP TABLE IF EXISTS assignments")  # migration 4
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
