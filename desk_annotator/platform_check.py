@@ -3,8 +3,8 @@ X11 (xcb) platform plugin links against installed?
 
 Without this a fresh Linux desktop gets Qt's own abort ("Could not load the Qt platform plugin
 xcb ...") and a core dump instead of a sentence naming what to install. This module imports no
-Qt, so it can run before any Qt library is loaded and the tests can drive every message path without
-a display, by passing the environment and a loader that pretends a library is missing.
+Qt, so it can run before any Qt library is loaded, and the tests can drive every message path
+without a display by passing the environment and a loader that pretends a library is missing.
 
 The library list is what ``readelf -d`` / ``ldd`` show for the Qt wheel's ``libqxcb.so``,
 ``libQt6XcbQpa``, ``libQt6Gui`` and ``libQt6DBus`` (Qt 6.x wheels), less the C and C++
