@@ -542,7 +542,7 @@ def test_jsonl_export_while_another_program_adds_coders_and_labels(
 
 def _with_umask(mask: int, *args: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=120,
-                          preexec_fn=lambda: os.umask(mask))
+                          preexec_fn=lambda: os.umask(mask), check=False)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
@@ -572,6 +572,6 @@ def test_a_private_temporary_still_ends_with_the_umask_mode(tmp_path: Path) -> N
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o600))
         """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            preexec_fn=lambda: os.umask(0o022), timeout=60)
+                            preexec_fn=lambda: os.umask(0o022), timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert oct((tmp_path / "out.txt").stat().st_mode & 0o777) == oct(0o644)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ..errors import DeskAnnotatorError
 from ..models import Annotation, Coder
 from ..project import Changed, Project
-from . import blind_lock, file_actions, menus
+from . import blind_lock, file_actions, layout_state, menus
 from .annotation_list import AnnotationPanel
 from .bridge import ProjectBridge
 from .codebook_panel import CodebookPanel
@@ -39,7 +39,6 @@ from .find_bar import FindBar
 from .history_dialog import step_own, update_undo_actions
 from .import_worker import ImportJob
 from .integrity_check import IntegrityCheck
-from . import layout_state
 from .plain import message_box, plain_label
 from .read_only import add_banners, apply_read_only
 from .reading_view import EMPTY_HINT, ReadingView
