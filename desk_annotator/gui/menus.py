@@ -27,8 +27,8 @@ HELP_ROWS = (  # (action names, what they do); the keys shown are the current on
     (("next_doc", "prev_doc"), "next / previous document"),
     (("undo", "redo"), "undo / redo your own latest action (also across restarts)"),
     (("history",), "history: undo or redo any action by name (imports, codebook edits, merges)"),
-    (("find",), "find in the document (Enter / Shift+Enter: next / previous, Esc: back to the "
-                "text with the match selected, ready for a label key)"),
+    (("find",), ("find in the document (Enter / Shift+Enter: next / previous, Esc: back to "
+                 "the text with the match selected, ready for a label key)")),
     (("find_next", "find_previous"), "next / previous match"),
     (("find_doc",), "filter the document list"),
     (("search",), "search the whole corpus"),
@@ -43,10 +43,10 @@ def shortcut_help(actions: dict[str, QAction]) -> str:
                  for n in names if n in actions]
         return " / ".join(k or "(none)" for k in shown)
 
-    rows = ["<tr><td><b>digits</b></td><td>stance of the selection / current annotation "
-            "(see Codebook)</td></tr>",
-            "<tr><td><b>letters</b></td><td>toggle a theme on the selection / current "
-            "annotation</td></tr>"]
+    rows = [("<tr><td><b>digits</b></td><td>stance of the selection / current annotation "
+             "(see Codebook)</td></tr>"),
+            ("<tr><td><b>letters</b></td><td>toggle a theme on the selection / current "
+             "annotation</td></tr>")]
     rows += [f"<tr><td><b>{keys(names)}</b></td><td>{what}</td></tr>"
              for names, what in HELP_ROWS]
     return ("<h3>Keyboard</h3><table cellspacing=4>" + "".join(rows) + "</table>"
