@@ -117,6 +117,8 @@ def test_shortcut_recorded_in_the_dialog_is_applied_and_remembered(qtbot, projec
     again = make_window(qtbot, project)  # start-up applies the user's keys
     assert key_of(again, "note") == "Ctrl+Shift+N"
     assert key_of(again, "undo") == "Ctrl+Z"
+    again.actions_by_name["shortcuts"].trigger()  # F1 shows the keys as they are now
+    assert "Ctrl+Shift+N" in again.last_message[1] and "Alt+," in again.last_message[1]
 
 
 def test_conflicting_typing_and_desktop_keys_are_refused(qtbot, window):
