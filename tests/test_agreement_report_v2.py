@@ -114,3 +114,13 @@ def test_document_rows_equal_the_report_of_that_document_alone() -> None:
         for key in ("alpha", "alpha_coded", "alpha_u", "percent_agreement", "fleiss_kappa",
                     "gwet_ac1", "f1_exact", "f1_overlap"):
             assert row[key] == pytest.approx(alone["stance"][key], abs=1e-12), key
+
+
+def test_a_project_without_stance_labels_gives_a_report(tmp_path, run_cli) -> None:
+    """Articles imported and coded with themes only (no stance labels at all): the stance block
+    is undefined with reasons, not a crash (found by running the CLI on the sample corpus)."""
+    data = AgreementData(["a", "b"], [], ["x"], [DocUnits("d", "D", 10, {"a", "b"}, set(), {
+        "a": [SpanUnit(0, 5, None, ("x",), "1")], "b": [SpanUnit(2, 7, None, ("x",), "1")]})])
+    report = compute_agreement(data, bootstrap=50)
+    assert report["stance"]["alpha"] is None and report["stance"]["reasons"]["alpha"]
+    assert report["themes"]["x"]["alpha"] is not None

@@ -56,14 +56,14 @@ class FeatureTable:
 
 def _alpha_fn(column: Column, n_values: int) -> Fn:
     def fn(sums: np.ndarray) -> np.ndarray:
-        stack = sums[:, column.start:column.stop].reshape(-1, n_values, n_values)
+        stack = sums[:, column.start:column.stop].reshape(len(sums), n_values, n_values)
         return co.krippendorff_alpha_batch(stack)
     return fn
 
 
 def _label_alpha_fn(column: Column, n_values: int, value: int) -> Fn:
     def fn(sums: np.ndarray) -> np.ndarray:
-        stack = sums[:, column.start:column.stop].reshape(-1, n_values, n_values)
+        stack = sums[:, column.start:column.stop].reshape(len(sums), n_values, n_values)
         return co.krippendorff_alpha_batch(collapse_to_label(stack, value))
     return fn
 
@@ -97,7 +97,7 @@ class OrdinalInputs(NamedTuple):
 
 def _metric_fn(column: Column, k: int, metric: str) -> Fn:
     def fn(sums: np.ndarray) -> np.ndarray:
-        stack = sums[:, column.start:column.stop].reshape(-1, k, k)
+        stack = sums[:, column.start:column.stop].reshape(len(sums), k, k)
         return od.krippendorff_alpha_metric_batch(stack, metric)
     return fn
 
