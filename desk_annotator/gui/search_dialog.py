@@ -222,6 +222,7 @@ class CorpusSearchDialog(QDialog):
             title.setToolTip(tooltip_text(hit["title"]))
             self.results.setItem(row, 0, title)
             self.results.setItem(row, 1, QTableWidgetItem(context_html(hit)))
+        self.results.resizeRowsToContents()  # wrapped titles and contexts are not clipped
         docs = len({h["document_id"] for h in self.hits})
         if error:
             self.status_label.setText(error)
