@@ -114,7 +114,9 @@ class MainWindow(QMainWindow):
         self.header.setObjectName("docHeader")
         self.title_label = plain_label(word_wrap=True)  # user data: never rich text
         self.title_label.setObjectName("docTitle")
-        self.meta_label = plain_label()
+        # Wraps: one long outlet · date · author line must not widen the centre and squeeze
+        # the document and codebook panels (seen under Xvfb at 1440 px).
+        self.meta_label = plain_label(word_wrap=True)
         self.meta_label.setObjectName("docMeta")
         head = QVBoxLayout(self.header)
         head.setContentsMargins(20, 12, 20, 10)

@@ -44,9 +44,25 @@ def paint_underline(painter: QPainter, left: float, right: float, centre: float,
         painter.fillRect(QRectF(left, centre - 1.0, right - left, 2.0), colour)
 
 
+# The lanes share the bottom of the line (about the font's descent): stacked upwards at a
+# fixed height, three or more themes reached into the glyphs and read as strikethrough.
+BAND = 0.26
+
+
 def paint_styled_themes(painter: QPainter, rect: QRectF,
                         themes: list[tuple[QColor, str]]) -> None:
-    """Each theme in its own lane, the first at the bottom of the line."""
+    """Each theme in its own lane, the first at the bottom of the line; the lanes narrow so that
+    all of them stay below the letters."""
+    if not themes:
+        return
+    lane = min(LANE, max(LANE, BAND * rect.height()) / len(themes))
     for k, (colour, style) in enumerate(themes):
-        centre = rect.bottom() - LANE / 2.0 - k * LANE
-        paint_underline(painter, rect.left(), rect.right(), centre, colour, style)
+        centre = rect.bottom() - lane / 2.0 - k * lane
+        painter.save()
+        if lane < LANE:  # thinner strokes in thinner lanes, so neighbours stay apart
+            painter.translate(0.0, centre)
+            painter.scale(1.0, lane / LANE)
+            paint_underline(painter, rect.left(), rect.right(), 0.0, colour, style)
+        else:
+            paint_underline(painter, rect.left(), rect.right(), centre, colour, style)
+        painter.restore()
