@@ -132,3 +132,24 @@ def test_a_broken_last_project_falls_back_to_the_default(qtbot, home, tmp_path: 
     window = start(qtbot)
     assert opened(window) == default_project_path().resolve()
     quit_app(window)
+
+
+def test_a_long_meta_line_does_not_squeeze_the_side_panels(qtbot, home, tmp_path: Path) -> None:
+    """Seen under Xvfb at 1440 px: opening an article whose outlet · date · author line is long
+    widened the centre and cut the codebook's label names. The line wraps now."""
+    path = tmp_path / "long.sqlite"
+    with Project(path) as project:
+        project.add_label("themes", "Global South and capacity building")
+        article = Article("A title", "Some text about chips. " * 40)
+        article.metadata = {"outlet": "The Extraordinarily Long Name of a Policy Review " * 3,
+                            "author": "Somebody With A Very Long Name Indeed", "date": "2025-07-24"}
+        project.add_documents([article])
+    window = start(qtbot, path)
+    window.resize(1440, 900)
+    qtbot.wait(50)
+    before = side_widths(window)
+    window.open_document(window.project.q.document_infos()[0].id)
+    qtbot.wait(50)
+    assert side_widths(window) == before
+    assert window.meta_label.wordWrap()
+    quit_app(window)
