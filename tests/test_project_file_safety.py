@@ -244,6 +244,8 @@ def _downgrade_to_schema_2(path: Path) -> None:
     conn = sqlite3.connect(str(path))
     conn.execute("DROP INDEX idx_history_coder")
     conn.execute("DROP TABLE IF EXISTS assignments")  # migration 4
+    conn.execute("DROP TABLE IF EXISTS document_variables")  # migration 5
+    conn.execute("DROP TABLE IF EXISTS variables")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()

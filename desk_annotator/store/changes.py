@@ -25,6 +25,8 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "annotation_themes": ("annotation_id", "label_id"),
     "doc_status": ("document_id", "coder_id"),
     "assignments": ("document_id", "coder_id"),
+    "variables": ("id",),
+    "document_variables": ("document_id", "variable_id"),
 }
 
 Row = dict[str, Any]
@@ -61,7 +63,7 @@ class Touched:
                 self.document_ids.add(row["document_id"])
         elif table == "annotation_themes":
             self.annotation_ids.add(row["annotation_id"])
-        elif table in ("doc_status", "assignments"):
+        elif table in ("doc_status", "assignments", "document_variables"):
             self.document_ids.add(row["document_id"])
 
 

@@ -112,11 +112,35 @@ def _migration_4_assignments(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_assignments_coder ON assignments(coder_id)")
 
 
+def _migration_5_document_variables(db: sqlite_utils.Database) -> None:
+    # Custom document variables (desk_annotator/variables.py): a definition per variable
+    # (type text|number|date|category; a category's allowed values in order, as JSON) and one
+    # value per (document, variable), stored as text in a canonical form. No foreign key to
+    # documents: a deleted document's values stay behind, ignored, until its undo.
+    db.execute(
+        """CREATE TABLE variables (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL CHECK (type IN ('text', 'number', 'date', 'category')),
+            categories TEXT NOT NULL DEFAULT '[]',
+            position INTEGER NOT NULL DEFAULT 0)"""
+    )
+    db.execute(
+        """CREATE TABLE document_variables (
+            document_id TEXT NOT NULL,
+            variable_id TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (document_id, variable_id))"""
+    )
+    db.execute("CREATE INDEX idx_document_variables_variable ON document_variables(variable_id)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1_core_tables,
     _migration_2_history_and_metadata,
     _migration_3_history_per_coder,
     _migration_4_assignments,
+    _migration_5_document_variables,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 PROJECT_TABLES = {"meta", "coders", "labels", "documents", "annotations", "annotation_themes",
