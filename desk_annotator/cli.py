@@ -340,6 +340,9 @@ from .cli_search import search_cmd  # noqa: E402  (search PATTERN: the one match
 cli.add_command(search_cmd)
 
 
+from .cli_matrix import matrix_cmd  # noqa: E402  (matrix OUTPUT: analysis data matrix)
+cli.add_command(matrix_cmd)
+
 from .cli_team import COMMANDS as _TEAM_COMMANDS  # noqa: E402  assign, lead, blind
 
 for _command in _TEAM_COMMANDS: cli.add_command(_command)  # noqa: E701

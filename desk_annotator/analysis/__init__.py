@@ -1,0 +1,1 @@
+"""Analysis of coded projects: tables and exports computed headlessly (no Qt, no SQL)."""
