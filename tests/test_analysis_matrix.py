@@ -201,3 +201,37 @@ def test_cli_matrix(built, project_path, run_cli, tmp_path):
     assert code == 1 and "nobody" in err
     code, _, err = run_cli("--project", project_path, "matrix", tmp_path / "m.txt")
     assert code == 1 and ".sav" in err
+
+
+def test_without_the_variables_module_the_builtin_metadata_is_used(built, monkeypatch):
+    import sys
+
+    project, _ = built
+    monkeypatch.setitem(sys.modules, "desk_annotator.variables", None)  # import fails
+    matrix = build_matrix(project, "documents", "coder-1")
+    keys = [c.key for c in matrix.columns]
+    assert keys[4:9] == ["author", "outlet", "date", "url", "language"]
+    assert _as_dicts(matrix)[1]["language"] == "en"
+
+
+def test_custom_variables_become_typed_and_labelled_columns(built, tmp_path):
+    import pyreadstat
+
+    pytest.importorskip("desk_annotator.variables")
+    ov = pytest.importorskip("desk_annotator.ops_variables")
+    project, (d0, d1, _) = built
+    project.run(ov.DefineVariable("words", "number"))
+    project.run(ov.DefineVariable("genre", "category", ["news", "opinion"]))
+    project.run(ov.SetVariableValue(d0, "words", "120"))
+    project.run(ov.SetVariableValue(d0, "genre", "opinion"))
+    project.run(ov.SetVariableValue(d1, "genre", "news"))
+    matrix = build_matrix(project, "documents", "coder-1")
+    rows = _as_dicts(matrix)
+    assert [r["words"] for r in rows] == [120, None, None]
+    assert [r["genre"] for r in rows] == [2, 1, None]
+    assert [r[[c.key for c in matrix.columns].index("genre")] for r in matrix.display_rows()] \
+        == ["opinion", "news", ""]
+    write_matrix(tmp_path / "v.sav", matrix)
+    frame, meta = pyreadstat.read_sav(str(tmp_path / "v.sav"))
+    assert meta.variable_value_labels["genre"] == {1: "news", 2: "opinion"}
+    assert frame["words"][0] == 120 and frame["genre"][0] == 2

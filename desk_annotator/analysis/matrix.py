@@ -10,6 +10,9 @@ Coding of values:
 - ``stance``: the stance label's position in the codebook, 1..k (codebook order); no stance is
   missing. CSV/XLSX show the label name, SPSS/Stata the number with value labels.
 - ``binary``: a theme, 0 = absent, 1 = present.
+- document variables (``desk_annotator.variables`` when present, else the built-in metadata
+  author, outlet, date, url, language): number variables numeric, category variables coded
+  1..k in their defined order with value labels, the rest text.
 - document rows: ``passages`` counts the coder's passages in the document, ``stance n: X`` the
   passages with stance X, ``stance share: X`` that count over the passages with any stance
   (missing when none has one), ``majority stance`` the stance most passages have (missing when
@@ -26,7 +29,8 @@ from typing import Any, Literal
 
 from ..errors import DeskAnnotatorError
 
-Kind = Literal["text", "integer", "number", "binary", "stance"]
+Kind = Literal["text", "integer", "number", "binary", "stance", "category"]
+CODED_KINDS = ("stance", "category")  # numbers 1..k with value labels; CSV/XLSX show names
 Rows = Literal["documents", "passages"]
 BUILTIN_VARIABLES = ("author", "outlet", "date", "url", "language")
 BINARY_VALUES = {0: "absent", 1: "present"}
@@ -49,7 +53,7 @@ class Matrix:
 
     def display_rows(self) -> list[list[Any]]:
         """Rows as CSV/XLSX show them: stance codes as label names, missing as empty."""
-        stance_cols = [i for i, c in enumerate(self.columns) if c.kind == "stance"]
+        stance_cols = [i for i, c in enumerate(self.columns) if c.kind in CODED_KINDS]
         out = []
         for row in self.rows:
             shown = ["" if v is None else v for v in row]
@@ -60,17 +64,53 @@ class Matrix:
         return out
 
 
-def _variables(project: Any) -> list[tuple[str, str]]:
-    """(metadata key, label) of the document variables: those of ``desk_annotator.variables``
-    when that module is there, else the built-in metadata."""
+FIXED_KEYS = {"annotation_id", "document_id", "title", "coder", "coded", "start", "end",
+              "quote", "note", "stance", "passages", "majority stance"}
+
+
+@dataclass
+class _Variable:
+    key: str
+    label: str
+    kind: Kind
+    values: dict[int, str] | None = None
+
+    def cell(self, value: Any) -> Any:
+        if value is None or value == "":
+            return "" if self.kind == "text" else None
+        if self.kind == "category":
+            return next((k for k, v in (self.values or {}).items() if v == value), None)
+        return value
+
+
+def _variables(project: Any) -> tuple[list[_Variable], dict[str, dict[str, Any]]]:
+    """The document variables and their values by document id: every variable of
+    ``desk_annotator.variables`` when that module is there, else the built-in metadata."""
     try:
-        from .. import variables as custom  # type: ignore[attr-defined]
+        from .. import variables as dv
     except ImportError:
-        custom = None
-    listing = getattr(custom, "matrix_variables", None) if custom is not None else None
-    if callable(listing):
-        return [(str(k), str(lb)) for k, lb in listing(project)]
-    return [(key, f"Document {key}") for key in BUILTIN_VARIABLES]
+        dv = None
+    if dv is None or not hasattr(dv, "variable_table"):
+        columns = [_Variable(key, f"Document {key}", "text") for key in BUILTIN_VARIABLES]
+        values = {d.id: dict(d.metadata) for d in project.q.document_infos()}
+        return columns, values
+    columns = []
+    names: dict[str, str] = {}  # column key -> variable name
+    for var in dv.all_variables(project):
+        key = var.name if var.name not in FIXED_KEYS else f"variable: {var.name}"
+        names[key] = var.name
+        label = f"Document {var.name}" if var.builtin else f"Variable: {var.name} ({var.type})"
+        if var.type == "number":
+            columns.append(_Variable(key, label, "number"))
+        elif var.type == "category":
+            columns.append(_Variable(key, label, "category",
+                                     {i + 1: c for i, c in enumerate(var.categories)}))
+        else:
+            columns.append(_Variable(key, label, "text"))
+    values = {}
+    for doc_id, row in dv.variable_table(project, typed_values=True):
+        values[doc_id] = {key: row.get(name) for key, name in names.items()}
+    return columns, values
 
 
 def _unique_key(key: str, taken: set[str]) -> str:
@@ -97,7 +137,7 @@ def build_matrix(project: Any, rows: Rows = "documents", coder: str | None = Non
         coder_ids = [c.id for c in coders]
         anns = q.annotations(coder_ids=coder_ids) if coder_ids else []
         done = {(s.document_id, s.coder_id) for s in q.statuses() if s.status == "done"}
-        variables = _variables(project)
+        variables, var_values = _variables(project)
     stances, themes = codebook.stance, codebook.themes
     stance_code = {lb.id: i + 1 for i, lb in enumerate(stances)}
     stance_values = {i + 1: lb.name for i, lb in enumerate(stances)}
@@ -120,7 +160,7 @@ def build_matrix(project: Any, rows: Rows = "documents", coder: str | None = Non
                    col("stance", "Stance of the passage", "stance", stance_values)]
         columns += [col(f"theme: {t.name}", f"Theme: {t.name}", "binary", BINARY_VALUES)
                     for t in themes]
-        columns += [col(key, label, "text") for key, label in variables]
+        columns += [col(v.key, v.label, v.kind, v.values) for v in variables]
         order = {d.id: i for i, d in enumerate(docs)}
         matrix = Matrix(columns, rows_kind="passages")
         for a in sorted(anns, key=lambda a: (order.get(a.document_id, 0), a.start, a.end,
@@ -133,7 +173,7 @@ def build_matrix(project: Any, rows: Rows = "documents", coder: str | None = Non
                 [a.id, doc.id, doc.title, names.get(a.coder_id, ""), a.start, a.end, a.quote,
                  a.note or "", stance_code.get(a.stance_id) if a.stance_id else None]
                 + [int(t.id in used) for t in themes]
-                + [doc.metadata.get(key) or "" for key, _ in variables])
+                + [v.cell(var_values.get(doc.id, {}).get(v.key)) for v in variables])
         return matrix
 
     columns = [col("document_id", "Document id", "text"),
@@ -141,7 +181,7 @@ def build_matrix(project: Any, rows: Rows = "documents", coder: str | None = Non
                col("coder", "Coder", "text"),
                col("coded", "Coded by the coder (an annotation there or status done)", "binary",
                    NO_YES)]
-    columns += [col(key, label, "text") for key, label in variables]
+    columns += [col(v.key, v.label, v.kind, v.values) for v in variables]
     columns.append(col("passages", "Number of coded passages", "integer"))
     columns += [col(f"stance n: {s.name}", f"Passages with stance: {s.name}", "integer")
                 for s in stances]
@@ -164,13 +204,14 @@ def build_matrix(project: Any, rows: Rows = "documents", coder: str | None = Non
             coded = bool(mine) or (doc.id, c.id) in done
             if not coded and coder is None:
                 continue  # every coder: only the documents each has coded
-            matrix.rows.append(_document_row(doc, c.name, coded, mine, variables, stances,
+            cells = [v.cell(var_values.get(doc.id, {}).get(v.key)) for v in variables]
+            matrix.rows.append(_document_row(doc, c.name, coded, mine, cells, stances,
                                              themes, stance_code))
     return matrix
 
 
 def _document_row(doc: Any, coder_name: str, coded: bool, anns: list[Any],
-                  variables: list[tuple[str, str]], stances: list[Any], themes: list[Any],
+                  variables: list[Any], stances: list[Any], themes: list[Any],
                   stance_code: dict[str, int]) -> list[Any]:
     stance_n = Counter(a.stance_id for a in anns if a.stance_id)
     theme_n = Counter(t for a in anns for t in set(a.theme_ids))
@@ -180,7 +221,7 @@ def _document_row(doc: Any, coder_name: str, coded: bool, anns: list[Any],
     if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
         majority = stance_code.get(ranked[0][0])
     return ([doc.id, doc.title, coder_name, int(coded)]
-            + [doc.metadata.get(key) or "" for key, _ in variables]
+            + variables
             + [len(anns)]
             + [stance_n.get(s.id, 0) for s in stances]
             + [stance_n.get(s.id, 0) / with_stance if with_stance else None for s in stances]

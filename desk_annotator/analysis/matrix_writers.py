@@ -76,7 +76,7 @@ def _values_text(column: Column) -> str:
 
 
 def _kind_text(column: Column, numeric_stance: bool) -> str:
-    if column.kind == "stance":
+    if column.kind in ("stance", "category"):
         return "numeric, labelled" if numeric_stance else "text (label name)"
     return {"binary": "0/1, labelled", "integer": "integer", "number": "number",
             "text": "text"}[column.kind]
@@ -134,7 +134,7 @@ def _frame(matrix: Matrix, names: list[str]) -> Any:
         values = [row[i] for row in matrix.rows]
         if column.kind == "text":
             data[name] = pd.Series(["" if v is None else str(v) for v in values], dtype=object)
-        elif column.kind in ("stance", "number"):
+        elif column.kind in ("stance", "category", "number"):
             data[name] = pd.Series([math.nan if v is None else float(v) for v in values],
                                    dtype="float64")
         else:
@@ -155,7 +155,8 @@ def _write_statistical(path: Path, matrix: Matrix, names: list[str]) -> None:
             pyreadstat.write_dta(frame, str(tmp), column_labels=labels,
                                  variable_value_labels=value_labels)
         else:
-            measure = {name: ("nominal" if c.kind in ("stance", "binary", "text") else "scale")
+            measure = {name: ("nominal" if c.kind in ("stance", "category", "binary", "text")
+                              else "scale")
                        for name, c in zip(names, matrix.columns)}
             pyreadstat.write_sav(frame, str(tmp), column_labels=labels,
                                  variable_value_labels=value_labels, variable_measure=measure)
