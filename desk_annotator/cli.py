@@ -346,6 +346,8 @@ cli.add_command(matrix_cmd)
 from .cli_team import COMMANDS as _TEAM_COMMANDS  # noqa: E402  assign, lead, blind
 
 for _command in _TEAM_COMMANDS: cli.add_command(_command)  # noqa: E701
+from .cli_retrieve import COMMANDS as _RETRIEVE_COMMANDS  # noqa: E402  retrieve, concordance, words
+for _command in _RETRIEVE_COMMANDS: cli.add_command(_command)  # noqa: E701
 
 
 def main(argv: list[str] | None = None) -> None:
