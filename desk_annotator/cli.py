@@ -343,6 +343,9 @@ cli.add_command(search_cmd)
 from .cli_matrix import matrix_cmd  # noqa: E402  (matrix OUTPUT: analysis data matrix)
 cli.add_command(matrix_cmd)
 
+from .cli_tables import table_cmd  # noqa: E402  (table frequencies|crosstab|cooccurrence|timeline)
+cli.add_command(table_cmd)
+
 from .cli_team import COMMANDS as _TEAM_COMMANDS  # noqa: E402  assign, lead, blind
 
 for _command in _TEAM_COMMANDS: cli.add_command(_command)  # noqa: E701

@@ -1,0 +1,126 @@
+"""Aggregate reads for the frequency and crosstab tables (desk_annotator/analysis/tables.py).
+
+Everything is grouped inside SQLite so a million annotations never cross into Python row by
+row. A *labelled passage* is one (annotation, label) pair: an annotation's stance, or one of its
+themes. Document variables are read from the built-in metadata columns; derived ones (month,
+year) are taken from an ISO date's first characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import sqlite_utils
+
+# Document variable -> SQL expression over ``d`` (documents). NULL = missing value.
+_ISO_MONTH = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]*'"
+_ISO_YEAR = "'[0-9][0-9][0-9][0-9]*'"
+VARIABLES: dict[str, str] = {
+    "outlet": "nullif(trim(d.outlet), '')",
+    "author": "nullif(trim(d.author), '')",
+    "language": "nullif(trim(json_extract(d.extra_metadata, '$.language')), '')",
+    "date": "nullif(trim(d.date), '')",
+    "month": f"CASE WHEN trim(d.date) GLOB {_ISO_MONTH} THEN substr(trim(d.date), 1, 7) END",
+    "year": f"CASE WHEN trim(d.date) GLOB {_ISO_YEAR} THEN substr(trim(d.date), 1, 4) END",
+}
+
+
+def _label_source(scheme: str) -> str:
+    """(annotation id, coder, document, label, length) for every labelled passage of a scheme."""
+    if scheme == "stance":
+        return ("SELECT a.id AS annotation_id, a.coder_id, a.document_id, a.stance_id AS label_id,"
+                " a.[end] - a.start AS len FROM annotations a WHERE a.stance_id IS NOT NULL")
+    return ("SELECT a.id AS annotation_id, a.coder_id, a.document_id, t.label_id,"
+            " a.[end] - a.start AS len FROM annotation_themes t"
+            " JOIN annotations a ON a.id = t.annotation_id")
+
+
+def _coder_filter(coder_ids: list[str] | None, column: str = "u.coder_id") -> tuple[str, list[Any]]:
+    if coder_ids is None:
+        return "", []
+    return f" WHERE {column} IN ({','.join('?' * len(coder_ids))})", list(coder_ids)
+
+
+def _variable(name: str) -> str:
+    try:
+        return VARIABLES[name]
+    except KeyError:
+        raise ValueError(f"unknown document variable {name!r}") from None
+
+
+class TableQueries:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def _tuples(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        return self.db.execute(sql, params).fetchall()
+
+    def label_frequencies(self, scheme: str, coder_ids: list[str] | None,
+                          by: str | None = None) -> list[tuple[Any, ...]]:
+        """(coder id, group, label id, passages, characters, documents) per coder and label,
+        grouped further by ``by``: None (group is None), "document" (its id) or a variable
+        (its value, None when missing). characters = the sum of the passages' lengths."""
+        where, params = _coder_filter(coder_ids)
+        if by is None:
+            group, join = "NULL", ""
+        elif by == "document":
+            group, join = "u.document_id", ""
+        else:
+            group, join = _variable(by), " JOIN documents d ON d.id = u.document_id"
+        sql = (f"SELECT u.coder_id, {group} AS grp, u.label_id, count(*), sum(u.len), "
+               f"count(DISTINCT u.document_id) FROM ({_label_source(scheme)}) u{join}{where} "
+               "GROUP BY u.coder_id, grp, u.label_id")
+        return self._tuples(sql, params)
+
+    def label_by_variable(self, scheme: str, variable: str, coder_ids: list[str] | None,
+                          documents: bool) -> list[tuple[Any, ...]]:
+        """(label id, variable value, count): labelled passages, or documents with at least
+        one such passage when ``documents``."""
+        where, params = _coder_filter(coder_ids)
+        count = "count(DISTINCT u.document_id)" if documents else "count(*)"
+        sql = (f"SELECT u.label_id, {_variable(variable)} AS value, {count} "
+               f"FROM ({_label_source(scheme)}) u JOIN documents d ON d.id = u.document_id"
+               f"{where} GROUP BY u.label_id, value")
+        return self._tuples(sql, params)
+
+    def stance_by_theme(self, coder_ids: list[str] | None,
+                        documents: bool) -> list[tuple[Any, ...]]:
+        """(stance id, theme id, count) over passages that carry both (or their documents)."""
+        where, params = _coder_filter(coder_ids, "a.coder_id")
+        count = "count(DISTINCT a.document_id)" if documents else "count(*)"
+        cond = " AND a.stance_id IS NOT NULL" if where else " WHERE a.stance_id IS NOT NULL"
+        sql = (f"SELECT a.stance_id, t.label_id, {count} FROM annotation_themes t "
+               f"JOIN annotations a ON a.id = t.annotation_id{where}{cond} "
+               "GROUP BY a.stance_id, t.label_id")
+        return self._tuples(sql, params)
+
+    def stance_timeline(self, coder_ids: list[str] | None,
+                        documents: bool) -> list[tuple[Any, ...]]:
+        """(outlet, month, stance id, count) over stance passages (or their documents)."""
+        where, params = _coder_filter(coder_ids)
+        count = "count(DISTINCT u.document_id)" if documents else "count(*)"
+        sql = (f"SELECT {VARIABLES['outlet']} AS outlet, {VARIABLES['month']} AS month, "
+               f"u.label_id, {count} FROM ({_label_source('stance')}) u "
+               f"JOIN documents d ON d.id = u.document_id{where} "
+               "GROUP BY outlet, month, u.label_id")
+        return self._tuples(sql, params)
+
+    def theme_pairs_in_passages(self, coder_ids: list[str] | None) -> list[tuple[Any, ...]]:
+        """(theme a, theme b, passages) for every ordered pair a != b on one annotation."""
+        where, params = _coder_filter(coder_ids, "a.coder_id")
+        sql = ("SELECT t1.label_id, t2.label_id, count(*) FROM annotation_themes t1 "
+               "JOIN annotation_themes t2 ON t2.annotation_id = t1.annotation_id "
+               "AND t2.label_id != t1.label_id JOIN annotations a ON a.id = t1.annotation_id"
+               f"{where} GROUP BY t1.label_id, t2.label_id")
+        return self._tuples(sql, params)
+
+    def themed_passages(self, coder_ids: list[str] | None
+                        ) -> Iterator[tuple[str, str, int, int, str, str]]:
+        """(document, coder, start, end, annotation id, theme id) for every theme of every
+        passage, ordered by document, coder, start: what overlap clusters are built from."""
+        where, params = _coder_filter(coder_ids, "a.coder_id")
+        yield from self.db.execute(
+            "SELECT a.document_id, a.coder_id, a.start, a.[end], a.id, t.label_id "
+            "FROM annotation_themes t JOIN annotations a ON a.id = t.annotation_id"
+            f"{where} ORDER BY a.document_id, a.coder_id, a.start, a.[end], a.id", params)
