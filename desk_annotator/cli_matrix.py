@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from .analysis.matrix import build_matrix
-from .analysis.matrix_writers import write_matrix
+from .analysis.matrix_writers import matrix_format, write_matrix
 
 
 @click.command("matrix")
@@ -24,6 +24,7 @@ from .analysis.matrix_writers import write_matrix
 @click.pass_obj
 def matrix_cmd(obj, output: str, rows: str, coder: str | None, spreadsheet_safe: bool) -> None:
     """Write the data matrix to OUTPUT (.csv .xlsx .sav .dta) with its codebook."""
+    matrix_format(output)  # an unknown extension: one line before any work
     matrix = build_matrix(obj.project(), rows=rows, coder=coder)  # type: ignore[arg-type]
     written = write_matrix(output, matrix, safe=spreadsheet_safe)
     extra = f" (codebook: {written[1]})" if len(written) > 1 else " (codebook on sheet 2)"

@@ -235,3 +235,16 @@ def test_custom_variables_become_typed_and_labelled_columns(built, tmp_path):
     frame, meta = pyreadstat.read_sav(str(tmp_path / "v.sav"))
     assert meta.variable_value_labels["genre"] == {1: "news", 2: "opinion"}
     assert frame["words"][0] == 120 and frame["genre"][0] == 2
+
+
+def test_xlsx_cuts_text_at_the_cell_limit_and_replaces_control_characters(built, tmp_path):
+    from openpyxl import load_workbook
+
+    from desk_annotator.analysis.matrix import Column, Matrix
+
+    matrix = Matrix([Column("quote", "Coded text", "text")], [["x" * 40_000], ["a\x01b"]])
+    write_matrix(tmp_path / "long.xlsx", matrix)
+    sheet = load_workbook(tmp_path / "long.xlsx")["matrix"]
+    long_cell = sheet.cell(2, 1).value
+    assert len(long_cell) == 32_767 and long_cell.endswith("…")
+    assert sheet.cell(3, 1).value == "a\ufffdb"

@@ -5,7 +5,8 @@
   spreadsheet would evaluate (starting with ``= + - @``, a tab or a carriage return) is
   written with a leading apostrophe, which spreadsheets read as "this is text".
 - XLSX: every text cell is stored as a string, never as a formula (openpyxl would take a
-  string starting with ``=`` for one); characters XML cannot hold become U+FFFD.
+  string starting with ``=`` for one); characters XML cannot hold become U+FFFD, and a text
+  longer than Excel's cell limit (32,767 characters) is cut there, ending in "…".
 - SAV/DTA: variable names derived from the keys (:func:`statistical_names`: ASCII letters,
   digits and ``_``, starting with a letter, not a reserved word, unique ignoring case, at most
   64 characters for SPSS and 32 for Stata), the full label as variable label (Stata: its
@@ -36,6 +37,7 @@ STATA_RESERVED = {"_all", "_b", "byte", "_coef", "_cons", "double", "float", "if
                   "long", "_n", "_pi", "_pred", "_rc", "_skip", "strl", "using", "with",
                   "_se", "_n"}
 STATA_LABEL_LIMIT = 80
+XLSX_CELL_LIMIT = 32_767
 CODEBOOK_HEADER = ("variable", "column", "label", "type", "values")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -97,7 +99,8 @@ def _write_csv_file(path: Path, header: list[str], rows: list[list[Any]], safe: 
 
 
 def _xlsx_text(value: str) -> str:
-    return _XML_ILLEGAL.sub("\ufffd", value)
+    value = _XML_ILLEGAL.sub("\ufffd", value)
+    return value if len(value) <= XLSX_CELL_LIMIT else value[:XLSX_CELL_LIMIT - 1] + "…"
 
 
 def _write_xlsx(path: Path, matrix: Matrix) -> None:
@@ -162,13 +165,19 @@ def _write_statistical(path: Path, matrix: Matrix, names: list[str]) -> None:
                                  variable_value_labels=value_labels, variable_measure=measure)
 
 
+def matrix_format(path: str | Path) -> str:
+    """The format (extension) of ``path``; FormatError when it is not one of FORMATS."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise FormatError(f"{path}: the matrix is written as .csv, .xlsx, .sav or .dta")
+    return suffix
+
+
 def write_matrix(path: str | Path, matrix: Matrix, *, safe: bool = False) -> list[Path]:
     """Write ``matrix`` in the format of ``path``'s extension; returns the files written
     (the matrix, then its codebook file when it is a separate one)."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise FormatError(f"{path}: the matrix is written as .csv, .xlsx, .sav or .dta")
+    suffix = matrix_format(path)
     if suffix == ".xlsx":
         _write_xlsx(path, matrix)
         return [path]
