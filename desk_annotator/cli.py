@@ -339,6 +339,9 @@ cli.add_command(document_cmd)
 from .cli_search import search_cmd  # noqa: E402  (search PATTERN: the one matcher)
 cli.add_command(search_cmd)
 
+from .cli_variables import variable_cmd  # noqa: E402  (variable list|define|set|import|export)
+cli.add_command(variable_cmd)
+
 
 from .cli_matrix import matrix_cmd  # noqa: E402  (matrix OUTPUT: analysis data matrix)
 cli.add_command(matrix_cmd)

@@ -275,6 +275,8 @@ class ImportSnapshot(Op):
             existing[sha] = doc_id
             mapping[doc.id] = doc_id
         rec.insert_many("documents", rows)
+        from .ops_variables import adopt_variable_metadata  # metadata naming a defined variable
+        adopt_variable_metadata(rec, q, rows, report)
         report.documents_added += len(rows)
         return mapping
 

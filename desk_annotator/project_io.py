@@ -142,6 +142,8 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
             document_ids = documents_with_status(
                 q, [c for c in q.coders() if wanted is None or c.name in wanted], statuses,
                 document_ids)
+        from .variables import custom_values  # custom variables ride in ``metadata``
+        custom = custom_values(project)
         for doc in q.iter_documents(document_ids):
             rows, themes = q.annotation_tuples(doc.id)
             anns = []
@@ -158,7 +160,8 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
                              "coder": coder, "stance": labels[stance_id] if stance_id else None,
                              "themes": [labels[t] for t in theme_ids], "note": note,
                              "created": created, "updated": updated})
-            yield {"id": doc.id, "title": doc.title, "text": doc.text, "metadata": doc.metadata,
+            yield {"id": doc.id, "title": doc.title, "text": doc.text,
+                   "metadata": {**doc.metadata, **custom.get(doc.id, {})},
                    "status": status_by_doc.get(doc.id, {}), "annotations": anns,
                    "sha256": doc.sha256}
         if skipped:
