@@ -29,6 +29,7 @@ def built(project: Project, article):
     project.add_label("themes", "open-source")
     sec = project.add_label("themes", "Öffentliche Sicherheit")
     project.add_label("themes", LONG.strip())
+    project.add_label("themes", "Q" * 70)  # a name to cut at the limit exactly
     project.add_documents([
         article(HOSTILE, "Alpha beta gamma delta epsilon.", outlet="Times", author="A"),
         article("Plain", "-1 risk and +2 gain here.", outlet="Post", language="en"),
@@ -139,7 +140,7 @@ def test_xlsx_never_holds_a_formula(built, tmp_path):
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-@pytest.mark.parametrize("suffix,limit", [(".sav", 64), (".dta", 32)])
+@pytest.mark.parametrize("suffix,limit", [(".sav", 64), (".dta", 28)])
 def test_statistical_files_carry_value_and_variable_labels(built, tmp_path, suffix, limit):
     import pyreadstat
 
@@ -248,3 +249,11 @@ def test_xlsx_cuts_text_at_the_cell_limit_and_replaces_control_characters(built,
     long_cell = sheet.cell(2, 1).value
     assert len(long_cell) == 32_767 and long_cell.endswith("…")
     assert sheet.cell(3, 1).value == "a\ufffdb"
+
+
+def test_gold_before_adjudication_is_one_clear_error(project):
+    from desk_annotator.errors import DeskAnnotatorError
+
+    project.ensure_coder("coder-1")
+    with pytest.raises(DeskAnnotatorError, match="no gold layer yet"):
+        build_matrix(project, "documents", "gold")

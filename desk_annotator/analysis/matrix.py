@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import DeskAnnotatorError
+from ..models import GOLD_CODER
 
 Kind = Literal["text", "integer", "number", "binary", "stance", "category"]
 CODED_KINDS = ("stance", "category")  # numbers 1..k with value labels; CSV/XLSX show names
@@ -128,6 +129,8 @@ def build_matrix(project: Any, rows: Rows = "documents", coder: str | None = Non
         raise DeskAnnotatorError(f"unknown rows {rows!r}: use documents or passages")
     q = project.q
     with project.reading():
+        if coder == GOLD_CODER and q.coder_by_name(GOLD_CODER) is None:
+            raise DeskAnnotatorError("no gold layer yet: adjudicate the coders' work first")
         if coder is not None:
             coders = [project.require_coder(coder)]
         else:

@@ -9,7 +9,7 @@
   longer than Excel's cell limit (32,767 characters) is cut there, ending in "…".
 - SAV/DTA: variable names derived from the keys (:func:`statistical_names`: ASCII letters,
   digits and ``_``, starting with a letter, not a reserved word, unique ignoring case, at most
-  64 characters for SPSS and 32 for Stata), the full label as variable label (Stata: its
+  64 characters for SPSS and 28 for Stata), the full label as variable label (Stata: its
   first 80 characters), stance and 0/1 columns numeric with value labels.
 
 Every file goes through :func:`desk_annotator.atomic.atomic_path`.
@@ -30,7 +30,9 @@ from .matrix import Column, Matrix
 
 FORMATS = (".csv", ".xlsx", ".sav", ".dta")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-NAME_LIMITS = {".sav": 64, ".dta": 32, ".csv": None, ".xlsx": None}
+# Stata allows 32 characters, but pyreadstat names a variable's value-label set after it plus
+# a counter (which must fit in 32 too): 28 leaves room for 9,999 labelled variables.
+NAME_LIMITS = {".sav": 64, ".dta": 28, ".csv": None, ".xlsx": None}
 SPSS_RESERVED = {"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to",
                  "with"}
 STATA_RESERVED = {"_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int",
