@@ -200,3 +200,17 @@ def test_sample_corpus_gold_docx(tmp_path: Path) -> None:
                for line in attributions)
     assert [p.text for p in paras if p.style.name == "Heading 1"] == [
         f"export controls and chips ({len(copied)})"]
+
+
+def test_xlsx_cells_text_cut_and_cleaned(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from desk_annotator.analysis.retrieve_export import CELL_LIMIT, write_table_xlsx
+
+    rows = [{"a": "x" * 40_000, "b": 1}, {"a": "=1+1", "b": 2}, {"a": "bad\x01char", "b": 3}]
+    assert write_table_xlsx(tmp_path / "t.xlsx", ["a", "b"], rows) == 3
+    ws = load_workbook(tmp_path / "t.xlsx").active
+    values = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(values[0][0]) == CELL_LIMIT and values[0][0].endswith("\u2026")
+    assert values[1] == ("=1+1", 2) and ws["A3"].data_type == "s"
+    assert values[2][0] == "badchar"

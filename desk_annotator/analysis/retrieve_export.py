@@ -8,7 +8,7 @@ leaves any older file as it was.
   made one space) followed by "— Title (Outlet, Date), coder, labels".
 - XLSX (openpyxl): one sheet, a header row, one row per segment; every text cell is stored as
   text, so a quote that starts with "=" never becomes a formula; characters XML cannot hold
-  are dropped.
+  are dropped, and a text longer than Excel's 32,767 characters per cell is cut there.
 - CSV: UTF-8, the same columns.
 """
 
@@ -28,6 +28,7 @@ SEGMENT_COLUMNS = ("document_id", "title", "outlet", "author", "date", "language
 GROUPS = ("label", "document")
 OPEN_QUOTE, CLOSE_QUOTE = "\u201c", "\u201d"
 NO_LABEL = "(no label)"
+CELL_LIMIT = 32_767  # Excel's characters per cell: a longer text is cut, ending in "…"
 
 
 def segment_row(s: Segment) -> dict[str, Any]:
@@ -78,7 +79,8 @@ def write_table_xlsx(path: str | Path, columns: Sequence[str], rows: Iterable[di
             value = row.get(name)
             cell = ws.cell(row=count + 1, column=col)
             if isinstance(value, str):
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                text = ILLEGAL_CHARACTERS_RE.sub("", value)
+                cell.value = text if len(text) <= CELL_LIMIT else text[:CELL_LIMIT - 1] + "\u2026"
                 cell.data_type = "s"  # "=SUM(A1)" stays the text the coder quoted
             else:
                 cell.value = value
