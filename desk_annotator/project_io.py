@@ -94,6 +94,10 @@ def snapshot(project: Project, *, coder_names: list[str] | None = None,
         if statuses is not None:
             document_ids = documents_with_status(q, coders, statuses, document_ids)
         documents = list(q.iter_documents(document_ids))
+        from .variables import custom_values  # custom variables ride in document metadata
+        custom = custom_values(project, typed_values=False)
+        for doc in documents:
+            doc.metadata.update(custom.get(doc.id, {}))
         doc_ids = {d.id for d in documents}
         annotations = [a for a in q.annotations(coder_ids=sorted(coder_ids))
                        if a.document_id in doc_ids] if coder_ids else []

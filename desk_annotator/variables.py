@@ -209,14 +209,15 @@ def variable_values(project: Any, name: str) -> dict[str, Any]:
     return {doc_id: row.get(var.name) for doc_id, row in variable_table(project)}
 
 
-def custom_values(project: Any) -> dict[str, dict[str, Any]]:
+def custom_values(project: Any, typed_values: bool = True) -> dict[str, dict[str, Any]]:
     """document id -> {custom variable name: value} of the values that are set, typed (what
-    the dataset JSONL writes into each record's ``metadata``)."""
+    the dataset JSONL writes into each record's ``metadata``); typed_values=False keeps
+    them as stored text (document metadata in snapshots, hence REFI-QDA Text variables)."""
     q = _q(project)
     by_id = {v.id: v for v in custom_variables(q)}
     out: dict[str, dict[str, Any]] = {}
     for doc_id, var_id, value in vq.value_rows(q):
         var = by_id.get(var_id)
         if var is not None:
-            out.setdefault(doc_id, {})[var.name] = typed(var, value)
+            out.setdefault(doc_id, {})[var.name] = typed(var, value) if typed_values else value
     return out

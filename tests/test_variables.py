@@ -275,3 +275,20 @@ def test_cli(run_cli, tmp_path, article) -> None:  # type: ignore[no-untyped-def
     assert run_cli("--project", path, "undo")[0] == 0
     code, out, _ = run_cli(*base, "list", "--values")
     assert out.splitlines()[0].endswith("tone\tcount") and out.splitlines()[1].endswith("b\t3")
+
+
+def test_refi_qda_carries_variables_as_variable_values(vproject, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from desk_annotator.io.refi_qda import read_qdpx
+
+    p, ids = vproject
+    p.run(SetVariableValues([(ids[0], "tone", "neg"), (ids[1], "words", "40")]))
+    out = tmp_path / "p.qdpx"
+    export_path(p, out)
+    snap = read_qdpx(out)[0]
+    meta = {d.id: d.metadata for d in snap.documents}
+    assert meta[ids[0]]["tone"] == "neg" and meta[ids[1]]["words"] == "40"
+    with Project(tmp_path / "other.sqlite") as other:
+        other.run(DefineVariable("words", "number"))
+        other.import_snapshot(snap, labels="add_missing")
+        rows = dict(variable_table(other))
+        assert rows[ids[1]]["words"] == "40" and rows[ids[0]]["tone"] == "neg"
