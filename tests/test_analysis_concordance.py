@@ -6,8 +6,8 @@ import csv
 from pathlib import Path
 
 import pytest
-
 from conftest import make_article
+
 from desk_annotator.analysis.concordance import concordance, word_frequencies, words
 from desk_annotator.analysis.stopwords import stop_words
 from desk_annotator.cli import main
@@ -28,7 +28,7 @@ def corpus(project: Project) -> tuple[Project, list[str]]:
 
 
 def test_offsets_exact_for_non_ascii(corpus) -> None:
-    project, ids = corpus
+    project, _ = corpus
     text = DOCS[0][1]
     lines = concordance(project.q, "strasse", width=6)
     assert [(ln.start, ln.end) for ln in lines] == [(6, 12), (27, 34)]

@@ -6,8 +6,8 @@ import csv
 from pathlib import Path
 
 import pytest
-
 from conftest import make_article
+
 from desk_annotator.analysis.retrieve import RetrievalError, RetrievalQuery, retrieve
 from desk_annotator.analysis.retrieve_export import write_segments
 from desk_annotator.analysis.sentences import sentence_around, sentence_ends

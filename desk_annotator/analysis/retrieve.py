@@ -101,8 +101,7 @@ def parse_context(value: str | int | None) -> str | int:
         width = value
     else:
         text = value.strip().lower()
-        if text.startswith("chars:"):
-            text = text[len("chars:"):]
+        text = text.removeprefix("chars:")
         try:
             width = int(text)
         except ValueError:
@@ -153,7 +152,7 @@ def _sort_key(name: str):  # type: ignore[no-untyped-def]
     if base not in SORT_KEYS:
         raise RetrievalError(f"sort by one of {', '.join(SORT_KEYS)} (a leading - reverses), "
                              f"not {name!r}")
-    position = lambda s: (s.document_order, s.start, s.end, s.coder)  # noqa: E731
+    position = lambda s: (s.document_order, s.start, s.end, s.coder)
     return {
         "document": position,
         "label": lambda s: ((s.chosen or s.labels or ["\uffff"])[0].casefold(), *position(s)),
