@@ -292,3 +292,28 @@ def test_refi_qda_carries_variables_as_variable_values(vproject, tmp_path) -> No
         other.import_snapshot(snap, labels="add_missing")
         rows = dict(variable_table(other))
         assert rows[ids[1]]["words"] == "40" and rows[ids[0]]["tone"] == "neg"
+
+
+def test_a_deleted_document_leaves_the_table_and_comes_back_with_its_values(vproject) -> None:  # type: ignore[no-untyped-def]
+    from desk_annotator.ops_documents import DeleteDocument
+
+    p, ids = vproject
+    p.run(SetVariableValue(ids[0], "tone", "neu"))
+    p.run(DeleteDocument(ids[0]))
+    assert ids[0] not in dict(variable_table(p))
+    p.undo()
+    assert _row(p, ids[0])["tone"] == "neu"
+
+
+def test_a_jsonl_value_that_does_not_fit_stays_metadata_with_a_warning(vproject, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    p, ids = vproject
+    p.run(SetVariableValue(ids[0], "note", "several"))
+    out = tmp_path / "data.jsonl"
+    export_path(p, out)
+    snap, _ = read_dataset(out)
+    with Project(tmp_path / "other.sqlite") as other:
+        other.run(DefineVariable("note", "number"))
+        report = other.import_snapshot(snap, labels="add_missing")
+        assert any("note is a number: 'several'" in w for w in report.warnings)
+        assert other.q.document_infos([ids[0]])[0].metadata["note"] == "several"
+        assert dict(variable_table(other))[ids[0]]["note"] is None
