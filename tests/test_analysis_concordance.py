@@ -6,13 +6,23 @@ import csv
 from pathlib import Path
 
 import pytest
-from conftest import make_article
 
 from desk_annotator.analysis.concordance import concordance, word_frequencies, words
 from desk_annotator.analysis.stopwords import stop_words
 from desk_annotator.cli import main
 from desk_annotator.project import Project
 from desk_annotator.text_match import MatchOptions, PatternError
+
+
+class _Article:
+    """The article shape AddDocuments accepts (title, text, metadata)."""
+
+    def __init__(self, title: str, text: str, metadata: dict[str, str]) -> None:
+        self.title, self.text, self.metadata = title, text, metadata
+
+
+def make_article(title: str, text: str, **metadata: str) -> _Article:
+    return _Article(title, text, metadata)
 
 DOCS = [
     ("Eins", "😀 Die Straße ist lang. Die STRASSE ist\nbreit.", "de"),

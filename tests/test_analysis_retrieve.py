@@ -6,13 +6,23 @@ import csv
 from pathlib import Path
 
 import pytest
-from conftest import make_article
 
 from desk_annotator.analysis.retrieve import RetrievalError, RetrievalQuery, retrieve
 from desk_annotator.analysis.retrieve_export import write_segments
 from desk_annotator.analysis.sentences import sentence_around, sentence_ends
 from desk_annotator.cli import main
 from desk_annotator.project import Project
+
+
+class _Article:
+    """The article shape AddDocuments accepts (title, text, metadata)."""
+
+    def __init__(self, title: str, text: str, metadata: dict[str, str]) -> None:
+        self.title, self.text, self.metadata = title, text, metadata
+
+
+def make_article(title: str, text: str, **metadata: str) -> _Article:
+    return _Article(title, text, metadata)
 
 TEXT_A = ("Dr. Smith met U.S. officials on Jan. 5 in Washington. They talked about chips and "
           "export rules. =SUM(A1) is what one coder typed.")
