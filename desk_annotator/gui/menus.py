@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from ..models import Label
-from . import dashboard, file_actions, preferences, team_actions
+from . import dashboard, file_actions, preferences, team_actions, variables_window
 from .plain import menu_text
 
 if TYPE_CHECKING:
@@ -115,6 +115,9 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     a["redo"] = _action(win, edit, "Redo", win.redo)
     a["history"] = _action(win, edit, "&History…", win.open_history,
                            tip="Every action, by whom; undo or redo one by name")
+    a["variables"] = _action(win, edit, "Document &variables…",
+                             lambda: variables_window.open_variables_window(win),
+                             tip="Every document's variables as a table: edit, import, export")
     edit.addSeparator()
     a["search"] = _action(win, edit, "&Find in corpus…", win.open_search)
     a["find_doc"] = _action(win, edit, "Filter &document list", win.corpus.search.setFocus)
