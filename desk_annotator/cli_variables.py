@@ -12,7 +12,12 @@ from typing import Any
 import click
 
 from .cli_documents import find_document
-from .ops_variables import DefineVariable, DeleteVariable, RenameVariable, SetVariableValues
+from .ops_variables import (
+    DefineVariable,
+    DeleteVariable,
+    RenameVariable,
+    SetVariableValues,
+)
 from .variables import TYPES, all_variables, find_variable, variable_table
 from .variables_io import MATCH_MODES, export_variables, import_variables
 

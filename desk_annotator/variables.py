@@ -105,7 +105,7 @@ def clean_categories(categories: Any) -> tuple[str, ...]:
 
 def _number(raw: Any) -> str:
     if isinstance(raw, bool):
-        raise ValueError
+        raise ValueError  # noqa: TRY004 (caught by parse_value: "not a number")
     if isinstance(raw, int):
         return str(raw)
     if isinstance(raw, float):

@@ -157,15 +157,15 @@ def test_import_by_each_match_mode(vproject, tmp_path, suffix, match, key_header
     p, ids = vproject
     if key is None:
         shas = {d.id: d.sha256 for d in p.q.document_infos()}
-        key = lambda ids, i: shas[ids[i]]  # noqa: E731
+        key = lambda ids, i: shas[ids[i]]
     rows = [[key(ids, 0), "pos", 10, "2024-01-05", "Daily News"],
             [key(ids, 1), "neg", "", "", ""],
             ["nothing like it", "neu", 1, "", ""]]
     path = _sheet(tmp_path, suffix, [key_header, "tone", "words", "published", "outlet"], rows)
     report = import_variables(p, str(path), match)
     assert report.matched == 2
-    assert report.unmatched == [f"row 4 ({match if match != 'auto' else 'title'} "
-                                "'nothing like it')"]
+    shown = match if match != "auto" else "title"
+    assert report.unmatched == [f"row 4 ({shown} 'nothing like it')"]
     assert _row(p, ids[0]).items() >= {"tone": "pos", "words": "10", "published": "2024-01-05",
                                        "outlet": "Daily News"}.items()
     assert _row(p, ids[1])["tone"] == "neg" and _row(p, ids[1])["words"] is None
@@ -317,3 +317,15 @@ def test_a_jsonl_value_that_does_not_fit_stays_metadata_with_a_warning(vproject,
         assert any("note is a number: 'several'" in w for w in report.warnings)
         assert other.q.document_infos([ids[0]])[0].metadata["note"] == "several"
         assert dict(variable_table(other))[ids[0]]["note"] is None
+
+
+def test_a_file_that_is_no_sheet_is_one_clear_error(vproject, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from desk_annotator.errors import FormatError
+
+    p, _ = vproject
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a workbook")
+    with pytest.raises(FormatError, match="not a readable XLSX file"):
+        import_variables(p, str(bad))
+    with pytest.raises(FormatError, match=r"a variable table is a \.csv or \.xlsx file"):
+        import_variables(p, str(tmp_path / "v.ods"))

@@ -78,7 +78,7 @@ class VariablesWindow(QWidget):
             widget.setEnabled(not read_only)
         self.reload()
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event: Any) -> None:
         self.bridge.disconnect_view(self._on_changed)
         super().closeEvent(event)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,11 @@ def read_sheet(path: str | Path) -> tuple[list[str], list[list[Any]]]:
     path = Path(path)
     if _kind(path) == ".xlsx":
         from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
 
         try:
             book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds on a file that is not XLSX
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
             raise FormatError(f"{path}: not a readable XLSX file ({exc})") from None
         try:
             table = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
