@@ -156,3 +156,21 @@ def test_ac2_against_irrcac_with_weights(seed: int) -> None:
         ours = mr.point(f.total(), weights, k)[f"gwet_ac2_{kind}"].value
         cac = irrcac.CAC(frame, weights=kind, categories=list(range(1, k + 1)), digits=15)
         assert ours == pytest.approx(cac.gwet()["est"]["coefficient_value"], abs=1e-9), kind
+
+
+def test_ordered_scale_appears_in_the_html_and_markdown_reports(tmp_path: Path, run_cli) -> None:
+    project = tmp_path / "p.sqlite"
+    data = tmp_path / "table.jsonl"
+    write_dataset(data, KRIPPENDORFF_2011)
+    book = tmp_path / "scale.json"
+    book.write_text(json.dumps({"name": "K", "stance": {"ordered": True, "labels": [
+        {"name": str(v)} for v in range(1, 6)]}, "themes": {"labels": []}}), encoding="utf-8")
+    assert run_cli("--project", project, "codebook", "import", book)[0] == 0
+    assert run_cli("--project", project, "import", data)[0] == 0
+    for suffix in (".html", ".md"):
+        out = tmp_path / f"report{suffix}"
+        assert run_cli("--project", project, "agreement", "--output", out)[0] == 0
+        text = out.read_text(encoding="utf-8")
+        # '<' is escaped in both (user text never becomes markup); viewers show "1 < 2 < …".
+        assert "Ordered stance scale" in text and "1 &lt; 2 &lt; 3 &lt; 4 &lt; 5" in text
+        assert "0.815" in text and "0.849" in text

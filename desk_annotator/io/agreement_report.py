@@ -159,6 +159,21 @@ THEME_INDEX_HEADER = ["theme", "positive agreement", "negative agreement", "PABA
                       "prevalence index"]
 
 
+ORDINAL_KEYS = ["alpha_ordinal", "ci95_alpha_ordinal", "alpha_interval", "ci95_alpha_interval",
+                "gwet_ac2_linear", "gwet_ac2_quadratic"]
+ORDINAL_HEADER = ["scale", "ordinal α", "95% CI", "interval α", "95% CI", "AC2 linear",
+                  "AC2 quadratic"]
+
+
+def _ordinal_row(report: dict[str, Any]) -> list[Any] | None:
+    """The ordinal figures of an ordered stance scale (codebook `ordered`), else None."""
+    stance = report.get("stance", {})
+    if "alpha_ordinal" not in stance:
+        return None
+    labels = (stance.get("scale") or {}).get("labels", [])
+    return [" < ".join(labels)] + [stance.get(k) for k in ORDINAL_KEYS]
+
+
 def _where_what_rows(report: dict[str, Any]) -> list[list[Any]]:
     rows = []
     for _, label, b in _schemes(report):
@@ -193,6 +208,8 @@ def report_to_markdown(report: dict[str, Any]) -> str:
     warnings = list(dict.fromkeys(w for _, _, b in _schemes(report) for w in b.get("warnings", [])))
     if warnings:
         parts += ["## Warnings\n", "\n".join(f"- {md_escape(w)}" for w in warnings) + "\n"]
+    if _ordinal_row(report):
+        parts += ["## Ordered stance scale\n", _md_table(ORDINAL_HEADER, [_ordinal_row(report)])]
     themes = report.get("themes", {})
     if themes:
         parts += ["## Theme indices\n", _md_table(THEME_INDEX_HEADER, [
@@ -419,6 +436,8 @@ def report_body(report: dict[str, Any], passages: list[dict[str, Any]],
         '<p class="note">Thresholds after Krippendorff (2004: 241), read from the lower bound '
         "of the 95% interval (the point estimate's reading in brackets); q is the share of "
         "bootstrap resamples with α below .667 and .800.</p>"),
+        ("<h2>Ordered stance scale</h2>" + _html_rows(ORDINAL_HEADER, [_ordinal_row(report)])
+         if _ordinal_row(report) else ""),
         _theme_indices(report),
         "<h2>α per label</h2>",
         _alpha_chart([(f"stance: {n}", e["alpha"], e["ci95"])
