@@ -225,17 +225,24 @@ def codebook_ordered(obj: _Ctx, state: str | None) -> None:
               help="Report file: .json .csv .md .html (JSON to stdout if omitted).")
 @click.option("--coders", help="Comma-separated coder names (default: all but gold).")
 @click.option("--documents", help="Comma-separated document ids (default: all).")
+@click.option("--set", "set_name", help="Only the documents of this document set (with "
+                                        "--documents: those of them in the set).")
 @click.option("--themes", help="Comma-separated theme names (default: all).")
 @click.option("--done-only", is_flag=True, help="Only documents marked done by the coders.")
 @click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(0, 100_000),
               help="Bootstrap resamples for the 95% interval of alpha.")
 @click.pass_obj
 def agreement_cmd(obj: _Ctx, output: str | None, coders: str | None, documents: str | None,
-                  themes: str | None, done_only: bool, bootstrap: int) -> None:
+                  themes: str | None, done_only: bool, bootstrap: int,
+                  set_name: str | None) -> None:
     """Inter-coder agreement (Krippendorff's alpha, alpha-U, kappas, F1...)."""
+    from .document_sets import restrict_to_set
     from .project_io import agreement_report, write_agreement_report
 
-    options = dict(coder_names=_split(coders), document_ids=_split(documents),
+    document_ids = _split(documents)
+    if set_name is not None:
+        document_ids = restrict_to_set(obj.project(), set_name, document_ids)
+    options = dict(coder_names=_split(coders), document_ids=document_ids,
                    themes=_split(themes), done_only=done_only, bootstrap=bootstrap)
     if output:
         write_agreement_report(obj.project(), output, **options)
@@ -341,6 +348,9 @@ cli.add_command(search_cmd)
 
 from .cli_variables import variable_cmd  # noqa: E402  (variable list|define|set|import|export)
 cli.add_command(variable_cmd)
+
+from .cli_sets import set_cmd  # noqa: E402  (set list|create|add|remove|rename|delete)
+cli.add_command(set_cmd)
 
 
 from .cli_matrix import matrix_cmd  # noqa: E402  (matrix OUTPUT: analysis data matrix)

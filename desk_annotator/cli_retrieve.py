@@ -29,6 +29,7 @@ def _one_line(text: str) -> str:
 @click.option("--coder", "coders", help="Coder name(s), comma-separated; 'gold' for the "
                                         "adjudicated version (default: every coder).")
 @click.option("--documents", help="Comma-separated document ids (default: all).")
+@click.option("--set", "set_name", help="Only the documents of this document set.")
 @click.option("--outlet", help="Comma-separated outlets.")
 @click.option("--author", help="Comma-separated authors.")
 @click.option("--language", help="Comma-separated language codes of the documents.")
@@ -45,14 +46,19 @@ def _one_line(text: str) -> str:
                    "omitted.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per segment (stdout).")
 @click.pass_obj
-def retrieve_cmd(obj, labels, match_all, stance, coders, documents, outlet, author, language,
-                 date_from, date_to, context, sort, group_by, output, as_json) -> None:
+def retrieve_cmd(obj, labels, match_all, stance, coders, documents, set_name, outlet, author,
+                 language, date_from, date_to, context, sort, group_by, output,
+                 as_json) -> None:
     """Coded segments with their context, filtered by labels, coders and document variables."""
     from .analysis.retrieve import RetrievalQuery, parse_context, retrieve
     from .analysis.retrieve_export import segment_row, write_segments
+    from .document_sets import restrict_to_set
 
+    document_ids = _split(documents)
+    if set_name is not None:
+        document_ids = restrict_to_set(obj.project(), set_name, document_ids)
     query = RetrievalQuery(labels=_split(labels), match_all=match_all, stances=_split(stance),
-                           coders=_split(coders), documents=_split(documents),
+                           coders=_split(coders), documents=document_ids,
                            outlets=_split(outlet), authors=_split(author),
                            languages=_split(language), date_from=date_from, date_to=date_to,
                            context=parse_context(context), sort=sort)

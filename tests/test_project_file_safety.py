@@ -246,6 +246,8 @@ def _downgrade_to_schema_2(path: Path) -> None:
     conn.execute("DROP TABLE IF EXISTS assignments")  # migration 4
     conn.execute("DROP TABLE IF EXISTS document_variables")  # migration 5
     conn.execute("DROP TABLE IF EXISTS variables")
+    conn.execute("DROP TABLE IF EXISTS document_set_members")  # migration 6
+    conn.execute("DROP TABLE IF EXISTS document_sets")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()

@@ -27,6 +27,8 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "assignments": ("document_id", "coder_id"),
     "variables": ("id",),
     "document_variables": ("document_id", "variable_id"),
+    "document_sets": ("id",),
+    "document_set_members": ("set_id", "document_id"),
 }
 
 Row = dict[str, Any]
@@ -63,7 +65,8 @@ class Touched:
                 self.document_ids.add(row["document_id"])
         elif table == "annotation_themes":
             self.annotation_ids.add(row["annotation_id"])
-        elif table in ("doc_status", "assignments", "document_variables"):
+        elif table in ("doc_status", "assignments", "document_variables",
+                       "document_set_members"):
             self.document_ids.add(row["document_id"])
 
 

@@ -135,12 +135,34 @@ def _migration_5_document_variables(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_document_variables_variable ON document_variables(variable_id)")
 
 
+def _migration_6_document_sets(db: sqlite_utils.Database) -> None:
+    # Document sets (REFI-QDA "Sets", desk_annotator/document_sets.py): named groups of
+    # documents. Members have no foreign key to documents, as with variables: a deleted
+    # document's membership stays behind, ignored by every read, until its undo.
+    db.execute(
+        """CREATE TABLE document_sets (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE document_set_members (
+            set_id TEXT NOT NULL,
+            document_id TEXT NOT NULL,
+            PRIMARY KEY (set_id, document_id))"""
+    )
+    db.execute("CREATE INDEX idx_document_set_members_document "
+               "ON document_set_members(document_id)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1_core_tables,
     _migration_2_history_and_metadata,
     _migration_3_history_per_coder,
     _migration_4_assignments,
     _migration_5_document_variables,
+    _migration_6_document_sets,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 PROJECT_TABLES = {"meta", "coders", "labels", "documents", "annotations", "annotation_themes",
