@@ -20,7 +20,8 @@ Rules, identical for plain and regex patterns:
   the condition as look-arounds too, so its engine backtracks to an alternative that fits.
 - A regex engine commits to the first alternative that matches at a position: if that one
   ends inside a character's folding ("f|fi" against the ligature ﬁ), the position is skipped
-  even when a longer alternative would fit.
+  even when a longer alternative would fit. Likewise an alternative that folds to nothing (a
+  lone combining mark with accents ignored) matches empty first, and the position is skipped.
 - A regex is Python ``re`` (MULTILINE) run on the folded text; its literal characters are folded
   the same way (outside a character class a character that folds to several becomes a group, so
   ``ß+`` means ``(?:ss)+``; inside a class only one-to-one foldings apply). An invalid regex

@@ -241,8 +241,8 @@ def _scheme_block(seg: Segments, inputs: measures.SchemeInputs, value_names: lis
     if inputs.ordinal is not None:
         _ordinal_point(block, inputs, override)
     sizes = sum((c.size_a.sum() + c.size_b.sum() for c in inputs.f1), 0.0)
-    _put(block, "f1_exact", _f1(sum(c.exact.sum() for c in inputs.f1), sizes, 0.0), override)
-    _put(block, "f1_overlap", _f1(sum(c.overlap.sum() for c in inputs.f1), sizes, 0.0), override)
+    _put(block, "f1_exact", co.f1_score(sum(c.exact.sum() for c in inputs.f1), sizes, 0.0), override)
+    _put(block, "f1_overlap", co.f1_score(sum(c.overlap.sum() for c in inputs.f1), sizes, 0.0), override)
     if boot is not None:
         boot["alpha_u"], _ = unitizing.alpha_u(resample)
         family_boot = unitizing.family_2016(resample)
@@ -306,10 +306,6 @@ def _put_measure_interval(block: dict[str, Any], key: str, boot: np.ndarray,
         block["reasons"][f"ci95_{key}"] = reason
 
 
-def _f1(matched: float, a: float, b: float) -> co.Measure:
-    return co.f1_score(matched, a, b)
-
-
 def _pair_entry(coders: list[str], tables: SchemeTables, p: int, q: int, value_names: list[str],
                 f1: F1Counts, confusion: bool) -> dict[str, Any]:
     a, b = tables.pairs[p]
@@ -322,8 +318,8 @@ def _pair_entry(coders: list[str], tables: SchemeTables, p: int, q: int, value_n
     _put(entry, "brennan_prediger", co.brennan_prediger(t, q))
     _put(entry, "percent_agreement", co.percent_agreement(t))
     size_a, size_b = f1.size_a.sum(), f1.size_b.sum()
-    _put(entry, "f1_exact", _f1(f1.exact.sum(), size_a, size_b))
-    _put(entry, "f1_overlap", _f1(f1.overlap.sum(), size_a, size_b))
+    _put(entry, "f1_exact", co.f1_score(f1.exact.sum(), size_a, size_b))
+    _put(entry, "f1_overlap", co.f1_score(f1.overlap.sum(), size_a, size_b))
     if confusion:
         entry["confusion"] = {"labels": value_names, "rows": coders[a], "columns": coders[b],
                               "matrix": np.rint(t).astype(int).tolist()}

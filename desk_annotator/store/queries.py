@@ -157,17 +157,6 @@ class Queries:
             {"coder": coder_id or ""},
         ))
 
-    def search_documents(self, needle: str, case_sensitive: bool = False) -> list[str]:
-        """Ids of documents whose text or title contains ``needle`` (candidates; the caller
-        finds the exact positions)."""
-        if case_sensitive:
-            sql = "SELECT id FROM documents WHERE instr(text, ?) > 0 OR instr(title, ?) > 0"
-            return [r[0] for r in self.db.execute(sql, (needle, needle))]
-        # SQLite's lower() folds ASCII only; the caller re-checks with casefold().
-        sql = ("SELECT id FROM documents WHERE instr(lower(text), lower(?)) > 0 "
-               "OR instr(lower(title), lower(?)) > 0")
-        return [r[0] for r in self.db.execute(sql, (needle, needle))]
-
     # -- annotations ---------------------------------------------------------------------
     def _theme_ids(self, ann_ids: list[str]) -> dict[str, list[str]]:
         themes: dict[str, list[str]] = defaultdict(list)
