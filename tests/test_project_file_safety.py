@@ -248,6 +248,11 @@ def _downgrade_to_schema_2(path: Path) -> None:
     conn.execute("DROP TABLE IF EXISTS variables")
     conn.execute("DROP TABLE IF EXISTS document_set_members")  # migration 6
     conn.execute("DROP TABLE IF EXISTS document_sets")
+    conn.execute("DROP TABLE IF EXISTS document_coding_themes")  # migration 7
+    conn.execute("DROP TABLE IF EXISTS document_codings")
+    conn.execute("DROP TABLE IF EXISTS memos")  # migration 8
+    conn.execute("DROP TABLE IF EXISTS model_requests")  # migration 9
+    conn.execute("DROP TABLE IF EXISTS suggestions")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()

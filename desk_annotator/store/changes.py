@@ -29,6 +29,10 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "document_variables": ("document_id", "variable_id"),
     "document_sets": ("id",),
     "document_set_members": ("set_id", "document_id"),
+    "document_codings": ("document_id", "coder_id"),
+    "document_coding_themes": ("document_id", "coder_id", "label_id"),
+    "memos": ("id",),
+    "suggestions": ("annotation_id",),
 }
 
 Row = dict[str, Any]
@@ -66,7 +70,7 @@ class Touched:
         elif table == "annotation_themes":
             self.annotation_ids.add(row["annotation_id"])
         elif table in ("doc_status", "assignments", "document_variables",
-                       "document_set_members"):
+                       "document_set_members", "document_codings", "document_coding_themes"):
             self.document_ids.add(row["document_id"])
 
 

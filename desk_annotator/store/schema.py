@@ -156,6 +156,82 @@ def _migration_6_document_sets(db: sqlite_utils.Database) -> None:
                "ON document_set_members(document_id)")
 
 
+def _migration_7_document_codings(db: sqlite_utils.Database) -> None:
+    # Article-level coding: a stance and themes for a document as a whole, per coder, beside
+    # the passage coding. No foreign keys, as with variables and sets: a deleted document's
+    # rows stay behind, ignored by every read, until its undo.
+    db.execute(
+        """CREATE TABLE document_codings (
+            document_id TEXT NOT NULL,
+            coder_id TEXT NOT NULL,
+            stance_id TEXT,
+            note TEXT,
+            updated TEXT NOT NULL,
+            PRIMARY KEY (document_id, coder_id))"""
+    )
+    db.execute(
+        """CREATE TABLE document_coding_themes (
+            document_id TEXT NOT NULL,
+            coder_id TEXT NOT NULL,
+            label_id TEXT NOT NULL,
+            PRIMARY KEY (document_id, coder_id, label_id))"""
+    )
+    db.execute("CREATE INDEX idx_document_coding_themes_label ON document_coding_themes(label_id)")
+
+
+def _migration_8_memos(db: sqlite_utils.Database) -> None:
+    # Memos: about the project (target_id ''), a document (its id) or a label (its id: coding
+    # rules and examples beyond the definition). Written by a coder, timestamped.
+    db.execute(
+        """CREATE TABLE memos (
+            id TEXT PRIMARY KEY,
+            scope TEXT NOT NULL CHECK (scope IN ('project', 'document', 'label')),
+            target_id TEXT NOT NULL DEFAULT '',
+            coder_id TEXT,
+            title TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL)"""
+    )
+    db.execute("CREATE INDEX idx_memos_target ON memos(scope, target_id)")
+
+
+def _migration_9_suggestions(db: sqlite_utils.Database) -> None:
+    # Model suggestions are annotations of a reserved coder per engine ("model:tfidf",
+    # "model:llm:<name>"); this table says what became of each (suggested, accepted, rejected),
+    # with the model's probability, and which human annotation an accepted one became.
+    db.execute(
+        """CREATE TABLE suggestions (
+            annotation_id TEXT PRIMARY KEY,
+            engine TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('suggested', 'accepted', 'rejected')),
+            probability REAL,
+            created TEXT NOT NULL,
+            resolved TEXT,
+            resolved_by TEXT,
+            accepted_as TEXT)"""
+    )
+    db.execute("CREATE INDEX idx_suggestions_status ON suggestions(status)")
+    db.execute("CREATE INDEX idx_suggestions_accepted_as ON suggestions(accepted_as)")
+    # The audit trail of every request sent to a model endpoint (issue 13): what was asked of
+    # which model where, with which parameters, and what came back.
+    db.execute(
+        """CREATE TABLE model_requests (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            time TEXT NOT NULL,
+            engine TEXT NOT NULL,
+            model TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            prompt_sha256 TEXT NOT NULL,
+            parameters TEXT NOT NULL DEFAULT '{}',
+            document_id TEXT,
+            seconds REAL,
+            outcome TEXT NOT NULL,
+            proposed INTEGER NOT NULL DEFAULT 0,
+            discarded INTEGER NOT NULL DEFAULT 0)"""
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1_core_tables,
     _migration_2_history_and_metadata,
@@ -163,6 +239,9 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_4_assignments,
     _migration_5_document_variables,
     _migration_6_document_sets,
+    _migration_7_document_codings,
+    _migration_8_memos,
+    _migration_9_suggestions,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 PROJECT_TABLES = {"meta", "coders", "labels", "documents", "annotations", "annotation_themes",
