@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMenu
 
 from ..models import Label
 from . import dashboard, file_actions, preferences, team_actions, variables_window
+from .analysis_menu import build_analysis_menu
 from .plain import menu_text
 
 if TYPE_CHECKING:
@@ -179,6 +180,7 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     a["agreement"] = _action(win, view, "A&greement…", win.open_agreement)
     a["codebook_editor"] = _action(win, view, "Edit code&book…", win.open_codebook_editor)
 
+    build_analysis_menu(win, bar, a)
     team = bar.addMenu("&Team")
     a["dashboard"] = _action(win, team, "&Dashboard…", lambda: dashboard.open_dashboard(win),
                              tip="Documents × coders: assignments, status, progress")

@@ -1,0 +1,25 @@
+"""The Analysis menu: from coded passages to findings (tables, retrieval, reports).
+
+Each entry opens a window of its own module; the statistics behind it live in
+``desk_annotator.analysis`` (headless, shared with the CLI). Entries are added here, one line
+each, so the main window does not grow with every analysis window.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenuBar
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+
+def build_analysis_menu(win: MainWindow, bar: QMenuBar, actions: dict[str, QAction]) -> None:
+    from .menus import _action
+
+    menu = bar.addMenu("&Analysis")
+    win.analysis_menu = menu
+    # Entries: actions["key"] = _action(win, menu, "Text…", lambda: module.open_x(win), tip=...)
+    del _action  # until the first entry uses it
