@@ -1,0 +1,1 @@
+"""Model suggestions: engines that propose codings as a reserved model coder."""
