@@ -359,6 +359,9 @@ cli.add_command(matrix_cmd)
 from .cli_tables import table_cmd  # noqa: E402  (table frequencies|crosstab|cooccurrence|timeline)
 cli.add_command(table_cmd)
 
+from .cli_gold import gold_cmd  # noqa: E402  (gold agreed|take|progress|done: adjudication)
+cli.add_command(gold_cmd)
+
 from .cli_team import COMMANDS as _TEAM_COMMANDS  # noqa: E402  assign, lead, blind
 
 for _command in _TEAM_COMMANDS: cli.add_command(_command)  # noqa: E701
