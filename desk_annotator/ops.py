@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from .document_coding import delete_document_rows, drop_label_rows, merge_label_rows
 from .errors import OperationError
 from .models import (
     METADATA_KEYS,
@@ -20,6 +21,7 @@ from .models import (
     now_iso,
 )
 from .store import ChangeRecorder
+from .store import document_coding_queries as article_q
 from .store.queries import Queries
 
 
@@ -266,6 +268,7 @@ class DeleteDocuments(Op):
                              (doc_id,))
             rec.delete_where("annotations", "document_id = ?", (doc_id,))
             rec.delete_where("doc_status", "document_id = ?", (doc_id,))
+            delete_document_rows(rec, doc_id)  # article codings go (and come back) with it
             if rec.delete("documents", {"id": doc_id}) is not None:
                 deleted += 1
         if deleted == 0:
@@ -362,9 +365,13 @@ class DeleteLabel(Op):
         if label is None:
             raise OperationError(f"label {self.label_id} does not exist")
         used = q.label_usage(label.id)
-        if used and not self.force:
-            raise OperationError(f"label {label.name!r} is used by {used} annotation(s); "
-                                 "merge it into another label or confirm the deletion")
+        articles = article_q.label_usage(q, label.id)
+        if (used or articles) and not self.force:
+            on_articles = f" and {articles} article coding(s)" if articles else ""
+            raise OperationError(f"label {label.name!r} is used by {used} annotation(s)"
+                                 f"{on_articles}; merge it into another label or confirm the "
+                                 "deletion")
+        drop_label_rows(rec, q, label.id)
         stance_ids, _ = q.annotation_ids_with_label(label.id)
         for ann_id in stance_ids:
             rec.update("annotations", {"id": ann_id}, {"stance_id": None, "updated": now_iso()})
@@ -399,6 +406,7 @@ class MergeLabels(Op):
             rec.delete("annotation_themes", {"annotation_id": ann_id, "label_id": source.id})
             if ann_id not in has_target:
                 rec.insert("annotation_themes", {"annotation_id": ann_id, "label_id": target.id})
+        merge_label_rows(rec, q, source.id, target.id)
         rec.delete("labels", {"id": source.id})
         return len(stance_ids) + len(theme_ids)
 

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from .document_coding import delete_document_rows
 from .errors import OperationError
 from .models import METADATA_KEYS, DocumentInfo
 from .ops import UNSET, Op
@@ -163,6 +164,7 @@ class DeleteDocument(Op):
                          (info.id,))
         removed = rec.delete_where("annotations", "document_id = ?", (info.id,))
         rec.delete_where("doc_status", "document_id = ?", (info.id,))
+        delete_document_rows(rec, info.id)  # every coder's article coding, back on undo
         rec.delete("documents", {"id": info.id})
         return len(removed)
 

@@ -1,0 +1,126 @@
+"""Article-level coding: a stance and themes for a document as a whole, per coder.
+
+Many content-analysis designs code the article ("this piece is critical; it is about export
+controls and open source") beside, or instead of, the passages. One coder's article coding of
+one document is a row of ``document_codings`` (stance label, note, time) plus a row of
+``document_coding_themes`` per theme. A coding with no stance, no theme and no note is no
+coding: the ops delete its row instead of keeping an empty one.
+
+A coder has *coded a document at article level* when it gave it a stance or at least one
+theme (a note alone does not count); that is the unit of the document-level agreement
+(:mod:`agreement.document_level`). Changes go through the ops of :mod:`ops_document_coding`.
+
+The ``*_rows`` helpers at the end are what the document and label ops call so a deleted
+document or label takes its article codings with it, in the same undoable step.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from .models import now_iso
+from .store import ChangeRecorder
+from .store import document_coding_queries as dq
+from .store.queries import Queries
+
+
+@dataclass(frozen=True)
+class DocumentCoding:
+    document_id: str
+    coder_id: str
+    stance_id: str | None = None
+    theme_ids: tuple[str, ...] = ()
+    note: str | None = None
+    updated: str = ""
+
+    @property
+    def coded(self) -> bool:
+        """Whether this counts as coding the document (a stance or a theme, not a note)."""
+        return self.stance_id is not None or bool(self.theme_ids)
+
+
+def _q(project_or_q: Any) -> Queries:
+    return getattr(project_or_q, "q", project_or_q)
+
+
+def document_codings(project: Any, document_ids: list[str] | None = None,
+                     coder_ids: list[str] | None = None) -> list[DocumentCoding]:
+    """The article codings of existing documents (corpus-list order, then coder id)."""
+    q = _q(project)
+    themes: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for doc_id, coder_id, label_id in dq.theme_rows(q, document_ids, coder_ids):
+        themes[doc_id, coder_id].append(label_id)
+    order = {lb.id: i for i, lb in enumerate(q.labels())}
+    return [DocumentCoding(r["document_id"], r["coder_id"], r["stance_id"],
+                           tuple(sorted(themes.get((r["document_id"], r["coder_id"]), []),
+                                        key=lambda t: order.get(t, len(order)))),
+                           r["note"], r["updated"])
+            for r in dq.coding_rows(q, document_ids, coder_ids)]
+
+
+def document_coding(project: Any, document_id: str, coder_id: str) -> DocumentCoding | None:
+    found = document_codings(project, [document_id], [coder_id])
+    return found[0] if found else None
+
+
+def codings_by_name(project: Any, document_ids: list[str] | None = None,
+                    coder_ids: list[str] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+    """document id -> coder name -> ``{"stance": name|None, "themes": [names], "note": ...}``:
+    the form the dataset JSONL writes as ``document_coding`` (labels by name, as
+    annotations carry them)."""
+    q = _q(project)
+    names = {lb.id: lb.name for lb in q.labels()}
+    coders = {c.id: c.name for c in q.coders()}
+    out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for c in document_codings(q, document_ids, coder_ids):
+        if c.coder_id not in coders:
+            continue
+        out[c.document_id][coders[c.coder_id]] = {
+            "stance": names.get(c.stance_id) if c.stance_id else None,
+            "themes": [names[t] for t in c.theme_ids if t in names],
+            "note": c.note}
+    return dict(out)
+
+
+# -- rows the document and label ops take along ------------------------------------------------
+
+def delete_document_rows(rec: ChangeRecorder, document_id: str) -> int:
+    """Remove every coder's article coding of the document; returns how many codings."""
+    rec.delete_where("document_coding_themes", "document_id = ?", (document_id,))
+    return len(rec.delete_where("document_codings", "document_id = ?", (document_id,)))
+
+
+def drop_label_rows(rec: ChangeRecorder, q: Queries, label_id: str) -> None:
+    """A deleted label leaves every article coding: as stance it is cleared, as theme the
+    row goes (a coding left with nothing at all is removed too)."""
+    stance_keys = dq.keys_with_stance(q, label_id)
+    theme_keys = {k[:2] for k in dq.keys_with_theme(q, [label_id])}
+    for doc_id, coder_id in stance_keys:
+        rec.update("document_codings", {"document_id": doc_id, "coder_id": coder_id},
+                   {"stance_id": None, "updated": now_iso()})
+    rec.delete_where("document_coding_themes", "label_id = ?", (label_id,))
+    for doc_id, coder_id in sorted(set(stance_keys) | theme_keys):
+        _remove_if_empty(rec, q, doc_id, coder_id)
+
+
+def merge_label_rows(rec: ChangeRecorder, q: Queries, source_id: str, target_id: str) -> None:
+    """Every article-level use of ``source`` becomes ``target`` (same scheme)."""
+    for doc_id, coder_id in dq.keys_with_stance(q, source_id):
+        rec.update("document_codings", {"document_id": doc_id, "coder_id": coder_id},
+                   {"stance_id": target_id, "updated": now_iso()})
+    has_target = {k[:2] for k in dq.keys_with_theme(q, [target_id])}
+    for doc_id, coder_id, _ in dq.keys_with_theme(q, [source_id]):
+        rec.delete("document_coding_themes", {"document_id": doc_id, "coder_id": coder_id,
+                                              "label_id": source_id})
+        if (doc_id, coder_id) not in has_target:
+            rec.insert("document_coding_themes", {"document_id": doc_id, "coder_id": coder_id,
+                                                  "label_id": target_id})
+
+
+def _remove_if_empty(rec: ChangeRecorder, q: Queries, document_id: str, coder_id: str) -> None:
+    row = dq.raw_coding(q, document_id, coder_id)
+    if row is not None and row["stance_id"] is None and not row["note"] \
+            and not dq.raw_theme_ids(q, document_id, coder_id):
+        rec.delete("document_codings", {"document_id": document_id, "coder_id": coder_id})
