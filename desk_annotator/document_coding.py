@@ -81,7 +81,7 @@ def codings_by_name(project: Any, document_ids: list[str] | None = None,
             "stance": names.get(c.stance_id) if c.stance_id else None,
             "themes": [names[t] for t in c.theme_ids if t in names],
             "note": c.note}
-    return dict(out)
+    return {doc_id: dict(sorted(per_coder.items())) for doc_id, per_coder in out.items()}
 
 
 # -- rows the document and label ops take along ------------------------------------------------
