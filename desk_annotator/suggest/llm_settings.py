@@ -27,9 +27,9 @@ from ..paths import config_dir
 log = logging.getLogger(__name__)
 
 # Shown beside the settings (GUI and `llm configure --show`): the privacy promise, one sentence.
-PRIVACY_SENTENCE = ("Nothing leaves this computer unless you enter an endpoint here; once you do, "
-                    "the text of each document you run it on, the codebook's label names and "
-                    "definitions and the coded examples are sent to that endpoint.")
+PRIVACY_SENTENCE = ("Nothing leaves this computer unless you enter an endpoint here; then each "
+                    "document you run it on is sent there, with the codebook's definitions and "
+                    "a few coded examples.")
 
 SETTINGS_FILE = "model-endpoint.json"
 AnswerFormat = Literal["auto", "json_schema", "instructions"]
