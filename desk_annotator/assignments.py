@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from .errors import OperationError
-from .models import GOLD_CODER
+from .models import GOLD_CODER, is_model_coder
 from .ops_team import SetAssignments
 from .project import Project
 from .store.team import TeamQueries
@@ -186,7 +186,8 @@ def dashboard(project: Project) -> Dashboard:
     """The documents × coders matrix, read in one consistent state."""
     q = project.q
     with project.reading():
-        coders = sorted(q.coders(), key=lambda c: (c.name == GOLD_CODER, c.name))
+        coders = sorted((c for c in q.coders() if not is_model_coder(c.name)),  # people
+                        key=lambda c: (c.name == GOLD_CODER, c.name))
         documents = [(info.id, info.title) for info in q.document_infos()]
         rows = TeamQueries(q.db).matrix_cells()
     cells = {(r["document_id"], r["coder_id"]): Cell(r["status"], r["annotations"],

@@ -223,7 +223,8 @@ def codebook_ordered(obj: _Ctx, state: str | None) -> None:
 @cli.command("agreement")
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               help="Report file: .json .csv .md .html (JSON to stdout if omitted).")
-@click.option("--coders", help="Comma-separated coder names (default: all but gold).")
+@click.option("--coders", help="Comma-separated coder names (default: all but gold and "
+                                "model coders).")
 @click.option("--documents", help="Comma-separated document ids (default: all).")
 @click.option("--set", "set_name", help="Only the documents of this document set (with "
                                         "--documents: those of them in the set).")
@@ -231,10 +232,12 @@ def codebook_ordered(obj: _Ctx, state: str | None) -> None:
 @click.option("--done-only", is_flag=True, help="Only documents marked done by the coders.")
 @click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(0, 100_000),
               help="Bootstrap resamples for the 95% interval of alpha.")
+@click.option("--include-models", is_flag=True,
+              help="Compare the model coders (suggestions, model:...) too.")
 @click.pass_obj
 def agreement_cmd(obj: _Ctx, output: str | None, coders: str | None, documents: str | None,
                   themes: str | None, done_only: bool, bootstrap: int,
-                  set_name: str | None) -> None:
+                  set_name: str | None, include_models: bool = False) -> None:
     """Inter-coder agreement (Krippendorff's alpha, alpha-U, kappas, F1...)."""
     from .document_sets import restrict_to_set
     from .project_io import agreement_report, write_agreement_report
@@ -243,7 +246,8 @@ def agreement_cmd(obj: _Ctx, output: str | None, coders: str | None, documents: 
     if set_name is not None:
         document_ids = restrict_to_set(obj.project(), set_name, document_ids)
     options = dict(coder_names=_split(coders), document_ids=document_ids,
-                   themes=_split(themes), done_only=done_only, bootstrap=bootstrap)
+                   themes=_split(themes), done_only=done_only, bootstrap=bootstrap,
+                   include_models=include_models)
     if output:
         write_agreement_report(obj.project(), output, **options)
         click.echo(f"agreement report written to {output}")

@@ -14,6 +14,20 @@ Status = Literal["todo", "doing", "done"]
 STATUSES: tuple[Status, ...] = ("todo", "doing", "done")
 METADATA_KEYS = ("author", "outlet", "date", "url", "source_file")
 GOLD_CODER = "gold"
+# Model suggestions (issue 13) are the annotations of a reserved coder per engine, named
+# "model:<engine>" ("model:tfidf", "model:llm:<name>"); such coders are left out of every
+# "all coders" default (agreement, exports, tables, dashboard) unless asked for by name.
+MODEL_CODER_PREFIX = "model:"
+
+
+def is_model_coder(name: str | None) -> bool:
+    """Whether ``name`` is a reserved model coder (suggestions), not a person or gold."""
+    return bool(name) and str(name).startswith(MODEL_CODER_PREFIX)
+
+
+def model_coder_name(engine: str) -> str:
+    """The reserved coder of an engine: "tfidf" -> "model:tfidf"."""
+    return engine if is_model_coder(engine) else MODEL_CODER_PREFIX + engine
 
 
 def new_id() -> str:

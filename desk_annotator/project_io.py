@@ -15,12 +15,12 @@ from typing import Any
 from .atomic import WriteFailed, atomic_path, describe_os_error
 from .errors import DeskAnnotatorError, FormatError
 from .export_formats import check_statuses, documents_with_status, export_format
-from .models import Codebook, ImportReport, ProjectSnapshot
+from .models import Codebook, ImportReport, ProjectSnapshot, is_model_coder
 # Importing lives in import_files (reading and writing halves); these names stay importable
 # from here for existing callers.
 from .import_files import DATASET_EXTENSIONS, import_paths, read_snapshot_file  # noqa: F401
 from .project import Project
-from .store import SQLiteError, describe_sqlite_error
+from .store import SQLiteError, describe_sqlite_error, suggestion_queries
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,9 @@ def snapshot(project: Project, *, coder_names: list[str] | None = None,
     q = project.q
     with project.reading():
         coders = q.coders()
-        if coder_names is not None:
+        if coder_names is None:  # every coder but the models (suggestions): ask by name
+            coders = [c for c in coders if not is_model_coder(c.name)]
+        else:
             by_name = {c.name: c for c in coders}
             unknown = [n for n in coder_names if n not in by_name]
             if unknown:
@@ -134,7 +136,10 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
     q = project.q
     with project.reading():
         coders = {c.id: c.name for c in q.coders()}
-        wanted = set(coder_names) if coder_names is not None else None
+        # Every coder but the models (suggestions) unless named: model coders are not people.
+        wanted = set(coder_names) if coder_names is not None else \
+            {name for name in coders.values() if not is_model_coder(name)}
+        accepted_from = suggestion_queries.provenance(q)  # "accepted from model:…"
         labels = {lb.id: lb.name for lb in q.labels()}
         status_by_doc: dict[str, dict[str, str]] = {}
         for st in q.statuses():
@@ -164,6 +169,8 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
                              "coder": coder, "stance": labels[stance_id] if stance_id else None,
                              "themes": [labels[t] for t in theme_ids], "note": note,
                              "created": created, "updated": updated})
+                if ann_id in accepted_from:
+                    anns[-1]["provenance"] = accepted_from[ann_id]
             yield {"id": doc.id, "title": doc.title, "text": doc.text,
                    "metadata": {**doc.metadata, **custom.get(doc.id, {})},
                    "status": status_by_doc.get(doc.id, {}), "annotations": anns,
@@ -314,7 +321,8 @@ def _package_error(exc: BaseException, tmp: Path | None, path: Path) -> str:
 
 def agreement_data(project: Project, *, coder_names: list[str] | None = None,
                    document_ids: list[str] | None = None, themes: list[str] | None = None,
-                   done_only: bool = False) -> Any:
+                   done_only: bool = False, include_models: bool = False) -> Any:
+    """include_models: compare the model coders (suggestions, ``model:…``) too."""
     from .agreement.data import build_agreement_data
 
     q = project.q
@@ -322,20 +330,23 @@ def agreement_data(project: Project, *, coder_names: list[str] | None = None,
         return build_agreement_data(
             q.codebook(), q.coders(), q.document_infos(document_ids), q.annotations(),
             q.statuses(), coder_names=coder_names, document_ids=document_ids, themes=themes,
-            done_only=done_only)
+            done_only=done_only, include_models=include_models)
 
 
 def agreement_report(project: Project, *, coder_names: list[str] | None = None,
                      document_ids: list[str] | None = None, themes: list[str] | None = None,
-                     done_only: bool = False, bootstrap: int = 1000) -> dict[str, Any]:
-    return _agreement(project, coder_names, document_ids, themes, done_only, bootstrap)[0]
+                     done_only: bool = False, bootstrap: int = 1000,
+                     include_models: bool = False) -> dict[str, Any]:
+    return _agreement(project, coder_names, document_ids, themes, done_only, bootstrap,
+                      include_models)[0]
 
 
 def write_agreement_report(project: Project, output: str | Path, *,
                            coder_names: list[str] | None = None,
                            document_ids: list[str] | None = None,
                            themes: list[str] | None = None, done_only: bool = False,
-                           bootstrap: int = 1000) -> dict[str, Any]:
+                           bootstrap: int = 1000, include_models: bool = False
+                           ) -> dict[str, Any]:
     """Compute the report and write it as .json, .csv, .md or .html (passages quoted)."""
     from .io.agreement_report import check_report_path, write_report
 
@@ -343,7 +354,7 @@ def write_agreement_report(project: Project, output: str | Path, *,
     # One read transaction: the quoted passages come from the state the figures describe.
     with project.reading():
         report, data = _agreement(project, coder_names, document_ids, themes, done_only,
-                                  bootstrap)
+                                  bootstrap, include_models)
 
         def text_for(doc_id: str) -> str:
             doc = project.q.document(doc_id)
@@ -354,9 +365,13 @@ def write_agreement_report(project: Project, output: str | Path, *,
 
 
 def _agreement(project: Project, coder_names: list[str] | None, document_ids: list[str] | None,
-               themes: list[str] | None, done_only: bool, bootstrap: int) -> tuple[dict, Any]:
+               themes: list[str] | None, done_only: bool, bootstrap: int,
+               include_models: bool = False) -> tuple[dict, Any]:
     from .agreement import compute_agreement
 
     data = agreement_data(project, coder_names=coder_names, document_ids=document_ids,
-                          themes=themes, done_only=done_only)
-    return compute_agreement(data, bootstrap=bootstrap), data
+                          themes=themes, done_only=done_only, include_models=include_models)
+    report = compute_agreement(data, bootstrap=bootstrap)
+    if include_models:  # which compared coders are models (suggestion engines)
+        report["model_coders"] = [name for name in data.coders if is_model_coder(name)]
+    return report, data

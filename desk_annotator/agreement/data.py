@@ -17,6 +17,7 @@ from desk_annotator.models import (
     Coder,
     DocStatus,
     DocumentInfo,
+    is_model_coder,
 )
 
 
@@ -75,16 +76,22 @@ def build_agreement_data(
     document_ids: list[str] | None = None,
     themes: list[str] | None = None,
     done_only: bool = False,
+    include_models: bool = False,
 ) -> AgreementData:
     """Select and translate project models into `AgreementData`.
 
-    By default every coder except the reference coder ``gold`` is compared; name ``gold`` in
-    `coder_names` to include it. With `done_only`, a coder counts as having coded a document only
+    By default every coder except the reference coder ``gold`` and the model coders
+    (``model:…``, suggestions) is compared; name them in `coder_names` to include them, or
+    pass `include_models` for every model coder (added to `coder_names` when both are given).
+    With `done_only`, a coder counts as having coded a document only
     when its status there is ``done``.
     """
     all_names = [c.name for c in coders]
-    default = [n for n in all_names if n != GOLD_CODER]
+    default = [n for n in all_names
+               if n != GOLD_CODER and (include_models or not is_model_coder(n))]
     selected = _pick(coder_names, all_names, "coder") if coder_names is not None else default
+    if include_models:
+        selected += [n for n in all_names if is_model_coder(n) and n not in selected]
     name_of = {c.id: c.name for c in coders if c.name in selected}
 
     theme_names = _pick(themes, [lb.name for lb in codebook.themes], "theme")

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import DeskAnnotatorError
-from ..models import GOLD_CODER
+from ..models import GOLD_CODER, is_model_coder
 
 Kind = Literal["text", "integer", "number", "binary", "stance", "category"]
 CODED_KINDS = ("stance", "category")  # numbers 1..k with value labels; CSV/XLSX show names
@@ -133,8 +133,8 @@ def build_matrix(project: Any, rows: Rows = "documents", coder: str | None = Non
             raise DeskAnnotatorError("no gold layer yet: adjudicate the coders' work first")
         if coder is not None:
             coders = [project.require_coder(coder)]
-        else:
-            coders = q.coders()
+        else:  # every coder but the models (suggestions)
+            coders = [c for c in q.coders() if not is_model_coder(c.name)]
         codebook = q.codebook()
         docs = q.document_infos()
         coder_ids = [c.id for c in coders]

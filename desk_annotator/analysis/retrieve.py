@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import DeskAnnotatorError
-from ..models import Codebook, DocumentInfo
+from ..models import Codebook, DocumentInfo, is_model_coder
 from .sentences import Sentences
 
 SORT_KEYS = ("document", "label", "coder", "length")
@@ -171,6 +171,8 @@ def retrieve(q: Any, query: RetrievalQuery) -> list[Segment]:
     names = {lb.id: lb.name for lb in codebook.labels}
     coders = {c.id: c.name for c in q.coders()}
     coder_ids = None
+    if any(is_model_coder(name) for name in coders.values()):  # suggestions: not by default
+        coder_ids = [cid for cid, name in coders.items() if not is_model_coder(name)]
     if query.coders is not None:
         by_name = {name: cid for cid, name in coders.items()}
         unknown = [n for n in query.coders if n not in by_name]

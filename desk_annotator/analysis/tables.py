@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import OperationError
-from ..models import Label
+from ..models import Label, is_model_coder
 from ..store.table_queries import VARIABLES, TableQueries
 from .tables_cooccurrence import cluster_units, document_units, unit_matrix
 from .tables_stats import chi_square_test
@@ -63,8 +63,11 @@ class _Context:
         self.tq = TableQueries(project.store.db)
         self.codebook = self.q.codebook()
         self.coder_names = {c.id: c.name for c in self.q.coders()}
+        models = [cid for cid, name in self.coder_names.items() if is_model_coder(name)]
         if coders is None:
-            self.coder_ids: list[str] | None = None
+            # every coder but the models (suggestions); None = all, the fast path
+            self.coder_ids: list[str] | None = None if not models else [
+                cid for cid in self.coder_names if cid not in models]
         else:
             self.coder_ids = [project.require_coder(name).id for name in coders]
         self.who = "all coders" if coders is None else ", ".join(coders)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from ..errors import DeskAnnotatorError
 from ..import_files import DATASET_READERS, ReadOptions
 from ..io.articles import SUPPORTED_ARTICLE_EXTENSIONS
-from ..models import ImportReport
+from ..models import ImportReport, is_model_coder
 
 if TYPE_CHECKING:
     from .export_dialog import ExportDialog, ExportRequest
@@ -229,7 +229,8 @@ def export_dialog(win: MainWindow) -> ExportDialog:
 
     table = win.corpus.table
     rows = table.selectionModel().selectedRows() if table.selectionModel() else []
-    dialog = ExportDialog(win, coder_names=[c.name for c in win.project.q.coders()],
+    dialog = ExportDialog(win, coder_names=[c.name for c in win.project.q.coders()
+                                            if not is_model_coder(c.name)],  # people only
                           selected_ids=[i.data(Qt.ItemDataRole.UserRole) for i in rows],
                           filtered_ids=win.corpus.visible_document_ids(),
                           total_documents=win.corpus.model.rowCount(),

@@ -85,6 +85,8 @@ class DatasetAnnotation(BaseModel):
     note: str | None = None
     created: str | None = None
     updated: str | None = None
+    # "accepted from model:…" on an accepted model suggestion (export only; import ignores it)
+    provenance: str | None = None
 
     @field_validator("created", "updated")
     @classmethod

@@ -67,7 +67,7 @@ class Touched:
             self.annotation_ids.add(row["id"])
             if row.get("document_id"):
                 self.document_ids.add(row["document_id"])
-        elif table == "annotation_themes":
+        elif table in ("annotation_themes", "suggestions"):
             self.annotation_ids.add(row["annotation_id"])
         elif table in ("doc_status", "assignments", "document_variables",
                        "document_set_members", "document_codings", "document_coding_themes"):
