@@ -18,8 +18,12 @@ from .document_coding import codings_by_name
 from .errors import OperationError
 from .models import GOLD_CODER, DocumentInfo, Label
 from .ops import UNSET
+from .ops_document_coding import (
+    AcceptDocumentCoding,
+    ClearDocumentCoding,
+    SetDocumentCoding,
+)
 from .ops_documents import LIST_HINT
-from .ops_document_coding import AcceptDocumentCoding, ClearDocumentCoding, SetDocumentCoding
 
 
 def resolve_document(project: Any, given: str) -> DocumentInfo:

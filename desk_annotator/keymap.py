@@ -198,6 +198,12 @@ def collisions(keys: Mapping[str, str]) -> list[tuple[str, str, str]]:
     return found
 
 
+# Titles of actions made at run time, e.g. one per codebook label (gui/article_coding_bar.py).
+RUNTIME_TITLES: dict[str, str] = {}
+
+
 def title_of(name: str) -> str:
     spec = BY_NAME.get(name)
+    if spec is None and name in RUNTIME_TITLES:
+        return RUNTIME_TITLES[name]
     return spec.title if spec else name.replace("_", " ").capitalize()

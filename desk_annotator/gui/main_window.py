@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ..errors import DeskAnnotatorError
 from ..models import Annotation, Coder
 from ..project import Changed, Project
-from . import blind_lock, file_actions, layout_state, menus
+from . import article_coding_bar, blind_lock, file_actions, layout_state, menus
 from .annotation_list import AnnotationPanel
 from .bridge import ProjectBridge
 from .codebook_panel import CodebookPanel
@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self.actions_by_name = menus.build_menus(self)
         self._build_status_bar()
+        self.article_bar = article_coding_bar.install(self)  # document stance/themes, header
 
         self.coder: Coder | None = self._initial_coder(coder_name)
         apply_read_only(self)
@@ -261,6 +262,7 @@ class MainWindow(QMainWindow):
 
     def _refresh_header(self) -> None:
         doc_id = self.view.document_id
+        self.article_bar.follow(doc_id, self.coder_id())
         if doc_id is None:
             self.view.setPlaceholderText(
                 EMPTY_HINT if self.corpus.model.rowCount() else EMPTY_PROJECT_HINT)

@@ -11,7 +11,14 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from ..models import Label
-from . import dashboard, file_actions, preferences, team_actions, variables_window
+from . import (
+    article_coding_bar,
+    dashboard,
+    file_actions,
+    preferences,
+    team_actions,
+    variables_window,
+)
 from .analysis_menu import build_analysis_menu
 from .plain import menu_text
 
@@ -50,6 +57,7 @@ def shortcut_help(actions: dict[str, QAction]) -> str:
              "annotation</td></tr>")]
     rows += [f"<tr><td><b>{keys(names)}</b></td><td>{what}</td></tr>"
              for names, what in HELP_ROWS]
+    rows += article_coding_bar.help_rows(actions)  # one per label with a key
     return ("<h3>Keyboard</h3><table cellspacing=4>" + "".join(rows) + "</table>"
             "<p>A click inside a highlight makes it the current annotation (outlined). "
             "Edit → Preferences… changes any key.</p>")
