@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +64,8 @@ def setup(tmp_path: Path) -> dict[str, Any]:
 
 
 def _settings(server: ScriptedServer, **extra: Any) -> EndpointSettings:
-    return EndpointSettings(endpoint=server.url, model="test-model", timeout_seconds=5,
-                            seed=7, **extra)
+    values: dict[str, Any] = {"timeout_seconds": 5, "seed": 7, **extra}
+    return EndpointSettings(endpoint=server.url, model="test-model", **values)
 
 
 def _suggestions(project: Project) -> list[tuple]:
@@ -361,3 +365,25 @@ def test_cli_configure_run_audit(setup: dict[str, Any], capsys: pytest.CaptureFi
     assert _cli(["--project", path, "llm", "audit", "--last", "1"]) == 0
     line = capsys.readouterr().out.strip()
     assert "Open" in line and "temperature 0 seed 3" in line and "Chips" not in line
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+def test_ctrl_c_cancels_cleanly_and_keeps_the_audit(setup: dict[str, Any]) -> None:
+    project = setup["project"]
+    before = _dump(project)
+    with ScriptedServer([Reply(delay=30)]) as server:
+        save_settings(_settings(server, timeout_seconds=60))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "desk_annotator.cli", "--project", str(project.path),
+             "llm", "run"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not server.chat_requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.chat_requests, "the CLI never sent its request"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "cancelled: the documents finished so far are kept" in err
+    assert "Traceback" not in err
+    assert _dump(project) == before
+    assert [r["outcome"] for r in model_requests(project.q)] == ["cancelled"]

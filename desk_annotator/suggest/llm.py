@@ -143,6 +143,19 @@ class RunReport:
         return sum(d.requests for d in self.documents)
 
 
+@dataclass
+class Answered:
+    """What the endpoint said about one document, checked, not yet stored."""
+
+    document_id: str
+    title: str
+    located: Located = field(default_factory=Located)
+    audit: list[dict[str, Any]] = field(default_factory=list)  # one row per request
+    failed: str | None = None
+    stopped: str | None = None  # the run must stop (RunStopped)
+    cancelled: bool = False
+
+
 class _DocumentFailed(Exception):
     def __init__(self, line: str) -> None:
         super().__init__(line)
@@ -191,71 +204,75 @@ class LLMRun:
             if doc is None:
                 raise OperationError(f"document {doc_id} does not exist")
             try:
-                result = self.code_document(doc, should_cancel)
-            except KeyboardInterrupt:
+                answered = self.ask(doc, should_cancel)
+            except KeyboardInterrupt:  # ask() never lets one escape; belt and braces
                 report.cancelled = True
                 break
-            except RunStopped as exc:
-                report.stopped = str(exc)
+            result = self.store(answered)
+            if answered.stopped:
+                report.stopped = answered.stopped
                 break
             report.documents.append(result)
             if progress is not None:
                 progress(n, len(document_ids), result)
-            if result.failed == "cancelled":
+            if answered.cancelled:
                 report.cancelled = True
                 break
         return report
 
-    # -- one document ------------------------------------------------------------------
-    def code_document(self, doc: Document,
-                      should_cancel: Callable[[], bool] | None = None) -> DocumentResult:
-        result = DocumentResult(doc.id, doc.title)
+    # -- one document, in two steps: ask (network only), store (one op) ----------------
+    def ask(self, doc: Document,
+            should_cancel: Callable[[], bool] | None = None) -> Answered:
+        """Send the document's chunks and check the answers; touches no database, so a GUI
+        can run it in a worker thread and hand the result to :meth:`store` in its own."""
         examples = pick_examples(self.example_pool, self.codebook, self.settings.max_examples,
                                  exclude_document=doc.id)
         system = system_prompt(self.codebook, examples)
-        located = Located()
+        answered = Answered(doc.id, doc.title)
         taken: set[tuple[int, int]] = set()
-        audit: list[dict[str, Any]] = []
         try:
             for chunk in chunks(doc.text, self.settings.max_characters):
-                if should_cancel is not None and should_cancel() and audit:
+                if should_cancel is not None and should_cancel() and answered.audit:
                     raise _DocumentFailed("cancelled")
-                before = Counter(located.discarded)
-                proposals = self._ask(doc, chunk, system, len(examples), audit)
-                locate(proposals, chunk, self.codebook, taken, located)
-                this_chunk = located.discarded - before
-                last = audit[-1]
+                before = Counter(answered.located.discarded)
+                proposals = self._ask(doc, chunk, system, len(examples), answered.audit)
+                locate(proposals, chunk, self.codebook, taken, answered.located)
+                this_chunk = answered.located.discarded - before
+                last = answered.audit[-1]
                 last["proposed"] = len(proposals)
                 last["discarded"] = sum(this_chunk.values())
                 details = describe_discards(this_chunk)
                 last["outcome"] = f"ok: {details}" if details else "ok"
         except _DocumentFailed as exc:
-            result.failed = exc.line
-        except KeyboardInterrupt:
-            result.failed = "cancelled"
-            self._record_only(audit)
-            raise
-        except RunStopped:
-            self._record_only(audit)
-            raise
-        result.requests = len(audit)
-        if result.failed:
-            self._record_only(audit)
+            answered.failed = exc.line
+        except RunStopped as exc:
+            answered.failed = answered.stopped = str(exc)
+        except KeyboardInterrupt:  # Ctrl-C: the requests sent so far are still recorded
+            answered.failed = "cancelled"
+        answered.cancelled = answered.failed == "cancelled"
+        return answered
+
+    def store(self, answered: Answered) -> DocumentResult:
+        """One op: the suggestions with the audit rows, or (failed) the audit rows alone."""
+        audit = answered.audit
+        result = DocumentResult(answered.document_id, answered.title, requests=len(audit),
+                                failed=answered.failed)
+        if answered.failed or not audit:
+            if audit:
+                self.project.run(RecordModelRequests(audit), self.acting_coder_id)
             return result
-        rows = [SuggestionRow(doc.id, p.start, p.end, p.stance_id, list(p.theme_ids),
-                              p.probability, p.quote) for p in located.passages]
-        added = self.project.run(AddModelSuggestions(self.engine, rows, doc.id, audit),
-                                 self.acting_coder_id)
+        rows = [SuggestionRow(answered.document_id, p.start, p.end, p.stance_id,
+                              list(p.theme_ids), p.probability, p.quote)
+                for p in answered.located.passages]
+        added = self.project.run(
+            AddModelSuggestions(self.engine, rows, answered.document_id, audit),
+            self.acting_coder_id)
         result.added = len(added.added)
         result.proposed = sum(r["proposed"] for r in audit)
-        result.discarded = located.discarded
-        for reason in added.discarded:  # AddSuggestions' own checks (should not happen)
+        result.discarded = Counter(answered.located.discarded)
+        for reason in added.discarded:  # AddSuggestions' own checks (should never trigger)
             result.discarded[f"refused: {reason}"] += 1
         return result
-
-    def _record_only(self, audit: list[dict[str, Any]]) -> None:
-        if audit:
-            self.project.run(RecordModelRequests(audit), self.acting_coder_id)
 
     def _ask(self, doc: Document, chunk: Any, system: str, n_examples: int,
              audit: list[dict[str, Any]]) -> list:
