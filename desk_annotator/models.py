@@ -147,6 +147,36 @@ class DocStatus(_Model):
     updated: str = Field(default_factory=now_iso)
 
 
+MemoScope = Literal["project", "document", "label"]
+MEMO_SCOPES: tuple[MemoScope, ...] = ("project", "document", "label")
+
+
+class Memo(_Model):
+    """A memo about the project (target_id ""), a document or a label (its id), by a coder
+    (None: written by another tool without a user)."""
+
+    id: str = Field(default_factory=new_id)
+    scope: MemoScope
+    target_id: str = ""
+    coder_id: str | None = None
+    title: str = ""
+    text: str
+    created: str = Field(default_factory=now_iso)
+    updated: str = Field(default_factory=now_iso)
+
+
+class DocumentCodingRecord(_Model):
+    """One coder's article-level coding of one document (document_coding.py): labels by
+    id, as annotations carry them."""
+
+    document_id: str
+    coder_id: str
+    stance_id: str | None = None
+    theme_ids: list[str] = Field(default_factory=list)
+    note: str | None = None
+    updated: str = Field(default_factory=now_iso)
+
+
 class ProjectSnapshot(_Model):
     """Everything in a project, as plain models: what exporters read and importers produce."""
 
@@ -155,6 +185,8 @@ class ProjectSnapshot(_Model):
     documents: list[Document] = Field(default_factory=list)
     annotations: list[Annotation] = Field(default_factory=list)
     statuses: list[DocStatus] = Field(default_factory=list)
+    memos: list[Memo] = Field(default_factory=list)
+    document_codings: list[DocumentCodingRecord] = Field(default_factory=list)  # article level
 
 
 class ImportReport(_Model):
@@ -167,6 +199,7 @@ class ImportReport(_Model):
     coders_added: int = 0
     labels_added: int = 0
     statuses_set: int = 0
+    document_codings_set: int = 0  # article-level codings written (new or newer)
     refused: list[str] = Field(default_factory=list)  # one line per refused file
     warnings: list[str] = Field(default_factory=list)
     # How text files were read (encodings), for the summary: one line per file read other than

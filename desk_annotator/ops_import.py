@@ -167,6 +167,9 @@ class ImportSnapshot(Op):
         doc_map = self._documents(rec, q, snap, report)
         self._annotations(rec, q, snap, doc_map, coder_map, label_map, report)
         self._statuses(rec, q, snap, doc_map, coder_map, report)
+        from .ops_memos import import_memos  # memos: by id, never duplicated on re-merge
+        import_memos(rec, q, snap.memos, doc_map=doc_map, coder_map=coder_map,
+                     label_map=label_map, report=report, source=self.source)
         return report
 
     def _labels(self, rec: ChangeRecorder, q: Queries, report: ImportReport) -> dict[str, str]:

@@ -105,6 +105,8 @@ def snapshot(project: Project, *, coder_names: list[str] | None = None,
                        if a.document_id in doc_ids] if coder_ids else []
         kept_statuses = [s for s in q.statuses()
                          if s.coder_id in coder_ids and s.document_id in doc_ids]
+        from .memos import snapshot_memos  # memos ride along (REFI Notes, merges, packages)
+        memos = snapshot_memos(project, coder_ids, doc_ids)
     label_ids = set(codebook.by_id())
     kept = [a for a in annotations
             if (a.stance_id is None or a.stance_id in label_ids)
@@ -112,7 +114,7 @@ def snapshot(project: Project, *, coder_names: list[str] | None = None,
     if len(kept) != len(annotations):
         _warn_skipped(project, len(annotations) - len(kept), "a label the codebook lacks")
     return ProjectSnapshot(codebook=codebook, coders=coders, documents=documents,
-                           annotations=kept, statuses=kept_statuses)
+                           annotations=kept, statuses=kept_statuses, memos=memos)
 
 
 _snapshot = snapshot  # export_path's local snapshot() narrows this one
@@ -153,6 +155,8 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
                 document_ids)
         from .variables import custom_values  # custom variables ride in ``metadata``
         custom = custom_values(project)
+        from .memos import dataset_memos  # {"memos": [...]} of documents that have memos
+        document_memos = dataset_memos(project, {c for c, n in coders.items() if n in wanted})
         for doc in q.iter_documents(document_ids):
             rows, themes = q.annotation_tuples(doc.id)
             anns = []
@@ -174,7 +178,7 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
             yield {"id": doc.id, "title": doc.title, "text": doc.text,
                    "metadata": {**doc.metadata, **custom.get(doc.id, {})},
                    "status": status_by_doc.get(doc.id, {}), "annotations": anns,
-                   "sha256": doc.sha256}
+                   "sha256": doc.sha256, **document_memos.get(doc.id, {})}
         if skipped:
             _warn_skipped(project, skipped, "a coder or label the project lacks")
 

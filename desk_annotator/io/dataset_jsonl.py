@@ -46,6 +46,7 @@ from desk_annotator.models import (
     DocStatus,
     Document,
     Label,
+    Memo,
     ProjectSnapshot,
     Scheme,
     Status,
@@ -99,6 +100,24 @@ class DatasetAnnotation(BaseModel):
         return value
 
 
+class DatasetMemo(BaseModel):
+    """A document memo inside a record (the additive ``memos`` key)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | None = None
+    coder: str | None = None
+    title: str = ""
+    text: str = Field(min_length=1)
+    created: str | None = None
+    updated: str | None = None
+
+    @field_validator("created", "updated")
+    @classmethod
+    def _iso_time(cls, value: str | None) -> str | None:
+        return DatasetAnnotation._iso_time(value)
+
+
 class DatasetRecord(BaseModel):
     """One line: a document. Unknown top-level keys are allowed and ignored on import."""
 
@@ -111,6 +130,7 @@ class DatasetRecord(BaseModel):
     status: dict[str, Status] = Field(default_factory=dict)
     annotations: list[DatasetAnnotation] = Field(default_factory=list)
     sha256: str | None = None
+    memos: list[DatasetMemo] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- reading
@@ -125,6 +145,7 @@ class SnapshotBuilder:
         self.documents: list[Document] = []
         self.annotations: list[Annotation] = []
         self.statuses: list[DocStatus] = []
+        self.memos: list[Memo] = []
 
     def coder_id(self, name: str) -> str:
         coder = self.coders.get(name)
@@ -143,7 +164,7 @@ class SnapshotBuilder:
         return ProjectSnapshot.model_construct(
             codebook=Codebook(name=codebook_name, labels=list(self.labels.values())),
             coders=list(self.coders.values()), documents=self.documents,
-            annotations=self.annotations, statuses=self.statuses,
+            annotations=self.annotations, statuses=self.statuses, memos=self.memos,
         )
 
 
@@ -280,6 +301,12 @@ def _add_record(
         builder.statuses.append(DocStatus(
             document_id=doc.id, coder_id=builder.coder_id(coder_name), status=status,
         ))
+    for memo in record.memos:  # document memos (additive key)
+        stamps = {k: v for k in ("created", "updated") if (v := getattr(memo, k)) is not None}
+        builder.memos.append(Memo(
+            **({"id": memo.id} if memo.id else {}), scope="document", target_id=doc.id,
+            coder_id=builder.coder_id(memo.coder) if memo.coder else None, title=memo.title,
+            text=memo.text, **stamps))
     for pos, ann in enumerate(record.annotations):
         start, end = ann.start, ann.end
         if nmap is not None:

@@ -28,6 +28,7 @@ from xml.etree import ElementTree as ET
 from desk_annotator.errors import FormatError
 from desk_annotator.io.exchange_common import atomic_binary_writer
 from desk_annotator.io.position_units import EXPORT_POSITIONS, check_positions
+from desk_annotator.io.refi_notes import NoteRefs, note_refs, write_note_refs, write_notes
 from desk_annotator.models import (
     METADATA_KEYS,
     STATUSES,
@@ -106,7 +107,8 @@ def _el(parent: ET.Element, ns: str, tag: str, text: str | None = None, **attrs:
     return child
 
 
-def _code_elements(parent: ET.Element, ns: str, codebook: Codebook, guids: GuidMap) -> None:
+def _code_elements(parent: ET.Element, ns: str, codebook: Codebook, guids: GuidMap,
+                   refs: NoteRefs | None = None) -> None:
     codes = _el(parent, ns, "Codes")
     for scheme, parent_name in SCHEME_PARENTS.items():
         group = _el(codes, ns, "Code", guid=scheme_parent_guid(scheme), name=parent_name,
@@ -120,6 +122,7 @@ def _code_elements(parent: ET.Element, ns: str, codebook: Codebook, guids: GuidM
             code = _el(group, ns, "Code", **attrs)
             if label.description:
                 _el(code, ns, "Description", label.description)
+            write_note_refs(code, refs or {}, "label", label.id, _note_el)  # label memos
 
 
 def _settings_payload(codebook: Codebook, guids: GuidMap,
@@ -186,7 +189,8 @@ def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str,
         users = _el(root, ns, "Users")
         for coder in snapshot.coders:
             _el(users, ns, "User", guid=guids("coder", coder.id), name=coder.name)
-    _code_elements(_el(root, ns, "CodeBook"), ns, snapshot.codebook, guids)
+    refs = note_refs(snapshot.memos, guids)  # memos: Notes, referred to by their targets
+    _code_elements(_el(root, ns, "CodeBook"), ns, snapshot.codebook, guids, refs)
 
     keys = _metadata_keys(snapshot)
     if keys:
@@ -209,6 +213,7 @@ def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str,
             units = Utf16Map(doc.text) if positions == "utf16" else None
             for ann in by_doc.get(doc.id, []):
                 _selection(src, ns, ann, guids, units)
+            write_note_refs(src, refs, "document", doc.id, _note_el)  # document memos
             for key in keys:
                 if key not in doc.metadata:
                     continue
@@ -217,6 +222,9 @@ def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str,
                 if doc.metadata[key] is not None:  # None: no value element at all
                     _el(value, ns, "TextValue", doc.metadata[key])
 
+    users = {c.id: guids("coder", c.id) for c in snapshot.coders}
+    write_notes(root, snapshot.memos, guids, users, _note_el,
+                lambda stamp: bool(_DATETIME.match(stamp)))
     sets = _el(root, ns, "Sets")
     status_sets = _status_sets(snapshot, guids)
     settings = _el(sets, ns, "Set", guid=stable_guid("settings-set"), name=SETTINGS_SET_NAME)
@@ -235,7 +243,12 @@ def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str,
     # Written last so it also records ids remapped while writing users, sources and selections.
     payload = _settings_payload(snapshot.codebook, guids, positions)
     desc.text = xml_safe(_SETTINGS_TEXT + "\n" + marker_line(payload))
+    write_note_refs(root, refs, "project", "", _note_el)  # project memos, last (Project.xsd)
     return root, files
+
+
+def _note_el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    return _el(parent, PROJECT_NS, tag, text, **attrs)
 
 
 def _selection(src: ET.Element, ns: str, ann: Annotation, guids: GuidMap,

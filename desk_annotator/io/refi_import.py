@@ -41,6 +41,7 @@ from desk_annotator.io.refi_codes import (
     text_of,
 )
 from desk_annotator.io.refi_export import normalize_guid, stable_guid
+from desk_annotator.io.refi_memo_reader import read_memos
 from desk_annotator.io.untrusted import clean_text
 from desk_annotator.models import (
     METADATA_KEYS,
@@ -167,6 +168,7 @@ class _ProjectReader:
         self._coder_names: set[str] = set()
         self._notes: dict[str, str] = {}
         self._notes_used: set[str] = set()
+        self.document_note_refs: list[tuple[str, list[str]]] = []
         # (document, normalisation map, selection elements) until the units are decided
         self._pending: list[tuple[Document, NormalizationMap | _IdentityMap, list[Element]]] = []
         self.unit_lines: list[str] = []
@@ -303,8 +305,9 @@ class _ProjectReader:
         self.doc_by_guid[guid] = doc
         for _ in kids(src, "Coding"):
             self.warn("source_codings", f"'{title}'")
-        if kids(src, "NoteRef"):
-            self.warn("not_carried", f"memo notes of document '{title}'")
+        refs = [g for r in kids(src, "NoteRef") if (g := normalize_guid(r.get("targetGUID")))]
+        if refs:  # the document's memos (refi_notes)
+            self.document_note_refs.append((doc.id, refs))
         self._pending.append((doc, nmap, kids(src, "PlainTextSelection")))
 
     def place_selections(self, positions: str, prior: str, quiet: bool) -> None:
@@ -522,6 +525,12 @@ def _read_qdpx(path: Path, positions: str) -> tuple[ProjectSnapshot, list[str]]:
         reader.place_selections(positions, prior=recorded if recorded in READINGS else
                                 "codepoints", quiet=own)
         statuses = reader.read_statuses()
+        memos, used = read_memos(
+            root, normalize=normalize_guid, ident=reader.ident, user=reader.user,
+            note_text=reader._text_of_source, document_refs=reader.document_note_refs,
+            labels_by_code=tree.labels_by_code, passage_notes=set(reader._notes_used),
+            warn=reader.warn)
+        reader._notes_used |= used
         reader.report_leftovers()
     name = reader.settings.get("codebook")
     codebook = Codebook(
@@ -530,7 +539,7 @@ def _read_qdpx(path: Path, positions: str) -> tuple[ProjectSnapshot, list[str]]:
     )
     snapshot = ProjectSnapshot(
         codebook=codebook, coders=list(reader.coders.values()), documents=reader.documents,
-        annotations=reader.annotations, statuses=statuses,
+        annotations=reader.annotations, statuses=statuses, memos=memos,
     )
     return snapshot, reader.unit_lines + reader.warn.lines()
 
