@@ -138,6 +138,9 @@ class CodebookEditorDialog(QDialog):
         form.addRow("Definition", self.description_edit)
         form.addRow("", self.save_description_button)
         form.addRow("", self.usage_label)
+        self.memo_button = QPushButton("Label memo…")  # coding rules beyond the definition
+        self.memo_button.clicked.connect(self._memo_clicked)
+        form.addRow("", self.memo_button)
 
         body = QHBoxLayout()
         body.addLayout(left, 1)
@@ -421,6 +424,10 @@ class CodebookEditorDialog(QDialog):
         name = self.ask_text("Add label", f"Name of the new {scheme} label:", "")
         if name:
             self.add_label(scheme, name)
+
+    def _memo_clicked(self) -> None:
+        from .memos_window import open_label_memo
+        open_label_memo(self)
 
     def _colour_clicked(self) -> None:
         label = self.selected_label()

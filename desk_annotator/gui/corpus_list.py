@@ -167,6 +167,7 @@ class CorpusPanel(QWidget):
     renameRequested = Signal(str)
     editRequested = Signal(str)
     deleteRequested = Signal(str)
+    memoRequested = Signal(str)  # the document's memo (answered by the Memos window)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -233,7 +234,9 @@ class CorpusPanel(QWidget):
         self.rename_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.edit_action = QAction("Edit details…", self)
         self.delete_action = QAction("Delete…", self)
-        for action, signal in ((self.rename_action, self.renameRequested),
+        self.memo_action = QAction("Memo…", self)
+        for action, signal in ((self.memo_action, self.memoRequested),
+                               (self.rename_action, self.renameRequested),
                                (self.edit_action, self.editRequested),
                                (self.delete_action, self.deleteRequested)):
             action.triggered.connect(lambda _checked=False, s=signal: self._request(s))
@@ -279,6 +282,7 @@ class CorpusPanel(QWidget):
         menu = QMenu(self)
         menu.addAction(self.rename_action)
         menu.addAction(self.edit_action)
+        menu.addAction(self.memo_action)
         menu.addSeparator()
         menu.addAction(self.delete_action)
         return menu

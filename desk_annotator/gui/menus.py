@@ -15,6 +15,7 @@ from . import (
     article_coding_bar,
     dashboard,
     file_actions,
+    memos_window,
     preferences,
     team_actions,
     variables_window,
@@ -127,6 +128,8 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     a["variables"] = _action(win, edit, "Document &variables…",
                              lambda: variables_window.open_variables_window(win),
                              tip="Every document's variables as a table: edit, import, export")
+    a["memos"] = _action(win, edit, "&Memos…", lambda: memos_window.open_memos_window(win),
+                         tip="Project, document and label memos: read, write, search")
     edit.addSeparator()
     a["search"] = _action(win, edit, "&Find in corpus…", win.open_search)
     a["find_doc"] = _action(win, edit, "Filter &document list", win.corpus.search.setFocus)
@@ -163,6 +166,11 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     doc.addSeparator()
     a["next_doc"] = _action(win, doc, "&Next document", lambda: win.step_document(1))
     a["prev_doc"] = _action(win, doc, "&Previous document", lambda: win.step_document(-1))
+    doc.addSeparator()
+    a["document_memo"] = _action(win, doc, "Document &memo…",
+                                 lambda: memos_window.open_document_memo(win),
+                                 tip="Your memo on the open document")
+    win.corpus.memoRequested.connect(lambda doc_id: memos_window.open_document_memo(win, doc_id))
 
     view = bar.addMenu("&View")
     a["show_all"] = _action(win, view, "Show &all coders", win.set_show_all_coders,
