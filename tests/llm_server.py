@@ -57,7 +57,7 @@ class ScriptedServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
 
-    def __enter__(self) -> ScriptedServer:
+    def __enter__(self) -> ScriptedServer:  # noqa: PYI034
         self._thread.start()
         return self
 

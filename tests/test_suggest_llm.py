@@ -21,7 +21,7 @@ from desk_annotator.cli import main
 from desk_annotator.project import Project
 from desk_annotator.store.model_request_queries import model_requests
 from desk_annotator.suggest.llm import LLMRun
-from desk_annotator.suggest.llm_prompt import chunks
+from desk_annotator.suggest.llm_prompt import MalformedAnswer, chunks, parse_answer
 from desk_annotator.suggest.llm_settings import (
     PRIVACY_SENTENCE,
     EndpointNotConfigured,
@@ -381,9 +381,24 @@ def test_ctrl_c_cancels_cleanly_and_keeps_the_audit(setup: dict[str, Any]) -> No
             time.sleep(0.05)
         assert server.chat_requests, "the CLI never sent its request"
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert "cancelled: the documents finished so far are kept" in err
     assert "Traceback" not in err
     assert _dump(project) == before
     assert [r["outcome"] for r in model_requests(project.q)] == ["cancelled"]
+
+
+def test_answer_parsing_accepts_the_schema_with_wrapping_and_refuses_the_rest() -> None:
+    passage = {"quote": "x", "stance": "critical", "themes": []}
+    body = json.dumps({"passages": [passage]})
+    for wrapped in (body, f"```json\n{body}\n```", f"<think>hmm {{</think>\n{body}",
+                    f"Here is the coding:\n{body}\nHope it helps.", json.dumps([passage])):
+        [parsed] = parse_answer(wrapped)
+        assert (parsed.quote, parsed.stance, parsed.themes) == ("x", "critical", [])
+    for bad, reason in ((None, "empty"), ("   ", "empty"), (body[:-3], "not JSON"),
+                        ('{"passages": [{"stance": "critical"}]}', "passages.0.quote"),
+                        ('{"passages": [{"quote": "x", "confidence": 3}]}', "confidence"),
+                        ('{"items": []}', "passages")):
+        with pytest.raises(MalformedAnswer, match=reason):
+            parse_answer(bad)

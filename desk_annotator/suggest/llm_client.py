@@ -8,7 +8,6 @@ Local servers (Ollama, llama.cpp's server, vLLM) speak this API; so do cloud ser
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -74,12 +73,12 @@ def _send(settings: EndpointSettings, url: str, body: bytes | None) -> tuple[Any
         fatal = exc.code in (401, 403, 404)
         raise EndpointError(f"{url}: HTTP {exc.code} {exc.reason}{detail}", f"http {exc.code}",
                             fatal=fatal, status=exc.code, seconds=seconds) from None
-    except (TimeoutError, socket.timeout) as exc:
+    except TimeoutError as exc:
         raise EndpointError(f"{url}: no answer within {settings.timeout_seconds:g} s",
                             "timeout", seconds=time.monotonic() - began) from exc
     except urllib.error.URLError as exc:
         seconds = time.monotonic() - began
-        if isinstance(exc.reason, (TimeoutError, socket.timeout)):
+        if isinstance(exc.reason, TimeoutError):
             raise EndpointError(f"{url}: no answer within {settings.timeout_seconds:g} s",
                                 "timeout", seconds=seconds) from None
         raise EndpointError(f"cannot reach {url} ({exc.reason})", "unreachable", fatal=True,

@@ -77,25 +77,26 @@ def _label_lines(codebook: Codebook) -> list[str]:
 
 def system_prompt(codebook: Codebook, examples: list[dict[str, Any]]) -> str:
     lines = [
-        "You are a careful coder in a content analysis of news and policy texts. Find the "
-        "passages of the TEXT that the codebook below applies to and code each one.",
+        ("You are a careful coder in a content analysis of news and policy texts. Find the "
+         "passages of the TEXT that the codebook below applies to and code each one."),
         "",
         f"Codebook: {codebook.name}",
         *_label_lines(codebook),
         "",
         "Rules:",
-        "1. Every quote must be copied from the TEXT exactly, character for character: no "
-        "paraphrase, no shortening with '...', no changed spelling, punctuation or quotation "
-        "marks. A passage is usually one sentence or a few.",
+        ("1. Every quote must be copied from the TEXT exactly, character for character: no "
+         "paraphrase, no shortening with '...', no changed spelling, punctuation or quotation "
+         "marks. A passage is usually one sentence or a few."),
         "2. Use only the label names listed above, spelled exactly as given.",
-        "3. If the same words occur more than once in the TEXT, put in \"before\" the few words "
-        "that come right before the occurrence you mean; otherwise leave \"before\" empty.",
+        ("3. If the same words occur more than once in the TEXT, put in \"before\" the few "
+         "words that come right before the occurrence you mean; otherwise leave \"before\" "
+         "empty."),
         "4. \"confidence\" is your probability (0 to 1) that the coding is right.",
         "5. Leave out passages no label applies to. If none does, answer {\"passages\": []}.",
         "",
         "Answer with one JSON object and nothing else, of this form:",
-        '{"passages": [{"quote": "...", "before": "", "stance": "<stance label or null>", '
-        '"themes": ["<theme label>", ...], "confidence": 0.8}]}',
+        ('{"passages": [{"quote": "...", "before": "", "stance": "<stance label or null>", '
+         '"themes": ["<theme label>", ...], "confidence": 0.8}]}'),
     ]
     if examples:
         lines += ["", "Examples coded by a human coder (from other documents):"]
@@ -177,18 +178,31 @@ def chunks(text: str, max_characters: int) -> list[Chunk]:
 
 
 _FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
+# Reasoning models served through the chat API often put their thinking first, in this tag.
+_THINKING = re.compile(r"^\s*<think>.*?</think>", re.DOTALL)
+
+
+def _json_body(content: str) -> str:
+    """The JSON part of an answer: without a leading <think>...</think> block, without one
+    Markdown code fence around it, and, when prose surrounds it, from the first ``{`` to the
+    last ``}``."""
+    body = _THINKING.sub("", content, count=1).strip()
+    fenced = _FENCE.match(body)
+    if fenced:
+        return fenced.group(1)
+    if body[:1] not in ("{", "[") and "{" in body and "}" in body:
+        return body[body.index("{"):body.rindex("}") + 1]
+    return body
 
 
 def parse_answer(content: str | None) -> list[ProposedPassage]:
-    """The passages of a model's answer. Accepts the object of the schema, a bare list of
-    passages, and either wrapped in one Markdown code fence (models without schema support
-    often add one). Anything else raises MalformedAnswer."""
+    """The passages of a model's answer: the object of the schema or a bare list of passages,
+    found as _json_body says (servers without schema support often add a fence or a sentence).
+    Anything else raises MalformedAnswer."""
     if content is None or not content.strip():
         raise MalformedAnswer("the answer is empty")
-    fenced = _FENCE.match(content)
-    body = fenced.group(1) if fenced else content
     try:
-        data = json.loads(body)
+        data = json.loads(_json_body(content))
     except ValueError as exc:
         raise MalformedAnswer(f"the answer is not JSON ({exc})") from None
     if isinstance(data, list):

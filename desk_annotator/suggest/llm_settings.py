@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -32,6 +33,7 @@ PRIVACY_SENTENCE = ("Nothing leaves this computer unless you enter an endpoint h
                     "a few coded examples.")
 
 SETTINGS_FILE = "model-endpoint.json"
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 AnswerFormat = Literal["auto", "json_schema", "instructions"]
 
 
@@ -62,8 +64,7 @@ class EndpointSettings(BaseModel):
         value = value.strip().rstrip("/")
         if not value:
             return ""
-        if value.endswith("/chat/completions"):
-            value = value[: -len("/chat/completions")]
+        value = value.removesuffix("/chat/completions")
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"{value!r} is not an http:// or https:// URL")
@@ -73,7 +74,7 @@ class EndpointSettings(BaseModel):
     @classmethod
     def _variable_name(cls, value: str) -> str:
         value = value.strip()
-        if value and not (value.replace("_", "a").isalnum() and not value[0].isdigit()):
+        if value and not _VARIABLE_NAME.fullmatch(value):
             raise ValueError(f"{value!r} is not an environment variable name "
                              "(letters, digits and _; give the variable's name, not the key)")
         return value
