@@ -56,9 +56,11 @@ def answer_schema(codebook: Codebook) -> dict[str, Any]:
             "before": {"type": "string"},
             "stance": {"type": ["string", "null"], "enum": [*stance_names, None]},
             "themes": {"type": "array", "items": {"type": "string", "enum": theme_names}},
-            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+            "confidence": {"type": "number"},
         },
-        "required": ["quote", "stance", "themes"],
+        # Every field required and no numeric bounds: what strict structured-output modes
+        # accept; the bounds (confidence 0..1) are checked when the answer is read.
+        "required": ["quote", "before", "stance", "themes", "confidence"],
         "additionalProperties": False,
     }
     return {"type": "object", "properties": {"passages": {"type": "array", "items": passage}},
