@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from .models import now_iso
+from .models import DocumentCodingRecord, ImportReport, now_iso
 from .store import ChangeRecorder
 from .store import document_coding_queries as dq
 from .store.queries import Queries
@@ -80,8 +80,71 @@ def codings_by_name(project: Any, document_ids: list[str] | None = None,
         out[c.document_id][coders[c.coder_id]] = {
             "stance": names.get(c.stance_id) if c.stance_id else None,
             "themes": [names[t] for t in c.theme_ids if t in names],
-            "note": c.note}
+            "note": c.note, "updated": c.updated}
     return {doc_id: dict(sorted(per_coder.items())) for doc_id, per_coder in out.items()}
+
+
+# -- snapshots: exports, coder packages, merges ------------------------------------------------
+
+def snapshot_records(project: Any, coder_ids: set[str] | list[str],
+                     document_ids: set[str] | list[str],
+                     label_ids: set[str] | None = None) -> list[DocumentCodingRecord]:
+    """The coders' article codings of the documents, for a ProjectSnapshot; labels the
+    snapshot's codebook lacks (``label_ids``) are left out of them."""
+    docs = set(document_ids)
+    out = []
+    for c in document_codings(project, coder_ids=list(coder_ids)):
+        if c.document_id not in docs:
+            continue
+        keep = (lambda t: t in label_ids) if label_ids is not None else (lambda t: True)
+        stance = c.stance_id if c.stance_id and keep(c.stance_id) else None
+        themes = [t for t in c.theme_ids if keep(t)]
+        if stance or themes or c.note:
+            out.append(DocumentCodingRecord(document_id=c.document_id, coder_id=c.coder_id,
+                                            stance_id=stance, theme_ids=themes, note=c.note,
+                                            updated=c.updated))
+    return out
+
+
+def import_records(rec: ChangeRecorder, q: Queries, records: list[DocumentCodingRecord], *,
+                   doc_map: dict[str, str], coder_map: dict[str, str],
+                   label_map: dict[str, str], report: ImportReport, source: str) -> None:
+    """Bring article codings in (ImportSnapshot: dataset, REFI-QDA, merge). A coding the
+    project lacks is added; one it has is replaced only by a different, newer one (its
+    ``updated`` time), so importing or merging the same file twice changes nothing."""
+    unknown = 0
+    for r in records:
+        doc_id, coder_id = doc_map.get(r.document_id), coder_map.get(r.coder_id)
+        if doc_id is None or coder_id is None:
+            continue
+        stance = label_map.get(r.stance_id) if r.stance_id else None
+        themes = list(dict.fromkeys(label_map[t] for t in r.theme_ids if t in label_map))
+        unknown += (r.stance_id is not None and stance is None) + \
+            sum(t not in label_map for t in r.theme_ids)
+        note = (r.note or "").strip() or None
+        if stance is None and not themes and not note:
+            continue
+        old = dq.raw_coding(q, doc_id, coder_id)
+        old_themes = dq.raw_theme_ids(q, doc_id, coder_id)
+        if old is not None and ((old["stance_id"], set(old_themes), old["note"])
+                                == (stance, set(themes), note) or r.updated <= old["updated"]):
+            continue
+        key = {"document_id": doc_id, "coder_id": coder_id}
+        values = {"stance_id": stance, "note": note, "updated": r.updated}
+        if old is None:
+            rec.insert("document_codings", {**key, **values})
+        else:
+            rec.update("document_codings", key, values)
+        for gone in set(old_themes) - set(themes):
+            rec.delete("document_coding_themes", {**key, "label_id": gone})
+        rec.insert_many("document_coding_themes",
+                        [{**key, "label_id": t} for t in themes if t not in old_themes])
+        report.document_codings_set += 1
+    if unknown:
+        report.warnings.append(f"{source}: {unknown} article-level label(s) the codebook lacks "
+                               "were left out")
+    if report.document_codings_set:
+        report.notes.append(f"{report.document_codings_set} article-level coding(s) set")
 
 
 # -- rows the document and label ops take along ------------------------------------------------

@@ -170,6 +170,9 @@ class ImportSnapshot(Op):
         from .ops_memos import import_memos  # memos: by id, never duplicated on re-merge
         import_memos(rec, q, snap.memos, doc_map=doc_map, coder_map=coder_map,
                      label_map=label_map, report=report, source=self.source)
+        from .document_coding import import_records  # article-level codings (new or newer)
+        import_records(rec, q, snap.document_codings, doc_map=doc_map, coder_map=coder_map,
+                       label_map=label_map, report=report, source=self.source)
         return report
 
     def _labels(self, rec: ChangeRecorder, q: Queries, report: ImportReport) -> dict[str, str]:
@@ -242,6 +245,8 @@ class ImportSnapshot(Op):
             if ann.stance_id:
                 used.add(ann.stance_id)
             used.update(ann.theme_ids)
+        for coding in self.snapshot.document_codings:  # article level: refused alike
+            used.update(([coding.stance_id] if coding.stance_id else []) + coding.theme_ids)
         return used
 
     def _coders(self, rec: ChangeRecorder, q: Queries, snap: ProjectSnapshot,

@@ -107,14 +107,17 @@ def snapshot(project: Project, *, coder_names: list[str] | None = None,
                          if s.coder_id in coder_ids and s.document_id in doc_ids]
         from .memos import snapshot_memos  # memos ride along (REFI Notes, merges, packages)
         memos = snapshot_memos(project, coder_ids, doc_ids)
-    label_ids = set(codebook.by_id())
+        label_ids = set(codebook.by_id())
+        from .document_coding import snapshot_records  # article-level codings ride along
+        article_codings = snapshot_records(project, coder_ids, doc_ids, label_ids)
     kept = [a for a in annotations
             if (a.stance_id is None or a.stance_id in label_ids)
             and all(t in label_ids for t in a.theme_ids)]
     if len(kept) != len(annotations):
         _warn_skipped(project, len(annotations) - len(kept), "a label the codebook lacks")
     return ProjectSnapshot(codebook=codebook, coders=coders, documents=documents,
-                           annotations=kept, statuses=kept_statuses, memos=memos)
+                           annotations=kept, statuses=kept_statuses, memos=memos,
+                           document_codings=article_codings)
 
 
 _snapshot = snapshot  # export_path's local snapshot() narrows this one
@@ -157,6 +160,9 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
         custom = custom_values(project)
         from .memos import dataset_memos  # {"memos": [...]} of documents that have memos
         document_memos = dataset_memos(project, {c for c, n in coders.items() if n in wanted})
+        from .document_coding import codings_by_name  # {"document_coding": {coder: {...}}}
+        article_codings = codings_by_name(project, document_ids,
+                                          [c for c, n in coders.items() if n in wanted])
         for doc in q.iter_documents(document_ids):
             rows, themes = q.annotation_tuples(doc.id)
             anns = []
@@ -178,7 +184,9 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
             yield {"id": doc.id, "title": doc.title, "text": doc.text,
                    "metadata": {**doc.metadata, **custom.get(doc.id, {})},
                    "status": status_by_doc.get(doc.id, {}), "annotations": anns,
-                   "sha256": doc.sha256, **document_memos.get(doc.id, {})}
+                   "sha256": doc.sha256, **document_memos.get(doc.id, {}),
+                   **({"document_coding": article_codings[doc.id]}
+                      if doc.id in article_codings else {})}
         if skipped:
             _warn_skipped(project, skipped, "a coder or label the project lacks")
 

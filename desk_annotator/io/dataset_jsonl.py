@@ -25,6 +25,11 @@ from pydantic import (
 )
 
 from desk_annotator.errors import FormatError
+from desk_annotator.io.document_coding_io import (
+    DatasetDocumentCoding,
+    dataset_dicts,
+    records_from_dataset,
+)
 from desk_annotator.io.exchange_common import (
     SnapshotIndex,
     atomic_text_writer,
@@ -45,6 +50,7 @@ from desk_annotator.models import (
     Coder,
     DocStatus,
     Document,
+    DocumentCodingRecord,
     Label,
     Memo,
     ProjectSnapshot,
@@ -131,6 +137,8 @@ class DatasetRecord(BaseModel):
     annotations: list[DatasetAnnotation] = Field(default_factory=list)
     sha256: str | None = None
     memos: list[DatasetMemo] = Field(default_factory=list)
+    # Article-level codings, coder name -> stance, themes, note (additive key).
+    document_coding: dict[str, DatasetDocumentCoding] = Field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- reading
@@ -146,6 +154,7 @@ class SnapshotBuilder:
         self.annotations: list[Annotation] = []
         self.statuses: list[DocStatus] = []
         self.memos: list[Memo] = []
+        self.document_codings: list[DocumentCodingRecord] = []
 
     def coder_id(self, name: str) -> str:
         coder = self.coders.get(name)
@@ -165,6 +174,7 @@ class SnapshotBuilder:
             codebook=Codebook(name=codebook_name, labels=list(self.labels.values())),
             coders=list(self.coders.values()), documents=self.documents,
             annotations=self.annotations, statuses=self.statuses, memos=self.memos,
+            document_codings=self.document_codings,
         )
 
 
@@ -307,6 +317,8 @@ def _add_record(
             **({"id": memo.id} if memo.id else {}), scope="document", target_id=doc.id,
             coder_id=builder.coder_id(memo.coder) if memo.coder else None, title=memo.title,
             text=memo.text, **stamps))
+    builder.document_codings += records_from_dataset(doc.id, record.document_coding,
+                                                     builder.coder_id, builder.label_id)
     for pos, ann in enumerate(record.annotations):
         start, end = ann.start, ann.end
         if nmap is not None:
@@ -343,6 +355,7 @@ def snapshot_to_dicts(snapshot: ProjectSnapshot) -> Iterator[dict[str, Any]]:
     object per annotation; a million annotations take a few seconds)."""
     index = SnapshotIndex(snapshot)
     status_by_doc = _statuses_by_document(snapshot, index)
+    article_codings = dataset_dicts(snapshot)
     coder_names, labels = index.coder_names, index.labels
     for doc in snapshot.documents:
         try:
@@ -363,6 +376,8 @@ def snapshot_to_dicts(snapshot: ProjectSnapshot) -> Iterator[dict[str, Any]]:
             "id": doc.id, "title": doc.title, "text": doc.text, "metadata": dict(doc.metadata),
             "status": status_by_doc.get(doc.id, {}), "annotations": annotations,
             "sha256": doc.sha256,
+            **({"document_coding": article_codings[doc.id]} if doc.id in article_codings
+               else {}),
         }
 
 

@@ -199,6 +199,8 @@ def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str,
             _el(variables, ns, "Variable", guid=stable_guid("variable", key), name=key,
                 typeOfVariable="Text")
 
+    from desk_annotator.io.refi_document_codings import codings_set, source_codings
+    article = source_codings(snapshot, guids)  # article-level codings: Codings of the source
     by_doc: dict[str, list[Annotation]] = {}
     for ann in snapshot.annotations:
         by_doc.setdefault(ann.document_id, []).append(ann)
@@ -213,6 +215,8 @@ def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str,
             units = Utf16Map(doc.text) if positions == "utf16" else None
             for ann in by_doc.get(doc.id, []):
                 _selection(src, ns, ann, guids, units)
+            for attrs, label_guid in article.get(doc.id, []):
+                _el(_el(src, ns, "Coding", **attrs), ns, "CodeRef", targetGUID=label_guid)
             write_note_refs(src, refs, "document", doc.id, _note_el)  # document memos
             for key in keys:
                 if key not in doc.metadata:
@@ -240,6 +244,11 @@ def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str,
             f"Documents {coder_name} marked '{status}' in desk-annotator.\n" + marker_line(payload))
         for doc_guid, _ in members:
             _el(st_set, ns, "MemberSource", targetGUID=doc_guid)
+    if (found := codings_set(snapshot, guids)) is not None:  # notes and times of the above
+        set_el = _el(sets, ns, "Set", **found[0])
+        _el(set_el, ns, "Description", found[1])
+        for doc_guid in found[2]:
+            _el(set_el, ns, "MemberSource", targetGUID=doc_guid)
     # Written last so it also records ids remapped while writing users, sources and selections.
     payload = _settings_payload(snapshot.codebook, guids, positions)
     desc.text = xml_safe(_SETTINGS_TEXT + "\n" + marker_line(payload))

@@ -169,6 +169,7 @@ class _ProjectReader:
         self._notes: dict[str, str] = {}
         self._notes_used: set[str] = set()
         self.document_note_refs: list[tuple[str, list[str]]] = []
+        self.source_codings: list[tuple[Document, list[Element]]] = []  # whole-document codings
         # (document, normalisation map, selection elements) until the units are decided
         self._pending: list[tuple[Document, NormalizationMap | _IdentityMap, list[Element]]] = []
         self.unit_lines: list[str] = []
@@ -303,8 +304,7 @@ class _ProjectReader:
                        sha256=sha256_text(nmap.text), metadata=metadata)
         self.documents.append(doc)
         self.doc_by_guid[guid] = doc
-        for _ in kids(src, "Coding"):
-            self.warn("source_codings", f"'{title}'")
+        self.source_codings.append((doc, kids(src, "Coding")))  # refi_document_codings
         refs = [g for r in kids(src, "NoteRef") if (g := normalize_guid(r.get("targetGUID")))]
         if refs:  # the document's memos (refi_notes)
             self.document_note_refs.append((doc.id, refs))
@@ -430,7 +430,7 @@ class _ProjectReader:
         for set_el in kids(kid(self.root, "Sets"), "Set"):
             payload = marker_payload(text_of(kid(set_el, "Description")))
             kind = payload.get("kind") if payload else None
-            if kind == "settings":
+            if kind in ("settings", "document-codings"):  # read elsewhere
                 continue
             if kind != "status" or payload.get("status") not in STATUSES:
                 foreign_sets.append(set_el.get("name") or "?")
@@ -525,6 +525,8 @@ def _read_qdpx(path: Path, positions: str) -> tuple[ProjectSnapshot, list[str]]:
         reader.place_selections(positions, prior=recorded if recorded in READINGS else
                                 "codepoints", quiet=own)
         statuses = reader.read_statuses()
+        from desk_annotator.io.refi_document_codings import read_source_codings
+        article = read_source_codings(reader, tree.labels_by_code, kid(root, "Sets"))
         memos, used = read_memos(
             root, normalize=normalize_guid, ident=reader.ident, user=reader.user,
             note_text=reader._text_of_source, document_refs=reader.document_note_refs,
@@ -540,6 +542,7 @@ def _read_qdpx(path: Path, positions: str) -> tuple[ProjectSnapshot, list[str]]:
     snapshot = ProjectSnapshot(
         codebook=codebook, coders=list(reader.coders.values()), documents=reader.documents,
         annotations=reader.annotations, statuses=statuses, memos=memos,
+        document_codings=article,
     )
     return snapshot, reader.unit_lines + reader.warn.lines()
 
