@@ -20,7 +20,7 @@ from llm_server import Reply, ScriptedServer, answer
 from desk_annotator.cli import main
 from desk_annotator.project import Project
 from desk_annotator.store.model_request_queries import model_requests
-from desk_annotator.suggest.llm import LLMRun
+from desk_annotator.suggest.llm import LLMRun, public_endpoint
 from desk_annotator.suggest.llm_prompt import MalformedAnswer, chunks, parse_answer
 from desk_annotator.suggest.llm_settings import (
     PRIVACY_SENTENCE,
@@ -331,6 +331,7 @@ def test_settings_validate_and_hold_no_key() -> None:
     settings_file().write_text("{broken", encoding="utf-8")
     assert load_settings().endpoint == ""  # unreadable settings never send anything
     assert PRIVACY_SENTENCE.count(".") == 1 and PRIVACY_SENTENCE.startswith("Nothing leaves")
+    assert public_endpoint("https://user:pw@Example.org:8443/v1") == "https://example.org:8443/v1"
 
 
 def _cli(args: list[str]) -> int:
