@@ -9,6 +9,10 @@ of 1,000 documents, as bench_io.build_big_project does for bench_startup.py), wi
 /tmp/desk-bench-tables.sqlite). Then times, after one warm-up pass: label frequencies per
 coder; frequencies per coder and outlet; the stance × outlet crosstab (passages, then
 documents); the themes × month crosstab; stance × themes. Target: < 1 s each.
+
+The tables share the project's coding read once as arrays (analysis/table_facts.py, cached
+while the project is unchanged), so the read is timed on its own first ("cold read"), and
+each table then on the arrays.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import time
 from pathlib import Path
 
 from desk_annotator.analysis import tables
+from desk_annotator.analysis.table_facts import load_facts
+from desk_annotator.store.table_queries import TableQueries
 from desk_annotator.models import Annotation, Codebook, Coder, Document, Label, ProjectSnapshot
 from desk_annotator.project import Project
 from desk_annotator.text import sha256_text
@@ -91,6 +97,11 @@ def main() -> int:
     }
     with Project(args.project, check_integrity=False) as project:
         print(f"project: {args.project}, {project.q.annotation_count():,} annotations")
+        load_facts(TableQueries(project.store.db))  # warm the OS file cache
+        t0 = time.perf_counter()
+        load_facts(TableQueries(project.store.db))
+        cold = time.perf_counter() - t0
+        print(f"  {'cold read of the coding as arrays':<40} {cold:6.3f} s")
         worst = 0.0
         for name, step in steps.items():
             step(project)  # warm the OS file cache and SQLite's page cache
@@ -100,7 +111,8 @@ def main() -> int:
             worst = max(worst, elapsed)
             print(f"  {name:<40} {elapsed:6.3f} s")
     verdict = "OK" if worst < TARGET_S else "ABOVE TARGET"
-    print(f"slowest: {worst:.3f} s (target < {TARGET_S:.0f} s) {verdict}")
+    print(f"slowest table: {worst:.3f} s (target < {TARGET_S:.0f} s) {verdict}; "
+          f"first table after a change: + {cold:.3f} s")
     return 0
 
 

@@ -18,15 +18,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from ..document_sets import document_sets
 from ..errors import OperationError
 from ..models import Label, is_model_coder
 from ..store.table_queries import VARIABLES, TableQueries
-from .tables_cooccurrence import cluster_units, document_units, unit_matrix
+from .table_facts import aggregate, facts_for
+from .tables_cooccurrence import cluster_units, unit_matrix
+from .tables_groups import grouping, set_mask
 from .tables_stats import chi_square_test
 
 UNITS = ("passages", "documents")
 SCHEME_NAMES = ("stance", "themes")
-FREQUENCY_GROUPS = ("document", *VARIABLES)
+FREQUENCY_GROUPS = ("document", "set", *VARIABLES)  # and every custom variable
 MISSING = "(missing)"
 
 
@@ -58,22 +63,73 @@ class Result:
 
 
 class _Context:
-    def __init__(self, project: Any, coders: list[str] | None) -> None:
+    """The selection every table works on: coders, an optional document set, and the
+    project's coding as arrays (table_facts)."""
+
+    def __init__(self, project: Any, coders: list[str] | None,
+                 set_name: str | None = None) -> None:
+        self.project = project
         self.q = project.q
-        self.tq = TableQueries(project.store.db)
         self.codebook = self.q.codebook()
+        self.facts = facts_for(project)
         self.coder_names = {c.id: c.name for c in self.q.coders()}
-        models = [cid for cid, name in self.coder_names.items() if is_model_coder(name)]
-        if coders is None:
-            # every coder but the models (suggestions); None = all, the fast path
-            self.coder_ids: list[str] | None = None if not models else [
-                cid for cid in self.coder_names if cid not in models]
-        else:
-            self.coder_ids = [project.require_coder(name).id for name in coders]
+        code_of = {cid: i for i, cid in enumerate(self.facts.coder_ids)}
+        self.coder_ok: np.ndarray | None = None
+        if coders is not None:
+            wanted = [code_of.get(_require_coder(self.q, name).id, -1) for name in coders]
+        else:  # every coder but the models (suggestions); None = all, the fast path
+            wanted = [code_of[cid] for cid, name in self.coder_names.items()
+                      if not is_model_coder(name) and cid in code_of]
+            if len(wanted) == len(code_of):
+                wanted = None
+        if wanted is not None:
+            self.coder_ok = np.isin(np.arange(len(self.facts.coder_ids)), wanted)
+        self.doc_ok = set_mask(project, self.facts, set_name)
+        self.set_name = set_name
         self.who = "all coders" if coders is None else ", ".join(coders)
+        if set_name is not None:
+            self.who += f"; set {set_name}"
 
     def labels(self, scheme: str) -> list[Label]:
         return self.codebook.scheme(scheme)  # type: ignore[arg-type]
+
+    def label_codes(self, scheme: str) -> tuple[np.ndarray, list[Label]]:
+        """Per label code of the project: its position in the scheme's list, or -1."""
+        labels = self.labels(scheme)
+        where = {lb.id: i for i, lb in enumerate(labels)}
+        return (np.array([where.get(lid, -1) for lid in self.facts.label_ids],
+                         dtype=np.int64), labels)
+
+    def units(self, scheme: str, doc_ok: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """The selected labelled passages of a scheme as arrays: doc, coder, label (position in
+        the scheme), length, ann, stance (the passage's stance position, -1 for none)."""
+        every = self.facts.passages(scheme)
+        pos, _ = self.label_codes(scheme)
+        stance_pos, _ = self.label_codes("stance")
+        keep = None
+        if self.coder_ok is not None:
+            keep = self.coder_ok[every["coder"]]
+        for mask in (self.doc_ok, doc_ok):
+            if mask is not None:
+                inside = mask[every["doc"]]
+                keep = inside if keep is None else keep & inside
+        out = every if keep is None else {k: v[keep] for k, v in every.items()}
+        label = pos[out["label"]] if len(out["label"]) else out["label"]
+        stance = out["stance"]
+        stance = np.where(stance >= 0, stance_pos[stance] if len(stance) else stance, -1)
+        sel = label >= 0
+        if not sel.all():
+            out = {k: v[sel] for k, v in out.items()}
+            label, stance = label[sel], stance[sel]
+        return {**out, "label": label, "stance": stance}
+
+
+def _require_coder(q: Any, name: str) -> Any:
+    coder = q.coder_by_name(name)
+    if coder is None:
+        known = ", ".join(c.name for c in q.coders()) or "none"
+        raise OperationError(f"no coder named {name!r} (coders: {known})")
+    return coder
 
 
 def _check(value: str, allowed: tuple[str, ...], what: str) -> None:
@@ -86,32 +142,63 @@ def _pct(part: float, whole: float) -> float | None:
 
 
 # -- frequencies --------------------------------------------------------------------------
+def _frequency_rows(ctx: _Context, scheme: str, by: str | None,
+                    doc_ok: np.ndarray | None = None) -> list[tuple[Any, ...]]:
+    """(coder id, group position, group value, label position, passages, characters,
+    documents); group position -1 = missing value."""
+    f = ctx.facts
+    u = ctx.units(scheme, doc_ok)
+    if by is None or by == "set":
+        group, size, values = np.zeros(len(u["doc"]), dtype=np.int64), 1, [None]
+    elif by == "document":
+        group, size, values = u["doc"], f.n_docs, f.doc_ids
+    else:
+        g = grouping(ctx.project, f, by)
+        group, size, values = g.of_document[u["doc"]] + 1, g.size + 1, [None, *g.labels]
+    found = aggregate([(u["coder"], len(f.coder_ids)), (group, size),
+                       (u["label"], len(ctx.labels(scheme)))],
+                      weights=u["length"], documents=u["doc"], n_docs=f.n_docs)
+    shift = 1 if by not in (None, "set", "document") else 0
+    return [(f.coder_ids[c], g - shift, values[g], lab, n, chars, docs)
+            for c, g, lab, n, chars, docs in found.rows()]
+
+
 def frequencies(project: Any, *, coders: list[str] | None = None, by: str | None = None,
-                schemes: tuple[str, ...] = SCHEME_NAMES) -> Result:
-    """Per coder (and per document or variable value with ``by``) and label: passages,
-    characters (sum of passage lengths; overlapping passages each count) and documents."""
-    if by is not None:
-        _check(by, FREQUENCY_GROUPS, "grouping")
-    ctx = _Context(project, coders)
-    titles = {}
-    if by == "document":
-        titles = {d.id: d.title for d in ctx.q.document_infos()}
+                schemes: tuple[str, ...] = SCHEME_NAMES, set_name: str | None = None) -> Result:
+    """Per coder (and per document, document set or variable value with ``by``) and label:
+    passages, characters (sum of passage lengths; overlapping passages each count) and
+    documents. ``by="set"`` gives one block per document set (a document in two sets counts
+    in both; documents in no set are not shown); ``set_name`` restricts to one set."""
+    ctx = _Context(project, coders, set_name)
+    if by is not None and by not in FREQUENCY_GROUPS:
+        grouping(project, ctx.facts, by)  # refuses an unknown name with the choices
+    titles = dict(zip(ctx.facts.doc_ids, ctx.facts.doc_titles)) if by == "document" else {}
+    blocks: list[tuple[int, str | None, np.ndarray | None]] = [(0, None, None)]
+    if by == "set":
+        sets = document_sets(project)
+        blocks = [(i, s.name, set_mask(project, ctx.facts, s.name) if s.size else
+                   np.zeros(ctx.facts.n_docs, dtype=bool)) for i, s in enumerate(sets)]
     keyed: list[tuple[Any, list[Any]]] = []
     for k, scheme in enumerate(schemes):
-        order = {lb.id: (lb.order, lb.name) for lb in ctx.labels(scheme)}
-        names = {lb.id: lb.name for lb in ctx.labels(scheme)}
-        found = ctx.tq.label_frequencies(scheme, ctx.coder_ids, by)
-        for coder_id, group, label_id, passages, chars, docs in found:
-            group_text = titles.get(group, group) if by == "document" else group
-            key = (ctx.coder_names.get(coder_id, coder_id), "" if group is None else str(group),
-                   k, order.get(label_id, (1 << 30, "")))
-            row = [ctx.coder_names.get(coder_id, coder_id)]
-            if by == "document":
-                row += [group, group_text]
-            elif by is not None:
-                row.append(MISSING if group is None else group)
-            row += [scheme, names.get(label_id, label_id), passages, chars, docs]
-            keyed.append((key, row))
+        labels = ctx.labels(scheme)
+        for block, set_label, mask in blocks:
+            for coder_id, pos, group, lab, passages, chars, docs in _frequency_rows(
+                    ctx, scheme, by, mask):
+                name = ctx.coder_names.get(coder_id, coder_id)
+                row = [name]
+                if by == "document":
+                    row += [group, titles.get(group, group)]
+                    where: Any = str(group)
+                elif by == "set":
+                    row.append(set_label)
+                    where = block
+                elif by is not None:
+                    row.append(MISSING if pos < 0 else group)
+                    where = pos
+                else:
+                    where = ""
+                row += [scheme, labels[lab].name, passages, chars, docs]
+                keyed.append(((name, where, k, (labels[lab].order, labels[lab].name)), row))
     rows = [row for _, row in sorted(keyed, key=lambda kr: kr[0])]
     columns = ["coder"]
     columns += ["document_id", "document"] if by == "document" else ([by] if by else [])
@@ -119,7 +206,7 @@ def frequencies(project: Any, *, coders: list[str] | None = None, by: str | None
     title = f"Label frequencies per coder{f' and {by}' if by else ''} ({ctx.who})"
     return Result("frequencies", title, "passages, characters, documents",
                   [Table("frequencies", title, columns, rows)],
-                  data={"by": by, "coders": coders})
+                  data={"by": by, "coders": coders, "set": set_name})
 
 
 # -- crosstabs ----------------------------------------------------------------------------
@@ -160,30 +247,34 @@ _MULTIPLE = ("multiple response: a {what} can count in several rows, so the cell
 
 
 def crosstab(project: Any, *, labels: str = "stance", by: str = "outlet",
-             coders: list[str] | None = None, unit: str = "passages") -> Result:
-    """A label set (stance or themes) × a document variable, or stance × themes when one of
-    ``labels``/``by`` is "stance" and the other "themes"."""
+             coders: list[str] | None = None, unit: str = "passages",
+             set_name: str | None = None) -> Result:
+    """A label set (stance or themes) × a document variable (built-in or custom), or stance ×
+    themes when one of ``labels``/``by`` is "stance" and the other "themes"."""
     _check(labels, SCHEME_NAMES, "label set")
-    _check(by, (*VARIABLES, *SCHEME_NAMES), "variable")
     _check(unit, UNITS, "unit")
-    ctx = _Context(project, coders)
+    ctx = _Context(project, coders, set_name)
     docs = unit == "documents"
     if by in SCHEME_NAMES:
         if by == labels:
             raise OperationError(f"cannot cross {labels} with itself")
         return _stance_by_theme(ctx, unit, transpose=labels == "themes")
+    groups = grouping(project, ctx.facts, by)
     row_labels = ctx.labels(labels)
-    index = {lb.id: i for i, lb in enumerate(row_labels)}
-    found = ctx.tq.label_by_variable(labels, by, ctx.coder_ids, docs)
-    values = sorted({v for _, v, _ in found if v is not None}, key=str)
-    col = {v: j for j, v in enumerate(values)}
-    counts = [[0] * len(values) for _ in row_labels]
+    u = ctx.units(labels)
+    found = aggregate([(u["label"], len(row_labels)), (groups.of_document[u["doc"]] + 1,
+                                                       groups.size + 1)],
+                      documents=u["doc"], n_docs=ctx.facts.n_docs)
+    present = sorted({g - 1 for g in found.keys[1].tolist() if g > 0})
+    col = {g: j for j, g in enumerate(present)}
+    counts = [[0] * len(present) for _ in row_labels]
     missing = 0
-    for label_id, value, n in found:
-        if value is None:
+    for lab, g, n, distinct in found.rows():
+        n = distinct if docs else n
+        if g == 0:
             missing += n
-        elif label_id in index:
-            counts[index[label_id]][col[value]] += n
+        else:
+            counts[lab][col[g - 1]] += n
     warnings = [f"{missing} {unit if missing != 1 else unit[:-1]} with no {by} left out"
                 ] if missing else []
     multiple = None
@@ -191,19 +282,21 @@ def crosstab(project: Any, *, labels: str = "stance", by: str = "outlet",
         multiple = _MULTIPLE.format(what="passage" if not docs else "document")
     elif docs:
         multiple = _MULTIPLE.format(what="document (one per stance it has)")
-    title = f"{labels} by {by} ({ctx.who})"
+    title = f"{labels} by {groups.name} ({ctx.who})"
     return _crosstab_result("crosstab", title, unit, labels, [lb.name for lb in row_labels],
-                            by, [str(v) for v in values], counts, warnings, multiple)
+                            groups.name, [str(groups.labels[g]) for g in present], counts,
+                            warnings, multiple)
 
 
 def _stance_by_theme(ctx: _Context, unit: str, transpose: bool) -> Result:
     stances, themes = ctx.labels("stance"), ctx.labels("themes")
-    si = {lb.id: i for i, lb in enumerate(stances)}
-    ti = {lb.id: j for j, lb in enumerate(themes)}
+    u = ctx.units("themes")
+    both = u["stance"] >= 0
+    found = aggregate([(u["stance"][both], len(stances)), (u["label"][both], len(themes))],
+                      documents=u["doc"][both], n_docs=ctx.facts.n_docs)
     counts = [[0] * len(themes) for _ in stances]
-    for stance_id, theme_id, n in ctx.tq.stance_by_theme(ctx.coder_ids, unit == "documents"):
-        if stance_id in si and theme_id in ti:
-            counts[si[stance_id]][ti[theme_id]] += n
+    for si, ti, n, distinct in found.rows():
+        counts[si][ti] += distinct if unit == "documents" else n
     rows, cols = [lb.name for lb in stances], [lb.name for lb in themes]
     row_name, col_name = "stance", "themes"
     if transpose:
@@ -219,28 +312,55 @@ def _stance_by_theme(ctx: _Context, unit: str, transpose: bool) -> Result:
 COOCCURRENCE_MODES = ("passage", "overlap", "document")
 
 
-def cooccurrence(project: Any, *, mode: str = "passage",
-                 coders: list[str] | None = None) -> Result:
+def _units_by_key(key: np.ndarray, theme: np.ndarray, n_themes: int) -> list[list[int]]:
+    """Theme × theme counts of units, a unit being the set of themes of one ``key`` value:
+    each unit as a bit mask of its themes, then each distinct mask counted once."""
+    matrix = [[0] * n_themes for _ in range(n_themes)]
+    if not len(key):
+        return matrix
+    _, unit = np.unique(key, return_inverse=True)
+    unit = unit.reshape(-1)
+    if n_themes <= 62:
+        masks = np.zeros(int(unit.max()) + 1, dtype=np.int64)
+        np.bitwise_or.at(masks, unit, np.left_shift(np.int64(1), theme))
+        distinct, count = np.unique(masks, return_counts=True)
+        combos = [([t for t in range(n_themes) if (int(m) >> t) & 1], int(c))
+                  for m, c in zip(distinct.tolist(), count.tolist())]
+    else:  # too many themes for a 64-bit mask: sets of themes
+        sets: dict[int, set[int]] = {}
+        for u_, t in zip(unit.tolist(), theme.tolist()):
+            sets.setdefault(u_, set()).add(t)
+        combos = [(sorted(v), 1) for v in sets.values()]
+    for present, c in combos:
+        for i in present:
+            for j in present:
+                matrix[i][j] += c
+    return matrix
+
+
+def cooccurrence(project: Any, *, mode: str = "passage", coders: list[str] | None = None,
+                 set_name: str | None = None) -> Result:
     """Theme × theme: how many units carry both themes (diagonal: units with the theme) and
     the Jaccard index n(a∧b) / n(a∨b). Units: ``passage`` = one annotation; ``overlap`` = a
     cluster of one coder's themed passages in one document that overlap each other (directly
     or through a chain), carrying every theme of its passages; ``document`` = one coder's
     themed passages in one document. Every unit belongs to one coder."""
     _check(mode, COOCCURRENCE_MODES, "mode")
-    ctx = _Context(project, coders)
+    ctx = _Context(project, coders, set_name)
     themes = ctx.labels("themes")
     ids = [lb.id for lb in themes]
-    if mode == "passage":
-        single = {i: 0 for i in ids}
-        for _, _, label_id, passages, _, _ in ctx.tq.label_frequencies("themes", ctx.coder_ids):
-            if label_id in single:
-                single[label_id] += passages
-        pairs = {(a, b): n for a, b, n in ctx.tq.theme_pairs_in_passages(ctx.coder_ids)}
-        both = [[single[a] if a == b else pairs.get((a, b), 0) for b in ids] for a in ids]
+    if mode == "overlap":
+        coder_ids = None if ctx.coder_ok is None else [
+            cid for cid, ok in zip(ctx.facts.coder_ids, ctx.coder_ok) if ok]
+        rows = TableQueries(project.store.db).themed_passages(coder_ids)
+        if ctx.doc_ok is not None:
+            inside = {d for d, ok in zip(ctx.facts.doc_ids, ctx.doc_ok) if ok}
+            rows = (r for r in rows if r[0] in inside)
+        both = unit_matrix(cluster_units(rows), ids)
     else:
-        rows = ctx.tq.themed_passages(ctx.coder_ids)
-        units = cluster_units(rows) if mode == "overlap" else document_units(rows)
-        both = unit_matrix(units, ids)
+        u = ctx.units("themes")
+        key = u["ann"] if mode == "passage" else u["doc"] * len(ctx.facts.coder_ids) + u["coder"]
+        both = _units_by_key(key, u["label"], len(themes))
     jaccard = [[(both[i][j] / (both[i][i] + both[j][j] - both[i][j])
                  if both[i][i] + both[j][j] - both[i][j] else None)
                 for j in range(len(ids))] for i in range(len(ids))]
@@ -257,34 +377,41 @@ def cooccurrence(project: Any, *, mode: str = "passage",
 
 
 # -- timeline -----------------------------------------------------------------------------
-def timeline(project: Any, *, coders: list[str] | None = None,
-             unit: str = "passages") -> Result:
-    """Stance share by month per outlet: for each (outlet, month), how many stance passages
-    (or documents) and the percentage carrying each stance."""
+def timeline(project: Any, *, coders: list[str] | None = None, unit: str = "passages",
+             by: str = "outlet", set_name: str | None = None) -> Result:
+    """Stance share by month per outlet (or per value of another variable ``by``): for each
+    (value, month), how many stance passages (or documents) and the percentage carrying
+    each stance."""
     _check(unit, UNITS, "unit")
-    ctx = _Context(project, coders)
+    ctx = _Context(project, coders, set_name)
     stances = ctx.labels("stance")
-    index = {lb.id: i for i, lb in enumerate(stances)}
-    cells: dict[tuple[str, str], list[int]] = {}
+    series = grouping(project, ctx.facts, by)
+    months = grouping(project, ctx.facts, "month")
+    u = ctx.units("stance")
+    found = aggregate([(series.of_document[u["doc"]] + 1, series.size + 1),
+                       (months.of_document[u["doc"]] + 1, months.size + 1),
+                       (u["label"], len(stances))], documents=u["doc"], n_docs=ctx.facts.n_docs)
+    cells: dict[tuple[int, int], list[int]] = {}
     missing = 0
-    for outlet, month, label_id, n in ctx.tq.stance_timeline(ctx.coder_ids,
-                                                             unit == "documents"):
-        if outlet is None or month is None:
+    for s_, m_, lab, n, distinct in found.rows():
+        n = distinct if unit == "documents" else n
+        if s_ == 0 or m_ == 0:
             missing += n
-        elif label_id in index:
-            cells.setdefault((outlet, month), [0] * len(stances))[index[label_id]] += n
-    rows = []
-    for (outlet, month), counts in sorted(cells.items()):
+        else:
+            cells.setdefault((s_ - 1, m_ - 1), [0] * len(stances))[lab] += n
+    rows, data_series = [], []
+    for (s_, m_), counts in sorted(cells.items()):
         total = sum(counts)
-        rows.append([outlet, month, total, *[_pct(c, total) for c in counts]])
-    warnings = [f"{missing} {unit} with no outlet or no ISO date left out"] if missing else []
+        name, month = series.labels[s_], months.labels[m_]
+        rows.append([name, month, total, *[_pct(c, total) for c in counts]])
+        data_series.append({by: name, "month": month, "counts": counts})
+    warnings = [f"{missing} {unit} with no {by} or no ISO date left out"] if missing else []
     if unit == "documents":
         warnings.append("a document with several stances counts once under each of them "
                         "(n counts such a document more than once)")
-    title = f"Stance share (%) by month per outlet ({ctx.who})"
-    columns = ["outlet", "month", "n", *[lb.name for lb in stances]]
+    title = f"Stance share (%) by month per {series.name} ({ctx.who})"
+    columns = [by, "month", "n", *[lb.name for lb in stances]]
     return Result("timeline", title, unit, [Table("timeline", title, columns, rows)],
                   warnings=warnings,
-                  data={"stances": [lb.name for lb in stances],
-                        "series": [{"outlet": o, "month": m, "counts": c}
-                                   for (o, m), c in sorted(cells.items())]})
+                  data={"by": by, "stances": [lb.name for lb in stances],
+                        "series": data_series})

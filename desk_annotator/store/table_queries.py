@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import sqlite_utils
 
 # Document variable -> SQL expression over ``d`` (documents). NULL = missing value.
@@ -124,3 +125,38 @@ class TableQueries:
             "SELECT a.document_id, a.coder_id, a.start, a.[end], a.id, t.label_id "
             "FROM annotation_themes t JOIN annotations a ON a.id = t.annotation_id"
             f"{where} ORDER BY a.document_id, a.coder_id, a.start, a.[end], a.id", params)
+
+    # -- compact arrays for analysis/table_facts.py ----------------------------------------
+    def document_values(self) -> list[tuple[Any, ...]]:
+        """(rowid, id, title, then every VARIABLES value) per document, in list order."""
+        exprs = ", ".join(f"{sql} AS [{name}]" for name, sql in VARIABLES.items())
+        return self._tuples(f"SELECT d.rowid, d.id, d.title, {exprs} FROM documents d "
+                            "ORDER BY d.rowid", [])
+
+    def rowid_keys(self, table: str) -> list[tuple[int, str]]:
+        """(rowid, id) of every row of ``coders`` or ``labels``."""
+        if table not in ("coders", "labels"):
+            raise ValueError(table)
+        return self._tuples(f"SELECT rowid, id FROM {table}", [])
+
+    def annotation_arrays(self) -> dict[str, np.ndarray]:
+        """Every annotation as int64 arrays of rowids: ``annotation``, ``document``, ``coder``,
+        ``stance`` (0 for none), ``length``; and every (annotation, theme) pair as
+        ``theme_annotation`` (annotation rowid), ``theme``. Each column comes back as one
+        comma-joined string (group_concat) parsed by numpy: a million rows never become
+        Python tuples, which is what made the first version of these tables take seconds."""
+        ann = self.db.execute(
+            "SELECT group_concat(a.rowid), group_concat(d.rowid), group_concat(c.rowid), "
+            "group_concat(coalesce(l.rowid, 0)), group_concat(a.[end] - a.start) "
+            "FROM annotations a JOIN documents d ON d.id = a.document_id "
+            "JOIN coders c ON c.id = a.coder_id LEFT JOIN labels l ON l.id = a.stance_id"
+        ).fetchone()
+        themes = self.db.execute(
+            "SELECT group_concat(a.rowid), group_concat(l.rowid) FROM annotation_themes t "
+            "JOIN annotations a ON a.id = t.annotation_id JOIN labels l ON l.id = t.label_id"
+        ).fetchone()
+        names = ("annotation", "document", "coder", "stance", "length", "theme_annotation",
+                 "theme")
+        return {name: (np.fromstring(text, sep=",", dtype=np.int64) if text
+                       else np.zeros(0, dtype=np.int64))
+                for name, text in zip(names, (*ann, *themes))}
