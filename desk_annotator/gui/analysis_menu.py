@@ -22,4 +22,11 @@ def build_analysis_menu(win: MainWindow, bar: QMenuBar, actions: dict[str, QActi
     menu = bar.addMenu("&Analysis")
     win.analysis_menu = menu
     # Entries: actions["key"] = _action(win, menu, "Text…", lambda: module.open_x(win), tip=...)
-    del _action  # until the first entry uses it
+    from . import concordance_window, retrieve_window
+
+    actions["retrieve"] = _action(win, menu, "&Retrieve coded segments…",
+                                  lambda: retrieve_window.open_retrieve_window(win),
+                                  tip="Coded passages with context; export DOCX/XLSX/CSV")
+    actions["concordance"] = _action(win, menu, "&Concordance and word frequencies…",
+                                     lambda: concordance_window.open_concordance_window(win),
+                                     tip="Keyword in context; word frequencies per set")
