@@ -9,6 +9,7 @@ is a project-wide action, as the other gold commands.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,6 +17,8 @@ import click
 from .cli_documents import find_document
 from .document_coding import codings_by_name
 from .errors import OperationError
+from .io.document_coding_io import write_codings_csv
+from .io.exchange_common import atomic_text_writer
 from .models import GOLD_CODER, DocumentInfo, Label
 from .ops import UNSET
 from .ops_document_coding import (
@@ -132,20 +135,39 @@ def article_accept(obj: Any, document: str, from_coder: str) -> None:
 @click.option("--document", help="Only this document (id, id prefix or title).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print JSON: document id -> coder -> stance, themes, note.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write to a file instead: .csv (one row per document and coder) or .json.")
 @click.pass_obj
-def article_list(obj: Any, coder: str | None, document: str | None, as_json: bool) -> None:
+def article_list(obj: Any, coder: str | None, document: str | None, as_json: bool,
+                 output: str | None) -> None:
     """Every article coding: document, coder, stance, themes (one line each)."""
     project = obj.project()
     coder_ids = [project.require_coder(coder).id] if coder else None
     doc_ids = [resolve_document(project, document).id] if document else None
     codings = codings_by_name(project, doc_ids, coder_ids)
+    titles = {d.id: d.title for d in project.q.document_infos(list(codings))} if codings else {}
+    if output:
+        click.echo(f"{_write(Path(output), codings, titles)} article coding(s) written to "
+                   f"{output}")
+        return
     if as_json:
         click.echo(json.dumps(codings, indent=2, ensure_ascii=False))
         return
-    titles = {d.id: d.title for d in project.q.document_infos(list(codings))} if codings else {}
     for doc_id, per_coder in codings.items():
         for name, coding in per_coder.items():
             click.echo(f"{doc_id}\t{titles.get(doc_id, '')}\t{name}\t{_line(coding)}")
+
+
+def _write(path: Path, codings: dict[str, dict[str, dict[str, Any]]],
+           titles: dict[str, str]) -> int:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return write_codings_csv(path, codings, titles)
+    if suffix == ".json":
+        with atomic_text_writer(path) as handle:
+            handle.write(json.dumps(codings, indent=2, ensure_ascii=False) + "\n")
+        return sum(len(per_coder) for per_coder in codings.values())
+    raise OperationError(f"{path}: article codings are written as .csv or .json")
 
 
 def _line(coding: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from ..compare import Disagreement
 from ..errors import DeskAnnotatorError
 from ..models import GOLD_CODER
 from ..ops import Op
+from . import article_coding_bar
 from .plain import plain_label
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class AdjudicationBar(QWidget):
                 row.addSpacing(16)
         row.addWidget(self.message_label, 1)
         row.addWidget(self.progress_label)
+        article_coding_bar.add_to_gold_bar(self, row)  # gold takes A's or B's article coding
 
         self.accept_a_button.clicked.connect(lambda: self._accept_spans("a"))
         self.accept_b_button.clicked.connect(lambda: self._accept_spans("b"))
@@ -119,6 +121,7 @@ class AdjudicationBar(QWidget):
         self.reject_button.setEnabled(d is not None)
         self.accept_agreed_button.setEnabled(bool(coders and has_doc))
         self.mark_done_button.setEnabled(has_doc)
+        article_coding_bar.refresh_gold_bar(self)
         if self.window_.project.read_only:
             for button in (self.accept_a_button, self.accept_b_button, self.accept_both_button,
                            self.accept_merged_button, self.accept_agreed_button,

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMenu, QToolButton, QWi
 from .. import keymap
 from ..document_coding import DocumentCoding, document_coding
 from ..errors import DeskAnnotatorError
-from ..models import Label
+from ..models import GOLD_CODER, Label
 from ..ops import Op
 from ..ops_document_coding import (
     SetDocumentNote,
@@ -305,3 +305,43 @@ def install(win: MainWindow) -> ArticleCodingBar:
     win.bridge.changed.connect(bar.on_changed)
     bar.set_labels(win.project.q.labels())
     return bar
+
+
+# -- adjudication: the compare view's Gold bar -------------------------------------------------
+
+def add_to_gold_bar(gold_bar: Any, row: QHBoxLayout) -> None:
+    """"Article from A / B" buttons: gold's article coding of the document becomes that
+    coder's (one gold decision, undone by "Undo gold")."""
+    gold_bar.article_buttons = {}
+    for side, index in (("A", 0), ("B", 1)):
+        button = QToolButton()
+        button.setText(f"Article from {side}")
+        button.setToolTip(f"Gold's stance, themes and note for the document as a whole become "
+                          f"coder {side}'s")
+        button.clicked.connect(lambda _c=False, i=index: _accept_article(gold_bar, i))
+        row.insertWidget(row.count() - 2, button)  # before the message and progress labels
+        gold_bar.article_buttons[index] = button
+
+
+def refresh_gold_bar(gold_bar: Any) -> None:
+    w = gold_bar.window_
+    for index, button in getattr(gold_bar, "article_buttons", {}).items():
+        coder_id = w.coder_ids[index]
+        button.setEnabled(bool(w.document_id and coder_id and not w.project.read_only
+                               and document_coding(w.project, w.document_id, coder_id)))
+
+
+def _accept_article(gold_bar: Any, index: int) -> None:
+    from ..ops_document_coding import AcceptDocumentCoding
+
+    w = gold_bar.window_
+    coder_id = w.coder_ids[index]
+    if w.document_id is None or coder_id is None:
+        return
+    try:
+        gold = w.project.ensure_coder(GOLD_CODER)
+        w.project.run(AcceptDocumentCoding(w.document_id, coder_id), gold.id)
+    except DeskAnnotatorError as exc:
+        gold_bar.message_label.setText(f"Not done: {exc}")
+        return
+    gold_bar.message_label.setText(f"Gold's article coding taken from {'AB'[index]}")

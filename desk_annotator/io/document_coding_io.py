@@ -7,12 +7,15 @@ carry them; a line without it is read as before. (REFI-QDA: io/refi_document_cod
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..models import DocumentCodingRecord, ProjectSnapshot
+from .exchange_common import atomic_text_writer
 
 
 class DatasetDocumentCoding(BaseModel):
@@ -80,3 +83,26 @@ def dataset_dicts(snapshot: ProjectSnapshot) -> dict[str, dict[str, dict[str, An
                 "themes": [names[t] for t in r.theme_ids if t in names],
                 "note": r.note, "updated": r.updated}
     return out
+
+
+CSV_COLUMNS = ("document_id", "title", "coder", "stance", "themes", "note", "updated")
+
+
+def write_codings_csv(path: Path, codings: dict[str, dict[str, dict[str, Any]]],
+                      titles: dict[str, str]) -> int:
+    """One row per (document, coder) article coding, themes ``;``-joined as in the passage
+    CSV; returns the number of rows."""
+    from desk_annotator.io.csv_export import THEME_SEPARATOR
+
+    count = 0
+    with atomic_text_writer(Path(path), newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        for doc_id, per_coder in codings.items():
+            for coder, c in per_coder.items():
+                writer.writerow({"document_id": doc_id, "title": titles.get(doc_id, ""),
+                                 "coder": coder, "stance": c["stance"] or "",
+                                 "themes": THEME_SEPARATOR.join(c["themes"]),
+                                 "note": c["note"] or "", "updated": c.get("updated") or ""})
+                count += 1
+    return count

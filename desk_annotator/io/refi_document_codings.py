@@ -16,7 +16,12 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from desk_annotator.io.refi_codes import kid, kids, marker_payload, text_of
-from desk_annotator.io.refi_export import _DATETIME, marker_line, normalize_guid, stable_guid
+from desk_annotator.io.refi_export import (
+    _DATETIME,
+    marker_line,
+    normalize_guid,
+    stable_guid,
+)
 from desk_annotator.models import DocumentCodingRecord, Label, ProjectSnapshot, now_iso
 
 SET_NAME = "desk-annotator article codings"
