@@ -74,6 +74,41 @@ def llm_models() -> None:
         click.echo(name)
 
 
+@llm_cmd.command("prompt")
+@click.argument("document")
+@click.option("--examples-from", help="Coder (or gold) whose coded passages serve as examples.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Each request's messages as one JSON line, exactly as they would be sent.")
+@click.pass_obj
+def llm_prompt(obj: Any, document: str, examples_from: str | None, as_json: bool) -> None:
+    """Show what `llm run` would send for DOCUMENT (id or unique start), sending nothing:
+    each request's messages and the SHA-256 the audit trail would record."""
+    import json
+
+    from .suggest.llm_prompt import document_prompts
+
+    settings = load_settings()
+    project = obj.project()
+    doc = project.q.document(find_document(project, document).id)
+    pool = (project.q.annotations(coder_ids=[project.require_coder(examples_from).id])
+            if examples_from else [])
+    pieces = document_prompts(project.q.codebook(), pool, doc.id, doc.text,
+                              max_characters=settings.max_characters,
+                              max_examples=settings.max_examples)
+    for n, piece in enumerate(pieces, 1):
+        if as_json:
+            click.echo(json.dumps({"chunk": [piece.chunk.start, piece.chunk.end],
+                                   "prompt_sha256": piece.sha256,
+                                   "messages": piece.messages}, ensure_ascii=False))
+            continue
+        click.echo(f"=== request {n} of {len(pieces)}: characters {piece.chunk.start}.."
+                   f"{piece.chunk.end} of “{doc.title}”, {piece.examples} example(s), "
+                   f"prompt sha256 {piece.sha256}")
+        for message in piece.messages:
+            click.echo(f"--- {message['role']}")
+            click.echo(message["content"])
+
+
 def _progress(done: int, total: int, result: Any) -> None:
     if result.failed:
         what = f"failed: {result.failed}"

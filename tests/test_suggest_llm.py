@@ -403,3 +403,18 @@ def test_answer_parsing_accepts_the_schema_with_wrapping_and_refuses_the_rest() 
                         ('{"items": []}', "passages")):
         with pytest.raises(MalformedAnswer, match=reason):
             parse_answer(bad)
+
+
+def test_cli_prompt_shows_what_a_run_sends(setup: dict[str, Any],
+                                           capsys: pytest.CaptureFixture) -> None:
+    project = setup["project"]
+    path = str(project.path)
+    assert _cli(["--project", path, "llm", "prompt", setup["doc"][:8], "--examples-from",
+                 "coder-1", "--json"]) == 0
+    [shown] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    with ScriptedServer([answer([])]) as server:
+        LLMRun(project, _settings(server), examples_coder_id=setup["coder"].id).run(
+            [setup["doc"]])
+        assert shown["messages"] == server.chat_requests[0].body["messages"]
+    assert shown["chunk"] == [0, 119]
+    assert shown["prompt_sha256"] == model_requests(project.q)[0]["prompt_sha256"]

@@ -32,13 +32,10 @@ from .llm_client import EndpointError, chat, chat_request_body
 from .llm_locate import Located, describe_discards, locate
 from .llm_prompt import (
     MalformedAnswer,
+    PromptPiece,
     answer_schema,
-    chunks,
-    messages_for,
+    document_prompts,
     parse_answer,
-    pick_examples,
-    prompt_sha256,
-    system_prompt,
 )
 from .llm_settings import EndpointSettings
 from .ops import AddResult, AddSuggestions, SuggestionRow
@@ -225,18 +222,18 @@ class LLMRun:
             should_cancel: Callable[[], bool] | None = None) -> Answered:
         """Send the document's chunks and check the answers; touches no database, so a GUI
         can run it in a worker thread and hand the result to :meth:`store` in its own."""
-        examples = pick_examples(self.example_pool, self.codebook, self.settings.max_examples,
-                                 exclude_document=doc.id)
-        system = system_prompt(self.codebook, examples)
+        pieces = document_prompts(self.codebook, self.example_pool, doc.id, doc.text,
+                                  max_characters=self.settings.max_characters,
+                                  max_examples=self.settings.max_examples)
         answered = Answered(doc.id, doc.title)
         taken: set[tuple[int, int]] = set()
         try:
-            for chunk in chunks(doc.text, self.settings.max_characters):
+            for piece in pieces:
                 if should_cancel is not None and should_cancel() and answered.audit:
                     raise _DocumentFailed("cancelled")
                 before = Counter(answered.located.discarded)
-                proposals = self._ask(doc, chunk, system, len(examples), answered.audit)
-                locate(proposals, chunk, self.codebook, taken, answered.located)
+                proposals = self._ask(doc, piece, answered.audit)
+                locate(proposals, piece.chunk, self.codebook, taken, answered.located)
                 this_chunk = answered.located.discarded - before
                 last = answered.audit[-1]
                 last["proposed"] = len(proposals)
@@ -274,11 +271,10 @@ class LLMRun:
             result.discarded[f"refused: {reason}"] += 1
         return result
 
-    def _ask(self, doc: Document, chunk: Any, system: str, n_examples: int,
-             audit: list[dict[str, Any]]) -> list:
+    def _ask(self, doc: Document, piece: PromptPiece, audit: list[dict[str, Any]]) -> list:
         """The chunk's passages, asking again once after a malformed answer; each request
         appends its audit row. Raises _DocumentFailed or RunStopped."""
-        messages = messages_for(system, chunk.text)
+        messages = piece.messages
         malformed = 0
         while True:
             response_format = ({"type": "json_schema",
@@ -286,7 +282,7 @@ class LLMRun:
                                                 "schema": self.schema}}
                                if self.use_schema else None)
             body = chat_request_body(self.settings, messages, response_format)
-            row = self._audit_row(doc, body, messages, chunk, n_examples, len(audit) + 1)
+            row = self._audit_row(doc, body, piece, len(audit) + 1)
             audit.append(row)
             try:
                 reply = chat(self.settings, body)
@@ -313,18 +309,18 @@ class LLMRun:
                 if malformed >= MALFORMED_ATTEMPTS:
                     raise _DocumentFailed(f"malformed answer twice: {exc}{cut}") from None
 
-    def _audit_row(self, doc: Document, body: dict[str, Any], messages: list[dict[str, str]],
-                   chunk: Any, n_examples: int, attempt: int) -> dict[str, Any]:
+    def _audit_row(self, doc: Document, body: dict[str, Any], piece: PromptPiece,
+                   attempt: int) -> dict[str, Any]:
         parameters = {
             "temperature": body["temperature"], "seed": body["seed"],
             "max_tokens": body["max_tokens"],
             "response_format": "json_schema" if "response_format" in body else "none",
             "timeout_seconds": self.settings.timeout_seconds,
-            "chunk": [chunk.start, chunk.end], "attempt": attempt,
-            "examples": n_examples, "examples_from": self.examples_from,
+            "chunk": [piece.chunk.start, piece.chunk.end], "attempt": attempt,
+            "examples": piece.examples, "examples_from": self.examples_from,
         }
         return {"time": now_iso(), "engine": self.engine, "model": self.settings.model,
-                "endpoint": self.endpoint, "prompt_sha256": prompt_sha256(messages),
+                "endpoint": self.endpoint, "prompt_sha256": piece.sha256,
                 "parameters": parameters, "document_id": doc.id, "seconds": None,
                 "outcome": "sent", "proposed": 0, "discarded": 0}
 

@@ -179,6 +179,29 @@ def chunks(text: str, max_characters: int) -> list[Chunk]:
     return pieces
 
 
+@dataclass(frozen=True)
+class PromptPiece:
+    """One request's prompt: the chunk of the document it carries and the messages."""
+
+    chunk: Chunk
+    messages: list[dict[str, str]]
+    examples: int  # how many coded examples the system message holds
+
+    @property
+    def sha256(self) -> str:
+        return prompt_sha256(self.messages)
+
+
+def document_prompts(codebook: Codebook, example_pool: list[Annotation], document_id: str,
+                     text: str, *, max_characters: int, max_examples: int) -> list[PromptPiece]:
+    """Every prompt a document is sent in, in order: the same system message (codebook and
+    examples from other documents) with each chunk of the text."""
+    examples = pick_examples(example_pool, codebook, max_examples, exclude_document=document_id)
+    system = system_prompt(codebook, examples)
+    return [PromptPiece(c, messages_for(system, c.text), len(examples))
+            for c in chunks(text, max_characters)]
+
+
 _FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
 # Reasoning models served through the chat API often put their thinking first, in this tag.
 _THINKING = re.compile(r"^\s*<think>.*?</think>", re.DOTALL)
