@@ -18,9 +18,15 @@ def fill_from_sample(project: Project) -> None:
         import_codebook_file(project, default_codebook_path())
     corpus = sample_corpus_dir()
     if corpus.is_dir():
-        report = import_paths(project, [corpus], add_missing_labels=True)
-        for line in report.refused + report.warnings:
-            log.warning("sample corpus: %s", line)
+        # The dataset first, so every default project has the documents' ids of
+        # annotations.jsonl (the guide's examples name them); the article files then match by
+        # SHA-256 and add nothing. A folder import alone would give the articles new ids.
+        dataset = corpus / "annotations.jsonl"
+        batches = [[dataset], [corpus]] if dataset.is_file() else [[corpus]]
+        for paths in batches:
+            report = import_paths(project, paths, add_missing_labels=True)
+            for line in report.refused + report.warnings:
+                log.warning("sample corpus: %s", line)
 
 
 def open_project(path: str | Path | None) -> Project:
