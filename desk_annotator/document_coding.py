@@ -187,3 +187,23 @@ def _remove_if_empty(rec: ChangeRecorder, q: Queries, document_id: str, coder_id
     if row is not None and row["stance_id"] is None and not row["note"] \
             and not dq.raw_theme_ids(q, document_id, coder_id):
         rec.delete("document_codings", {"document_id": document_id, "coder_id": coder_id})
+
+
+def agreement_units(project: Any, data: Any) -> Any:
+    """The article-level agreement's input for the selection of an agreement run (``data``:
+    agreement.data.AgreementData: its coders, labels and documents)."""
+    from .agreement.document_level import ArticleUnits
+
+    q = _q(project)
+    coder_ids = {c.name: c.id for c in q.coders() if c.name in set(data.coders)}
+    names = {lb.id: lb.name for lb in q.labels()}
+    by_id = {v: k for k, v in coder_ids.items()}
+    doc_ids = [d.id for d in data.documents]
+    codings = {}
+    for c in document_codings(q, doc_ids, list(coder_ids.values())):
+        if c.coded:
+            codings[c.document_id, by_id[c.coder_id]] = (
+                names.get(c.stance_id) if c.stance_id else None,
+                frozenset(names[t] for t in c.theme_ids if t in names))
+    return ArticleUnits(list(data.coders), list(data.stance_labels), list(data.theme_labels),
+                        [(d.id, d.title) for d in data.documents], codings)

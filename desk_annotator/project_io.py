@@ -110,6 +110,8 @@ def snapshot(project: Project, *, coder_names: list[str] | None = None,
         label_ids = set(codebook.by_id())
         from .document_coding import snapshot_records  # article-level codings ride along
         article_codings = snapshot_records(project, coder_ids, doc_ids, label_ids)
+        from .document_sets_io import snapshot_sets  # document sets ride along (REFI Sets)
+        sets = snapshot_sets(project, doc_ids)
     kept = [a for a in annotations
             if (a.stance_id is None or a.stance_id in label_ids)
             and all(t in label_ids for t in a.theme_ids)]
@@ -117,7 +119,8 @@ def snapshot(project: Project, *, coder_names: list[str] | None = None,
         _warn_skipped(project, len(annotations) - len(kept), "a label the codebook lacks")
     return ProjectSnapshot(codebook=codebook, coders=coders, documents=documents,
                            annotations=kept, statuses=kept_statuses, memos=memos,
-                           document_codings=article_codings)
+                           document_codings=article_codings,
+                           document_sets=sets)
 
 
 _snapshot = snapshot  # export_path's local snapshot() narrows this one
@@ -384,6 +387,10 @@ def _agreement(project: Project, coder_names: list[str] | None, document_ids: li
     data = agreement_data(project, coder_names=coder_names, document_ids=document_ids,
                           themes=themes, done_only=done_only, include_models=include_models)
     report = compute_agreement(data, bootstrap=bootstrap)
+    from .agreement.document_level import document_level_agreement  # article-level coding
+    from .document_coding import agreement_units
+    report["document_level"] = document_level_agreement(
+        agreement_units(project, data), bootstrap=bootstrap, seed=report["bootstrap"]["seed"])
     if include_models:  # which compared coders are models (suggestion engines)
         report["model_coders"] = [name for name in data.coders if is_model_coder(name)]
     return report, data

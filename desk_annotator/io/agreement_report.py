@@ -98,7 +98,8 @@ def tidy_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     for name, entry in report.get("theme_presence", {}).items():
         for measure, value, reason in _cells(entry, ["alpha", "percent_agreement"]):
             add("themes", name, f"presence_{measure}", value, reason)
-    return rows
+    from desk_annotator.io.agreement_document_level import csv_rows  # article level
+    return rows + csv_rows(report)
 
 
 def _fmt(value: Any) -> str:
@@ -231,6 +232,8 @@ def report_to_markdown(report: dict[str, Any]) -> str:
             ["theme", "α", "% agreement", "documents"],
             [[n, e["alpha"], e["percent_agreement"], e["n_documents"]]
              for n, e in report["theme_presence"].items()])]
+    from desk_annotator.io.agreement_document_level import markdown_parts  # article level
+    parts += markdown_parts(report)
     reasons = _reasons(report)
     if reasons:
         parts += ["## Undefined values\n", "\n".join(f"- {md_escape(r)}" for r in reasons) + "\n"]
@@ -460,6 +463,8 @@ def report_body(report: dict[str, Any], passages: list[dict[str, Any]],
                 for name, block in report.get("themes", {}).items()),
         "<h2>Largest disagreements</h2>", _passages(passages, text_for),
     ]
+    from desk_annotator.io.agreement_document_level import html_part  # article level
+    parts.append(html_part(report))
     reasons = _reasons(report)
     if reasons:
         parts.append("<h2>Undefined values</h2><ul>"
