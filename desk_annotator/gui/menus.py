@@ -17,6 +17,7 @@ from . import (
     file_actions,
     memos_window,
     preferences,
+    print_document,
     team_actions,
     variables_window,
 )
@@ -98,6 +99,13 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
         win, file_menu, "Export for &QualCoder / NVivo…",
         lambda: file_actions.ask_export_qdpx_utf16(win),
         tip="REFI-QDA .qdpx with positions in UTF-16 units, as QualCoder and NVivo count them")
+    a["print_document"] = _action(win, file_menu, "&Print coded document…",
+                                  lambda: print_document.ask_print(win),
+                                  tip="The open document with highlights, legend and notes")
+    a["export_document_pdf"] = _action(win, file_menu, "Export coded document as P&DF…",
+                                       lambda: print_document.ask_export_pdf(win),
+                                       tip="The open document with highlights, legend and "
+                                           "notes as footnotes, as a PDF")
     file_menu.addSeparator()
     a["import_codebook"] = _action(win, file_menu, "Import &codebook…",
                                    lambda: file_actions.ask_import_codebook(win))
