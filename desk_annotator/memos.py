@@ -215,3 +215,25 @@ def dataset_memos(project: Any, coder_ids: set[str]) -> dict[str, dict[str, list
     for memo in sorted(memos, key=lambda m: (m.created, m.id)):
         out.setdefault(memo.target_id, {"memos": []})["memos"].append(memo_dict(memo))
     return out
+
+
+def codebook_memo_dicts(project: Any) -> dict[str, list[dict]]:
+    """label id (or "" for the project) -> its memos as JSON, oldest first: what a codebook
+    JSON export carries (label ``memos``, top-level ``memos``), every coder's."""
+    out: dict[str, list[dict]] = {}
+    memos = [m for m in list_memos(project) if m.scope in ("project", "label")]
+    for memo in sorted(memos, key=lambda m: (m.created, m.id)):
+        record = memo_dict(memo)
+        record.pop("scope")
+        out.setdefault(memo.target_id, []).append(record)
+    return out
+
+
+def codebook_file_memos(path: Any) -> list[tuple[str, str, Any]]:
+    """The memos a codebook JSON file carries ([] for other files)."""
+    from pathlib import Path
+
+    if Path(path).suffix.lower() != ".json":
+        return []
+    from .io.codebook_json import read_codebook_json_with_memos
+    return read_codebook_json_with_memos(Path(path))[1]

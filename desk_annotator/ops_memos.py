@@ -202,3 +202,50 @@ def import_memos(rec: ChangeRecorder, q: Queries, memos: list[Memo], *,
         shown = ", ".join(repr(d) for d in dropped[:3]) + (" …" if len(dropped) > 3 else "")
         report.warnings.append(f"{source}: {len(dropped)} memo(s) about a document or label "
                                f"that is not in the file were skipped: {shown}")
+
+
+@dataclass
+class ImportCodebookWithMemos(Op):
+    """A codebook file that carries memos (codebook JSON ``memos``): the labels as
+    ImportCodebook brings them, then the memos on them and on the project, in one undoable
+    step. ``memos``: (scope, label id in the file or "", memo with its coder's name).
+    Returns the number of labels added, like ImportCodebook."""
+
+    codebook: Any
+    memos: list[tuple[str, str, Any]]
+    source: str = "codebook"
+    kind: ClassVar[str] = "import-codebook"
+
+    def describe(self, q: Queries) -> str:
+        return f"Import codebook {self.codebook.name}"
+
+    def apply(self, rec: ChangeRecorder, q: Queries) -> int:
+        from .ops_import import ImportCodebook
+
+        added = ImportCodebook(self.codebook).apply(rec, q)
+        here = q.labels()
+        by_id = {lb.id: lb.id for lb in here}
+        by_name = {(lb.scheme, lb.name): lb.id for lb in here}
+        label_map = {lb.id: by_id.get(lb.id) or by_name.get((lb.scheme, lb.name), "")
+                     for lb in self.codebook.labels}
+        coder_map: dict[str, str] = {}
+        memos: list[Memo] = []
+        for scope, target, item in self.memos:
+            coder_id = None
+            if item.coder:
+                coder = q.coder_by_name(item.coder)
+                if coder is None:
+                    coder_id = new_id()
+                    rec.insert("coders", {"id": coder_id, "name": item.coder,
+                                          "created": now_iso()})
+                else:
+                    coder_id = coder.id
+                coder_map[coder_id] = coder_id
+            stamps = {k: v for k in ("created", "updated")
+                      if (v := getattr(item, k)) is not None}
+            memos.append(Memo(**({"id": item.id} if item.id else {}), scope=scope,
+                              target_id=target, coder_id=coder_id, title=item.title,
+                              text=item.text, **stamps))
+        import_memos(rec, q, memos, doc_map={}, coder_map=coder_map, label_map=label_map,
+                     report=ImportReport(), source=self.source)
+        return added

@@ -55,6 +55,11 @@ def import_codebook_reporting(project: Project, path: str | Path) -> tuple[int, 
     if project.owns_file(path):
         raise FormatError(f"{path}: this is the open project's own file, not a codebook")
     codebook, warnings = read_codebook_with_warnings(path)
+    from .memos import codebook_file_memos  # label and project memos of a codebook JSON
+    memos = codebook_file_memos(path)
+    if memos:
+        from .ops_memos import ImportCodebookWithMemos
+        return project.run(ImportCodebookWithMemos(codebook, memos, path.name)), warnings
     return project.import_codebook(codebook), warnings
 
 
@@ -63,7 +68,8 @@ def export_codebook_file(project: Project, path: str | Path) -> None:
     codebook = project.q.codebook()
     if path.suffix.lower() == ".json":
         from .io.codebook_json import write_codebook_json
-        write_codebook_json(codebook, path)
+        from .memos import codebook_memo_dicts  # label and project memos (additive keys)
+        write_codebook_json(codebook, path, codebook_memo_dicts(project))
     elif path.suffix.lower() == ".qdc":
         from .io.refi_qda import write_qdc
         write_qdc(path, codebook)

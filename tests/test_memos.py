@@ -119,7 +119,7 @@ def test_find_label_by_name_scheme_and_case(seeded) -> None:  # type: ignore[no-
 
 
 def test_cli_set_show_list_search_delete_undo(seeded, run_cli, project_path) -> None:  # type: ignore[no-untyped-def]
-    p, ids = seeded
+    p, _ids = seeded
     p.close()
     base = ("--project", project_path)
     note = project_path.parent / "memo.txt"
@@ -263,7 +263,7 @@ def test_refi_import_reads_notes_as_other_tools_write_them(tmp_path) -> None:  #
             "document": "Ana", "label": "", "project": "Ana"}
 
 
-def test_dataset_jsonl_carries_document_memos(seeded, tmp_path, read_jsonl=None) -> None:  # type: ignore[no-untyped-def]
+def test_dataset_jsonl_carries_document_memos(seeded, tmp_path) -> None:  # type: ignore[no-untyped-def]
     p, ids = seeded
     _memo_set(p, ids)
     out = tmp_path / "data.jsonl"
@@ -308,3 +308,30 @@ def test_coder_package_and_merge_carry_memos_once(seeded, tmp_path) -> None:  # 
     assert memo_of(p, "label", ids["labels"]["safety"].id, c2.id).text == \
         "Safety: coder-2's rule"
     assert memo_of(p, "label", ids["labels"]["critical"].id, c1.id).text == "Critical = opposes."
+
+
+def test_codebook_json_carries_label_and_project_memos(seeded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from desk_annotator.project_io import export_codebook_file, import_codebook_file
+
+    p, ids = seeded
+    _memo_set(p, ids)
+    out = tmp_path / "codebook.json"
+    export_codebook_file(p, out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [m["text"] for m in data["memos"]] == ["Project memo: «quotes» & <tags>"]
+    by_name = {lb["name"]: lb for lb in data["stance"]["labels"] + data["themes"]["labels"]}
+    assert [m["coder"] for m in by_name["critical"]["memos"]] == ["coder-1"]
+    assert "memos" not in by_name["supportive"]  # additive: only where there are memos
+    with Project(tmp_path / "cb.sqlite") as fresh:
+        assert import_codebook_file(fresh, out) == 5
+        assert import_codebook_file(fresh, out) == 0  # again: nothing new, no memo twice
+        assert sorted((m.scope, m.coder_name, m.text) for m in list_memos(fresh)) == [
+            ("label", "coder-1", "Critical = opposes."),
+            ("project", "coder-1", "Project memo: «quotes» & <tags>")]
+        fresh.undo()  # one step: the labels and their memos go together
+        assert list_memos(fresh) == [] and fresh.q.labels() == []
+    broken = tmp_path / "broken.json"
+    data["memos"][0]["created"] = "yesterday"
+    broken.write_text(json.dumps(data), encoding="utf-8")
+    with Project(tmp_path / "b.sqlite") as other, pytest.raises(Exception, match="ISO 8601"):
+        import_codebook_file(other, broken)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import (
@@ -43,6 +44,30 @@ _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 MAX_CODEBOOK_BYTES = 5_000_000
 
 
+class CodebookMemoJson(BaseModel):
+    """A memo in a codebook file (additive): on a label (its coding rules and examples beyond
+    the definition) or, at the top level, on the project."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = None
+    coder: str | None = None
+    title: str = ""
+    text: str = Field(min_length=1)
+    created: str | None = None
+    updated: str | None = None
+
+    @field_validator("created", "updated")
+    @classmethod
+    def _iso_time(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
+        return value
+
+
 class CodebookLabelJson(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -51,6 +76,7 @@ class CodebookLabelJson(BaseModel):
     description: str | None = ""
     key: str | None = None
     id: str | None = None
+    memos: list[CodebookMemoJson] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod
@@ -94,6 +120,7 @@ class CodebookJson(BaseModel):
     name: str = "Codebook"
     stance: CodebookSchemeJson = Field(default_factory=CodebookSchemeJson)
     themes: CodebookSchemeJson = Field(default_factory=CodebookSchemeJson)
+    memos: list[CodebookMemoJson] = Field(default_factory=list)  # project memos (additive)
 
 
 def deterministic_label_id(codebook_name: str, scheme: str, label_name: str) -> str:
@@ -104,8 +131,18 @@ def deterministic_label_id(codebook_name: str, scheme: str, label_name: str) -> 
                           f"{codebook_name}\x1f{scheme}\x1f{label_name}")).upper()
 
 
+# A memo read from a codebook file: (scope "label" or "project", label id or "", the memo).
+CodebookMemo = tuple[str, str, CodebookMemoJson]
+
+
 def parse_codebook_json(text: str, source: str = "codebook") -> Codebook:
     """Parse codebook JSON text; every problem is listed in one FormatError."""
+    return parse_codebook_json_with_memos(text, source)[0]
+
+
+def parse_codebook_json_with_memos(text: str, source: str = "codebook"
+                                   ) -> tuple[Codebook, list[CodebookMemo]]:
+    """The codebook and the memos the file carries (label ``memos``, top-level ``memos``)."""
     try:
         data = load_json(text, source)
     except json.JSONDecodeError as exc:
@@ -135,6 +172,7 @@ def parse_codebook_json(text: str, source: str = "codebook") -> Codebook:
     assert parsed is not None
     name = parsed.name.strip() or "Codebook"
     labels = []
+    memos: list[CodebookMemo] = [("project", "", m) for m in parsed.memos]
     seen: dict[str, str] = {}
     for scheme in SCHEMES:
         block: CodebookSchemeJson = getattr(parsed, scheme)
@@ -148,8 +186,9 @@ def parse_codebook_json(text: str, source: str = "codebook") -> Codebook:
                 id=label_id, scheme=scheme, name=item.name, color=item.color,
                 description=item.description or "", key=item.key, order=order,
             ))
+            memos += [("label", label_id, m) for m in item.memos]
     raise_if_problems(source, problems)
-    return Codebook(name=name, labels=labels, ordered_stance=parsed.stance.ordered)
+    return Codebook(name=name, labels=labels, ordered_stance=parsed.stance.ordered), memos
 
 
 def _cross_label_problems(data: dict) -> list[str]:
@@ -190,6 +229,10 @@ def _cross_label_problems(data: dict) -> list[str]:
 
 
 def read_codebook_json(path: Path) -> Codebook:
+    return read_codebook_json_with_memos(path)[0]
+
+
+def read_codebook_json_with_memos(path: Path) -> tuple[Codebook, list[CodebookMemo]]:
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -202,10 +245,14 @@ def read_codebook_json(path: Path) -> Codebook:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FormatError(f"{path}: not UTF-8 text") from None
-    return parse_codebook_json(text, source=str(path))
+    return parse_codebook_json_with_memos(text, source=str(path))
 
 
-def codebook_to_json(codebook: Codebook) -> str:
+def codebook_to_json(codebook: Codebook,
+                     memos: dict[str, list[dict[str, object]]] | None = None) -> str:
+    """The file's text; ``memos`` (label id, or "" for the project -> memo dicts) adds the
+    additive ``memos`` keys, on the labels and at the top level, only where there are any."""
+    memos = memos or {}
     out: dict[str, object] = {"name": codebook.name}
     for scheme in SCHEMES:
         block: dict[str, object] = {}
@@ -213,13 +260,16 @@ def codebook_to_json(codebook: Codebook) -> str:
             block["ordered"] = True
         block["labels"] = [
             {"name": lb.name, "color": lb.color, "description": lb.description,
-             "key": lb.key, "id": lb.id}
+             "key": lb.key, "id": lb.id, **({"memos": memos[lb.id]} if memos.get(lb.id) else {})}
             for lb in codebook.scheme(scheme)
         ]
         out[scheme] = block
+    if memos.get(""):
+        out["memos"] = memos[""]
     return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_codebook_json(codebook: Codebook, path: Path) -> None:
+def write_codebook_json(codebook: Codebook, path: Path,
+                        memos: dict[str, list[dict[str, object]]] | None = None) -> None:
     with atomic_text_writer(Path(path)) as handle:
-        handle.write(codebook_to_json(codebook))
+        handle.write(codebook_to_json(codebook, memos))
