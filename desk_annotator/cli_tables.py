@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from .analysis import tables
-from .analysis.tables_output import write, to_text
+from .analysis.tables_output import to_text, write
 
 _CODER = click.option("--coder", "coder",
                       help="Count only this coder's passages (gold: the gold standard). "
@@ -32,7 +32,9 @@ def _emit(result: tables.Result, output: str | None, chart: str | None = None,
     else:
         click.echo(to_text(result), nl=False)
     if chart:
-        from .analysis.charts import save_chart  # matplotlib only when a chart is asked for
+        from .analysis.charts import (
+            save_chart,  # matplotlib only when a chart is asked for
+        )
 
         click.echo(f"wrote {save_chart(result, chart, values=values)}", err=True)
     if output:

@@ -86,6 +86,8 @@ class _Context:
             self.coder_ok = np.isin(np.arange(len(self.facts.coder_ids)), wanted)
         self.doc_ok = set_mask(project, self.facts, set_name)
         self.set_name = set_name
+        # label name -> codebook colour, carried in every result for the charts
+        self.colors = {lb.name: lb.color for lb in self.codebook.labels}
         self.who = "all coders" if coders is None else ", ".join(coders)
         if set_name is not None:
             self.who += f"; set {set_name}"
@@ -206,7 +208,8 @@ def frequencies(project: Any, *, coders: list[str] | None = None, by: str | None
     title = f"Label frequencies per coder{f' and {by}' if by else ''} ({ctx.who})"
     return Result("frequencies", title, "passages, characters, documents",
                   [Table("frequencies", title, columns, rows)],
-                  data={"by": by, "coders": coders, "set": set_name})
+                  data={"by": by, "coders": coders, "set": set_name,
+                        "schemes": list(schemes), "colors": ctx.colors})
 
 
 # -- crosstabs ----------------------------------------------------------------------------
@@ -283,9 +286,11 @@ def crosstab(project: Any, *, labels: str = "stance", by: str = "outlet",
     elif docs:
         multiple = _MULTIPLE.format(what="document (one per stance it has)")
     title = f"{labels} by {groups.name} ({ctx.who})"
-    return _crosstab_result("crosstab", title, unit, labels, [lb.name for lb in row_labels],
-                            groups.name, [str(groups.labels[g]) for g in present], counts,
-                            warnings, multiple)
+    result = _crosstab_result("crosstab", title, unit, labels, [lb.name for lb in row_labels],
+                              groups.name, [str(groups.labels[g]) for g in present], counts,
+                              warnings, multiple)
+    result.data["colors"] = ctx.colors
+    return result
 
 
 def _stance_by_theme(ctx: _Context, unit: str, transpose: bool) -> Result:
@@ -304,8 +309,10 @@ def _stance_by_theme(ctx: _Context, unit: str, transpose: bool) -> Result:
         rows, cols, row_name, col_name = cols, rows, col_name, row_name
     multiple = _MULTIPLE.format(what="passage with several themes")
     title = f"{row_name} by {col_name} ({ctx.who}; passages with both)"
-    return _crosstab_result("crosstab", title, unit, row_name, rows, col_name, cols, counts,
-                            [], multiple)
+    result = _crosstab_result("crosstab", title, unit, row_name, rows, col_name, cols, counts,
+                              [], multiple)
+    result.data["colors"] = ctx.colors
+    return result
 
 
 # -- co-occurrence ------------------------------------------------------------------------
@@ -373,7 +380,8 @@ def cooccurrence(project: Any, *, mode: str = "passage", coders: list[str] | Non
               Table("jaccard", f"{title}: Jaccard", ["theme", *names],
                     [[n, *r] for n, r in zip(names, jaccard)])]
     return Result("cooccurrence", title, unit, tables,
-                  data={"mode": mode, "themes": names, "counts": both, "jaccard": jaccard})
+                  data={"mode": mode, "themes": names, "counts": both, "jaccard": jaccard,
+                        "colors": ctx.colors})
 
 
 # -- timeline -----------------------------------------------------------------------------
@@ -414,4 +422,4 @@ def timeline(project: Any, *, coders: list[str] | None = None, unit: str = "pass
     return Result("timeline", title, unit, [Table("timeline", title, columns, rows)],
                   warnings=warnings,
                   data={"by": by, "stances": [lb.name for lb in stances],
-                        "series": data_series})
+                        "series": data_series, "colors": ctx.colors})
