@@ -134,6 +134,7 @@ def connect(path: str | Path, *, read_only: bool = False) -> Opened:
             backup_before_migration(db, path, version)
         _use_wal(db)
         _upgrade(db, version)
+        record_program_version(db, created=version == 0)
     except ProjectOpenError:
         conn.close()
         raise
@@ -307,6 +308,35 @@ def _recognise(db: sqlite_utils.Database, path: Path | None) -> int:
         raise ProjectOpenError(f"{where}: a damaged project (tables missing: "
                                f"{', '.join(sorted(PROJECT_TABLES - tables))})")
     return version
+
+
+CREATED_BY_META = "created_by_version"
+LAST_WRITTEN_BY_META = "last_written_by_version"
+
+
+def record_program_version(db: sqlite_utils.Database, *, created: bool) -> None:
+    """Note in ``meta`` which program version made the file (once, at creation) and which last
+    opened it for writing. Cheap: nothing is written when the file already says this version,
+    so other programs watching the file see no change. Bookkeeping, not a user action: not in
+    the undo history. A project made before this existed keeps no created_by_version."""
+    from .. import __version__
+
+    found = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, ?)",
+                            [CREATED_BY_META, LAST_WRITTEN_BY_META]).fetchall())
+    wanted = {LAST_WRITTEN_BY_META: __version__}
+    if created and CREATED_BY_META not in found:
+        wanted[CREATED_BY_META] = __version__
+    if all(found.get(key) == value for key, value in wanted.items()):
+        return
+    try:
+        with transaction(db):
+            for key, value in wanted.items():
+                db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                           "DO UPDATE SET value = excluded.value", [key, value])
+    except sqlite3.OperationalError:
+        # Busy or full: the version note must never keep a project from opening; the next
+        # write-open records it.
+        pass
 
 
 def _upgrade(db: sqlite_utils.Database, version: int) -> None:

@@ -267,6 +267,10 @@ class Queries:
             "annotations": self.annotation_count(),
             "per_coder": per_coder,
             "per_label": per_label,
+            # Which desk-annotator made the file and which last opened it for writing (meta
+            # keys written by store.db.record_program_version; None in older files).
+            "created_by_version": self.meta("created_by_version"),
+            "last_written_by_version": self.meta("last_written_by_version"),
         }
 
     # -- history -------------------------------------------------------------------------
