@@ -177,6 +177,14 @@ class DocumentCodingRecord(_Model):
     updated: str = Field(default_factory=now_iso)
 
 
+class DocumentSetRecord(_Model):
+    """A named group of documents (document_sets.py; REFI-QDA ``Set`` of ``MemberSource``s)."""
+
+    name: str
+    description: str = ""
+    document_ids: list[str] = Field(default_factory=list)
+
+
 class ProjectSnapshot(_Model):
     """Everything in a project, as plain models: what exporters read and importers produce."""
 
@@ -187,6 +195,7 @@ class ProjectSnapshot(_Model):
     statuses: list[DocStatus] = Field(default_factory=list)
     memos: list[Memo] = Field(default_factory=list)
     document_codings: list[DocumentCodingRecord] = Field(default_factory=list)  # article level
+    document_sets: list[DocumentSetRecord] = Field(default_factory=list)
 
 
 class ImportReport(_Model):

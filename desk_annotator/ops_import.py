@@ -173,6 +173,9 @@ class ImportSnapshot(Op):
         from .document_coding import import_records  # article-level codings (new or newer)
         import_records(rec, q, snap.document_codings, doc_map=doc_map, coder_map=coder_map,
                        label_map=label_map, report=report, source=self.source)
+        from .document_sets_io import import_sets  # document sets: created or extended
+        import_sets(rec, q, snap.document_sets, doc_map=doc_map, report=report,
+                    source=self.source)
         return report
 
     def _labels(self, rec: ChangeRecorder, q: Queries, report: ImportReport) -> dict[str, str]:

@@ -244,6 +244,9 @@ def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str,
             f"Documents {coder_name} marked '{status}' in desk-annotator.\n" + marker_line(payload))
         for doc_guid, _ in members:
             _el(st_set, ns, "MemberSource", targetGUID=doc_guid)
+    from desk_annotator.io.refi_sets import write_document_sets  # the project's document sets
+    write_document_sets(sets, ns, snapshot, lambda d: guids("document", d), stable_guid, _el,
+                        marker_line)
     if (found := codings_set(snapshot, guids)) is not None:  # notes and times of the above
         set_el = _el(sets, ns, "Set", **found[0])
         _el(set_el, ns, "Description", found[1])

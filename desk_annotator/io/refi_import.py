@@ -42,6 +42,7 @@ from desk_annotator.io.refi_codes import (
 )
 from desk_annotator.io.refi_export import normalize_guid, stable_guid
 from desk_annotator.io.refi_memo_reader import read_memos
+from desk_annotator.io.refi_sets import is_document_set, read_document_sets
 from desk_annotator.io.untrusted import clean_text
 from desk_annotator.models import (
     METADATA_KEYS,
@@ -95,6 +96,7 @@ _MESSAGES = {
     "user_renamed": "user names used twice were made unique",
     "status_dropped": "document statuses referring to unknown documents or coders were dropped",
     "not_carried": "parts with no desk-annotator equivalent were not carried",
+    "set_member_dropped": "document set members referring to unknown sources were dropped",
 }
 
 
@@ -430,8 +432,8 @@ class _ProjectReader:
         for set_el in kids(kid(self.root, "Sets"), "Set"):
             payload = marker_payload(text_of(kid(set_el, "Description")))
             kind = payload.get("kind") if payload else None
-            if kind in ("settings", "document-codings"):  # read elsewhere
-                continue
+            if kind in ("settings", "document-codings") or is_document_set(set_el):
+                continue  # read elsewhere (document sets: io/refi_sets.py)
             if kind != "status" or payload.get("status") not in STATUSES:
                 foreign_sets.append(set_el.get("name") or "?")
                 continue
@@ -525,6 +527,8 @@ def _read_qdpx(path: Path, positions: str) -> tuple[ProjectSnapshot, list[str]]:
         reader.place_selections(positions, prior=recorded if recorded in READINGS else
                                 "codepoints", quiet=own)
         statuses = reader.read_statuses()
+        document_sets = read_document_sets(kid(root, "Sets"), reader.doc_by_guid,
+                                           normalize_guid, reader.warn)
         from desk_annotator.io.refi_document_codings import read_source_codings
         article = read_source_codings(reader, tree.labels_by_code, kid(root, "Sets"))
         memos, used = read_memos(
@@ -542,7 +546,7 @@ def _read_qdpx(path: Path, positions: str) -> tuple[ProjectSnapshot, list[str]]:
     snapshot = ProjectSnapshot(
         codebook=codebook, coders=list(reader.coders.values()), documents=reader.documents,
         annotations=reader.annotations, statuses=statuses, memos=memos,
-        document_codings=article,
+        document_codings=article, document_sets=document_sets,
     )
     return snapshot, reader.unit_lines + reader.warn.lines()
 
