@@ -30,6 +30,8 @@ class ExportFormat:
     positions: bool = False  # offers code points or UTF-16 units
     selection: bool = True  # coders and documents apply (a codebook has neither)
     folder: bool = False
+    # "project": project_io.export_path; "matrix" / "variables": analysis_exports.py
+    kind: str = "project"
 
 
 FORMATS: list[ExportFormat] = [
@@ -46,6 +48,21 @@ FORMATS: list[ExportFormat] = [
     ExportFormat("spacy", "spaCy DocBin (.spacy, needs spaCy)", ".spacy", "export.spacy"),
     ExportFormat("codebook-json", "Codebook JSON", ".json", "codebook.json", selection=False),
     ExportFormat("qdc", "Codebook REFI-QDA (.qdc)", ".qdc", "codebook.qdc", selection=False),
+    # The analysis exports: one coder (or every coder) and one row per document or passage.
+    ExportFormat("matrix-sav", "Data matrix: SPSS .sav (value labels)", ".sav", "matrix.sav",
+                 selection=False, kind="matrix"),
+    ExportFormat("matrix-dta", "Data matrix: Stata .dta (value labels)", ".dta", "matrix.dta",
+                 selection=False, kind="matrix"),
+    ExportFormat("matrix-xlsx", "Data matrix: XLSX (codebook sheet, no formulas)", ".xlsx",
+                 "matrix.xlsx", selection=False, kind="matrix"),
+    ExportFormat("matrix-csv", "Data matrix: CSV", ".csv", "matrix.csv", selection=False,
+                 kind="matrix"),
+    ExportFormat("matrix-csv-safe", "Data matrix: spreadsheet-safe CSV (no formulas)", ".csv",
+                 "matrix.csv", selection=False, kind="matrix"),
+    ExportFormat("variables-xlsx", "Document variables: XLSX", ".xlsx", "variables.xlsx",
+                 kind="variables"),
+    ExportFormat("variables-csv", "Document variables: CSV", ".csv", "variables.csv",
+                 kind="variables"),
 ]
 FORMATS_BY_KEY = {f.key: f for f in FORMATS}
 
@@ -114,6 +131,14 @@ class ProjectReader:
 
     def reading(self):  # type: ignore[no-untyped-def]
         return self.store.reading()
+
+    def require_coder(self, name: str) -> Coder:
+        """The coder called ``name`` (the data matrix of one coder asks for it)."""
+        coder = self.q.coder_by_name(name)
+        if coder is None:
+            known = ", ".join(c.name for c in self.q.coders()) or "none"
+            raise DeskAnnotatorError(f"no coder named {name!r} (coders: {known})")
+        return coder
 
     def close(self) -> None:
         self.store.close()

@@ -2,8 +2,10 @@
 
 The user chooses the format (export_formats.FORMATS, the table project_io.export_path reads),
 which coders (any subset, the adjudicated ``gold`` layer included), which documents (all, those
-selected in the document list, those the list's filter shows now, or by status) and, where the
-format allows, the unit of the positions. The dialog only gathers the choices into an
+selected in the document list, those the list's filter shows now, a document set, or by
+status) and, where the format allows, the unit of the positions. The analysis exports (the
+data matrix for SPSS, Stata and spreadsheets, the document variables) are formats here too:
+the matrix asks for its rows (per document or per passage) and its coder. The dialog only gathers the choices into an
 :class:`ExportRequest`; gui/file_actions.start_export writes it in a worker thread.
 """
 
@@ -37,7 +39,10 @@ from .plain import plain_label
 
 POSITIONS = [("codepoints", "Code points (the standard)"),
              ("utf16", "UTF-16 units (QualCoder, NVivo)")]
-DOCUMENT_CHOICES = ("all", "selected", "filtered", "status")
+DOCUMENT_CHOICES = ("all", "selected", "filtered", "set", "status")
+MATRIX_ROWS = [("documents", "One row per document (and coder)"),
+               ("passages", "One row per passage")]
+EVERY_CODER = "(every coder)"
 
 
 @dataclass
@@ -50,6 +55,8 @@ class ExportRequest:
     document_ids: list[str] | None  # None: every document (or all of a status)
     statuses: list[str] | None
     positions: str = "codepoints"
+    matrix_rows: str = "documents"  # data matrix only
+    matrix_coder: str | None = None  # data matrix only; None: every coder
 
     def arguments(self) -> dict[str, object]:
         return {"fmt": self.fmt, "coder_names": self.coder_names,
@@ -63,11 +70,12 @@ class ExportDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, *, coder_names: list[str] = (),
                  selected_ids: list[str] = (), filtered_ids: list[str] = (),
                  total_documents: int = 0, folder: str | Path = "",
-                 base_name: str = "export") -> None:
+                 base_name: str = "export", sets: dict[str, list[str]] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.selected_ids = list(selected_ids)
         self.filtered_ids = list(filtered_ids)
+        self.sets = dict(sets or {})  # document set name -> its document ids
         self.folder = Path(folder) if folder else Path.home()
         self.base_name = base_name
         self.job = None  # the ExportJob started from this dialog (file_actions sets it)
@@ -97,12 +105,22 @@ class ExportDialog(QDialog):
             "selected": QRadioButton(f"Selected in the document list ({len(self.selected_ids)})"),
             "filtered": QRadioButton(f"Shown by the list's current filter "
                                      f"({len(self.filtered_ids)})"),
+            "set": QRadioButton("In the document set:"),
             "status": QRadioButton("By status of the chosen coders:"),
         }
+        self.set_box = QComboBox()
+        for name, members in self.sets.items():
+            self.set_box.addItem(f"{name} ({len(members)})", name)
+        self.doc_buttons["set"].setEnabled(bool(self.sets))
         doc_box = QVBoxLayout()
         for key in DOCUMENT_CHOICES:
             self.documents.addButton(self.doc_buttons[key])
             doc_box.addWidget(self.doc_buttons[key])
+            if key == "set":
+                set_row = QHBoxLayout()
+                set_row.setContentsMargins(24, 0, 0, 0)
+                set_row.addWidget(self.set_box, 1)
+                doc_box.addLayout(set_row)
         self.doc_buttons["all"].setChecked(True)
         self.status_checks = {s: QCheckBox(s) for s in STATUSES}
         self.status_checks["done"].setChecked(True)
@@ -116,6 +134,13 @@ class ExportDialog(QDialog):
         self.positions = QComboBox()
         for key, text in POSITIONS:
             self.positions.addItem(text, key)
+        self.matrix_rows = QComboBox()
+        for key, text in MATRIX_ROWS:
+            self.matrix_rows.addItem(text, key)
+        self.matrix_coder = QComboBox()
+        self.matrix_coder.addItem(EVERY_CODER, None)
+        for name in coder_names:
+            self.matrix_coder.addItem(name, name)
         self.error = plain_label("")
         self.error.setStyleSheet("color: #b42318;")
         self.error.setWordWrap(True)
@@ -126,6 +151,8 @@ class ExportDialog(QDialog):
         form.addRow("Coders", self.coders)
         form.addRow("Documents", doc_box)
         form.addRow("Positions", self.positions)
+        form.addRow("Matrix rows", self.matrix_rows)
+        form.addRow("Matrix coder", self.matrix_coder)
         form.addRow("", self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -170,9 +197,16 @@ class ExportDialog(QDialog):
 
     def _update_enabled(self) -> None:
         fmt = self.current_format()
-        self.coders.setEnabled(fmt.selection)
-        for button in self.doc_buttons.values():
-            button.setEnabled(fmt.selection)
+        project_format = fmt.kind == "project"
+        self.coders.setEnabled(fmt.selection and project_format)
+        for key, button in self.doc_buttons.items():
+            button.setEnabled(fmt.selection and (key != "set" or bool(self.sets))
+                              and (key != "status" or project_format))
+        if not project_format and self.doc_buttons["status"].isChecked():
+            self.doc_buttons["all"].setChecked(True)  # a status needs coders
+        self.set_box.setEnabled(fmt.selection and self.doc_buttons["set"].isChecked())
+        self.matrix_rows.setEnabled(fmt.kind == "matrix")
+        self.matrix_coder.setEnabled(fmt.kind == "matrix")
         by_status = fmt.selection and self.doc_buttons["status"].isChecked()
         for check in self.status_checks.values():
             check.setEnabled(by_status)
@@ -205,10 +239,14 @@ class ExportDialog(QDialog):
         if not text:
             raise ValueError("Choose where to save the export.")
         path = with_suffix(text, fmt)
+        if fmt.kind == "matrix":
+            return ExportRequest(path, fmt.key, None, None, None,
+                                 matrix_rows=str(self.matrix_rows.currentData()),
+                                 matrix_coder=self.matrix_coder.currentData())
         if not fmt.selection:
             return ExportRequest(path, fmt.key, None, None, None)
         chosen = self.checked_coders()
-        if not chosen:
+        if not chosen and fmt.kind == "project":
             raise ValueError("Choose at least one coder.")
         coders = None if len(chosen) == self.coders.count() else chosen
         choice = self.document_choice()
@@ -222,6 +260,10 @@ class ExportDialog(QDialog):
             document_ids = list(self.filtered_ids)
             if not document_ids:
                 raise ValueError("The document list's filter shows no document.")
+        elif choice == "set":
+            document_ids = list(self.sets.get(str(self.set_box.currentData()), []))
+            if not document_ids:
+                raise ValueError("The chosen document set has no document.")
         elif choice == "status":
             statuses = [s for s, check in self.status_checks.items() if check.isChecked()]
             if not statuses:

@@ -235,9 +235,35 @@ def export_dialog(win: MainWindow) -> ExportDialog:
                           filtered_ids=win.corpus.visible_document_ids(),
                           total_documents=win.corpus.model.rowCount(),
                           folder=win.settings.get("last_dir", str(Path.home())),
-                          base_name=Path(str(win.project.path)).stem or "export")
+                          base_name=Path(str(win.project.path)).stem or "export",
+                          sets=_document_sets(win))
     dialog.requested.connect(lambda request: _export_requested(win, dialog, request))
     return dialog
+
+
+def _document_sets(win: MainWindow) -> dict[str, list[str]]:
+    from ..document_sets import document_sets, set_members
+
+    return {s.name: set_members(win.project, s.name) for s in document_sets(win.project)}
+
+
+def _export_work(request: ExportRequest):  # type: ignore[no-untyped-def]
+    """What the worker thread runs for ``request``: project formats go to export_path, the
+    data matrix and the document variables to analysis_exports."""
+    from ..export_formats import export_format
+
+    kind = export_format(request.fmt).kind
+    if kind == "matrix":
+        from ..analysis_exports import write_matrix_file
+        return lambda reader: write_matrix_file(reader, request.path, rows=request.matrix_rows,
+                                                coder=request.matrix_coder,
+                                                safe=request.fmt == "matrix-csv-safe")
+    if kind == "variables":
+        from ..analysis_exports import write_variables_file
+        return lambda reader: write_variables_file(reader, request.path, request.document_ids)
+    from ..project_io import export_path
+    arguments = request.arguments()
+    return lambda reader: export_path(reader, request.path, **arguments)
 
 
 def _export_requested(win: MainWindow, dialog: ExportDialog, request: ExportRequest) -> None:
@@ -248,11 +274,9 @@ def _export_requested(win: MainWindow, dialog: ExportDialog, request: ExportRequ
 def start_export(win: MainWindow, request: ExportRequest) -> ExportJob:
     """Write ``request`` through project_io.export_path in a worker thread; its one-line
     summary goes to the status bar, a failure to one message."""
-    from ..project_io import export_path
     from .export_job import ExportJob
 
-    arguments = request.arguments()
-    job = ExportJob(win.project, lambda reader: export_path(reader, request.path, **arguments),
+    job = ExportJob(win.project, _export_work(request),
                     win, title="Export", label=f"Writing {request.path.name}…")
     job.finished.connect(lambda summary: _export_finished(win, job, summary))
     job.start()
