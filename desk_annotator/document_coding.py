@@ -207,3 +207,8 @@ def agreement_units(project: Any, data: Any) -> Any:
                 frozenset(names[t] for t in c.theme_ids if t in names))
     return ArticleUnits(list(data.coders), list(data.stance_labels), list(data.theme_labels),
                         [(d.id, d.title) for d in data.documents], codings)
+
+
+def label_usage(project: Any, label_id: str) -> int:
+    """How many article codings use the label (as stance or theme)."""
+    return dq.label_usage(_q(project), label_id)

@@ -23,7 +23,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QMenu,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
 
 from .. import keymap
 from ..document_coding import DocumentCoding, document_coding
@@ -44,6 +51,7 @@ if TYPE_CHECKING:
 
 TABLES = {"document_codings", "document_coding_themes", "labels", "coders", "documents"}
 ACTION_PREFIX = "article_"
+CHIP_CHARS = 32  # a longer label name is cut on its chip (the tooltip has it whole)
 _MNEMONIC = re.compile(r"&([^&])")
 
 
@@ -57,6 +65,8 @@ class ArticleCodingBar(QWidget):
     def __init__(self, win: MainWindow) -> None:
         super().__init__(win.header)
         self.setObjectName("articleCodingBar")
+        # Many or long labels must never widen the centre and squeeze the side panels.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.win = win
         self.document_id: str | None = None
         self.coder_id: str | None = None
@@ -159,7 +169,8 @@ class ArticleCodingBar(QWidget):
 
     def _chip(self, label: Label, *, removable: bool = False) -> QToolButton:
         button = QToolButton()
-        button.setText(menu_text(label.name) + (" ×" if removable else ""))
+        name = label.name if len(label.name) <= CHIP_CHARS else label.name[:CHIP_CHARS - 1] + "…"
+        button.setText(menu_text(name) + (" ×" if removable else ""))
         button.setCheckable(True)
         button.setStyleSheet(_chip_style(label.color))
         action = self.key_actions.get(ACTION_PREFIX + label.id)

@@ -397,14 +397,18 @@ class CodebookEditorDialog(QDialog):
         label = self.selected_label()
         if label is None:
             return False
+        from ..document_coding import label_usage as article_usage
+
         used = self.project.q.label_usage(label.id)
-        if used:
-            question = (f"“{label.name}” is used by {used} annotation{'s' if used != 1 else ''} — "
-                        "remove it from them?")
+        articles = article_usage(self.project, label.id)
+        if used or articles:
+            also = f" and {articles} article coding{'s' if articles != 1 else ''}" if articles else ""
+            question = (f"“{label.name}” is used by {used} annotation{'s' if used != 1 else ''}"
+                        f"{also} — remove it from them?")
             if not self.confirm("Delete label", question):
                 self.error_label.setText(f"Kept “{label.name}”: it is still in use.")
                 return False
-        return self._run(lambda: self.project.delete_label(label.id, force=bool(used)))
+        return self._run(lambda: self.project.delete_label(label.id, force=bool(used or articles)))
 
     def import_from(self, path: str | Path) -> bool:
         from ..project_io import import_codebook_file

@@ -134,3 +134,20 @@ def test_gold_bar_takes_a_coders_article_coding(qtbot, project):
     assert (gold["stance"], gold["themes"]) == ("critical", ["open source"])
     assert project.undo(project.coder_by_name(GOLD_CODER).id)
     assert GOLD_CODER not in codings_by_name(project).get(doc, {})
+
+
+def test_codebook_editor_asks_before_deleting_a_label_only_article_codings_use(qtbot, project):
+    from desk_annotator.gui.codebook_editor import CodebookEditorDialog
+
+    alice = project.ensure_coder("alice").id
+    theme = label_id(project, "open source")
+    project.run(SetDocumentCoding(doc_id(project, "First"), alice, None, [theme]), alice)
+    editor = CodebookEditorDialog(project)
+    qtbot.addWidget(editor)
+    asked: list[str] = []
+    editor.confirm = lambda title, question: asked.append(question) or True
+    editor.select_label(theme)
+    editor.delete_button.click()
+    assert asked == ["“open source” is used by 0 annotations and 1 article coding — remove it "
+                     "from them?"]
+    assert project.q.label(theme) is None and mine(project) is None
