@@ -366,6 +366,8 @@ def test_cli_configure_run_audit(setup: dict[str, Any], capsys: pytest.CaptureFi
     assert _cli(["--project", path, "llm", "audit", "--last", "1"]) == 0
     line = capsys.readouterr().out.strip()
     assert "Open" in line and "temperature 0 seed 3" in line and "Chips" not in line
+    assert _cli(["--project", path, "suggest", "audit", "--last", "1"]) == 0  # the same list
+    assert capsys.readouterr().out.strip() == line
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
