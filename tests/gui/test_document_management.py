@@ -91,7 +91,7 @@ def test_context_menu_edit_details_changes_title_and_metadata_in_one_step(
     proj, ids = project
     doc = ids["docs"][0]
     window.open_document(doc)
-    assert menu_texts(window, doc) == ["Rename…", "Edit details…", "", "Delete…"]
+    assert menu_texts(window, doc) == ["Rename…", "Edit details…", "Memo…", "", "Delete…"]
     before, steps = dump(proj), len(proj.history())
     seen: list = []
 
