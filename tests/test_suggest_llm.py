@@ -18,10 +18,18 @@ import pytest
 from llm_server import Reply, ScriptedServer, answer
 
 from desk_annotator.cli import main
+from desk_annotator.models import Codebook, Label
 from desk_annotator.project import Project
 from desk_annotator.store.model_request_queries import model_requests
 from desk_annotator.suggest.llm import LLMRun, public_endpoint
-from desk_annotator.suggest.llm_prompt import MalformedAnswer, chunks, parse_answer
+from desk_annotator.suggest.llm_locate import Located, locate
+from desk_annotator.suggest.llm_prompt import (
+    Chunk,
+    MalformedAnswer,
+    ProposedPassage,
+    chunks,
+    parse_answer,
+)
 from desk_annotator.suggest.llm_settings import (
     PRIVACY_SENTENCE,
     EndpointNotConfigured,
@@ -420,3 +428,31 @@ def test_cli_prompt_shows_what_a_run_sends(setup: dict[str, Any],
         assert shown["messages"] == server.chat_requests[0].body["messages"]
     assert shown["chunk"] == [0, 119]
     assert shown["prompt_sha256"] == model_requests(project.q)[0]["prompt_sha256"]
+
+
+def test_locating_rule_on_a_chunk_inside_a_document() -> None:
+    codebook = Codebook(labels=[Label(id="S", scheme="stance", name="critical"),
+                                Label(id="T", scheme="themes", name="safety")])
+    # the chunk starts at offset 10 of its document
+    chunk = Chunk(10, 29, "go 😀 go, then go on")  # "go" at 0, 5 and 14 of the chunk
+
+    def run(*proposals: dict[str, Any]) -> Located:
+        result = Located()
+        locate([ProposedPassage(**p) for p in proposals], chunk, codebook, set(), result)
+        return result
+
+    # surrounding whitespace of a quote is set aside; "before" names the second occurrence
+    found = run({"quote": "  go ", "stance": "critical"},
+                {"quote": "go", "before": "😀", "themes": ["safety"]})
+    assert [(p.start, p.end, p.stance_id, p.theme_ids) for p in found.passages] == [
+        (10, 12, "S", ()), (15, 17, None, ("T",))]
+    # "before" that matches nothing is ignored; the first unused occurrence is taken
+    found = run({"quote": "go", "stance": "critical"}, {"quote": "go", "before": "zzz",
+                                                      "stance": "critical"})
+    assert [p.start for p in found.passages] == [10, 15]
+    # all three occurrences used: a fourth is a duplicate; case and spacing must be exact
+    found = run(*[{"quote": "go", "stance": "critical"}] * 4,
+                {"quote": "Go", "stance": "critical"}, {"quote": "go  on", "stance": "critical"},
+                {"quote": "then", "stance": None, "themes": []})
+    assert [p.start for p in found.passages] == [10, 15, 24]
+    assert dict(found.discarded) == {"duplicate": 1, "not in the text": 2, "no label": 1}
