@@ -141,6 +141,7 @@ class CorpusFilterProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self._words: list[str] = []
         self._status: str | None = None
+        self._members: set[str] | None = None  # a document set's ids (gui/corpus_sets.py)
         self.setSortRole(SORT_ROLE)
 
     def set_search(self, text: str) -> None:
@@ -151,8 +152,15 @@ class CorpusFilterProxy(QSortFilterProxyModel):
         self._status = status or None
         refilter(self)
 
+    def set_members(self, document_ids: Any) -> None:
+        """Only these documents (a document set), or every one with None."""
+        self._members = None if document_ids is None else set(document_ids)
+        refilter(self)
+
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         row = self.sourceModel().row_data(source_row)  # type: ignore[attr-defined]
+        if self._members is not None and row.get("id") not in self._members:
+            return False
         if self._status and row.get("status") != self._status:
             return False
         if not self._words:
@@ -186,6 +194,9 @@ class CorpusPanel(QWidget):
             self.status_filter.addItem(text, value)
         self.status_filter.currentIndexChanged.connect(
             lambda _i: self.proxy.set_status(self.status_filter.currentData()))
+        self.set_filter = QComboBox()  # filled and applied by gui/corpus_sets.py
+        self.set_filter.setToolTip("Only the documents of a document set")
+        self.set_filter.setVisible(False)
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -221,6 +232,7 @@ class CorpusPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.status_filter)
+        top.addWidget(self.set_filter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
