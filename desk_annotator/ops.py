@@ -20,7 +20,7 @@ from .models import (
     new_id,
     now_iso,
 )
-from .store import ChangeRecorder
+from .store import ChangeRecorder, memo_queries
 from .store import document_coding_queries as article_q
 from .store.queries import Queries
 
@@ -407,6 +407,8 @@ class MergeLabels(Op):
             if ann_id not in has_target:
                 rec.insert("annotation_themes", {"annotation_id": ann_id, "label_id": target.id})
         merge_label_rows(rec, q, source.id, target.id)
+        for memo in memo_queries.stored_memos_of(q, "label", source.id):  # memos go along
+            rec.update("memos", {"id": memo["id"]}, {"target_id": target.id})
         rec.delete("labels", {"id": source.id})
         return len(stance_ids) + len(theme_ids)
 

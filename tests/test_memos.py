@@ -335,3 +335,18 @@ def test_codebook_json_carries_label_and_project_memos(seeded, tmp_path) -> None
     broken.write_text(json.dumps(data), encoding="utf-8")
     with Project(tmp_path / "b.sqlite") as other, pytest.raises(Exception, match="ISO 8601"):
         import_codebook_file(other, broken)
+
+
+def test_merging_labels_moves_their_memos(seeded) -> None:  # type: ignore[no-untyped-def]
+    from desk_annotator.ops import MergeLabels
+
+    p, ids = seeded
+    c1, c2 = ids["coders"]
+    safety, opn = ids["labels"]["safety"], ids["labels"]["open source"]
+    p.run(SetMemo("label", safety.id, c1.id, "safety rules"), c1.id)
+    p.run(SetMemo("label", opn.id, c2.id, "open source rules"), c2.id)
+    p.run(MergeLabels(safety.id, opn.id))
+    assert sorted((m.target_id, m.text) for m in list_memos(p, scope="label")) == [
+        (opn.id, "open source rules"), (opn.id, "safety rules")]
+    p.undo()
+    assert memo_of(p, "label", safety.id, c1.id).text == "safety rules"
