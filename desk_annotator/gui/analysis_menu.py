@@ -30,3 +30,14 @@ def build_analysis_menu(win: MainWindow, bar: QMenuBar, actions: dict[str, QActi
     actions["concordance"] = _action(win, menu, "&Concordance and word frequencies…",
                                      lambda: concordance_window.open_concordance_window(win),
                                      tip="Keyword in context; word frequencies per set")
+    from . import corpus_sets
+
+    corpus_sets.install(win)  # the document list's set filter
+    actions["set_from_filter"] = _action(win, menu, "New document &set from the list's filter…",
+                                         lambda: corpus_sets.make_set_from_filter(win),
+                                         tip="A document set of the documents the list shows")
+    from . import tables_window
+
+    actions["tables"] = _action(win, menu, "&Tables and charts…",
+                                lambda: tables_window.open_tables_window(win),
+                                tip="Frequencies, crosstabs, co-occurrence, timeline; charts")
