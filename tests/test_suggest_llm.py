@@ -456,3 +456,18 @@ def test_locating_rule_on_a_chunk_inside_a_document() -> None:
                 {"quote": "then", "stance": None, "themes": []})
     assert [p.start for p in found.passages] == [10, 15, 24]
     assert dict(found.discarded) == {"duplicate": 1, "not in the text": 2, "no label": 1}
+
+
+def test_a_model_suggestion_is_accepted_like_any_other(setup: dict[str, Any]) -> None:
+    from desk_annotator.suggest.ops import AcceptSuggestion
+
+    project = setup["project"]
+    with ScriptedServer([answer(MIXED[:1])]) as server:
+        LLMRun(project, _settings(server)).run([setup["doc"]])
+    [suggestion_id] = [r[0] for r in project.store.db.execute(
+        "SELECT annotation_id FROM suggestions")]
+    coder_id = setup["coder"].id
+    accepted = project.run(AcceptSuggestion(suggestion_id, coder_id), coder_id)
+    assert (accepted.coder_id, accepted.start, accepted.end, accepted.stance_id) == (
+        coder_id, 43, 74, setup["crit"])
+    assert accepted.quote == "Critics said 中文 sources matter."
