@@ -72,6 +72,9 @@ class MemosWindow(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        for col, width in enumerate((70, 190, 70, 112)):
+            self.table.setColumnWidth(col, width)
         self.about = plain_label(word_wrap=True)
         self.title_edit = QLineEdit(placeholderText="Title (optional)")
         self.editor = QPlainTextEdit()
@@ -93,7 +96,7 @@ class MemosWindow(QWidget):
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(right)
-        split.setSizes([520, 460])
+        split.setSizes([560, 440])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(split, 1)
@@ -183,7 +186,7 @@ class MemosWindow(QWidget):
             self.title_edit.clear()
             self.editor.clear()
         else:
-            self.about.setText(f"{memo.scope}: {memo.target_label} — by "
+            self.about.setText(f"On {self._target_text(memo.scope, memo.target_id)} — by "
                                   f"{memo.coder_name or 'no coder'}, created "
                                   f"{memo.created[:16].replace('T', ' ')}, updated "
                                   f"{memo.updated[:16].replace('T', ' ')} (UTC)")
