@@ -100,7 +100,8 @@ def article_set(obj: Any, document: str, coder: str, stance: str | None, no_stan
         theme_ids = [lb.id for lb in resolve_labels(project, "themes", names)]
     coding = project.run(SetDocumentCoding(doc.id, coder_id, stance_id, theme_ids,
                                            UNSET if note is None else note), coder_id)
-    click.echo(f"{doc.title}\t{coder}\t{_summary(project, doc.id, coder) if coding else 'not coded'}")
+    summary = _summary(project, doc.id, coder) if coding else "not coded"
+    click.echo(f"{doc.title}\t{coder}\t{summary}")
 
 
 @article_cmd.command("clear")

@@ -89,11 +89,14 @@ def _scheme(values: np.ndarray, coded: np.ndarray, value_names: list[str], q: in
     block: dict[str, Any] = {"values": value_names, "categories_q": q, "reasons": {},
                              "n_units": n_docs}
     pairs, tables = _pair_tables(values, coded, n_values)
-    raters = coded.sum(axis=1)
-    coincidence = np.zeros((n_docs, n_values, n_values))
-    for p in range(len(pairs)):
-        for d in np.flatnonzero(tables[p].sum(axis=(1, 2))):
-            coincidence[d] += co.coincidence_from_pair_table(tables[p, d], float(raters[d]))
+    # Krippendorff's coincidences per document: Σ over pairs of (T + Tᵀ)/(m_u − 1), the rule of
+    # coefficients.coincidence_from_pair_table (and tables.scheme_tables), for all documents
+    # at once.
+    summed = tables.sum(axis=0)
+    raters = coded.sum(axis=1).astype(float)
+    scale = np.where(raters > 1, 1.0 / np.maximum(raters - 1.0, 1.0), 0.0)
+    coincidence = (summed + summed.transpose(0, 2, 1)) * scale[:, None, None]
+    flat = coincidence.reshape(n_docs, n_values * n_values)
     _put(block, "alpha", co.krippendorff_alpha(coincidence.sum(axis=0)))
     weights = {"identity": np.eye(n_values)}
     counts = mr.rating_counts(values.astype(np.int64), n_values)
@@ -105,7 +108,7 @@ def _scheme(values: np.ndarray, coded: np.ndarray, value_names: list[str], q: in
         ("alpha", "fleiss_kappa", "gwet_ac1", "percent_agreement"))
     if resample is not None:
         boots["alpha"] = co.krippendorff_alpha_batch(
-            np.einsum("bd,dkl->bkl", resample, coincidence))
+            (resample @ flat).reshape(-1, n_values, n_values))
         resampled = mr.batch(features.unstack(resample @ features.stacked()), weights, q)
         for key in ("fleiss_kappa", "gwet_ac1", "percent_agreement"):
             boots[key] = resampled[key]
@@ -114,13 +117,19 @@ def _scheme(values: np.ndarray, coded: np.ndarray, value_names: list[str], q: in
     block["interpretation_point"] = co.interpret_alpha(block["alpha"])
     lower = block["ci95"][0] if block["ci95"] else block["alpha"]
     block["interpretation"] = co.interpret_alpha(lower)
-    block["pairs"] = [_pair(coders, pairs, tables, p, q, resample, why)
+    # Every pair's resampled tables in one matrix product: (B, D) @ (D, P·V²).
+    pair_boot = None if resample is None or not pairs else (
+        resample @ tables.transpose(1, 0, 2, 3).reshape(n_docs, -1)).reshape(
+            len(resample), len(pairs), n_values, n_values)
+    block["pairs"] = [_pair(coders, pairs, tables, p, q,
+                            None if pair_boot is None else pair_boot[:, p], why)
                       for p in range(len(pairs))]
     return block
 
 
 def _pair(coders: list[str], pairs: list[tuple[int, int]], tables: np.ndarray, p: int, q: int,
-          resample: np.ndarray | None, why: str | None) -> dict[str, Any]:
+          resampled: np.ndarray | None, why: str | None) -> dict[str, Any]:
+    """One coder pair; ``resampled``: its contingency table in every resample (B, V, V)."""
     a, b = pairs[p]
     per_doc = tables[p]
     total = per_doc.sum(axis=0)
@@ -130,12 +139,9 @@ def _pair(coders: list[str], pairs: list[tuple[int, int]], tables: np.ndarray, p
     _put(entry, "scott_pi", co.scott_pi(total))
     _put(entry, "gwet_ac1", co.gwet_ac1(total, q))
     _put(entry, "percent_agreement", co.percent_agreement(total))
-    boot = None
-    if resample is not None:
-        both = per_doc.sum(axis=(1, 2)) > 0
-        stack = np.einsum("bd,dkl->bkl", resample[:, both], per_doc[both])
-        boot = np.array([co.cohen_kappa(t).value for t in stack], dtype=float)
-        n_both = int(both.sum())
+    if resampled is not None:
+        n_both = int((per_doc.sum(axis=(1, 2)) > 0).sum())
+        boot = np.array([co.cohen_kappa(t).value for t in resampled], dtype=float)
         _put_interval(entry, "cohen_kappa", boot if n_both >= 2 else None, n_both,
                       "the bootstrap resamples documents and needs at least two")
     else:

@@ -212,7 +212,8 @@ class ArticleCodingBar(QWidget):
 
     def set_note(self, text: str) -> None:
         if self._ready():
-            self._run(SetDocumentNote(self.document_id, self.coder_id, text))  # type: ignore[arg-type]
+            self._run(SetDocumentNote(self.document_id, self.coder_id,  # type: ignore[arg-type]
+                                      text))
             self.refresh()
 
     def edit_note(self) -> None:

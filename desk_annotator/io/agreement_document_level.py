@@ -82,8 +82,8 @@ def markdown_parts(report: dict[str, Any]) -> list[str]:
         return []
     section = report["document_level"]
     parts = ["## Article level (documents as units)\n",
-             f"Documents coded at article level by two or more coders: {section['documents']}."
-             f" {NOTE}\n",
+             (f"Documents coded at article level by two or more coders: {section['documents']}."
+             f" {NOTE}\n"),
              _md_table(HEADER, [_row(label or "stance", b) for _, label, b in blocks])]
     stance = section["stance"]
     parts += ["### Article stance — coder pairs\n", _md_table(

@@ -29,9 +29,12 @@ PAYLOAD_KIND = "document-codings"
 PAYLOAD_VERSION = 1
 
 
-def source_codings(snapshot: ProjectSnapshot, guids: Any) -> dict[str, list[tuple[dict[str, str], str]]]:
+SourceCodings = dict[str, list[tuple[dict[str, str], str]]]
+
+
+def source_codings(snapshot: ProjectSnapshot, guids: Any) -> SourceCodings:
     """document id -> (Coding attributes, label GUID) of every label of its article codings."""
-    out: dict[str, list[tuple[dict[str, str], str]]] = {}
+    out: SourceCodings = {}
     for r in snapshot.document_codings:
         doc_guid, coder_guid = guids("document", r.document_id), guids("coder", r.coder_id)
         for label_id in ([r.stance_id] if r.stance_id else []) + list(r.theme_ids):
@@ -44,7 +47,8 @@ def source_codings(snapshot: ProjectSnapshot, guids: Any) -> dict[str, list[tupl
     return out
 
 
-def codings_set(snapshot: ProjectSnapshot, guids: Any) -> tuple[dict[str, str], str, list[str]] | None:
+def codings_set(snapshot: ProjectSnapshot, guids: Any
+                ) -> tuple[dict[str, str], str, list[str]] | None:
     """(Set attributes, Description, member source GUIDs) carrying notes and times, or None
     when the snapshot has no article coding."""
     if not snapshot.document_codings:

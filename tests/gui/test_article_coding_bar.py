@@ -148,6 +148,6 @@ def test_codebook_editor_asks_before_deleting_a_label_only_article_codings_use(q
     editor.confirm = lambda title, question: asked.append(question) or True
     editor.select_label(theme)
     editor.delete_button.click()
-    assert asked == ["“open source” is used by 0 annotations and 1 article coding — remove it "
-                     "from them?"]
+    assert asked == [("“open source” is used by 0 annotations and 1 article coding — "
+                     "remove it from them?")]
     assert project.q.label(theme) is None and mine(project) is None
