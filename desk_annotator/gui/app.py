@@ -134,6 +134,9 @@ def run_gui(project_path: str | None, coder: str | None = None) -> int:
         return 1
     from PySide6.QtWidgets import QApplication
 
+    from . import smoke
+    if smoke.requested():  # the installation check: quit after the first paint
+        smoke.arm(window, str(window.project.path))
     code = QApplication.instance().exec()  # type: ignore[union-attr]
     try:
         window.project.close()
