@@ -471,3 +471,27 @@ def test_a_model_suggestion_is_accepted_like_any_other(setup: dict[str, Any]) ->
     assert (accepted.coder_id, accepted.start, accepted.end, accepted.stance_id) == (
         coder_id, 43, 74, setup["crit"])
     assert accepted.quote == "Critics said 中文 sources matter."
+
+
+def test_attempts_count_per_chunk(setup: dict[str, Any]) -> None:
+    project = setup["project"]
+    text = "First sentence is here and long enough. " * 4 + "Second part of it. " * 8
+    project.add_documents([_Article("Two chunks", text)])
+    doc_id = next(d.id for d in project.q.document_infos() if d.title == "Two chunks")
+    # sentences end at 39, 79, 119, 159, then 160 + 18 = 178, 197, 216...: the first chunk
+    # (at most 200) ends at 197
+    assert [(c.start, c.end) for c in chunks(text, 200)] == [(0, 197), (197, len(text))]
+    with ScriptedServer([answer([]), Reply("oops"), answer([])]) as server:
+        LLMRun(project, _settings(server, max_characters=200)).run([doc_id])
+    rows = model_requests(project.q)
+    assert [(r["parameters"]["chunk"][0], r["parameters"]["attempt"]) for r in rows] == [
+        (0, 1), (197, 1), (197, 2)]
+
+
+def test_a_400_that_is_not_about_the_schema_does_not_drop_it(setup: dict[str, Any]) -> None:
+    project = setup["project"]
+    with ScriptedServer([Reply(status=400), Reply(status=400), answer([])]) as server:
+        report = LLMRun(project, _settings(server)).run([setup["doc"], setup["example_doc"]])
+        sent_schema = ["response_format" in r.body for r in server.chat_requests]
+    assert sent_schema == [True, False, True]
+    assert "HTTP 400" in report.documents[0].failed and report.documents[1].failed is None

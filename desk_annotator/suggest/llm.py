@@ -276,13 +276,16 @@ class LLMRun:
         appends its audit row. Raises _DocumentFailed or RunStopped."""
         messages = piece.messages
         malformed = 0
+        attempt = 0
+        dropped_schema = False  # this chunk's request was the one the schema was dropped for
         while True:
+            attempt += 1
             response_format = ({"type": "json_schema",
                                 "json_schema": {"name": "coding", "strict": True,
                                                 "schema": self.schema}}
                                if self.use_schema else None)
             body = chat_request_body(self.settings, messages, response_format)
-            row = self._audit_row(doc, body, piece, len(audit) + 1)
+            row = self._audit_row(doc, body, piece, attempt)
             audit.append(row)
             try:
                 reply = chat(self.settings, body)
@@ -291,8 +294,12 @@ class LLMRun:
                 if (response_format is not None and self.settings.answer_format == "auto"
                         and exc.status in (400, 422)):
                     row["outcome"] = f"{exc.outcome}: response_format refused"
-                    self.use_schema = False
+                    self.use_schema, dropped_schema = False, True
                     continue
+                if dropped_schema and exc.status in (400, 422):
+                    # refused without the schema too: it was not the schema (a prompt too
+                    # long for the model...), so later documents ask with it again
+                    self.use_schema = True
                 if exc.fatal:
                     raise RunStopped(str(exc)) from None
                 raise _DocumentFailed(str(exc)) from None
