@@ -1,4 +1,4 @@
-"""``desk-annotator llm configure|models|run|audit``: zero-shot coding by a model endpoint.
+"""``desk-annotator llm configure|models|prompt|run|audit``: zero-shot coding by a model endpoint.
 
 The endpoint is an OpenAI-compatible server the user names (a local Ollama, llama.cpp or vLLM
 server, or a cloud service); nothing is sent until one is configured. Suggestions are stored
