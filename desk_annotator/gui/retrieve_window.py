@@ -125,7 +125,7 @@ class RetrieveWindow(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((190, 70, 80, 150, 260, 380, 55, 140, 80)):
+        for column, width in enumerate((170, 55, 75, 130, 220, 420, 55, 140, 80)):
             self.table.setColumnWidth(column, width)
         self._layout()
         self.job: ExportJob | None = None
