@@ -314,3 +314,34 @@ def test_agreement_report_files_carry_the_document_level_section(agreement_proje
     assert "Article level (documents as units)" in (tmp_path / "r.md").read_text("utf-8")
     assert "Article level (documents as units)" in (tmp_path / "r.html").read_text("utf-8")
     assert "document_stance,,alpha," in (tmp_path / "r.csv").read_text("utf-8")
+
+
+def test_source_level_codings_of_another_tool_become_article_codings(coded, tmp_path):
+    """A whole-document Coding without creatingUser, and without our Set of notes."""
+    from xml.etree import ElementTree as ET
+
+    export_path(coded.p, tmp_path / "ours.qdpx")
+    with zipfile.ZipFile(tmp_path / "ours.qdpx") as src:
+        entries = {n: src.read(n) for n in src.namelist()}
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    ET.register_namespace("", ns["q"])
+    root = ET.fromstring(entries["project.qde"])
+    sets = root.find("q:Sets", ns)
+    for set_el in sets.findall("q:Set", ns):
+        if set_el.get("name") == "desk-annotator article codings":
+            sets.remove(set_el)
+    source_codings = [c for src in root.iter(f"{{{ns['q']}}}TextSource")
+                      for c in src.findall("q:Coding", ns)]  # direct children only
+    assert source_codings
+    del source_codings[0].attrib["creatingUser"]
+    entries["project.qde"] = ET.tostring(root, encoding="utf-8")
+    with zipfile.ZipFile(tmp_path / "theirs.qdpx", "w") as out:
+        for name, data in entries.items():
+            out.writestr(name, data)
+    with Project(tmp_path / "d.sqlite") as other:
+        report = import_paths(other, [tmp_path / "theirs.qdpx"])
+        got = by_title(other)
+        assert any("without any user" in w for w in report.warnings)
+        assert got["Doc 1"]["coder-2"]["themes"] == ["export controls"]
+        assert got["Doc 0"]["coder-1"]["note"] is None  # the notes were in our Set only
+        assert "imported" in {c for per in got.values() for c in per}
