@@ -19,7 +19,7 @@ from typing import Any
 from .errors import OperationError
 from .models import MEMO_SCOPES, Label, Memo
 from .store import memo_queries as mq
-from .text_match import MatchOptions, find_matches
+from .text_match import Matcher, MatchOptions
 
 MAX_MEMO_CHARS = 1_000_000  # a memo is prose; anything longer is a mistake or hostile input
 LIST_HINT = "list them with: desk-annotator memo list"
@@ -176,11 +176,12 @@ def search_memos(project: Any, pattern: str, options: MatchOptions | None = None
     options = options or MatchOptions()
     if not pattern:
         return hits
+    matcher = Matcher(pattern, options)  # compiled once for every memo
     for memo in list_memos(project, scope=scope, coder_id=coder_id):
         for field_name in ("title", "text"):
             value = getattr(memo, field_name)
             left = None if limit is None else limit - len(hits)
-            for start, end in find_matches(value, pattern, options, limit=left):
+            for start, end in matcher.find_all(value, left) if value else ():
                 hits.append(MemoHit(memo, field_name, start, end, _context(value, start, end)))
             if limit is not None and len(hits) >= limit:
                 return hits
