@@ -43,6 +43,11 @@ class _Ctx:
                 click.echo(f"warning: {self._project.storage_warning}", err=True)
         return self._project
 
+    def pdf_writer(self) -> Any:
+        """Qt's PDF writer of coded documents (print-document), imported only when asked."""
+        from .gui.print_document import write_pdf
+        return write_pdf
+
     def close(self) -> None:
         if self._project is not None:
             self._project.close()
@@ -289,6 +294,9 @@ def stats_cmd(obj: _Ctx, as_json: bool) -> None:
         return
     click.echo(f"documents: {stats['documents']} ({stats['characters']:,} characters)")
     click.echo(f"coders: {stats['coders']}   annotations: {stats['annotations']}")
+    unknown = "a version that did not record it"
+    click.echo(f"file: created by desk-annotator {stats['created_by_version'] or unknown}, "
+               f"last written by {stats['last_written_by_version'] or unknown}")
     for row in stats["per_coder"]:
         assigned = (f", {row['assigned_done']}/{row['documents_assigned']} assigned done"
                     if row.get("documents_assigned") is not None else "")
@@ -365,6 +373,18 @@ cli.add_command(table_cmd)
 
 from .cli_gold import gold_cmd  # noqa: E402  (gold agreed|take|progress|done: adjudication)
 cli.add_command(gold_cmd)
+
+from .cli_document_coding import article_cmd  # noqa: E402  (article set|clear|list|accept)
+cli.add_command(article_cmd)
+
+from .cli_memos import memo_cmd  # noqa: E402  (memo list|show|set|delete|search)
+cli.add_command(memo_cmd)
+
+from .cli_print import print_document_cmd  # noqa: E402  (print-document DOC: .html or .pdf)
+cli.add_command(print_document_cmd)
+
+from .cli_suggest_llm import llm_cmd  # noqa: E402  (llm configure|models|prompt|run|audit)
+cli.add_command(llm_cmd)
 
 from .cli_team import COMMANDS as _TEAM_COMMANDS  # noqa: E402  assign, lead, blind
 
