@@ -41,3 +41,8 @@ def build_analysis_menu(win: MainWindow, bar: QMenuBar, actions: dict[str, QActi
     actions["tables"] = _action(win, menu, "&Tables and charts…",
                                 lambda: tables_window.open_tables_window(win),
                                 tip="Frequencies, crosstabs, co-occurrence, timeline; charts")
+    from . import findings_dialog
+
+    actions["findings"] = _action(win, menu, "&Findings report…",
+                                  lambda: findings_dialog.open_findings_report(win),
+                                  tip="One HTML file of the tables, charts and agreement")

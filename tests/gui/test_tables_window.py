@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 import xml.etree.ElementTree as ET
+
 import pytest
 
 pytest.importorskip("PySide6")
@@ -110,3 +111,31 @@ def test_coder_set_and_errors_follow_the_project(window, project):
     window.choose(kind="timeline", by="outlet")
     assert window.wait()
     assert window.model.columns[:3] == ["outlet", "month", "n"]
+
+
+def test_analysis_menu_opens_the_window_and_writes_the_findings(qtbot, project, tmp_path):
+    from desk_annotator.gui.findings_dialog import FindingsDialog, write_findings_job
+    from desk_annotator.gui.main_window import MainWindow
+
+    win = MainWindow(project, coder_name="coder-1")
+    qtbot.addWidget(win)
+    texts = [a.text() for a in win.analysis_menu.actions()]
+    assert "&Tables and charts…" in texts and "&Findings report…" in texts
+    tables_action = next(a for a in win.analysis_menu.actions()
+                         if a.text() == "&Tables and charts…")
+    tables_action.trigger()
+    from desk_annotator.gui.tables_window import TablesWindow
+    opened = [w for w in win.findChildren(TablesWindow)]
+    assert len(opened) == 1 and opened[0].wait()
+    assert opened[0].result.kind == "crosstab"  # stance by outlet to begin with
+    dialog = FindingsDialog(project, win)
+    qtbot.addWidget(dialog)
+    dialog.coder_box.setCurrentText("coder-2")
+    options = dialog.options()
+    assert options == {"coder": "coder-2", "set_name": None, "by": "outlet"}
+    job = write_findings_job(win, tmp_path / "findings.html", options)
+    job.run_blocking()
+    assert job.error is None, job.error
+    page = (tmp_path / "findings.html").read_text("utf-8")
+    assert "coder-2; all documents" in page and page.count("<svg") == 5
+    opened[0].close()
