@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,6 +42,7 @@ from ..analysis.retrieve_pages import (
 from ..document_sets import set_names
 from ..errors import DeskAnnotatorError
 from ..project import Changed
+from ..variables import variable_names
 from .export_job import ExportJob
 from .plain import plain_label
 from .segment_model import SegmentTableModel
@@ -53,6 +54,7 @@ CONTEXTS = (("sentence", "sentence"), ("±50 characters", 50), ("±100 character
             ("±200 characters", 200))
 EXPORTS = "Word document (*.docx);;Spreadsheet (*.xlsx);;CSV (*.csv)"
 ALL_SETS = "(all documents)"
+REFRESH_DELAY_MS = 250  # changes in a burst (typing codes) reload the list once
 ANY_STANCE = "(any stance)"
 
 
@@ -139,6 +141,14 @@ class RetrieveWindow(QWidget):
         self.table.doubleClicked.connect(self.jump_to)
         self.table.activated.connect(self.jump_to)
         self.export_button.clicked.connect(lambda: self.ask_export())
+        # A change reloads the list after a short pause, and a hidden window only when shown:
+        # on a big project the count behind a reload is not free, and coding must stay fluid.
+        self._refresh = QTimer(self)
+        self._refresh.setSingleShot(True)
+        self._refresh.setInterval(REFRESH_DELAY_MS)
+        self._refresh.timeout.connect(self._reload_after_change)
+        self._stale_choices = False
+        self._stale = False  # a change not shown yet
         self.bridge.changed.connect(self._on_changed)
         self.reload_choices()
         self.apply_filters()
@@ -194,6 +204,8 @@ class RetrieveWindow(QWidget):
         _fill_combo(self.stance_box, ANY_STANCE,
                     [lb.name for lb in codebook.labels if lb.scheme == "stance"])
         _fill_combo(self.set_box, ALL_SETS, set_names(self.project))
+        self.condition_edit.setToolTip("One condition on a document variable: "
+                                       + ", ".join(variable_names(self.project)))
 
     def check(self, widget: QListWidget, names: list[str]) -> None:
         """Check exactly these names (tests, and choices restored after a reload)."""
@@ -239,9 +251,27 @@ class RetrieveWindow(QWidget):
         tables = changed.tables
         if not (changed.everything or tables & WATCHED):
             return
-        if changed.everything or tables & CHOICES:
+        self._stale_choices |= bool(changed.everything or tables & CHOICES)
+        self._stale = True
+        if self.isVisible():
+            self._refresh.start()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._reload_after_change()
+
+    def _reload_after_change(self) -> None:
+        self._refresh.stop()
+        self._stale = False
+        if self._stale_choices:
+            self._stale_choices = False
             self.reload_choices()
         self.apply_filters()
+
+    def refresh_now(self) -> None:
+        """Apply pending changes at once (tests, scripts)."""
+        self._reload_after_change()
 
     # -- jump and export ----------------------------------------------------------------------
     def jump_to(self, index: QModelIndex) -> None:

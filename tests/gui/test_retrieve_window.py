@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 
 from desk_annotator.cli import main
 from desk_annotator.gui.main_window import MainWindow
-from desk_annotator.gui.retrieve_window import RetrieveWindow
+from desk_annotator.gui.retrieve_window import REFRESH_DELAY_MS, RetrieveWindow
 from desk_annotator.models import (
     Annotation,
     Codebook,
@@ -129,6 +129,7 @@ def test_any_all_stance_variable_and_set_filters(sample):
     # A set made elsewhere (the CLI, another window) appears at once and filters.
     members = [infos[1].id, infos[2].id]
     project.run(CreateSet("pilot", members))
+    window.refresh_now()
     assert window.set_box.findText("pilot") > 0
     window.set_box.setCurrentText("pilot")
     assert set(shown_ids(window)) == {a.id for a in anns if a.document_id in members}
@@ -159,9 +160,17 @@ def test_sort_jump_and_live_update(qtbot, sample):
     n = window.model.total
     theme = next(iter(label_ids(project, THEME)))
     added = project.add_annotation(seg.document_id, win.coder.id, 0, 5, theme_ids=[theme])
-    assert window.model.total == n + 1 and added.id in shown_ids(window)
+    qtbot.waitUntil(lambda: window.model.total == n + 1)
+    assert added.id in shown_ids(window)
     project.undo(win.coder.id)
+    qtbot.waitUntil(lambda: window.model.total == n)
+    # A hidden window does no work on changes; it catches up when shown again.
+    window.hide()
+    project.add_annotation(seg.document_id, win.coder.id, 0, 5, theme_ids=[theme])
+    qtbot.wait(2 * REFRESH_DELAY_MS)
     assert window.model.total == n
+    window.show()
+    assert window.model.total == n + 1
 
 
 def test_blind_mode_shows_only_ones_own_passages(qtbot, sample_path):
