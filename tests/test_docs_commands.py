@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ def _env(home: Path) -> dict[str, str]:
 
 def _serve() -> None:
     """Read one JSON request per line ({argv, cwd, home, out}); run it in a forked child."""
-    import desk_annotator.cli  # noqa: F401  (imported once, before any fork)
+    import desk_annotator.cli  # imported once, before any fork
 
     for request_line in sys.stdin:
         request = json.loads(request_line)
@@ -96,7 +97,7 @@ def _serve() -> None:
                 fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
                 os.dup2(fd, 1)
                 os.dup2(fd, 2)
-                sys.stdin = open(os.devnull, encoding="utf-8")  # a prompt reads EOF
+                sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115  (a prompt reads EOF; the child ends with os._exit)
                 try:
                     desk_annotator.cli.main(list(request["argv"]))
                     code = 0
@@ -154,10 +155,28 @@ def runner() -> Any:
     r.close()
 
 
-def _run_page(runner: _Runner, page: Path, tmp_path: Path) -> list[str]:
+@pytest.fixture(scope="module")
+def sample_project(runner: _Runner, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default project as the program makes it on first use, made once: filling it from
+    the sample corpus is most of a short page's time. Each page gets a copy of the closed file
+    (no WAL left beside it), so it still starts from a fresh default project."""
+    root = tmp_path_factory.mktemp("sample-home")
+    (root / "work").mkdir()
+    code, output = runner.run(("stats",), root / "work", root)
+    assert code == 0, output
+    made = root / "data" / "default.sqlite"
+    assert made.is_file() and not made.with_name("default.sqlite-wal").exists()
+    return made
+
+
+def _run_page(runner: _Runner, page: Path, tmp_path: Path,
+              sample: Path | None = None) -> list[str]:
     work, home = tmp_path / "work", tmp_path / "home"
     work.mkdir()
     home.mkdir()
+    if sample is not None:
+        (home / "data").mkdir()
+        shutil.copyfile(sample, home / "data" / sample.name)
     failures = []
     for example in command_examples(page.read_text(encoding="utf-8")):
         code, output = runner.run(example.argv, work, home)
@@ -170,9 +189,9 @@ def _run_page(runner: _Runner, page: Path, tmp_path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
-def test_every_command_example_of_the_page_exits_0(runner: _Runner, page: Path,
-                                                   tmp_path: Path) -> None:
-    failures = _run_page(runner, page, tmp_path)
+def test_every_command_example_of_the_page_exits_0(runner: _Runner, sample_project: Path,
+                                                   page: Path, tmp_path: Path) -> None:
+    failures = _run_page(runner, page, tmp_path, sample_project)
     assert not failures, "\n".join(failures)
 
 
@@ -183,7 +202,7 @@ def test_the_guide_has_command_examples() -> None:
 
 
 def test_parser_reads_console_blocks_only() -> None:
-    page = "\n".join([
+    page = "\n".join([  # noqa: FLY002  (one line of the page per line here)
         "```console",
         "$ desk-annotator stats --json   # a comment",
         "output line",
