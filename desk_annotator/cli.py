@@ -374,6 +374,9 @@ cli.add_command(table_cmd)
 from .cli_gold import gold_cmd  # noqa: E402  (gold agreed|take|progress|done: adjudication)
 cli.add_command(gold_cmd)
 
+from .cli_suggest import suggest_cmd  # noqa: E402  (suggest train|run|evaluate|accept|...)
+cli.add_command(suggest_cmd)
+
 from .cli_document_coding import article_cmd  # noqa: E402  (article set|clear|list|accept)
 cli.add_command(article_cmd)
 

@@ -19,6 +19,7 @@ _SUGGESTION_COLS = (
     "s.resolved_by, s.accepted_as, a.document_id, a.coder_id, a.start, a.[end], a.quote, "
     "a.stance_id, a.note")
 DRY_RUN_META_PREFIX = "suggest.dry_run."
+TEACHER_META_PREFIX = "suggest.teacher."
 
 
 def _themes(q: Queries, ann_ids: list[str]) -> dict[str, list[str]]:
@@ -160,3 +161,8 @@ def dry_run(q: Queries, engine: str) -> dict[str, Any] | None:
     support, basis, time), or None."""
     raw = q.meta(DRY_RUN_META_PREFIX + engine)
     return json.loads(raw) if raw else None
+
+
+def teacher(q: Queries, engine: str) -> str | None:
+    """The coder name ``engine`` was last trained on (``suggest train``), or None."""
+    return q.meta(TEACHER_META_PREFIX + engine)

@@ -89,17 +89,26 @@ class Featurizer:
 
 
 class TfidfWeights:
-    """Sublinear TF times smoothed IDF (fitted on training rows), L2-normalised rows."""
+    """Sublinear TF times smoothed IDF (fitted on training rows), L2-normalised rows, over
+    only the features seen in training (a compact column space: the linear models then fit
+    in a fraction of a second instead of carrying 2^20 coefficients per label)."""
 
     def __init__(self, counts: sp.csr_matrix) -> None:
-        df = np.bincount(counts.indices, minlength=N_FEATURES).astype(np.float64)
+        df = np.bincount(counts.indices, minlength=N_FEATURES)
+        self.columns = np.flatnonzero(df)
+        self.position = np.full(N_FEATURES, -1, dtype=np.int32)
+        self.position[self.columns] = np.arange(len(self.columns), dtype=np.int32)
         n = counts.shape[0]
-        self.idf = (np.log((1 + n) / (1 + df)) + 1.0).astype(np.float32)
-        self.idf[df == 0] = 0.0  # features never seen in training carry no weight
+        self.idf = (np.log((1 + n) / (1 + df[self.columns])) + 1.0).astype(np.float32)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.columns)
 
     def transform(self, counts: sp.csr_matrix) -> sp.csr_matrix:
-        x = counts.astype(np.float32, copy=True)
-        np.log1p(x.data, out=x.data)
-        x.data *= self.idf[x.indices]
-        x.eliminate_zeros()
+        column = self.position[counts.indices]
+        keep = column >= 0
+        row = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[keep]
+        data = np.log1p(counts.data[keep].astype(np.float32)) * self.idf[column[keep]]
+        x = sp.csr_matrix((data, (row, column[keep])), shape=(counts.shape[0], self.n_features))
         return normalize(x, copy=False)

@@ -279,3 +279,25 @@ class AcceptAbove(Op):
             if wanted is None or found["document_id"] in wanted:
                 accepted.append(_accept(rec, q, found, self.as_coder))
         return accepted
+
+
+@dataclass
+class SetTeacher(Op):
+    """Whose coding ``engine`` learns from (``suggest train``), for later runs."""
+
+    engine: str
+    teacher: str  # coder name
+    kind: ClassVar[str] = "set-suggestion-teacher"
+
+    def describe(self, q: Queries) -> str:
+        return f"Teach suggestions from {self.teacher}"
+
+    def apply(self, rec: ChangeRecorder, q: Queries) -> None:
+        coder = q.coder_by_name(self.teacher)
+        if coder is None or coder.name.startswith("model:"):
+            raise OperationError(f"{self.teacher!r} is not a person or gold in this project")
+        key = sq.TEACHER_META_PREFIX + self.engine.removeprefix("model:")
+        if q.meta(key) is None:
+            rec.insert("meta", {"key": key, "value": self.teacher})
+        else:
+            rec.update("meta", {"key": key}, {"value": self.teacher})
