@@ -35,6 +35,8 @@ def _one_line(text: str) -> str:
 @click.option("--language", help="Comma-separated language codes of the documents.")
 @click.option("--from", "date_from", help="Documents dated on or after this ISO date.")
 @click.option("--to", "date_to", help="Documents dated on or before this ISO date.")
+@click.option("--where", help="One condition on a document variable, 'variable = value' "
+                              "(built-in or custom; case-insensitive; empty value: not set).")
 @click.option("--context", default="sentence", show_default=True,
               help="'sentence' (the enclosing sentence) or 'chars:N' (N characters each side).")
 @click.option("--sort", default="document", show_default=True,
@@ -47,7 +49,7 @@ def _one_line(text: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per segment (stdout).")
 @click.pass_obj
 def retrieve_cmd(obj, labels, match_all, stance, coders, documents, set_name, outlet, author,
-                 language, date_from, date_to, context, sort, group_by, output,
+                 language, date_from, date_to, where, context, sort, group_by, output,
                  as_json) -> None:
     """Coded segments with their context, filtered by labels, coders and document variables."""
     from .analysis.retrieve import RetrievalQuery, parse_context, retrieve
@@ -57,6 +59,13 @@ def retrieve_cmd(obj, labels, match_all, stance, coders, documents, set_name, ou
     document_ids = _split(documents)
     if set_name is not None:
         document_ids = restrict_to_set(obj.project(), set_name, document_ids)
+    if where:
+        from .analysis.retrieve_pages import documents_where, parse_condition
+        condition = parse_condition(where)
+        hits = documents_where(obj.project().q, condition) if condition else None
+        if hits is not None:
+            document_ids = hits if document_ids is None else [d for d in document_ids
+                                                               if d in set(hits)]
     query = RetrievalQuery(labels=_split(labels), match_all=match_all, stances=_split(stance),
                            coders=_split(coders), documents=document_ids,
                            outlets=_split(outlet), authors=_split(author),

@@ -4,6 +4,7 @@ variable and set conditions, on a small hand-made project."""
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -73,3 +74,21 @@ def test_hand_worked_selections_and_orders(coded):
         parse_condition("wave 2")
     with pytest.raises(RetrievalError):
         pager_for(q, RetrievalQuery(labels=["nope"]))
+
+
+def test_cli_retrieve_where_a_variable_has_a_value(coded, capsys):
+    from desk_annotator.cli import main
+
+    project, _d1, _d2, ids = coded
+    path = str(project.path)
+
+    def run(*args):
+        with pytest.raises(SystemExit) as stop:
+            main(["--project", path, "retrieve", *args, "--json"])
+        out, err = capsys.readouterr()
+        return stop.value.code, [json.loads(line)["annotation_id"] for line in out.splitlines()], err
+
+    assert run("--where", "wave = 2") == (0, ids[3:], "3 segments\n")
+    assert run("--where", "OUTLET = post", "--coder", "ann")[1] == [ids[0], ids[2]]
+    code, _rows, err = run("--where", "wave 2")
+    assert code == 1 and "variable = value" in err

@@ -93,12 +93,18 @@ def _documents(q: Any, query: RetrievalQuery, set_name: str | None,
         members = set(set_members(q, set_name))
         allowed = members if allowed is None else allowed & members
     if condition is not None:
-        var = find_variable(q, condition[0])
-        values = variable_values(q, var.name)
-        hits = {d for d, v in values.items() if _matches_value(v, condition[1])}
+        hits = set(documents_where(q, condition))
         allowed = hits if allowed is None else allowed & hits
     infos = q.document_infos(sorted(allowed) if allowed is not None else None)
     return tuple(i.id for i in infos if _document_filter(i, query))
+
+
+def documents_where(q: Any, condition: tuple[str, str]) -> list[str]:
+    """Ids of the documents whose variable ``condition[0]`` has the value ``condition[1]``
+    (module doc), in corpus order."""
+    var = find_variable(q, condition[0])
+    values = variable_values(q, var.name)
+    return [d for d, v in values.items() if _matches_value(v, condition[1])]
 
 
 class SegmentPager:
