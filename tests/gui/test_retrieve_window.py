@@ -6,6 +6,7 @@ project's raw annotations here, never read back from the retrieval code."""
 from __future__ import annotations
 
 import random
+import shutil
 import time
 
 import pytest
@@ -34,14 +35,25 @@ from desk_annotator.text import sha256_text
 THEME = "export controls and chips"
 
 
-@pytest.fixture
-def sample_path(tmp_path, home):
-    path = tmp_path / "sample.sqlite"
-    with Project(path) as project:
-        fill_from_sample(project)
-    with pytest.raises(SystemExit) as stop:  # gold from the command line, as a user would
-        main(["--project", str(path), "gold", "agreed", "coder-1", "coder-2"])
+@pytest.fixture(scope="module")
+def built_sample(tmp_path_factory):
+    """The sample project with gold built from the command line, once per module."""
+    folder = tmp_path_factory.mktemp("sample")
+    path = folder / "sample.sqlite"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DESK_ANNOTATOR_HOME", str(folder / "home"))
+        with Project(path) as project:
+            fill_from_sample(project)
+        with pytest.raises(SystemExit) as stop:  # gold from the CLI, as a user would
+            main(["--project", str(path), "gold", "agreed", "coder-1", "coder-2"])
     assert stop.value.code == 0
+    return path
+
+
+@pytest.fixture
+def sample_path(built_sample, tmp_path, home):
+    path = tmp_path / "sample.sqlite"
+    shutil.copyfile(built_sample, path)  # each test changes its own copy
     return path
 
 
