@@ -65,6 +65,13 @@ ACTIONS: tuple[ActionKey, ...] = (
     ActionKey("compare", "View: Compare coders", "Ctrl+Shift+C"),
     ActionKey("agreement", "View: Agreement", "Ctrl+Shift+G"),
     ActionKey("codebook_editor", "View: Edit codebook", "Ctrl+Shift+K"),
+    ActionKey("show_suggestions", "Suggestions: Show suggestions", ""),
+    ActionKey("suggestion_next", "Suggestions: Next suggestion", "F8"),
+    ActionKey("suggestion_prev", "Suggestions: Previous suggestion", "Shift+F8"),
+    ActionKey("suggestion_accept", "Suggestions: Accept suggestion", "F9"),
+    ActionKey("suggestion_reject", "Suggestions: Reject suggestion", "F7"),
+    ActionKey("suggestions_window", "Suggestions: Suggestions window", ""),
+    ActionKey("model_endpoint", "Suggestions: Model endpoint settings", ""),
     ActionKey("shortcuts", "Help: Keyboard shortcuts", "F1"),
 )
 BY_NAME: dict[str, ActionKey] = {a.name: a for a in ACTIONS}

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import DeskAnnotatorError
-from ..models import Annotation, Coder
+from ..models import Annotation, Coder, is_model_coder
 from ..project import Changed, Project
 from . import article_coding_bar, blind_lock, file_actions, layout_state, menus
 from .annotation_list import AnnotationPanel
@@ -43,6 +43,7 @@ from .plain import message_box, plain_label
 from .read_only import add_banners, apply_read_only
 from .reading_view import EMPTY_HINT, ReadingView
 from .settings import Settings
+from .suggestion_layer import human_coder_ids
 from .theme import apply_theme, current_theme
 
 EMPTY_PROJECT_HINT = ("This project has no documents yet.\n\nFile → Import… (Ctrl+I) brings in "
@@ -223,7 +224,7 @@ class MainWindow(QMainWindow):
     def ask_coder(self) -> None:
         from .coder_dialog import ask_coder
 
-        name = ask_coder([c.name for c in self.project.coders()],
+        name = ask_coder([c.name for c in self.project.coders() if not is_model_coder(c.name)],
                          self.coder.name if self.coder else None, self)
         if name:
             self.switch_coder(name)
@@ -281,7 +282,7 @@ class MainWindow(QMainWindow):
     def visible_coder_ids(self) -> list[str] | None:
         """None = every coder; blind mode shows only the current coder's work."""
         if self.show_all_coders and not blind_lock.locked_for(self):
-            return None
+            return human_coder_ids(self.project)  # model coders: the suggestion layer
         return [self.coder.id] if self.coder else []
 
     def _load_annotations(self, *, force_list: bool = False) -> None:

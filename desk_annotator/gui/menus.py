@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from ..models import Label
+from ..models import Label, is_model_coder
 from . import (
     article_coding_bar,
     dashboard,
@@ -23,6 +23,7 @@ from . import (
 )
 from .analysis_menu import build_analysis_menu
 from .plain import menu_text
+from .suggestion_layer import build_suggestions_menu
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -43,6 +44,8 @@ HELP_ROWS = (  # (action names, what they do); the keys shown are the current on
     (("find_doc",), "filter the document list"),
     (("search",), "search the whole corpus"),
     (("preferences",), "preferences: shortcuts, palette, underline styles, font size"),
+    (("suggestion_accept", "suggestion_reject", "suggestion_next", "suggestion_prev"),
+     "suggestions (dashed outlines): accept as yours / reject / next / previous"),
 )
 
 
@@ -205,6 +208,7 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     a["codebook_editor"] = _action(win, view, "Edit code&book…", win.open_codebook_editor)
 
     build_analysis_menu(win, bar, a)
+    build_suggestions_menu(win, bar, a)
     team = bar.addMenu("&Team")
     a["dashboard"] = _action(win, team, "&Dashboard…", lambda: dashboard.open_dashboard(win),
                              tip="Documents × coders: assignments, status, progress")
@@ -236,6 +240,8 @@ def fill_coder_menu(win: MainWindow) -> None:
     menu.addSeparator()
     group = QActionGroup(menu)
     for coder in win.project.coders():
+        if is_model_coder(coder.name):
+            continue  # a model's suggestions are resolved, never coded as that coder
         action = menu.addAction(menu_text(coder.name))
         action.setCheckable(True)
         action.setChecked(win.coder is not None and coder.id == win.coder.id)

@@ -88,6 +88,8 @@ class ReadingView(QPlainTextEdit):
         self._search: list[tuple[int, int]] = []  # find-bar matches, UTF-16, sorted
         self._search_starts: list[int] = []
         self._search_max = 0
+        # Extra layers painted after the highlights (gui/suggestion_layer.py): (painter, clip).
+        self.overlays: list[Callable[[QPainter, QRect], None]] = []
         self.cursorPositionChanged.connect(self._follow_cursor)
 
     # -- content ------------------------------------------------------------------------------
@@ -334,12 +336,20 @@ class ReadingView(QPlainTextEdit):
         if not rect.isNull():
             self.viewport().update(rect)
 
+    def passage_rects(self, spans: list[tuple[int, int]], clip: QRect) -> list[list[QRectF]]:
+        """Line rectangles of each [start, end) (code points) inside ``clip``: for overlays."""
+        blocks = self._visible_blocks(clip)
+        return [self._span_line_rects(self._map.to_utf16(s), self._map.to_utf16(e), blocks)
+                for s, e in spans]
+
     def paintEvent(self, event) -> None:
-        if self._order or self._search:
+        if self._order or self._search or self.overlays:
             painter = QPainter(self.viewport())
             try:
                 self._paint_search(painter, event.rect())
                 self._paint_spans(painter, event.rect())
+                for overlay in self.overlays:
+                    overlay(painter, event.rect())
             finally:
                 painter.end()
         super().paintEvent(event)

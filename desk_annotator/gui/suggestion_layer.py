@@ -1,0 +1,258 @@
+"""Suggested codings in the reading view: the model coders' open suggestions of the open
+document drawn as dashed outlines in a layer of their own (View → Show suggestions), one of
+them current (a stronger outline, its probability and labels in the status bar), and the keys
+that resolve them — accept (the current coder's annotation, "accepted from model:…"), reject,
+next, previous. Accept and reject are undoable ops (Ctrl+Z).
+
+Only the open document's suggestions are held (``sq.suggestions(q, document_id=…)``), and
+only those crossing the repainted rectangle are drawn, so the layer costs little to paint.
+Model coders never show up as ordinary coders: :func:`human_coder_ids` is what the
+workbench's "all coders" means once a model coder exists.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QRect, Qt
+from PySide6.QtGui import QAction, QColor, QPainter, QPen
+from PySide6.QtWidgets import QMenuBar
+
+from ..errors import DeskAnnotatorError
+from ..project import Changed, Project
+from ..store import suggestion_queries as sq
+from ..suggest.ops import AcceptSuggestion, RejectSuggestion
+from .plain import plain_label
+from .theme import ACCENT, UNLABELLED, tint
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+SETTING = "show_suggestions"
+DASH_PATTERN = [4.0, 3.0]  # pen dash pattern, in pen widths
+
+
+def human_coder_ids(project: Project) -> list[str] | None:
+    """Every coder but the model coders; None (= every coder) while there is no model coder."""
+    models = sq.model_coder_ids(project.q)
+    if not models:
+        return None
+    return [c.id for c in project.coders() if c.id not in models]
+
+
+def describe(row: dict[str, Any], names: dict[str, str]) -> str:
+    """'model:tfidf 0.82 — critical; export, open' for the status bar."""
+    labels = [names.get(row["stance_id"] or "", "")] if row["stance_id"] else ["no stance"]
+    themes = [names.get(t, "?") for t in row["theme_ids"]]
+    what = labels[0] + (f"; {', '.join(themes)}" if themes else "")
+    p = row["probability"]
+    chance = f" p={p:.2f}" if p is not None else ""
+    return f"Suggestion of model:{row['engine']}{chance} — {what}"
+
+
+class SuggestionLayer(QObject):
+    def __init__(self, win: MainWindow) -> None:
+        super().__init__(win)
+        self.win = win
+        self.view = win.view
+        self.project = win.project
+        self.shown = bool(win.settings.get(SETTING, True))
+        self.rows: list[dict[str, Any]] = []  # the open document's open suggestions, by start
+        self._starts: list[int] = []
+        self._longest = 0
+        self.current_id: str | None = None
+        self._names: dict[str, str] = {}
+        self._colours: dict[str, str] = {}
+        self.status = plain_label()
+        self.status.setContentsMargins(8, 0, 8, 0)
+        win.statusBar().addWidget(self.status, 1)
+        self.view.overlays.append(self.paint)
+        self.view.documentLoaded.connect(self.reload)
+        win.bridge.changed.connect(self._on_changed)
+
+    # -- what is shown -------------------------------------------------------------------------
+    def reload(self) -> None:
+        doc_id = self.view.document_id
+        labels = self.project.q.labels()
+        self._names = {lb.id: lb.name for lb in labels}
+        self._colours = {lb.id: lb.color for lb in labels}
+        self.rows = sq.suggestions(self.project.q, document_id=doc_id) \
+            if self.shown and doc_id else []
+        self._starts = [r["start"] for r in self.rows]
+        self._longest = max((r["end"] - r["start"] for r in self.rows), default=0)
+        if self.current_id not in {r["annotation_id"] for r in self.rows}:
+            self.current_id = None
+        self._show_status()
+        self.view.viewport().update()
+
+    def _on_changed(self, changed: Changed) -> None:
+        if changed.everything or changed.tables & {"suggestions", "annotations",
+                                                    "annotation_themes", "labels"}:
+            self.reload()
+
+    def set_shown(self, on: bool) -> None:
+        self.shown = bool(on)
+        self.win.settings.set(SETTING, self.shown)
+        action = self.win.actions_by_name.get("show_suggestions") \
+            if hasattr(self.win, "actions_by_name") else None
+        if action is not None and action.isChecked() != self.shown:
+            action.setChecked(self.shown)
+        self.reload()
+
+    def current(self) -> dict[str, Any] | None:
+        return next((r for r in self.rows if r["annotation_id"] == self.current_id), None)
+
+    def _show_status(self) -> None:
+        row = self.current()
+        if row is None:
+            self.status.setText("")
+            return
+        keys = [self._key("suggestion_accept"), self._key("suggestion_reject")]
+        hint = f"   ({keys[0]} accept, {keys[1]} reject)" if all(keys) else ""
+        self.status.setText(describe(row, self._names) + hint)
+
+    def _key(self, name: str) -> str:
+        actions = getattr(self.win, "actions_by_name", {})
+        return actions[name].shortcut().toString() if name in actions else ""
+
+    # -- painting ------------------------------------------------------------------------------
+    def _visible_range(self, clip: QRect) -> tuple[int, int]:
+        view = self.view
+        first = view.cursorForPosition(clip.topLeft()).position()
+        last = view.cursorForPosition(clip.bottomRight()).position()
+        return view.utf16.to_cp(first, snap="down"), view.utf16.to_cp(last, snap="up") + 1
+
+    def paint(self, painter: QPainter, clip: QRect) -> None:
+        if not self.rows:
+            return
+        first, last = self._visible_range(clip)
+        lo = bisect.bisect_left(self._starts, first - self._longest)
+        hi = bisect.bisect_right(self._starts, last)
+        rows = [r for r in self.rows[lo:hi] if r["end"] > first]
+        if not rows:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        all_rects = self.view.passage_rects([(r["start"], r["end"]) for r in rows], clip)
+        for row, rects in zip(rows, all_rects, strict=True):
+            current = row["annotation_id"] == self.current_id
+            colour = QColor(self._colours.get(row["stance_id"] or "", "")
+                            or (self._colours.get(row["theme_ids"][0], UNLABELLED)
+                                if row["theme_ids"] else UNLABELLED))
+            pen = QPen(QColor(ACCENT) if current else colour, 2.2 if current else 1.4)
+            pen.setDashPattern(DASH_PATTERN)
+            painter.setPen(pen)
+            for r in rects:
+                if current:
+                    painter.fillRect(r, tint(colour.name(), 40))
+                painter.drawRoundedRect(r.adjusted(-2, -1, 2, 1), 3, 3)
+        painter.restore()
+
+    # -- moving and resolving ------------------------------------------------------------------
+    def under_cursor(self) -> dict[str, Any] | None:
+        """The suggestion the text cursor is in (the innermost), or None."""
+        view = self.view
+        pos = view.utf16.to_cp(view.textCursor().selectionStart(), snap="down")
+        hits = [r for r in self.rows if r["start"] <= pos < r["end"]]
+        return min(hits, key=lambda r: r["end"] - r["start"]) if hits else None
+
+    def step(self, forward: bool = True) -> dict[str, Any] | None:
+        """Make the next (previous) open suggestion current, across documents (wraps)."""
+        row = None
+        if self.current_id is None and self.rows:  # start from the text cursor
+            pos = self.view.utf16.to_cp(self.view.textCursor().position(), snap="down")
+            ahead = [r for r in self.rows if (r["start"] >= pos if forward else r["start"] < pos)]
+            row = (ahead[0] if forward else ahead[-1]) if ahead else None
+        if row is None:
+            row = sq.neighbour(self.project.q, self.current_id, forward=forward)
+        if row is None:
+            self.win.flash("No open suggestions.")
+            return None
+        self.go_to(row)
+        return row
+
+    def go_to(self, row: dict[str, Any]) -> None:
+        if not self.shown:
+            self.set_shown(True)
+        self.win.show_passage(row["document_id"], row["start"], row["end"])
+        if self.view.document_id == row["document_id"]:
+            self.current_id = row["annotation_id"]
+            self._show_status()
+            self.view.viewport().update()
+
+    def _target(self) -> dict[str, Any] | None:
+        row = self.current() or self.under_cursor()
+        if row is None:
+            self.win.flash("No suggestion here: F8 goes to the next one.")
+        return row
+
+    def _resolve(self, accept: bool) -> str | None:
+        row = self._target()
+        coder_id = self.win.coder_id()
+        if row is None:
+            return None
+        if self.project.read_only:
+            self.win.flash("Read-only project: suggestions cannot be resolved here.")
+            return None
+        if coder_id is None:
+            self.win.flash("Choose a coder first: accepting makes the passage yours.")
+            return None
+        following = sq.neighbour(self.project.q, row["annotation_id"], forward=True)
+        op = (AcceptSuggestion(row["annotation_id"], coder_id) if accept
+              else RejectSuggestion(row["annotation_id"], coder_id))
+        try:
+            result = self.project.run(op, coder_id)
+        except DeskAnnotatorError as exc:
+            self.win.flash(str(exc))
+            return None
+        self.win.flash(("Accepted: now your annotation (accepted from model:"
+                        f"{row['engine']})") if accept else "Rejected the suggestion.")
+        self.current_id = None
+        if following is not None and following["annotation_id"] != row["annotation_id"]:
+            self.go_to(following)
+        else:
+            self.reload()
+        return result.id if accept else row["annotation_id"]
+
+    def accept(self) -> str | None:
+        """The current suggestion becomes the coder's annotation; returns its new id."""
+        return self._resolve(True)
+
+    def reject(self) -> str | None:
+        return self._resolve(False)
+
+
+def build_suggestions_menu(win: MainWindow, bar: QMenuBar, actions: dict[str, QAction]) -> None:
+    """The Suggestions menu (keys from keymap.py); installs the layer on the window."""
+    from .menus import _action
+
+    def window(endpoint: bool = False) -> None:
+        # Imported when asked: the engines load scikit-learn.
+        from . import suggestions_window
+
+        (suggestions_window.open_endpoint_settings if endpoint
+         else suggestions_window.open_suggestions_window)(win)
+
+    layer = SuggestionLayer(win)
+    win.suggestion_layer = layer  # type: ignore[attr-defined]
+    menu = bar.addMenu("S&uggestions")
+    actions["show_suggestions"] = _action(
+        win, menu, "&Show suggestions", layer.set_shown, checkable=True,
+        tip="The models' suggested codings as dashed outlines")
+    actions["show_suggestions"].setChecked(layer.shown)
+    menu.addSeparator()
+    actions["suggestion_next"] = _action(win, menu, "&Next suggestion", lambda: layer.step(True))
+    actions["suggestion_prev"] = _action(win, menu, "&Previous suggestion",
+                                         lambda: layer.step(False))
+    actions["suggestion_accept"] = _action(win, menu, "&Accept suggestion", layer.accept,
+                                           tip="It becomes your annotation")
+    actions["suggestion_reject"] = _action(win, menu, "&Reject suggestion", layer.reject)
+    menu.addSeparator()
+    actions["suggestions_window"] = _action(
+        win, menu, "Suggestions &window…", window,
+        tip="Train, run, code next, more like this, bulk accept")
+    actions["model_endpoint"] = _action(
+        win, menu, "Model &endpoint settings…", lambda: window(endpoint=True),
+        tip="An OpenAI-compatible server for zero-shot suggestions (off by default)")
