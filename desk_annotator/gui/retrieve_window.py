@@ -135,8 +135,9 @@ class RetrieveWindow(QWidget):
         self.last_export: str | None = None
         for combo in (self.match_box, self.stance_box, self.set_box, self.context_box):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
-        self.label_list.itemChanged.connect(lambda _item: self.apply_filters())
-        self.coder_list.itemChanged.connect(lambda _item: self.apply_filters())
+        # Clicking several boxes in a row reloads once, after the pause (see _refresh below).
+        self.label_list.itemChanged.connect(lambda _item: self._refresh.start())
+        self.coder_list.itemChanged.connect(lambda _item: self._refresh.start())
         self.condition_edit.editingFinished.connect(self.apply_filters)
         self.table.doubleClicked.connect(self.jump_to)
         self.table.activated.connect(self.jump_to)
