@@ -9,15 +9,17 @@ in it). The one spec file, packaging/desk-annotator.spec, builds on all three sy
 bundle runs on the system it was built on and on newer ones (on Linux: the same or a newer
 glibc, so build on the oldest distribution you support).
 
-Why PyInstaller, one folder: it is the tool with hooks for every library we use (Qt's
-plugins and translations, numpy, pandas, scikit-learn), it only copies files, so a build takes
-about two minutes on two cores, and the spec is plain Python that reads pyproject.toml. Nuitka
-compiles our code and its dependencies to C: smaller start-up and some obfuscation, but a
-build of a Qt + numpy + scipy program takes tens of minutes and gigabytes of memory on two
-cores, needs a C compiler on every CI runner, and its Qt support is a plugin we would have to
-track per release. One folder rather than one file: a one-file program unpacks itself into a
-temporary folder on every start (seconds, for a ~200 MB program) and leaves it behind when
-killed.
+Why PyInstaller, one folder: it has maintained hooks for every library we use (Qt's plugins
+and translations, numpy, pandas, scipy, scikit-learn), it copies files rather than compiling
+them, so a build takes about four minutes on two busy cores (see docs/install-bundle.md), and
+the spec is plain Python that reads pyproject.toml. Nuitka translates our code and its
+dependencies to C and compiles that: a faster start and no .pyc files to read, but it needs a
+C compiler on every CI runner, compiles for much longer (not measured here; for a Qt + numpy +
+scipy program it is commonly tens of minutes on two cores, far past what the test suite can
+spend), and its Qt support is a plugin of its own to track per release. The size would be
+similar: the bulk is Qt, ICU and the numerical libraries, which both tools copy as they are.
+One folder rather than one file: a one-file program unpacks itself into a temporary folder on
+every start (seconds, for a ~350 MB program) and leaves it behind when killed.
 
 Windows (PowerShell, Python 3.11+ from python.org, the Visual C++ runtime comes with it)::
 
@@ -106,6 +108,13 @@ def archive(bundle: Path, dist: Path) -> Path:
     system = {"linux": "linux", "win32": "windows", "darwin": "macos"}.get(sys.platform,
                                                                           sys.platform)
     base = dist / f"{NAME}-{__version__}-{system}-{platform.machine().lower()}"
+    if sys.platform == "darwin":
+        # ditto keeps the .app's symbolic links (Python's zip would copy their targets,
+        # doubling the size and breaking the code signature) and is what notarytool expects.
+        target = Path(f"{base}.zip")  # not with_suffix: the version has dots
+        subprocess.run(["ditto", "-c", "-k", "--keepParent", str(bundle), str(target)],
+                       check=True)
+        return target
     kind = "gztar" if sys.platform.startswith("linux") else "zip"
     return Path(shutil.make_archive(str(base), kind, root_dir=bundle.parent,
                                     base_dir=bundle.name))

@@ -43,7 +43,7 @@ def _programs(bundle: Path) -> tuple[Path, Path]:
 def bundle(tmp_path_factory) -> Path:
     given = os.environ.get("DESK_ANNOTATOR_BUNDLE_DIR")
     if given:
-        return Path(given)
+        return Path(given).resolve()
     out = tmp_path_factory.mktemp("bundle")
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_bundle.py"),
                            "--dist", str(out / "dist"), "--work", str(out / "work")],
@@ -66,7 +66,8 @@ def _environment(home: Path) -> dict[str, str]:
 def _run(program: Path, args: list[str], env: dict[str, str], cwd: Path,
          timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([str(program), *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, encoding="utf-8", timeout=timeout, check=False)
+                          text=True, encoding="utf-8", errors="replace", timeout=timeout,
+                          check=False)
 
 
 def test_first_start_opens_the_sample_project_and_commands_run(bundle, tmp_path):
@@ -79,9 +80,11 @@ def test_first_start_opens_the_sample_project_and_commands_run(bundle, tmp_path)
     started = _run(window_program, [], dict(env, DESK_ANNOTATOR_SMOKE_TEST="1"), tmp_path)
     assert started.returncode == 0, started.stdout + started.stderr
     project = home / "data" / "default.sqlite"
-    assert "smoke test: window 'desk-annotator — default.sqlite' painted" in started.stdout
-    assert str(project) in started.stdout
     assert project.is_file()
+    if window_program == command_program:  # Windows' windowed program has no stdout
+        # (the title's dash is not ASCII: a Windows console may print it in its code page)
+        assert "smoke test: window 'desk-annotator " in started.stdout
+        assert "default.sqlite' painted, project " + str(project) in started.stdout
 
     # The project the window made holds the sample corpus: one document per article file
     # and the three coders of sample_corpus/annotations.jsonl.
