@@ -203,3 +203,23 @@ def test_cli_by_custom_variable_and_set(tmp_path):
     assert out.returncode == 1
     assert out.stderr.startswith("error: unknown variable 'colour'")
     assert "Traceback" not in out.stderr and len(out.stderr.splitlines()) == 1
+
+
+def test_the_arrays_follow_every_change(corpus, tmp_path):
+    # A stance table first reads no themes; a theme table after it reads them then.
+    assert tables.crosstab(corpus, by="outlet").data["counts"] == [[0, 5], [4, 2]]
+    assert tables.cooccurrence(corpus).data["counts"][0][0] == 7  # A: a1 a5 a6 b1 b2 g1 g2
+    d4 = next(i for i in corpus.q.document_infos() if i.title == "D4")
+    c2 = corpus.require_coder("c2")
+    pro = corpus.q.codebook().find("stance", "pro")
+    theme_a = corpus.q.codebook().find("themes", "A")
+    corpus.add_annotation(d4.id, c2.id, 10, 20, stance_id=pro.id, theme_ids=[theme_a.id])
+    # one more pro passage in D4 (Post) and one more A
+    assert tables.crosstab(corpus, by="outlet").data["counts"] == [[1, 5], [4, 2]]
+    assert tables.cooccurrence(corpus).data["counts"][0][0] == 8
+    assert corpus.undo(c2.id)
+    assert tables.crosstab(corpus, by="outlet").data["counts"] == [[0, 5], [4, 2]]
+    # a commit by another connection (another program) is seen too
+    with Project(corpus.path, check_integrity=False) as other:
+        other.add_annotation(d4.id, c2.id, 30, 40, stance_id=pro.id)
+    assert tables.crosstab(corpus, by="outlet").data["counts"] == [[1, 5], [4, 2]]

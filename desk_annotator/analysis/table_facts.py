@@ -35,8 +35,9 @@ class Facts:
     a_coder: np.ndarray
     a_stance: np.ndarray  # label code, -1 for none
     a_len: np.ndarray
-    t_ann: np.ndarray  # per (annotation, theme): index into the a_* arrays
-    t_label: np.ndarray
+    a_rowid: np.ndarray
+    t_ann: np.ndarray | None = None  # per (annotation, theme): index into the a_* arrays
+    t_label: np.ndarray | None = None  # (None until a table of themes needs them)
     _passages: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
@@ -52,6 +53,8 @@ class Facts:
                 ann = np.flatnonzero(self.a_stance >= 0)
                 label = self.a_stance[ann]
             else:
+                if self.t_ann is None or self.t_label is None:
+                    raise RuntimeError("theme arrays not loaded (facts_for(themes=True))")
                 ann, label = self.t_ann, self.t_label
             self._passages[scheme] = {
                 "ann": ann, "label": label, "doc": self.a_doc[ann], "coder": self.a_coder[ann],
@@ -74,22 +77,31 @@ def _codes(rowids: np.ndarray, keys: np.ndarray | list[tuple[Any, ...]]) -> np.n
     return out
 
 
-def load_facts(tq: TableQueries) -> Facts:
+def load_facts(tq: TableQueries, *, themes: bool = True) -> Facts:
     docs = tq.document_values()
     coders = tq.rowid_keys("coders")
     labels = tq.rowid_keys("labels")
     arrays = tq.annotation_arrays()
     names = list(VARIABLES)
     doc_values = {name: [row[3 + i] for row in docs] for i, name in enumerate(names)}
-    position = _codes(arrays["theme_annotation"], arrays["annotation"])
-    return Facts(doc_ids=[r[1] for r in docs], doc_titles=[r[2] for r in docs],
-                 doc_values=doc_values, coder_ids=[r[1] for r in coders],
-                 label_ids=[r[1] for r in labels],
-                 a_doc=_codes(arrays["document"], docs),
-                 a_coder=_codes(arrays["coder"], coders),
-                 a_stance=_codes(arrays["stance"], labels),
-                 a_len=arrays["length"], t_ann=position,
-                 t_label=_codes(arrays["theme"], labels))
+    facts = Facts(doc_ids=[r[1] for r in docs], doc_titles=[r[2] for r in docs],
+                  doc_values=doc_values, coder_ids=[r[1] for r in coders],
+                  label_ids=[r[1] for r in labels],
+                  a_doc=_codes(arrays["document"], docs),
+                  a_coder=_codes(arrays["coder"], coders),
+                  a_stance=_codes(arrays["stance"], labels),
+                  a_len=arrays["length"], a_rowid=arrays["annotation"])
+    if themes:
+        load_themes(tq, facts, labels)
+    return facts
+
+
+def load_themes(tq: TableQueries, facts: Facts,
+                labels: list[tuple[Any, ...]] | None = None) -> None:
+    arrays = tq.theme_arrays()
+    labels = tq.rowid_keys("labels") if labels is None else labels
+    facts.t_ann = _codes(arrays["theme_annotation"], facts.a_rowid)
+    facts.t_label = _codes(arrays["theme"], labels)
 
 
 _cache: weakref.WeakKeyDictionary[Any, tuple[tuple[int, int], Facts]] = (
@@ -97,17 +109,21 @@ _cache: weakref.WeakKeyDictionary[Any, tuple[tuple[int, int], Facts]] = (
 _lock = threading.Lock()
 
 
-def facts_for(project: Any) -> Facts:
+def facts_for(project: Any, *, themes: bool = True) -> Facts:
     """The arrays of ``project`` (a Project or a ProjectReader), from the cache while the
-    project is unchanged."""
+    project is unchanged. themes=False: a table of the stance alone, which does not need
+    the (annotation, theme) pairs; they are read when a later table asks for them."""
     store = project.store
-    key = (store.data_version(), store.db.conn.total_changes)
-    with _lock:
-        hit = _cache.get(store)
-        if hit is not None and hit[0] == key:
-            return hit[1]
     with store.reading():  # the arrays come from one consistent state
-        facts = load_facts(TableQueries(store.db))
+        key = (store.data_version(), store.db.conn.total_changes)
+        with _lock:
+            hit = _cache.get(store)
+        if hit is not None and hit[0] == key:
+            facts = hit[1]
+            if themes and facts.t_ann is None:
+                load_themes(TableQueries(store.db), facts)
+            return facts
+        facts = load_facts(TableQueries(store.db), themes=themes)
     with _lock:
         _cache[store] = (key, facts)
     return facts

@@ -67,11 +67,11 @@ class _Context:
     project's coding as arrays (table_facts)."""
 
     def __init__(self, project: Any, coders: list[str] | None,
-                 set_name: str | None = None) -> None:
+                 set_name: str | None = None, *, themes: bool = True) -> None:
         self.project = project
         self.q = project.q
         self.codebook = self.q.codebook()
-        self.facts = facts_for(project)
+        self.facts = facts_for(project, themes=themes)
         self.coder_names = {c.id: c.name for c in self.q.coders()}
         code_of = {cid: i for i, cid in enumerate(self.facts.coder_ids)}
         self.coder_ok: np.ndarray | None = None
@@ -171,7 +171,7 @@ def frequencies(project: Any, *, coders: list[str] | None = None, by: str | None
     passages, characters (sum of passage lengths; overlapping passages each count) and
     documents. ``by="set"`` gives one block per document set (a document in two sets counts
     in both; documents in no set are not shown); ``set_name`` restricts to one set."""
-    ctx = _Context(project, coders, set_name)
+    ctx = _Context(project, coders, set_name, themes="themes" in schemes)
     if by is not None and by not in FREQUENCY_GROUPS:
         grouping(project, ctx.facts, by)  # refuses an unknown name with the choices
     titles = dict(zip(ctx.facts.doc_ids, ctx.facts.doc_titles)) if by == "document" else {}
@@ -256,7 +256,7 @@ def crosstab(project: Any, *, labels: str = "stance", by: str = "outlet",
     themes when one of ``labels``/``by`` is "stance" and the other "themes"."""
     _check(labels, SCHEME_NAMES, "label set")
     _check(unit, UNITS, "unit")
-    ctx = _Context(project, coders, set_name)
+    ctx = _Context(project, coders, set_name, themes="themes" in (labels, by))
     docs = unit == "documents"
     if by in SCHEME_NAMES:
         if by == labels:
@@ -353,7 +353,7 @@ def cooccurrence(project: Any, *, mode: str = "passage", coders: list[str] | Non
     or through a chain), carrying every theme of its passages; ``document`` = one coder's
     themed passages in one document. Every unit belongs to one coder."""
     _check(mode, COOCCURRENCE_MODES, "mode")
-    ctx = _Context(project, coders, set_name)
+    ctx = _Context(project, coders, set_name, themes=mode != "overlap")
     themes = ctx.labels("themes")
     ids = [lb.id for lb in themes]
     if mode == "overlap":
@@ -391,7 +391,7 @@ def timeline(project: Any, *, coders: list[str] | None = None, unit: str = "pass
     (value, month), how many stance passages (or documents) and the percentage carrying
     each stance."""
     _check(unit, UNITS, "unit")
-    ctx = _Context(project, coders, set_name)
+    ctx = _Context(project, coders, set_name, themes=False)
     stances = ctx.labels("stance")
     series = grouping(project, ctx.facts, by)
     months = grouping(project, ctx.facts, "month")

@@ -141,22 +141,27 @@ class TableQueries:
 
     def annotation_arrays(self) -> dict[str, np.ndarray]:
         """Every annotation as int64 arrays of rowids: ``annotation``, ``document``, ``coder``,
-        ``stance`` (0 for none), ``length``; and every (annotation, theme) pair as
-        ``theme_annotation`` (annotation rowid), ``theme``. Each column comes back as one
-        comma-joined string (group_concat) parsed by numpy: a million rows never become
-        Python tuples, which is what made the first version of these tables take seconds."""
-        ann = self.db.execute(
+        ``stance`` (0 for none), ``length``. Each column comes back as one comma-joined string
+        (group_concat) parsed by numpy: a million rows never become Python tuples, which is
+        what made the first version of these tables take seconds."""
+        row = self.db.execute(
             "SELECT group_concat(a.rowid), group_concat(d.rowid), group_concat(c.rowid), "
             "group_concat(coalesce(l.rowid, 0)), group_concat(a.[end] - a.start) "
             "FROM annotations a JOIN documents d ON d.id = a.document_id "
             "JOIN coders c ON c.id = a.coder_id LEFT JOIN labels l ON l.id = a.stance_id"
         ).fetchone()
-        themes = self.db.execute(
+        return _arrays(("annotation", "document", "coder", "stance", "length"), row)
+
+    def theme_arrays(self) -> dict[str, np.ndarray]:
+        """Every (annotation, theme) pair: ``theme_annotation`` (annotation rowid), ``theme``
+        (label rowid). A read of its own: tables of the stance alone never need it."""
+        row = self.db.execute(
             "SELECT group_concat(a.rowid), group_concat(l.rowid) FROM annotation_themes t "
             "JOIN annotations a ON a.id = t.annotation_id JOIN labels l ON l.id = t.label_id"
         ).fetchone()
-        names = ("annotation", "document", "coder", "stance", "length", "theme_annotation",
-                 "theme")
-        return {name: (np.fromstring(text, sep=",", dtype=np.int64) if text
-                       else np.zeros(0, dtype=np.int64))
-                for name, text in zip(names, (*ann, *themes))}
+        return _arrays(("theme_annotation", "theme"), row)
+
+
+def _arrays(names: tuple[str, ...], row: tuple[Any, ...]) -> dict[str, np.ndarray]:
+    return {name: (np.fromstring(text, sep=",", dtype=np.int64) if text
+                   else np.zeros(0, dtype=np.int64)) for name, text in zip(names, row)}
