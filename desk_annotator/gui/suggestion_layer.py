@@ -242,6 +242,10 @@ def build_suggestions_menu(win: MainWindow, bar: QMenuBar, actions: dict[str, QA
         win, menu, "&Show suggestions", layer.set_shown, checkable=True,
         tip="The models' suggested codings as dashed outlines")
     actions["show_suggestions"].setChecked(layer.shown)
+    view = next((m.menu() for m in bar.actions() if m.text() == "&View"), None)
+    if view is not None:  # beside the other View toggles too
+        view.insertAction(view.actions()[2] if len(view.actions()) > 2 else None,
+                          actions["show_suggestions"])
     menu.addSeparator()
     actions["suggestion_next"] = _action(win, menu, "&Next suggestion", lambda: layer.step(True))
     actions["suggestion_prev"] = _action(win, menu, "&Previous suggestion",

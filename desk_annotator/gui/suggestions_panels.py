@@ -242,6 +242,7 @@ class EndpointPanel(QWidget):
         return True
 
     def start_run(self) -> None:
+        from ..suggest.engine import scoring_input
         from ..suggest.llm import LLMRun
 
         w = self.window
@@ -253,11 +254,12 @@ class EndpointPanel(QWidget):
             self.llm_run = LLMRun(win.project, llm_settings.load_settings(),
                                   examples_coder_id=teacher.id if teacher else None,
                                   acting_coder_id=win.coder_id())
-            ids = w.document_ids()
-            docs = list(win.project.q.iter_documents(
-                ids if ids is not None else [d.id for d in win.project.q.document_infos()]))
+            docs = scoring_input(win.project, w.document_ids(), skip_coder=w.teacher() or None)
         except DeskAnnotatorError as exc:
             self.note.setText(str(exc))
+            return
+        if not docs:
+            self.note.setText("No documents to run on.")
             return
         self._done, self._total = 0, len(docs)
         self._added = 0

@@ -217,7 +217,7 @@ def test_bulk_accept_needs_a_dry_run_and_a_yes(qtbot, window, project, monkeypat
 
 
 def test_code_next_and_more_like_this_jump(qtbot, window, project) -> None:
-    proj, ids = project
+    _proj, ids = project
     sw = _suggestions_window(qtbot, window)
     _run(qtbot, sw)
     assert sw.code_next.refresh() > 0
@@ -247,3 +247,50 @@ def test_endpoint_settings_show_the_privacy_sentence(qtbot, window) -> None:
     assert panel.save()
     saved = llm_settings.load_settings()
     assert (saved.endpoint, saved.model) == ("http://127.0.0.1:9/v1", "tiny")
+
+
+def test_model_endpoint_run_in_a_worker_and_cancel(qtbot, window, project) -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from llm_server import ScriptedServer, answer
+
+    from desk_annotator.store.model_request_queries import model_requests
+
+    proj, ids = project
+    sw = _suggestions_window(qtbot, window)
+    panel = sw.endpoint
+    proposal = answer([{"quote": EXPORT, "stance": "critical", "themes": ["export"]},
+                       {"quote": "Not in the text at all.", "stance": None, "themes": []}])
+    with ScriptedServer([proposal]) as server:
+        panel.endpoint.setText(server.url)
+        panel.model.setText("test-model")
+        assert panel.save()
+        window.open_document(ids["docs"][CODED])
+        sw.scope_box.setCurrentIndex(sw.scope_box.findData("open"))
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: panel.job is None, timeout=15000)
+    [row] = sq.suggestions(proj.q, engine="llm:test-model")
+    assert (row["quote"], row["stance_id"], row["theme_ids"]) == \
+        (EXPORT, ids["crit"], [ids["export"]])
+    assert [r["annotation_id"] for r in window.suggestion_layer.rows] == [row["annotation_id"]]
+    assert "1 suggestion(s) from 1 of 1 document(s)" in sw.message.text()
+    assert len(model_requests(proj.q)) == 1
+
+    # Cancel while the first of three documents is being asked: that one is stored whole
+    # (its request audited), the others are never sent.
+    from llm_server import Reply
+
+    slow = Reply(proposal.content, delay=0.6)
+    with ScriptedServer([slow]) as server:
+        panel.endpoint.setText(server.url)
+        assert panel.save()
+        sw.scope_box.setCurrentIndex(sw.scope_box.findData("uncoded"))
+        qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(sw.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: panel.job is None, timeout=15000)
+        sent = len(server.chat_requests)
+    assert sent == 1
+    assert len(model_requests(proj.q)) == 2
+    assert "from 1 of 3 document(s)" in sw.message.text()
