@@ -1,7 +1,7 @@
-"""Sentence features: word unigrams and within-word character 2-4-grams, hashed, TF-IDF weighted.
+"""Sentence features: word unigrams and within-word character n-grams, hashed, TF-IDF weighted.
 
 Character n-grams make the engine work where words are not separated by spaces (Chinese,
-Japanese: a run of Han characters is one "word", its 2-4-grams are the usual CJK features)
+Japanese: a run of Han characters is one "word", its 1-3-grams are the usual CJK features)
 and where one stem takes many endings (Turkish, Finnish, German compounds). They are what
 scikit-learn's ``char_wb`` analyzer produces, but computed once per distinct word rather than
 once per occurrence: a sentence's n-gram counts are its word counts times a word × n-gram
@@ -24,7 +24,9 @@ from sklearn.feature_extraction import FeatureHasher
 from sklearn.preprocessing import normalize
 
 N_FEATURES = 1 << 20
-CHAR_NGRAMS = (2, 3, 4)
+CHAR_NGRAMS = (3, 4)  # alphabetic words: stems and endings
+CJK_NGRAMS = (1, 2, 3)  # a run of Han/kana/hangul characters: its characters and pairs
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 MAX_WORD = 24  # a longer run (a CJK clause, a URL) is cut into pieces of this length
 _WORD = re.compile(r"[^\W_]+")
 
@@ -42,7 +44,8 @@ def words(sentence: str) -> list[str]:
 
 def _word_features(word: str) -> list[str]:
     padded = f" {word} "
-    grams = [padded[i:i + n] for n in CHAR_NGRAMS for i in range(len(padded) - n + 1)]
+    sizes = CJK_NGRAMS if _CJK.search(word) else CHAR_NGRAMS
+    grams = [g for n in sizes for i in range(len(padded) - n + 1) if (g := padded[i:i + n]) != " "]
     return ["w" + word, *grams]  # "w" marks the word itself apart from its n-grams
 
 
@@ -108,7 +111,9 @@ class TfidfWeights:
     def transform(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         column = self.position[counts.indices]
         keep = column >= 0
-        row = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[keep]
+        # The same rows with unknown features dropped: a new indptr, no re-sorting.
+        kept_before = np.concatenate(([0], np.cumsum(keep)))
+        indptr = kept_before[counts.indptr]
         data = np.log1p(counts.data[keep].astype(np.float32)) * self.idf[column[keep]]
-        x = sp.csr_matrix((data, (row, column[keep])), shape=(counts.shape[0], self.n_features))
+        x = sp.csr_matrix((data, column[keep], indptr), shape=(counts.shape[0], self.n_features))
         return normalize(x, copy=False)
