@@ -147,7 +147,7 @@ class SuggestionLayer(QObject):
             for r in rects:
                 if current:
                     painter.fillRect(r, tint(colour.name(), 40))
-                painter.drawRoundedRect(r.adjusted(-2, -1, 2, 1), 3, 3)
+                painter.drawRoundedRect(r.adjusted(-1.5, 1.0, 1.5, -1.0), 3, 3)
         painter.restore()
 
     # -- moving and resolving ------------------------------------------------------------------
@@ -176,8 +176,14 @@ class SuggestionLayer(QObject):
     def go_to(self, row: dict[str, Any]) -> None:
         if not self.shown:
             self.set_shown(True)
-        self.win.show_passage(row["document_id"], row["start"], row["end"])
+        if self.view.document_id != row["document_id"]:
+            self.win.open_document(row["document_id"])
         if self.view.document_id == row["document_id"]:
+            # The caret at its start, no selection: a label key then codes nothing by mistake,
+            # and the outline stays visible (a selection would cover it).
+            self.view.place_cursor(row["start"])
+            self.view.centerCursor()
+            self.view.setFocus()
             self.current_id = row["annotation_id"]
             self._show_status()
             self.view.viewport().update()
