@@ -20,6 +20,13 @@ DATA_TABLES = ("meta", "coders", "labels", "documents", "annotations", "annotati
                "doc_status")
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The bundle smoke test's build runs in the background beside the other tests."""
+    from bundle_build import start_if_selected  # tests/bundle_build.py
+
+    start_if_selected(session.items)
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Nothing a test does may touch the real user's data or settings."""

@@ -4,7 +4,8 @@ commands through the same program.
 
 It takes minutes (the build), so it runs in CI (CI=true) or when asked for
 (DESK_ANNOTATOR_BUNDLE_TEST=1); DESK_ANNOTATOR_BUNDLE_DIR=<folder> tests an already built
-bundle instead of building one.
+bundle instead of building one. The build starts in the background when collection ends
+(tests/bundle_build.py), so the rest of the suite runs meanwhile.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import bundle_build
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-WANTED = os.environ.get("CI", "").lower() == "true" or \
-    os.environ.get("DESK_ANNOTATOR_BUNDLE_TEST", "") == "1" or \
-    bool(os.environ.get("DESK_ANNOTATOR_BUNDLE_DIR"))
+WANTED = bundle_build.wanted()
 
 pytestmark = [
     pytest.mark.bundle,
@@ -40,17 +40,8 @@ def _programs(bundle: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
-def bundle(tmp_path_factory) -> Path:
-    given = os.environ.get("DESK_ANNOTATOR_BUNDLE_DIR")
-    if given:
-        return Path(given).resolve()
-    out = tmp_path_factory.mktemp("bundle")
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_bundle.py"),
-                           "--dist", str(out / "dist"), "--work", str(out / "work")],
-                          capture_output=True, text=True, timeout=1200, check=False)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    name = "desk-annotator.app" if sys.platform == "darwin" else "desk-annotator"
-    return out / "dist" / name
+def bundle() -> Path:
+    return bundle_build.bundle()
 
 
 def _environment(home: Path) -> dict[str, str]:
