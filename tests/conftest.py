@@ -24,7 +24,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """The bundle smoke test's build runs in the background beside the other tests."""
     from bundle_build import start_if_selected  # tests/bundle_build.py
 
-    start_if_selected(session.items)
+    if not session.config.option.collectonly:
+        start_if_selected(session.items)
 
 
 @pytest.fixture(autouse=True)
