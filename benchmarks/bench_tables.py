@@ -26,14 +26,21 @@ from pathlib import Path
 
 from desk_annotator.analysis import tables
 from desk_annotator.analysis.table_facts import load_facts
-from desk_annotator.store.table_queries import TableQueries
-from desk_annotator.models import Annotation, Codebook, Coder, Document, Label, ProjectSnapshot
+from desk_annotator.models import (
+    Annotation,
+    Codebook,
+    Coder,
+    Document,
+    Label,
+    ProjectSnapshot,
+)
 from desk_annotator.project import Project
+from desk_annotator.store.table_queries import TableQueries
 from desk_annotator.text import sha256_text
 
 TARGET_S = 1.0
 DEFAULT_PROJECT = Path(tempfile.gettempdir()) / "desk-bench-tables.sqlite"
-WORDS = "policy chips export open model governance safety compute data the of and to in".split()
+WORDS = ["policy", "chips", "export", "open", "model", "governance", "safety", "compute", "data", "the", "of", "and", "to", "in"]
 
 
 def build(path: Path, n_docs: int, per_doc: int) -> None:
