@@ -8,11 +8,11 @@ sentence or half of the passage (so a long passage marks all its sentences, and 
 phrase marks its sentence); every other sentence of those documents is a negative.
 
 Probabilities are calibrated by Platt scaling: logistic regression (fitted by stochastic
-gradient descent) learns from four in five
-documents, a sigmoid fitted on the fifth maps its scores to probabilities (one fit per
-label, so retraining stays fast). A label with too few examples for that split keeps
-logistic regression's own probabilities; a label the teacher never (or always) used gets a
-constant model.
+gradient descent) learns from four in five documents, a sigmoid fitted on the fifth maps its
+scores to probabilities (one fit per label, so retraining stays fast). A label with too few
+examples for that split is scaled on out-of-fold scores instead (three folds of documents;
+small data only, where the extra fits cost little); a label the teacher never (or always)
+used gets a constant model.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from .features import Featurizer, TfidfWeights
 
 CALIBRATION_SHARE = 5  # every 5th document calibrates the probabilities (Platt scaling)
 SGD_EPOCHS = 5
+CROSS_FOLDS = 3  # out-of-fold Platt scaling for labels too rare for the set-aside split...
+CROSS_FIT_ROWS = 20_000  # ...when the data is this small (it costs three more fits)
 CALIBRATION_MINIMUM = 2  # examples of each class needed on both sides of that split
 NO_STANCE = ""  # the stance class of a sentence without a stance
 
@@ -125,20 +127,14 @@ class _Constant:
         return np.ones((x.shape[0], 1))
 
 
-def _fit(x: sp.csr_matrix, y: np.ndarray, calibrate: np.ndarray) -> object:
-    """Logistic regression on the rows not in ``calibrate``, Platt-scaled on those in it
-    (whole documents set aside, so the scaling sees text the model did not learn from).
-    Without enough of every class on both sides, all rows train and logistic regression's
-    own probabilities stand."""
+def _fit(x: sp.csr_matrix, y: np.ndarray, calibrate: np.ndarray, groups: np.ndarray) -> object:
+    """A linear model whose scores are Platt-scaled on text it did not learn from: on the
+    documents set aside (``calibrate``) when each class has enough examples on both sides;
+    else, for smaller data, on out-of-fold scores (documents split in CROSS_FOLDS by
+    ``groups``) with the final model fitted on everything."""
     classes = np.unique(y)
     if len(classes) < 2:
         return _Constant(classes[0] if len(classes) else NO_STANCE)
-    # Logistic regression by stochastic gradient descent, a fixed few passes: the fit time
-    # grows with the data only linearly (retraining after each decision stays quick); more
-    # than two stance classes are fitted one against the rest. Balanced class weights, as
-    # the labels are rare; Platt scaling then maps the scores to probabilities.
-    base: Any = SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=SGD_EPOCHS, tol=None,
-                              class_weight="balanced", random_state=0)
     fit_rows = ~calibrate
     _, fit_counts = np.unique(y[fit_rows], return_counts=True)
     _, cal_counts = np.unique(y[calibrate], return_counts=True)
@@ -146,32 +142,51 @@ def _fit(x: sp.csr_matrix, y: np.ndarray, calibrate: np.ndarray) -> object:
               and min(fit_counts.min(), cal_counts.min()) >= CALIBRATION_MINIMUM)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        if not enough:
-            return base.fit(x, y)
-        base.fit(x[fit_rows], y[fit_rows])
-        return _Platt(base, x[calibrate], y[calibrate])
+        if enough:
+            base = _linear().fit(x[fit_rows], y[fit_rows])
+            return _Platt(base, _scores(base, x[calibrate]), y[calibrate])
+        scores = None
+        if x.shape[0] <= CROSS_FIT_ROWS:
+            scores = np.zeros((x.shape[0], 1 if len(classes) == 2 else len(classes)))
+            fold = groups % CROSS_FOLDS
+            for k in range(CROSS_FOLDS):
+                train, test = fold != k, fold == k
+                if test.any() and len(np.unique(y[train])) == len(classes):
+                    scores[test] = _scores(_linear().fit(x[train], y[train]), x[test])
+        base = _linear().fit(x, y)
+        return base if scores is None else _Platt(base, scores, y)
+
+
+def _linear() -> Any:
+    # Logistic regression by stochastic gradient descent, a fixed few passes: the fit time
+    # grows with the data only linearly (retraining after each decision stays quick); more
+    # than two stance classes are fitted one against the rest. Balanced class weights, as
+    # the labels are rare; Platt scaling then maps the scores to probabilities.
+    return SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=SGD_EPOCHS, tol=None,
+                         class_weight="balanced", random_state=0)
+
+
+def _scores(model: Any, x: sp.csr_matrix) -> np.ndarray:
+    d = model.decision_function(x)
+    return d.reshape(-1, 1) if d.ndim == 1 else d
 
 
 class _Platt:
     """Platt scaling of a fitted linear model: one sigmoid per class over its decision value
-    (fitted on set-aside rows), normalised to sum to 1 for several classes."""
+    (fitted on scores of text the model had not seen), normalised to sum to 1 for several
+    classes."""
 
-    def __init__(self, base: Any, x: sp.csr_matrix, y: np.ndarray) -> None:
+    def __init__(self, base: Any, scores: np.ndarray, y: np.ndarray) -> None:
         self.base = base
         self.classes_ = base.classes_
-        scores = self._scores(x)
         self.sigmoids = []
         for k, c in enumerate(self.classes_ if scores.shape[1] > 1 else self.classes_[1:]):
             target = (y == c).astype(int)
             self.sigmoids.append(LogisticRegression(C=1.0, solver="liblinear")
                                  .fit(scores[:, [k]], target))
 
-    def _scores(self, x: sp.csr_matrix) -> np.ndarray:
-        d = self.base.decision_function(x)
-        return d.reshape(-1, 1) if d.ndim == 1 else d
-
     def predict_proba(self, x: sp.csr_matrix) -> np.ndarray:
-        scores = self._scores(x)
+        scores = _scores(self.base, x)
         p = np.column_stack([s.predict_proba(scores[:, [k]])[:, 1]
                              for k, s in enumerate(self.sigmoids)])
         if len(self.classes_) == 2:
@@ -215,9 +230,11 @@ class TfidfModel:
         self.training_sentences = len(data.sentences)
         self.passages = data.passages
         calibrate = calibration_rows(data.document_ids)
-        self.stance_model = _fit(x, np.asarray(data.stance, dtype=object), calibrate)
-        self.theme_models = {t: _fit(x, np.asarray([t in s for s in data.themes]), calibrate)
-                             for t in self.theme_ids}
+        order = {d: i for i, d in enumerate(dict.fromkeys(data.document_ids))}
+        groups = np.fromiter((order[d] for d in data.document_ids), int, len(data.document_ids))
+        self.stance_model = _fit(x, np.asarray(data.stance, dtype=object), calibrate, groups)
+        self.theme_models = {t: _fit(x, np.asarray([t in s for s in data.themes]), calibrate,
+                                     groups) for t in self.theme_ids}
         self.positives = {t: sum(t in s for s in data.themes) for t in self.theme_ids}
         self.positives.update({s: data.stance.count(s) for s in self.stance_ids})
 
