@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 import threading
+from itertools import chain
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.preprocessing import normalize
@@ -28,24 +30,14 @@ CHAR_NGRAMS = (3, 4)  # alphabetic words: stems and endings
 CJK_NGRAMS = (1, 2, 3)  # a run of Han/kana/hangul characters: its characters and pairs
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 MAX_WORD = 24  # a longer run (a CJK clause, a URL) is cut into pieces of this length
-_WORD = re.compile(r"[^\W_]+")
-
-
-def words(sentence: str) -> list[str]:
-    """Lower-cased letter/digit runs, long runs cut into MAX_WORD pieces."""
-    out = []
-    for w in _WORD.findall(sentence.lower()):
-        if len(w) <= MAX_WORD:
-            out.append(w)
-        else:
-            out += [w[i:i + MAX_WORD] for i in range(0, len(w), MAX_WORD)]
-    return out
+_WORD = re.compile(rf"[^\W_]{{1,{MAX_WORD}}}")  # a longer run comes out in pieces
 
 
 def _word_features(word: str) -> list[str]:
     padded = f" {word} "
     sizes = CJK_NGRAMS if _CJK.search(word) else CHAR_NGRAMS
-    grams = [g for n in sizes for i in range(len(padded) - n + 1) if (g := padded[i:i + n]) != " "]
+    grams = [g for n in sizes for i in range(len(padded) - n + 1)
+             if (g := padded[i:i + n]) != " "]
     return ["w" + word, *grams]  # "w" marks the word itself apart from its n-grams
 
 
@@ -68,19 +60,18 @@ class Featurizer:
 
     def counts(self, sentences: list[str]) -> sp.csr_matrix:
         """(len(sentences), N_FEATURES) raw feature counts."""
-        local: dict[str, int] = {}
-        indices: list[int] = []
-        indptr = [0]
-        for s in sentences:
-            for w in words(s):
-                indices.append(local.setdefault(w, len(local)))
-            indptr.append(len(indices))
         n = len(sentences)
-        if not local:
+        per_sentence = [_WORD.findall(s.lower()) for s in sentences]
+        flat = list(chain.from_iterable(per_sentence))
+        if not flat:
             return sp.csr_matrix((n, N_FEATURES), dtype=np.float32)
-        per_word = sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr),
-                                 shape=(n, len(local)))
-        vocabulary = list(local)
+        # Word ids by hashing in C (pandas.factorize), not a Python loop per occurrence.
+        codes, uniques = pd.factorize(np.asarray(flat, dtype=object))
+        sizes = np.fromiter(map(len, per_sentence), np.int64, n)
+        indptr = np.concatenate(([0], np.cumsum(sizes)))
+        per_word = sp.csr_matrix((np.ones(len(codes), np.float32), codes, indptr),
+                                 shape=(n, len(uniques)))
+        vocabulary = uniques.tolist()
         with self._lock:
             self._learn([w for w in vocabulary if w not in self._cache])
             rows = [self._cache[w] for w in vocabulary]
