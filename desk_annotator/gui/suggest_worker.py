@@ -5,6 +5,8 @@ The window reads what the computation needs on the main thread (the engines' ``t
 stores the result on the main thread when ``finished`` arrives (queued signals carry it back
 from the thread). The function gets ``progress(done, total)`` and ``should_cancel()``; a
 cancelled job reports ``cancelled`` and its result is dropped, so nothing is half-written.
+:func:`reading_job` is for work that reads the project itself (the "code next" queue, "more
+like this", the dry run): it gets a read-only second connection on the worker thread.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ class BackgroundJob(QObject):
     _done = Signal(object, object)  # (result, error line) from the thread
 
     def __init__(self, work: Work, parent: QObject | None = None, *,
-                 name: str = "suggest-worker") -> None:
+                 name: str = "suggest-worker", inline: bool = False) -> None:
         super().__init__(parent)
         self.work = work
         self.name = name
+        self.inline = inline  # run on the calling thread (an in-memory project has no file)
         self.state = "new"  # new, running, done, failed, cancelled
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
@@ -47,6 +50,9 @@ class BackgroundJob(QObject):
         if self.state != "new":
             return
         self.state = "running"
+        if self.inline:
+            self._run()
+            return
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
@@ -89,3 +95,18 @@ class BackgroundJob(QObject):
             self._thread.join(timeout)
             return not self._thread.is_alive()
         return True
+
+
+def reading_job(project: Any, work: Callable[[Any, Callable[[int, int], None],
+                                              Callable[[], bool]], Any],
+                parent: QObject | None = None, *, name: str = "suggest-reader"
+                ) -> BackgroundJob:
+    """A job whose work reads the project through a read-only connection of its own
+    (``work(reader, progress, should_cancel)``), so the window's connection stays free."""
+    from ..export_formats import reader_for
+
+    def run(progress: Callable[[int, int], None], should_cancel: Callable[[], bool]) -> Any:
+        with reader_for(project) as reader:
+            return work(reader, progress, should_cancel)
+
+    return BackgroundJob(run, parent, name=name, inline=str(project.path) == ":memory:")

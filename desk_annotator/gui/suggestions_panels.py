@@ -29,6 +29,7 @@ from ..suggest import llm_settings
 from ..suggest.queue import MODES, code_next
 from ..suggest.similar import similar
 from .plain import plain_label
+from .suggest_worker import reading_job
 
 if TYPE_CHECKING:
     from .suggestions_window import SuggestionsWindow
@@ -98,24 +99,27 @@ class CodeNextPanel(_PassageList):
         layout.addWidget(self.note)
         self.note.setText("Double-click a passage to open it in the reading view.")
 
-    def refresh(self) -> int:
+    def refresh(self) -> None:
+        """Compute the queue on a worker thread; the table fills when it is back."""
         mode = self.mode.currentData()
         w = self.window
+        if w.job is not None:
+            return
         if mode == "uncertain" and w.model is None:
             self.note.setText("Train the model first (above): the queue is where it is least "
                               "sure.")
-            return 0
-        try:
-            items = code_next(w.project, w.model, w.win.coder.name if w.win.coder else None,
-                              mode=mode)
-        except DeskAnnotatorError as exc:
-            self.note.setText(str(exc))
-            return 0
+            return
+        model, coder = w.model, w.win.coder.name if w.win.coder else None
+        self.note.setText("Looking for the passages to code next…")
+        w.start_job(reading_job(w.project, lambda reader, _p, _c: code_next(
+            reader, model, coder, mode=mode), w, name="suggest-queue"), self._show)
+
+    def _show(self, items: list[Any]) -> None:
+        self.window.job_over()
         fill_passages(self.table, [[i.title, short(i.text), f"{i.score:.2f}", i.reason]
                                    for i in items],
                       [(i.document_id, i.start, i.end) for i in items])
         self.note.setText(f"{len(items)} passage{'s' if len(items) != 1 else ''} to code next.")
-        return len(items)
 
 
 class SimilarPanel(_PassageList):
@@ -130,22 +134,26 @@ class SimilarPanel(_PassageList):
         self.note.setText("Click inside an annotation (or go to a suggestion), then ask for "
                           "the passages most like it across the corpus.")
 
-    def refresh(self) -> int:
-        win = self.window.win
+    def refresh(self) -> None:
+        """Search on a worker thread (the first search indexes every sentence)."""
+        w = self.window
+        win = w.win
         layer = getattr(win, "suggestion_layer", None)
         ann_id = win.view.current_annotation_id or (layer.current_id if layer else None)
+        if w.job is not None:
+            return
         if ann_id is None:
             self.note.setText("No current annotation: click inside one first.")
-            return 0
-        try:
-            hits = similar(win.project, ann_id, limit=20)
-        except DeskAnnotatorError as exc:
-            self.note.setText(str(exc))
-            return 0
+            return
+        self.note.setText("Looking for similar passages…")
+        w.start_job(reading_job(w.project, lambda reader, _p, _c: similar(
+            reader, ann_id, limit=20), w, name="suggest-similar"), self._show)
+
+    def _show(self, hits: list[Any]) -> None:
+        self.window.job_over()
         fill_passages(self.table, [[h.title, short(h.text), f"{h.score:.2f}"] for h in hits],
                       [(h.document_id, h.start, h.end) for h in hits])
         self.note.setText(f"{len(hits)} similar passage{'s' if len(hits) != 1 else ''}.")
-        return len(hits)
 
 
 class LLMJob(QObject):
@@ -292,7 +300,7 @@ class EndpointPanel(QWidget):
     def _over(self) -> None:
         self.job = None
         w = self.window
-        w._stopped()
+        w.job_over()
         w.say(f"Model endpoint: {self._added} suggestion(s) from {self._done} of "
               f"{self._total} document(s).")
 

@@ -34,9 +34,9 @@ from ..models import is_model_coder
 from ..project import Changed
 from ..store import suggestion_queries as sq
 from ..suggest import engine
-from ..suggest.ops import AcceptAbove, AddSuggestions
+from ..suggest.ops import AcceptAbove, AddSuggestions, RecordDryRun
 from .plain import plain_label
-from .suggest_worker import BackgroundJob
+from .suggest_worker import BackgroundJob, reading_job
 from .suggestions_panels import CodeNextPanel, EndpointPanel, SimilarPanel
 
 if TYPE_CHECKING:
@@ -196,12 +196,18 @@ class SuggestionsWindow(QWidget):
 
     # -- train and run on the worker -----------------------------------------------------------
     def _busy(self, on: bool) -> None:
-        self.train_button.setEnabled(not on)
-        self.run_button.setEnabled(not on)
+        """One computation at a time: its Cancel button on, the buttons that start one off."""
+        for button in (self.train_button, self.run_button, self.dry_run_button,
+                       self.code_next.refresh_button, self.similar.find_button):
+            button.setEnabled(not on)
         self.cancel_button.setEnabled(on)
         self.endpoint.set_busy(on)
+        if not on:
+            self._show_dry_run()
+        else:
+            self.accept_button.setEnabled(False)
 
-    def _start(self, job: BackgroundJob, done: Any) -> None:
+    def start_job(self, job: BackgroundJob, done: Any) -> None:
         self.job = job
         job.progressed.connect(self._progressed)
         job.finished.connect(done)
@@ -215,19 +221,19 @@ class SuggestionsWindow(QWidget):
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
 
-    def _stopped(self) -> None:
+    def job_over(self) -> None:
         self._busy(False)
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.job = None
 
     def _failed(self, line: str) -> None:
-        self._stopped()
+        self.job_over()
         self._then_score = False
         self.say(line)
 
     def _cancelled(self) -> None:
-        self._stopped()
+        self.job_over()
         self._then_score = False
         self.say("Cancelled: nothing was stored.")
 
@@ -249,10 +255,10 @@ class SuggestionsWindow(QWidget):
         self.say(f"Training on {len(data.sentences):,} sentences coded by {teacher}…")
         job = BackgroundJob(lambda _progress, _cancel: engine.train(data), self,
                             name="suggest-train")
-        self._start(job, lambda model: self._trained(model, teacher, len(data.sentences)))
+        self.start_job(job, lambda model: self._trained(model, teacher, len(data.sentences)))
 
     def _trained(self, model: Any, teacher: str, sentences: int) -> None:
-        self._stopped()
+        self.job_over()
         self.model, self.model_teacher = model, teacher
         self.model_label.setText(f"Model trained on {sentences:,} sentences of the documents "
                                  f"{teacher} coded.")
@@ -282,10 +288,10 @@ class SuggestionsWindow(QWidget):
         job = BackgroundJob(lambda progress, cancel: engine.score(
             model, docs, threshold=threshold, progress=progress, should_cancel=cancel),
             self, name="suggest-score")
-        self._start(job, self._scored)
+        self.start_job(job, self._scored)
 
     def _scored(self, rows: list[Any]) -> None:
-        self._stopped()
+        self.job_over()
         try:
             result = self.project.run(AddSuggestions(engine.ENGINE, rows,
                                                      document_ids=self._scored_ids),
@@ -311,16 +317,28 @@ class SuggestionsWindow(QWidget):
         self.accept_button.setEnabled(ok)
 
     def dry_run(self) -> None:
+        """Cross-validate on the teacher's coded documents (worker thread), then record the
+        precision here (RecordDryRun), which bulk acceptance requires."""
         from ..suggest.evaluate import dry_run
 
-        threshold = float(self.bulk_threshold.value())
-        self.say("Dry run: cross-validating on the teacher's coded documents…")
+        if self.job is not None:
+            return
+        threshold, teacher = float(self.bulk_threshold.value()), self.teacher()
+        self.say(f"Dry run: cross-validating on the documents {teacher} coded…")
+        self.start_job(reading_job(self.project, lambda reader, _p, _c: dry_run(
+            reader, teacher, threshold, record=False), self, name="suggest-dry-run"),
+            lambda measured: self._dry_run_done(threshold, measured))
+
+    def _dry_run_done(self, threshold: float, measured: tuple[Any, int, str]) -> None:
+        precision, support, basis = measured
         try:
-            dry_run(self.project, self.teacher(), threshold)
+            self.project.run(RecordDryRun(engine.ENGINE, threshold, precision, support, basis),
+                             self.win.coder_id())
         except DeskAnnotatorError as exc:
+            self.job_over()
             self.say(str(exc))
             return
-        self._show_dry_run()
+        self.job_over()
         self.say("Dry run recorded.")
 
     def accept_above(self, *, confirm: bool | None = None) -> int:
