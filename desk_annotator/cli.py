@@ -370,6 +370,8 @@ cli.add_command(matrix_cmd)
 
 from .cli_tables import table_cmd  # noqa: E402  (table frequencies|crosstab|cooccurrence|timeline)
 cli.add_command(table_cmd)
+from .cli_findings import report_cmd  # noqa: E402  (report findings: the findings HTML)
+cli.add_command(report_cmd)
 
 from .cli_gold import gold_cmd  # noqa: E402  (gold agreed|take|progress|done: adjudication)
 cli.add_command(gold_cmd)
