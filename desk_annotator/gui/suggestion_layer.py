@@ -15,15 +15,15 @@ from __future__ import annotations
 import bisect
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QRect, Qt
+from PySide6.QtCore import QEvent, QObject, QRect, Qt
 from PySide6.QtGui import QAction, QColor, QPainter, QPen
-from PySide6.QtWidgets import QMenuBar
+from PySide6.QtWidgets import QMenuBar, QToolTip
 
 from ..errors import DeskAnnotatorError
 from ..project import Changed, Project
 from ..store import suggestion_queries as sq
 from ..suggest.ops import AcceptSuggestion, RejectSuggestion
-from .plain import plain_label
+from .plain import escape, plain_label, rich_tooltip
 from .theme import ACCENT, UNLABELLED, tint
 
 if TYPE_CHECKING:
@@ -69,6 +69,9 @@ class SuggestionLayer(QObject):
         win.statusBar().addWidget(self.status, 1)
         self.view.overlays.append(self.paint)
         self.view.documentLoaded.connect(self.reload)
+        self.view.cursorPositionChanged.connect(self._caret_moved)
+        self.view.currentAnnotationChanged.connect(lambda _id: self._show_status())
+        self.view.viewport().installEventFilter(self)
         win.bridge.changed.connect(self._on_changed)
 
     # -- what is shown -------------------------------------------------------------------------
@@ -103,10 +106,31 @@ class SuggestionLayer(QObject):
     def current(self) -> dict[str, Any] | None:
         return next((r for r in self.rows if r["annotation_id"] == self.current_id), None)
 
+    def _caret_moved(self) -> None:
+        """The suggestion the caret is in becomes current (the one keys act on); the caret
+        inside the current one keeps it."""
+        if self.view.textCursor().hasSelection():
+            return
+        pos = self._caret()
+        row = self.current()
+        if row is not None and row["start"] <= pos <= row["end"]:
+            return
+        found = self.under_cursor()
+        new = found["annotation_id"] if found else None
+        if new != self.current_id:
+            self.current_id = new
+            self._show_status()
+            self.view.viewport().update()
+
+    def _caret(self) -> int:
+        return self.view.utf16.to_cp(self.view.textCursor().selectionStart(), snap="down")
+
     def _show_status(self) -> None:
         row = self.current()
-        if row is None:
-            self.status.setText("")
+        if row is None:  # an accepted one says where it came from
+            ann_id = self.view.current_annotation_id
+            origin = sq.provenance(self.project.q, [ann_id]).get(ann_id) if ann_id else None
+            self.status.setText(f"This annotation was {origin}." if origin else "")
             return
         keys = [self._key("suggestion_accept"), self._key("suggestion_reject")]
         hint = f"   ({keys[0]} accept, {keys[1]} reject)" if all(keys) else ""
@@ -151,18 +175,37 @@ class SuggestionLayer(QObject):
         painter.restore()
 
     # -- moving and resolving ------------------------------------------------------------------
-    def under_cursor(self) -> dict[str, Any] | None:
-        """The suggestion the text cursor is in (the innermost), or None."""
-        view = self.view
-        pos = view.utf16.to_cp(view.textCursor().selectionStart(), snap="down")
-        hits = [r for r in self.rows if r["start"] <= pos < r["end"]]
+    def under_cursor(self, pos: int | None = None) -> dict[str, Any] | None:
+        """The suggestion at ``pos`` (default: the caret), the innermost, or None."""
+        hits = self.rows_at(self._caret() if pos is None else pos)
         return min(hits, key=lambda r: r["end"] - r["start"]) if hits else None
+
+    def rows_at(self, pos: int) -> list[dict[str, Any]]:
+        hi = bisect.bisect_right(self._starts, pos)
+        lo = bisect.bisect_left(self._starts, pos - self._longest)
+        return [r for r in self.rows[lo:hi] if r["start"] <= pos < r["end"]]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Hovering a suggestion: what it proposes, above the usual annotation tooltip."""
+        if event.type() == QEvent.Type.ToolTip and self.rows:
+            point = event.pos()  # type: ignore[attr-defined]
+            cursor = self.view.cursorForPosition(point)
+            rows = self.rows_at(self.view.utf16.to_cp(cursor.position(), snap="down"))
+            if rows:
+                parts = [f"<i>{escape(describe(r, self._names))}</i>" for r in rows[:4]]
+                usual = self.view.tooltip_at(point)
+                tip = rich_tooltip("<br>".join(parts)) if not usual else \
+                    rich_tooltip("<br>".join(parts) + "<hr>"
+                                 + usual.removeprefix("<qt>").removesuffix("</qt>"))
+                QToolTip.showText(event.globalPos(), tip, self.view.viewport())  # type: ignore[attr-defined]
+                return True
+        return super().eventFilter(watched, event)
 
     def step(self, forward: bool = True) -> dict[str, Any] | None:
         """Make the next (previous) open suggestion current, across documents (wraps)."""
         row = None
         if self.current_id is None and self.rows:  # start from the text cursor
-            pos = self.view.utf16.to_cp(self.view.textCursor().position(), snap="down")
+            pos = self._caret()
             ahead = [r for r in self.rows if (r["start"] >= pos if forward else r["start"] < pos)]
             row = (ahead[0] if forward else ahead[-1]) if ahead else None
         if row is None:

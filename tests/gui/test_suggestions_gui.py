@@ -301,3 +301,36 @@ def test_model_endpoint_run_in_a_worker_and_cancel(qtbot, window, project) -> No
     assert sent == 1
     assert len(model_requests(proj.q)) == 2
     assert "from 1 of 3 document(s)" in sw.message.text()
+
+
+def test_the_caret_picks_the_suggestion_and_provenance_is_shown(qtbot, window, project) -> None:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    proj, ids = project
+    sw = _suggestions_window(qtbot, window)
+    _run(qtbot, sw)
+    doc = ids["docs"][CODED + 1]  # odd: EXPORT first, then OTHER, then OPEN
+    window.open_document(doc)
+    _back_to(qtbot, window)
+    text = proj.q.document(doc).text
+    layer = window.suggestion_layer
+    window.view.place_cursor(text.find(OPEN) + 3)  # inside the second suggestion
+    assert layer.current()["quote"] == OPEN
+    window.view.place_cursor(text.find(OTHER) + 3)  # in no suggestion
+    assert layer.current() is None
+    window.view.place_cursor(text.find(OPEN) + 3)
+    # The tooltip over it names what it proposes.
+    rect = window.view.cursorRect()
+    event = QHelpEvent(QEvent.Type.ToolTip, rect.center(), window.view.mapToGlobal(rect.center()))
+    assert layer.eventFilter(window.view.viewport(), event)
+    assert "Suggestion of model:tfidf" in QToolTip.text() and "open" in QToolTip.text()
+    qtbot.keyClick(window.view, Qt.Key.Key_F9)
+    [mine] = proj.q.annotations(doc, [window.coder_id()])
+    assert text[mine.start:mine.end] == OPEN
+    assert window.view.document_id == ids["docs"][CODED + 2]  # on to the next suggestion
+    window.open_document(doc)
+    window.view.place_cursor(mine.start + 1)
+    assert window.view.current_annotation_id == mine.id
+    assert layer.status.text() == "This annotation was accepted from model:tfidf."
