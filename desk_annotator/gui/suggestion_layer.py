@@ -23,6 +23,7 @@ from ..errors import DeskAnnotatorError
 from ..project import Changed, Project
 from ..store import suggestion_queries as sq
 from ..suggest.ops import AcceptSuggestion, RejectSuggestion
+from . import blind_lock
 from .plain import escape, plain_label, rich_tooltip
 from .theme import ACCENT, UNLABELLED, tint
 
@@ -81,7 +82,7 @@ class SuggestionLayer(QObject):
         self._names = {lb.id: lb.name for lb in labels}
         self._colours = {lb.id: lb.color for lb in labels}
         self.rows = sq.suggestions(self.project.q, document_id=doc_id) \
-            if self.shown and doc_id else []
+            if self.shown and doc_id and not self.hidden_by_lock() else []
         self._starts = [r["start"] for r in self.rows]
         self._longest = max((r["end"] - r["start"] for r in self.rows), default=0)
         if self.current_id not in {r["annotation_id"] for r in self.rows}:
@@ -91,8 +92,13 @@ class SuggestionLayer(QObject):
 
     def _on_changed(self, changed: Changed) -> None:
         if changed.everything or changed.tables & {"suggestions", "annotations",
-                                                    "annotation_themes", "labels"}:
+                                                    "annotation_themes", "labels", "meta"}:
             self.reload()
+
+    def hidden_by_lock(self) -> bool:
+        """Under the lead's blind-mode lock a model taught by another coder would show that
+        coder's work: the layer stays empty."""
+        return blind_lock.locked_for(self.win) if self.win.coder is not None else False
 
     def set_shown(self, on: bool) -> None:
         self.shown = bool(on)
@@ -204,6 +210,9 @@ class SuggestionLayer(QObject):
     def step(self, forward: bool = True) -> dict[str, Any] | None:
         """Make the next (previous) open suggestion current, across documents (wraps)."""
         row = None
+        if self.hidden_by_lock():
+            self.win.flash("Suggestions are hidden while the lead keeps blind mode locked.")
+            return None
         if self.current_id is None and self.rows:  # start from the text cursor
             pos = self._caret()
             ahead = [r for r in self.rows if (r["start"] >= pos if forward else r["start"] < pos)]

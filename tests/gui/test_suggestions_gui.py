@@ -334,3 +334,19 @@ def test_the_caret_picks_the_suggestion_and_provenance_is_shown(qtbot, window, p
     window.view.place_cursor(mine.start + 1)
     assert window.view.current_annotation_id == mine.id
     assert layer.status.text() == "This annotation was accepted from model:tfidf."
+
+
+def test_the_leads_blind_lock_hides_suggestions(qtbot, window, project) -> None:
+    from desk_annotator import blind
+
+    proj, ids = project
+    sw = _suggestions_window(qtbot, window)
+    _run(qtbot, sw)
+    window.open_document(ids["docs"][CODED])
+    assert len(window.suggestion_layer.rows) == 2
+    blind.set_lead(proj, "coder-1")
+    blind.set_locked(proj, True, "coder-1")  # coder-2 may no longer see coder-1's work
+    assert window.suggestion_layer.rows == []
+    assert window.suggestion_layer.step(True) is None
+    blind.set_locked(proj, False, "coder-1")
+    assert len(window.suggestion_layer.rows) == 2
