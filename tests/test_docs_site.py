@@ -62,6 +62,8 @@ def test_every_docs_page_is_in_the_nav() -> None:
     missing = [p for p in pages if p not in in_nav]
     assert not missing, f"docs pages missing from the nav of mkdocs.yml: {missing}"
     assert not [p for p in in_nav if p not in pages], "nav names a page that does not exist"
+    twice = sorted({p for p in in_nav if in_nav.count(p) > 1})
+    assert not twice, f"pages named twice in the nav of mkdocs.yml: {twice}"
 
 
 def _command_paths(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
