@@ -17,9 +17,11 @@ used gets a constant model.
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,11 +129,13 @@ class _Constant:
         return np.ones((x.shape[0], 1))
 
 
-def _fit(x: sp.csr_matrix, y: np.ndarray, calibrate: np.ndarray, groups: np.ndarray) -> object:
+def _fit(x: sp.csr_matrix, y: np.ndarray, calibrate: np.ndarray, groups: np.ndarray,
+         split: tuple[sp.csr_matrix, sp.csr_matrix]) -> object:
     """A linear model whose scores are Platt-scaled on text it did not learn from: on the
     documents set aside (``calibrate``) when each class has enough examples on both sides;
     else, for smaller data, on out-of-fold scores (documents split in CROSS_FOLDS by
-    ``groups``) with the final model fitted on everything."""
+    ``groups``) with the final model fitted on everything. ``split``: the rows of ``x``
+    outside and inside ``calibrate``, sliced once for every label."""
     classes = np.unique(y)
     if len(classes) < 2:
         return _Constant(classes[0] if len(classes) else NO_STANCE)
@@ -140,21 +144,19 @@ def _fit(x: sp.csr_matrix, y: np.ndarray, calibrate: np.ndarray, groups: np.ndar
     _, cal_counts = np.unique(y[calibrate], return_counts=True)
     enough = (len(fit_counts) == len(classes) == len(cal_counts)
               and min(fit_counts.min(), cal_counts.min()) >= CALIBRATION_MINIMUM)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        if enough:
-            base = _linear().fit(x[fit_rows], y[fit_rows])
-            return _Platt(base, _scores(base, x[calibrate]), y[calibrate])
-        scores = None
-        if x.shape[0] <= CROSS_FIT_ROWS:
-            scores = np.zeros((x.shape[0], 1 if len(classes) == 2 else len(classes)))
-            fold = groups % CROSS_FOLDS
-            for k in range(CROSS_FOLDS):
-                train, test = fold != k, fold == k
-                if test.any() and len(np.unique(y[train])) == len(classes):
-                    scores[test] = _scores(_linear().fit(x[train], y[train]), x[test])
-        base = _linear().fit(x, y)
-        return base if scores is None else _Platt(base, scores, y)
+    if enough:
+        base = _linear().fit(split[0], y[fit_rows])
+        return _Platt(base, _scores(base, split[1]), y[calibrate])
+    scores = None
+    if x.shape[0] <= CROSS_FIT_ROWS:
+        scores = np.zeros((x.shape[0], 1 if len(classes) == 2 else len(classes)))
+        fold = groups % CROSS_FOLDS
+        for k in range(CROSS_FOLDS):
+            train, test = fold != k, fold == k
+            if test.any() and len(np.unique(y[train])) == len(classes):
+                scores[test] = _scores(_linear().fit(x[train], y[train]), x[test])
+    base = _linear().fit(x, y)
+    return base if scores is None else _Platt(base, scores, y)
 
 
 def _linear() -> Any:
@@ -232,9 +234,16 @@ class TfidfModel:
         calibrate = calibration_rows(data.document_ids)
         order = {d: i for i, d in enumerate(dict.fromkeys(data.document_ids))}
         groups = np.fromiter((order[d] for d in data.document_ids), int, len(data.document_ids))
-        self.stance_model = _fit(x, np.asarray(data.stance, dtype=object), calibrate, groups)
-        self.theme_models = {t: _fit(x, np.asarray([t in s for s in data.themes]), calibrate,
-                                     groups) for t in self.theme_ids}
+        targets = [np.asarray(data.stance, dtype=object)] + \
+            [np.asarray([t in s for s in data.themes]) for t in self.theme_ids]
+        # One fit per label, two at a time: SGD's inner loop releases the GIL.
+        with warnings.catch_warnings(), \
+                ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed number of passes
+            split = (x[~calibrate], x[calibrate])
+            fitted = list(pool.map(lambda y: _fit(x, y, calibrate, groups, split), targets))
+        self.stance_model = fitted[0]
+        self.theme_models = dict(zip(self.theme_ids, fitted[1:]))
         self.positives = {t: sum(t in s for s in data.themes) for t in self.theme_ids}
         self.positives.update({s: data.stance.count(s) for s in self.stance_ids})
 
