@@ -18,7 +18,7 @@ from .errors import OperationError
 from .models import Annotation, Coder, Label, Scheme
 from .ops_import import AddDocuments, ImportCodebook, ImportSnapshot
 from .atomic import clean_stale_temps
-from .store import Store, Touched
+from .store import SQLiteError, Store, Touched
 from .store.changes import PRIMARY_KEYS
 from .store.location import storage_warning
 
@@ -77,29 +77,65 @@ class Project:
         self._listeners: list[Listener] = []
         self._data_version = self.store.data_version()
         self.integrity_problems: list[str] = []
+        self._unsettled_check: Any = None
         self.integrity_pending = check_integrity == "deferred"
         if check_integrity is True:
             self.check_integrity()
 
-    def check_integrity(self, *, separate_connection: bool = False) -> list[str]:
+    def check_integrity(self, *, separate_connection: bool = False,
+                        full: bool = False) -> list[str]:
         """Find annotations whose quote no longer matches their text; sets and returns
-        ``integrity_problems``. separate_connection=True reads through a read-only connection
-        of its own, so a worker thread can run the check while the GUI keeps using ``q``."""
-        if separate_connection and str(self.path) != ":memory:":
-            store = Store(self.path, background=True)
-            try:
-                bad = store.q.bad_quotes()
-            finally:
+        ``integrity_problems``. Only the annotations written since they were last checked
+        (store/integrity.py; all of them after a migration) unless full=True, which also reads
+        every page of the file and recounts the summaries. separate_connection=True reads
+        through a read-only connection of its own, so a worker thread can run the check while
+        the GUI keeps using ``q``; it also checks every page (the background check), and the
+        verified annotations leave the queue later, through :meth:`settle_checked_quotes` on
+        the thread that owns the project."""
+        background = separate_connection and str(self.path) != ":memory:"
+        store = Store(self.path, background=True) if background else self.store
+        try:
+            with store.reading():
+                extra = store.full_check_problems() if (full or background) else []
+                check = store.quote_problems(full=full)
+        finally:
+            if background:
                 store.close()
-        else:
-            bad = self.q.bad_quotes()
-        problems = [f"annotation {ann_id} in “{title}” no longer matches its text"
-                    for ann_id, title in bad]
+        problems = list(extra)
+        if any(p.startswith("the project file is damaged") for p in extra):
+            self.refuse_writes(extra[0])
+        elif extra and full and not self.read_only:
+            self.store.recount_summaries()  # counts another program's writes left wrong
+            problems = [f"{p} (recounted)" for p in extra]
+        problems += [f"annotation {ann_id} in “{title}” no longer matches its text"
+                     for ann_id, title in check.bad[:20]]
+        if len(check.bad) > 20:
+            problems.append(f"… and {len(check.bad) - 20} more annotations that no longer "
+                            "match their text")
         for problem in problems:
             log.warning("%s: %s", self.path, problem)
+        self._unsettled_check = check
+        if not background:
+            self.settle_checked_quotes()
         self.integrity_problems = problems
         self.integrity_pending = False
         return problems
+
+    def settle_checked_quotes(self) -> None:
+        """Take the last check's verified annotations off the queue (nothing when read-only;
+        a busy file leaves them for the next open to check again)."""
+        check, self._unsettled_check = self._unsettled_check, None
+        if check is None or self.read_only:
+            return
+        try:
+            self.store.settle_quote_queue(check)
+        except SQLiteError as exc:
+            log.warning("%s: the checked quotes stay queued (%s)", self.path, exc)
+
+    def refuse_writes(self, reason: str) -> None:
+        """From now on every write is refused with ``reason`` (a check found the file damaged)."""
+        self.store.read_only = self.read_only_reason = reason
+        self.read_only = True
 
     def owns_file(self, path: str | Path) -> bool:
         """Whether ``path`` is this project's file or one of SQLite's files beside it. Such a

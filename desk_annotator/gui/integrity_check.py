@@ -1,8 +1,9 @@
 """The project integrity check, run after the window is shown and off the GUI thread.
 
-On a million annotations comparing every quote with its text takes seconds; the window opens
-with ``Project(path, check_integrity="deferred")`` and this runs the check on a connection of
-its own in a worker thread, then reports through a queued Qt signal.
+The window opens with ``Project(path, check_integrity="deferred")``; this runs the background
+check (every page of the file, the summaries, the quotes written since the last check) on a
+connection of its own in a worker thread, then reports through a queued Qt signal. The checked
+quotes leave the queue on the GUI thread, through the project's own connection.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ class IntegrityCheck(QObject):
         super().__init__(parent)
         self.project = project
         self._thread: threading.Thread | None = None
+        # Connected first, so the queue is settled before the window hears of the result.
+        self.finished.connect(self._settle)
+
+    def _settle(self, _problems: list) -> None:
+        self.project.settle_checked_quotes()
 
     def start(self) -> None:
         if str(self.project.path) == ":memory:":

@@ -12,8 +12,10 @@ from ..errors import OperationError
 from .changes import ChangeRecorder, Touched
 from .db import connect, connect_reader, copy_project, describe_sqlite_error, explain_failure, read_snapshot, transaction
 from .history import History
+from .integrity import QuoteCheck, full_check_problems, quote_problems, settle_queue
 from .queries import Queries
 from .schema import SCHEMA_VERSION
+from .summaries import fill_summaries
 
 T = TypeVar("T")
 
@@ -104,6 +106,22 @@ class Store:
         """Changes whenever another connection (another program, or another Project object in
         this one) commits to the file; our own commits leave it as it is."""
         return self.db.execute("PRAGMA data_version").fetchone()[0]
+
+    # -- integrity checks (store/integrity.py) --------------------------------------------
+    def quote_problems(self, *, full: bool = False) -> QuoteCheck:
+        return quote_problems(self.db, full=full)
+
+    def full_check_problems(self) -> list[str]:
+        return full_check_problems(self.db)
+
+    def settle_quote_queue(self, check: QuoteCheck) -> None:
+        settle_queue(self.db, check)
+
+    def recount_summaries(self) -> None:
+        """Rebuild the per-document counts from the annotations (the full check found them
+        wrong); bookkeeping, not in the undo history."""
+        with transaction(self.db):
+            fill_summaries(self.db, queue_all=False)
 
     def save_copy(self, target: Path) -> None:
         copy_project(self.db, target)

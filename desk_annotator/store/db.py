@@ -14,7 +14,9 @@ import sqlite_utils
 
 from ..atomic import atomic_path, describe_os_error, nearly_full
 from ..errors import DeskAnnotatorError, ProjectOpenError
+from .integrity import page_problem
 from .schema import APPLICATION_ID, MIGRATIONS, PROJECT_TABLES, SCHEMA_VERSION
+from .summaries import create_summaries, fill_summaries, missing_summaries
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -134,6 +136,7 @@ def connect(path: str | Path, *, read_only: bool = False) -> Opened:
             backup_before_migration(db, path, version)
         _use_wal(db)
         _upgrade(db, version)
+        _restore_summaries(db)
         record_program_version(db, created=version == 0)
     except ProjectOpenError:
         conn.close()
@@ -171,7 +174,10 @@ def _recognise_read_only(path: Path) -> int:
     try:
         db = sqlite_utils.Database(conn)
         _configure(db)
-        return _recognise(db, path)
+        version = _recognise(db, path)
+        if 0 < version < SCHEMA_VERSION:
+            _refuse_damage(page_problem(db, full=True))  # a migration rewrites much of the file
+        return version
     except (sqlite3.Error, ProjectOpenError) as exc:
         conn.close()
         _remove_created(siblings, existed)
@@ -270,16 +276,31 @@ def describe_sqlite_error(exc: sqlite3.Error, path: object, what: str) -> str:
     return f"{path}: {what} ({text})"
 
 
-def _configure(db: sqlite_utils.Database) -> None:
+def _configure(db: sqlite_utils.Database, *, full_check: bool = False) -> None:
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
     # Reading the schema first turns a corrupt file into an error before we write anything.
     db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    # A damaged page elsewhere would only surface later (and after we switched the file to
-    # WAL); quick_check reads every page but skips the costly index cross-checks.
-    problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
-    if problem != "ok":
-        raise sqlite3.DatabaseError(f"database disk image is malformed: {' '.join(problem.split())}")
+    # A damaged page would otherwise only surface later (and after we switched the file to
+    # WAL). quick_check reads pages but skips the costly index cross-checks; on a big file it
+    # covers the schema and the fixed-size tables only (store/integrity.py: the whole file is
+    # checked before a migration, on demand and in the GUI's background check).
+    _refuse_damage(page_problem(db, full=full_check))
+
+
+def _refuse_damage(problem: str | None) -> None:
+    if problem:
+        raise sqlite3.DatabaseError(f"database disk image is malformed: {problem}")
+
+
+def _restore_summaries(db: sqlite_utils.Database) -> None:
+    """Re-create a summary trigger, table or index another program dropped, recount, and queue
+    every quote again (writes made meanwhile went unseen). Reads only the schema when all is
+    there, as it is on every ordinary open."""
+    if missing_summaries(db):
+        with transaction(db):
+            create_summaries(db)
+            fill_summaries(db)
 
 
 def _use_wal(db: sqlite_utils.Database) -> None:

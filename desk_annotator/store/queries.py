@@ -147,13 +147,14 @@ class Queries:
         return list(self.db.query(
             """SELECT d.id, d.title, d.author, d.outlet, d.date, d.url, d.length,
                       coalesce(s.status, 'todo') AS status,
-                      -- a count per document on the covering (document_id, coder_id) index:
-                      -- 3x faster than grouping the coder's annotations on 1M of them
-                      (SELECT count(*) FROM annotations a WHERE a.document_id = d.id
-                              AND a.coder_id = :coder) AS annotations
+                      -- the trigger-kept summary (store/summaries.py): no annotation is read
+                      coalesce(n.annotations, 0) AS annotations
                FROM documents d
                LEFT JOIN doc_status s ON s.document_id = d.id AND s.coder_id = :coder
-               ORDER BY d.rowid""",
+               LEFT JOIN annotation_counts n ON n.document_id = d.id AND n.coder_id = :coder
+               -- "+": sort the rows of the covering idx_documents_list instead of walking
+               -- the table in rowid order, which would read every text's pages
+               ORDER BY +d.rowid""",
             {"coder": coder_id or ""},
         ))
 
@@ -247,24 +248,32 @@ class Queries:
 
     # -- statistics ----------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
+        # From the trigger-kept summary (store/summaries.py): one row per (document, coder)
+        # with annotations, so a coder's documents annotated is its row count.
         per_coder = self._rows(
-            "SELECT c.name AS coder, count(a.id) AS annotations, "
-            "count(DISTINCT a.document_id) AS documents_annotated, "
+            "SELECT c.name AS coder, coalesce(sum(n.annotations), 0) AS annotations, "
+            "count(n.document_id) AS documents_annotated, "
             "(SELECT count(*) FROM doc_status s WHERE s.coder_id = c.id AND s.status = 'done') "
             "AS documents_done "
-            "FROM coders c LEFT JOIN annotations a ON a.coder_id = c.id GROUP BY c.id ORDER BY c.name")
+            "FROM coders c LEFT JOIN annotation_counts n ON n.coder_id = c.id "
+            "GROUP BY c.id ORDER BY c.name")
+        # Grouped before the join; the coder of a theme's annotation from annotation_owners
+        # (small rows) rather than the annotation row with its quote.
         per_label = self._rows(
-            "SELECT l.scheme, l.name, c.name AS coder, count(*) AS n FROM ("
-            "  SELECT stance_id AS label_id, coder_id FROM annotations WHERE stance_id IS NOT NULL"
-            "  UNION ALL SELECT t.label_id, a.coder_id FROM annotation_themes t"
-            "  JOIN annotations a ON a.id = t.annotation_id) u "
+            "SELECT l.scheme, l.name, c.name AS coder, sum(u.n) AS n FROM ("
+            "  SELECT stance_id AS label_id, coder_id, count(*) AS n FROM annotations"
+            "  WHERE stance_id IS NOT NULL GROUP BY coder_id, stance_id"
+            "  UNION ALL SELECT t.label_id, o.coder_id, count(*) FROM annotation_themes t"
+            "  JOIN annotation_owners o ON o.annotation_id = t.annotation_id"
+            "  GROUP BY t.label_id, o.coder_id) u "
             "JOIN labels l ON l.id = u.label_id JOIN coders c ON c.id = u.coder_id "
             "GROUP BY l.id, c.id ORDER BY l.scheme, l.position, c.name")
         return {
             "documents": self.document_count(),
             "characters": self.db.execute("SELECT coalesce(sum(length), 0) FROM documents").fetchone()[0],
             "coders": len(self.coders()),
-            "annotations": self.annotation_count(),
+            "annotations": self.db.execute("SELECT coalesce(sum(annotations), 0) "
+                                           "FROM annotation_counts").fetchone()[0],
             "per_coder": per_coder,
             "per_label": per_label,
             # Which desk-annotator made the file and which last opened it for writing (meta
@@ -290,8 +299,9 @@ class Queries:
                 f"""SELECT d.id, d.title, d.author, d.outlet, d.date, d.url, d.length,
                           coalesce((SELECT status FROM doc_status s WHERE s.document_id = d.id
                                     AND s.coder_id = ?), 'todo') AS status,
-                          (SELECT count(*) FROM annotations a WHERE a.document_id = d.id
-                                    AND a.coder_id = ?) AS annotations
+                          coalesce((SELECT annotations FROM annotation_counts n
+                                    WHERE n.document_id = d.id AND n.coder_id = ?), 0)
+                                    AS annotations
                    FROM documents d WHERE d.id IN ({','.join('?' * len(chunk))})""",
                 [coder_id or "", coder_id or "", *chunk])
         return rows

@@ -232,6 +232,17 @@ def _migration_9_suggestions(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_10_open_summaries(db: sqlite_utils.Database) -> None:
+    # Start-up and open checks that do not read the whole file (issue 14). Everything here is
+    # kept right by SQLite triggers, so it holds for every writer of the file (the sqlite3
+    # shell, sqlite-utils, a script), not only for our ops. The bodies live in
+    # store/summaries.py so the open can re-create a trigger another program dropped.
+    from .summaries import create_summaries, fill_summaries
+
+    create_summaries(db)
+    fill_summaries(db)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1_core_tables,
     _migration_2_history_and_metadata,
@@ -242,6 +253,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_7_document_codings,
     _migration_8_memos,
     _migration_9_suggestions,
+    _migration_10_open_summaries,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 PROJECT_TABLES = {"meta", "coders", "labels", "documents", "annotations", "annotation_themes",

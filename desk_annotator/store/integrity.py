@@ -1,0 +1,130 @@
+"""The open checks at a cost that does not grow with the file, and the full checks.
+
+Pages (``page_problem``): on every open SQLite's ``quick_check`` runs over the schema and the
+tables whose size does not grow with the corpus (meta, coders, labels, variables, document
+sets), or over the whole file when it is small (``FULL_PAGE_CHECK_BYTES``). The whole-file
+check runs before every migration, on demand (``desk-annotator check --full``) and, in the GUI,
+in the background after the window is shown.
+
+Quotes (``quote_problems``): an annotation whose quote is not ``text[start:end]`` of its
+document. Only annotations in ``unchecked_quotes`` (filled by triggers on any write of an
+annotation's offsets or quote, or of a document's text; all of them after a migration) are
+compared on open; each document's text is read once, in Python, not ``substr`` per
+annotation (SQLite walks a long text's pages from the start for every substr).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from .summaries import summary_mismatches
+
+# Below this size the whole file is checked on every open (it takes a few milliseconds).
+FULL_PAGE_CHECK_BYTES = 32 * 1024 * 1024
+# Tables whose size does not grow with documents or annotations: checked on every open.
+FIXED_SIZE_TABLES = ("meta", "coders", "labels", "variables", "document_sets", "sqlite_sequence")
+
+
+def file_bytes(db: sqlite_utils.Database) -> int:
+    page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    return db.execute("PRAGMA page_count").fetchone()[0] * page_size
+
+
+def page_problem(db: sqlite_utils.Database, *, full: bool,
+                 full_below: int | None = None) -> str | None:
+    """SQLite's quick_check: of the whole file (full, or a file under ``full_below`` bytes),
+    else of the schema and the fixed-size tables. None when all is well."""
+    limit = FULL_PAGE_CHECK_BYTES if full_below is None else full_below
+    if full or file_bytes(db) <= limit:
+        targets = [None]
+    else:
+        present = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        targets = [t for t in FIXED_SIZE_TABLES if t in present]
+    for table in targets:
+        # quick_check(TABLE) reads that table's b-tree and its indexes only.
+        sql = "PRAGMA quick_check(1)" if table is None else f"PRAGMA quick_check([{table}])"
+        result = db.execute(sql).fetchone()[0]
+        if result != "ok":
+            return " ".join(str(result).split())
+    return None
+
+
+@dataclass
+class QuoteCheck:
+    bad: list[tuple[str, str]] = field(default_factory=list)  # (annotation id, document title)
+    checked: int = 0
+    # Queue entries that can leave the queue: their quote matched, or the annotation is gone.
+    verified: list[str] = field(default_factory=list)
+    # Bad annotations the queue did not hold (a full check after a trigger was dropped): queued
+    # so the next open reports them too.
+    requeue: list[str] = field(default_factory=list)
+
+
+def quote_problems(db: sqlite_utils.Database, *, full: bool) -> QuoteCheck:
+    """Compare quotes with their texts: the queued annotations, or every one (full)."""
+    out = QuoteCheck()
+    if full:
+        doc_ids = [r[0] for r in db.execute("SELECT id FROM documents ORDER BY rowid")]
+        queued = {r[0] for r in db.execute("SELECT annotation_id FROM unchecked_quotes")}
+        for doc_id in doc_ids:
+            rows = db.execute("SELECT id, start, [end], quote FROM annotations "
+                              "WHERE document_id = ?", (doc_id,)).fetchall()
+            _compare(db, doc_id, rows, out)
+        bad = {b[0] for b in out.bad}
+        out.verified = sorted(queued - bad)  # a queued id with no annotation is gone: verified
+        out.requeue = sorted(bad - queued)
+        return out
+    by_doc: dict[str, list[tuple]] = defaultdict(list)
+    gone: list[str] = []
+    for ann_id, doc_id, start, end, quote in db.execute(
+            "SELECT u.annotation_id, a.document_id, a.start, a.[end], a.quote "
+            "FROM unchecked_quotes u LEFT JOIN annotations a ON a.id = u.annotation_id"):
+        if doc_id is None:
+            gone.append(ann_id)
+        else:
+            by_doc[doc_id].append((ann_id, start, end, quote))
+    for doc_id, rows in by_doc.items():
+        _compare(db, doc_id, rows, out)
+    bad = {b[0] for b in out.bad}
+    out.verified = gone + [r[0] for rows in by_doc.values() for r in rows if r[0] not in bad]
+    return out
+
+
+def _compare(db: sqlite_utils.Database, doc_id: str, rows: list[tuple], out: QuoteCheck) -> None:
+    found = db.execute("SELECT title, text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    title, text = found if found else ("(missing document)", "")
+    for ann_id, start, end, quote in rows:
+        out.checked += 1
+        if end > len(text) or text[start:end] != quote:
+            # Every bad one stays queued, so the next open finds it again until it is fixed.
+            out.bad.append((ann_id, title))
+
+
+def settle_queue(db: sqlite_utils.Database, check: QuoteCheck) -> None:
+    """Take verified annotations off the queue, put unqueued bad ones on it (bookkeeping, not
+    a user action: no undo history entry)."""
+    if not check.verified and not check.requeue:
+        return
+    from .db import transaction
+
+    with transaction(db):
+        db.conn.executemany("DELETE FROM unchecked_quotes WHERE annotation_id = ?",
+                            [(i,) for i in check.verified])
+        db.conn.executemany("INSERT INTO unchecked_quotes (annotation_id) SELECT ? WHERE NOT "
+                            "EXISTS (SELECT 1 FROM unchecked_quotes WHERE annotation_id = ?)",
+                            [(i, i) for i in check.requeue])
+
+
+def full_check_problems(db: sqlite_utils.Database) -> list[str]:
+    """Everything the full check finds besides quotes: damaged pages, wrong summaries."""
+    problems: list[str] = []
+    damage = page_problem(db, full=True)
+    if damage:
+        problems.append(f"the project file is damaged ({damage})")
+        return problems  # reading the summaries of a damaged file proves nothing more
+    problems += summary_mismatches(db)
+    return problems
+
