@@ -129,3 +129,23 @@ def test_cli_train_run_evaluate_accept(tmp_path: Path) -> None:
     assert "precision 1.000" in dry.output, dry.output
     bulk = run(cli, base + ["accept", "--above", "0.5", "--coder", "coder-2"])
     assert bulk.output.startswith("6 suggestions accepted"), bulk.output
+
+
+def test_cancelled_run_stores_nothing(tmp_path: Path) -> None:
+    p, _, _ = _corpus(tmp_path / "p.sqlite")
+    before = p.q.annotation_count()
+    calls: list[int] = []
+
+    def cancel_on_second_look() -> bool:
+        calls.append(1)
+        return len(calls) > 1
+
+    try:
+        engine.suggest(p, "coder-1", should_cancel=cancel_on_second_look)
+    except engine.RunCancelled as exc:
+        assert "nothing" in str(exc)
+    else:
+        raise AssertionError("the run was not cancelled")
+    assert p.q.annotation_count() == before and sq.suggestions(p.q) == []
+    assert p.coder_by_name("model:tfidf") is None
+    p.close()
