@@ -10,13 +10,17 @@ expands a scheme back to one value per character for cross-checks and benchmarks
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 import numpy as np
 
-from desk_annotator.agreement.data import AgreementData, DocUnits
+from desk_annotator.agreement.data import (
+    AgreementData,
+    DocUnits,
+    SpanColumns,
+    span_columns,
+)
+from desk_annotator.agreement.data import instant as _instant  # noqa: F401 (older callers)
 
 MISSING = -1  # the coder did not code this document
 
@@ -70,48 +74,22 @@ class CoderSpans:
     theme_idx: np.ndarray  # (P,) theme index
 
 
-@functools.lru_cache(maxsize=65536)
-def _instant(stamp: str) -> float:
-    """An ISO timestamp as a moment, so the "most recently created" tie-break compares times,
-    not strings (``...+02:00`` and ``...Z`` stamps of other tools sort wrongly as text). A
-    stamp without an offset is taken as UTC; one that does not parse sorts first."""
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        return float("-inf")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
-
-
-def _collect(docs: list[DocUnits], offsets: np.ndarray, coder: str, stance_index: dict[str, int],
-             theme_index: dict[str, int]) -> CoderSpans:
-    starts: list[int] = []
-    ends: list[int] = []
-    stances: list[int] = []
-    created: list[float] = []
-    theme_span: list[int] = []
-    theme_idx: list[int] = []
-    for offset, doc in zip(offsets.tolist(), docs):
-        if coder not in doc.coded_by:
-            continue
-        for span in doc.spans.get(coder, ()):
-            end = min(span.end, doc.length)
-            if end <= span.start:
-                continue
-            for theme in span.themes:
-                if theme in theme_index:
-                    theme_span.append(len(starts))
-                    theme_idx.append(theme_index[theme])
-            starts.append(offset + span.start)
-            ends.append(offset + end)
-            stances.append(stance_index.get(span.stance, 0) if span.stance else 0)
-            created.append(_instant(span.created))
-    return CoderSpans(
-        np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64),
-        np.asarray(stances, dtype=np.int16), np.asarray(created, dtype=np.float64),
-        np.asarray(theme_span, dtype=np.int64), np.asarray(theme_idx, dtype=np.int64),
-    )
+def _collect(columns: SpanColumns, position: np.ndarray, offsets: np.ndarray,
+             coded: np.ndarray, m: int) -> CoderSpans:
+    """Coder m's spans on the continuum: those of included documents it coded, in column order
+    (documents in data order, then the spans' own order)."""
+    pos = position[columns.doc] if columns.doc.size else columns.doc
+    mine = (columns.coder == m) & (pos >= 0)
+    mine[mine] = coded[pos[mine], m]
+    rows = np.flatnonzero(mine)
+    shift = offsets[pos[rows]] if rows.size else np.zeros(0, np.int64)
+    new_index = np.full(columns.doc.size, -1, dtype=np.int64)
+    new_index[rows] = np.arange(rows.size)
+    pair = new_index[columns.theme_span] if columns.theme_span.size else columns.theme_span
+    has = pair >= 0
+    return CoderSpans(shift + columns.start[rows], shift + columns.end[rows],
+                      columns.stance[rows].astype(np.int16), columns.created[rows],
+                      pair[has].astype(np.int64), columns.theme_idx[has].astype(np.int64))
 
 
 def _paint_stance(spans: CoderSpans, lo: np.ndarray, hi: np.ndarray, n_segments: int) -> np.ndarray:
@@ -162,9 +140,12 @@ def build_segments(data: AgreementData, documents: list[DocUnits] | None = None)
     total = int(lengths.sum())
     coded = np.asarray([[c in d.coded_by for c in coders] for d in docs], dtype=bool)
     coded = coded.reshape(len(docs), len(coders))
-    stance_index = {name: i + 1 for i, name in enumerate(data.stance_labels)}
-    theme_index = {name: i for i, name in enumerate(data.theme_labels)}
-    per_coder = [_collect(docs, offsets, c, stance_index, theme_index) for c in coders]
+    columns = span_columns(data)
+    # Data document index -> position among `docs` (-1: not included).
+    where = {id(d): i for i, d in enumerate(docs)}
+    position = np.fromiter((where.get(id(d), -1) for d in data.documents), dtype=np.int64,
+                           count=len(data.documents))
+    per_coder = [_collect(columns, position, offsets, coded, m) for m in range(len(coders))]
 
     cuts = np.unique(np.concatenate(
         [offsets, [total]] + [np.concatenate((s.start, s.end)) for s in per_coder]

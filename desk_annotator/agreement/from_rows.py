@@ -1,0 +1,92 @@
+"""`AgreementData` straight from the store's columns (store.agreement_queries.SpanRows).
+
+The same selection and the same rules as `data.build_agreement_data` — a coder has coded a
+document when it has an annotation there or marked it done (only done with `done_only`),
+spans are clipped to the text, label ids become names — but done on arrays: the annotations
+never become Python objects, and `AgreementData.columns` carries them to the engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from desk_annotator.agreement.data import (
+    AgreementData,
+    DocUnits,
+    SpanColumns,
+    _instants,
+    check_document_ids,
+    select,
+)
+from desk_annotator.models import Codebook, Coder
+
+
+def _lookup(size: int, pairs: dict[int, int]) -> np.ndarray:
+    """A code -> index table for np.take: -1 for codes not in `pairs` (and for code -1)."""
+    table = np.full(size + 1, -1, dtype=np.int64)  # the last entry answers code -1
+    for code, index in pairs.items():
+        table[code] = index
+    return table
+
+
+def agreement_data_from_rows(codebook: Codebook, coders: list[Coder], rows: Any, *,
+                             coder_names: list[str] | None = None,
+                             document_ids: list[str] | None = None,
+                             themes: list[str] | None = None, done_only: bool = False,
+                             include_models: bool = False) -> AgreementData:
+    """`rows`: a SpanRows of the chosen documents (all of them when document_ids is None)."""
+    selected, name_of, theme_names = select(codebook, coders, coder_names, themes,
+                                            include_models)
+    check_document_ids(document_ids, rows.doc_ids)
+    position = {name: m for m, name in enumerate(selected)}
+    coder_of = _lookup(len(rows.coder_ids), {
+        code: position[name_of[cid]] for code, cid in enumerate(rows.coder_ids) if cid in name_of})
+    stance_pos = {lb.id: k + 1 for k, lb in enumerate(codebook.stance)}
+    stance_of = _lookup(len(rows.label_ids), {
+        code: stance_pos[lid] for code, lid in enumerate(rows.label_ids) if lid in stance_pos})
+    theme_pos = {lb.id: theme_names.index(lb.name) for lb in codebook.themes
+                 if lb.name in theme_names}
+    theme_of = _lookup(len(rows.label_ids), {
+        code: theme_pos[lid] for code, lid in enumerate(rows.label_ids) if lid in theme_pos})
+
+    n_docs, n_coders = len(rows.doc_ids), len(selected)
+    coder = coder_of[rows.ann_coder]
+    annotated = np.zeros((n_docs, n_coders), dtype=bool)
+    mine = coder >= 0
+    annotated[rows.ann_doc[mine], coder[mine]] = True
+    done = np.zeros((n_docs, n_coders), dtype=bool)
+    done_coder = coder_of[rows.done_coder]
+    ok = (done_coder >= 0) & (rows.done_doc >= 0)
+    done[rows.done_doc[ok], done_coder[ok]] = True
+    coded = done if done_only else annotated | done
+    docs = []
+    for d, (doc_id, title, length) in enumerate(zip(rows.doc_ids, rows.doc_titles,
+                                                    rows.doc_lengths.tolist())):
+        docs.append(DocUnits(doc_id, title, length,
+                             {selected[m] for m in np.flatnonzero(coded[d]).tolist()},
+                             {selected[m] for m in np.flatnonzero(done[d]).tolist()}, {}))
+
+    start = np.maximum(rows.ann_start, 0)
+    end = np.minimum(rows.ann_end, rows.doc_lengths[rows.ann_doc]) if rows.ann_doc.size \
+        else rows.ann_end
+    keep = mine & (end > start)
+    kept = np.flatnonzero(keep)
+    new_row = np.full(keep.size, -1, dtype=np.int64)
+    new_row[kept] = np.arange(kept.size)
+    theme_idx = theme_of[rows.theme_label]
+    pair_row = new_row[rows.theme_row] if rows.theme_row.size else rows.theme_row
+    good = (theme_idx >= 0) & (pair_row >= 0)
+    # One pair per (span, theme name), as the model path's dict.fromkeys of names.
+    pairs = np.unique(np.stack([pair_row[good], theme_idx[good]], axis=1), axis=0) \
+        if good.any() else np.zeros((0, 2), np.int64)
+    moments = _instants(rows.stamps)  # each distinct stamp parsed once
+    created = moments[rows.ann_created[kept]] if kept.size else np.zeros(0)
+    columns = SpanColumns(
+        rows.ann_doc[kept], coder[kept], start[kept], end[kept],
+        stance_of[rows.ann_stance[kept]].clip(min=0).astype(np.int16), created,
+        pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64))
+    return AgreementData(coders=selected, stance_labels=[lb.name for lb in codebook.stance],
+                         theme_labels=theme_names, documents=docs,
+                         stance_ordered=codebook.ordered_stance, columns=columns)

@@ -1,0 +1,173 @@
+"""Agreement at scale (issue 14): the columnar read of a project and the faster engine paths
+must give exactly the figures of the model-by-model path they replace."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from desk_annotator.agreement import compute_agreement
+from desk_annotator.agreement.data import (
+    AgreementData,
+    DocUnits,
+    SpanUnit,
+    build_agreement_data,
+)
+from desk_annotator.agreement.from_rows import agreement_data_from_rows
+from desk_annotator.agreement.spans import LabelledSpans, _overlap_matches
+from desk_annotator.models import (
+    Annotation,
+    Codebook,
+    Coder,
+    Document,
+    Label,
+    ProjectSnapshot,
+)
+from desk_annotator.project import Project
+from desk_annotator.store.agreement_queries import span_rows
+from desk_annotator.text import sha256_text
+
+STANCES = ["pro", "contra", "neutral"]
+THEMES = ["chips", "safety", "labour", "privacy"]
+
+
+def _project(path: Path) -> Project:
+    """Five coders (one of them gold, one a model) on 12 documents: overlapping spans, ties
+    in length and creation time, several themes per span, stance-less spans, statuses."""
+    rng = random.Random(7)
+    stance = [Label(scheme="stance", name=n, order=i) for i, n in enumerate(STANCES)]
+    themes = [Label(scheme="themes", name=n, order=i) for i, n in enumerate(THEMES)]
+    coders = [Coder(name=n) for n in ("ann", "bob", "cy", "gold", "model:tfidf")]
+    docs, anns = [], []
+    for d in range(12):
+        text = " ".join(rng.choice(["alpha", "beta", "gamma", "delta"]) for _ in range(80))
+        doc = Document(title=f"Doc {d}", text=text, sha256=sha256_text(text))
+        docs.append(doc)
+        for coder in coders:
+            if rng.random() < 0.2:
+                continue  # this coder skipped the document
+            for _ in range(rng.randrange(1, 9)):
+                start = rng.randrange(0, len(text) - 40)
+                end = start + rng.choice([10, 10, 25, 40])
+                anns.append(Annotation.model_construct(
+                    id=f"a{len(anns)}", document_id=doc.id, coder_id=coder.id, start=start,
+                    end=end, quote=text[start:end],
+                    stance_id=rng.choice([None] + [lb.id for lb in stance]),
+                    theme_ids=[lb.id for lb in themes if rng.random() < 0.3], note=None,
+                    created=f"2025-08-0{rng.randrange(1, 3)}T10:00:00+00:00",
+                    updated="2025-08-01T00:00:00+00:00"))
+    project = Project(path)
+    project.import_codebook(Codebook(name="t", labels=stance + themes))
+    project.import_snapshot(ProjectSnapshot.model_construct(
+        codebook=Codebook(labels=stance + themes), coders=coders, documents=docs,
+        annotations=anns, statuses=[]), source="test", labels="strict")
+    q = project.q
+    ids = {c.name: c.id for c in q.coders()}
+    infos = q.document_infos()
+    for info in infos[::3]:
+        project.set_status(info.id, ids["ann"], "done")
+        project.set_status(info.id, ids["bob"], "done")
+    project.set_status(infos[1].id, ids["cy"], "done")
+    return project
+
+
+SELECTIONS = [
+    {},
+    {"coder_names": ["bob", "ann", "gold"]},
+    {"include_models": True},
+    {"themes": ["privacy", "chips"]},
+    {"done_only": True},
+    {"document_ids": "odd"},
+]
+
+
+@pytest.mark.parametrize("selection", SELECTIONS)
+def test_columns_read_gives_the_model_path_figures(tmp_path: Path, selection: dict) -> None:
+    project = _project(tmp_path / "p.sqlite")
+    q = project.q
+    options = dict(selection)
+    if options.get("document_ids") == "odd":
+        options["document_ids"] = [d.id for d in q.document_infos()][1::2]
+    ids = options.get("document_ids")
+    by_models = build_agreement_data(q.codebook(), q.coders(), q.document_infos(ids),
+                                     q.annotations(), q.statuses(), **options)
+    by_columns = agreement_data_from_rows(q.codebook(), q.coders(), span_rows(q, ids), **options)
+    assert by_columns.coders == by_models.coders
+    assert [(d.id, d.length, d.coded_by, d.done_by) for d in by_columns.documents] == \
+        [(d.id, d.length, d.coded_by, d.done_by) for d in by_models.documents]
+    expected = json.dumps(compute_agreement(by_models, bootstrap=50), sort_keys=True)
+    assert json.dumps(compute_agreement(by_columns, bootstrap=50), sort_keys=True) == expected
+    project.close()
+
+
+def test_unknown_document_id_is_one_clear_error(tmp_path: Path) -> None:
+    project = _project(tmp_path / "p.sqlite")
+    q = project.q
+    from desk_annotator.errors import OperationError
+
+    with pytest.raises(OperationError, match="unknown document id"):
+        agreement_data_from_rows(q.codebook(), q.coders(), span_rows(q, ["nope"]),
+                                 document_ids=["nope"])
+    project.close()
+
+
+def _greedy(a: LabelledSpans, b: LabelledSpans) -> list[int]:
+    """The definition, written out: all same-label overlapping pairs by largest overlap (ties:
+    earlier span of a, then of b), each span used at most once."""
+    candidates = []
+    for i in range(a.label.size):
+        for j in range(b.label.size):
+            if a.label[i] != b.label[j]:
+                continue
+            overlap = min(a.end[i], b.end[j]) - max(a.start[i], b.start[j])
+            if overlap > 0:
+                candidates.append((-overlap, i, j))
+    used_a, used_b, matched = set(), set(), []
+    for _, i, j in sorted(candidates):
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            matched.append(i)
+    return sorted(matched)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_overlap_matching_is_the_greedy_rule(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+
+    def spans(n: int) -> LabelledSpans:
+        start = rng.integers(0, 200, n)
+        end = start + rng.integers(1, 40, n)
+        return LabelledSpans(rng.integers(0, 2, n), start, end, np.zeros(n, np.int64))
+
+    a, b = spans(60), spans(50)
+    assert sorted(_overlap_matches(a, b, 1000).tolist()) == _greedy(a, b)
+
+
+def test_many_coders_pairs_and_coincidences_by_hand() -> None:
+    """Four coders, one 10-character document: coder pairs' tables and α's coincidences."""
+    def doc(spans: dict[str, list[tuple[int, int, str]]]) -> DocUnits:
+        return DocUnits("d", "d", 10, set(spans), set(), {
+            c: [SpanUnit(s, e, st, (), "2025-01-01T00:00:00") for s, e, st in v]
+            for c, v in spans.items()})
+
+    data = AgreementData(["A", "B", "C", "D"], ["x", "y"], [], [doc({
+        "A": [(0, 10, "x")], "B": [(0, 10, "x")], "C": [(0, 5, "x"), (5, 10, "y")],
+        "D": [(0, 10, "y")]})])
+    report = compute_agreement(data, bootstrap=0)
+    # Characters 0-4: x x x y; 5-9: x x y y. Pair A-C agrees on 5 of 10, A-B on all 10.
+    pairs = {tuple(p["coders"]): p for p in report["stance"]["pairs"]}
+    assert pairs["A", "B"]["percent_agreement"] == 1.0
+    assert pairs["A", "C"]["percent_agreement"] == 0.5
+    assert pairs["A", "C"]["confusion"]["matrix"] == [[0, 0, 0], [0, 5, 5], [0, 0, 0]]
+    # Coincidences (values x, y): per character n_x(n_x-1)/(m-1) etc. with m = 4:
+    # 0-4: o_xx = 3·2/3 = 2, o_xy = o_yx = 3·1/3 = 1; 5-9: o_xx = 2/3, o_yy = 2/3, o_xy = 4/3.
+    # Sums over 10 characters: o_xx = 13.33, o_yy = 3.33, o_xy = 11.67; n_x = 25, n_y = 15.
+    n = 40.0
+    d_o = 2 * (5 * 1 + 5 * 4 / 3) / n
+    d_e = 2 * 25 * 15 / (n * (n - 1))
+    assert report["stance"]["alpha"] == pytest.approx(1 - d_o / d_e, abs=1e-12)
