@@ -143,7 +143,7 @@ def test_cancelled_run_stores_nothing(tmp_path: Path) -> None:
     try:
         engine.suggest(p, "coder-1", should_cancel=cancel_on_second_look)
     except engine.RunCancelled as exc:
-        assert "nothing" in str(exc)
+        assert "no suggestions were stored" in str(exc)
     else:
         raise AssertionError("the run was not cancelled")
     assert p.q.annotation_count() == before and sq.suggestions(p.q) == []
