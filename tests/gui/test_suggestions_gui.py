@@ -151,6 +151,13 @@ def test_train_run_layer_keys_and_undo(qtbot, window, project) -> None:
     assert _status(proj, first["annotation_id"]) == "suggested"
     assert proj.q.annotation(accepted_as) is None
     assert sq.counts(proj.q) == {"suggested": 6, "accepted": 0, "rejected": 0}
+    window.open_document(uncoded[0])  # the layer shows both open again
+    assert {r["annotation_id"] for r in layer.rows} == {first["annotation_id"],
+                                                         second["annotation_id"]}
+    qtbot.keyClick(window.view, Qt.Key.Key_F7)  # reject in place: the layer drops it at once
+    assert len(layer.rows) == 1
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(layer.rows) == 2
 
 
 def test_keys_are_listed_and_the_toggle_is_kept(qtbot, window) -> None:
