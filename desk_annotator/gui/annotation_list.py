@@ -9,6 +9,7 @@ sort/filter proxy; the whole corpus's come page by page from a lazy model
 
 from __future__ import annotations
 
+from collections.abc import MutableSequence, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 from ..models import Annotation, Label
 from .corpus_list import refilter
 from .plain import tooltip_text
+from .span_index import LazyAnnotations
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -46,7 +48,7 @@ class AnnotationTableModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[Annotation] = []
+        self._rows: MutableSequence[Annotation] = LazyAnnotations()  # built as shown
         self._row_of: dict[str, int] = {}
         self.labels: dict[str, Label] = {}
         self.coder_names: dict[str, str] = {}
@@ -58,15 +60,17 @@ class AnnotationTableModel(QAbstractTableModel):
         cols = ["Start", "Quote", "Stance", "Themes", "Coder", "Note"]
         return ["Document", *cols] if self.corpus_mode else cols
 
-    def reload(self, annotations: list[Annotation], corpus_mode: bool = False) -> None:
+    def reload(self, annotations: Sequence[Annotation], corpus_mode: bool = False) -> None:
         self.beginResetModel()
         self.corpus_mode = corpus_mode
-        self._rows = list(annotations)
+        self._rows = LazyAnnotations.of(annotations)
         self._reindex()
         self.endResetModel()
 
     def _reindex(self) -> None:
-        self._row_of = {a.id: i for i, a in enumerate(self._rows)}
+        rows = self._rows  # the corpus model (a subclass) keeps a plain list
+        ids = rows.ids() if isinstance(rows, LazyAnnotations) else [a.id for a in rows]
+        self._row_of = {ann_id: i for i, ann_id in enumerate(ids)}
 
     def upsert(self, annotations: list[Annotation]) -> None:
         for ann in annotations:
@@ -93,6 +97,14 @@ class AnnotationTableModel(QAbstractTableModel):
 
     def annotation_at(self, row: int) -> Annotation:
         return self._rows[row]
+
+    def filter_key(self, row: int) -> tuple[str, str | None, tuple[str, ...]]:
+        """(coder, stance, themes) of a row, without building a lazy row's annotation."""
+        rows = self._rows
+        if isinstance(rows, LazyAnnotations):
+            return rows.filter_key(row)
+        ann = rows[row]
+        return ann.coder_id, ann.stance_id, tuple(ann.theme_ids)
 
     def row_of(self, ann_id: str) -> int | None:
         return self._row_of.get(ann_id)
@@ -173,12 +185,14 @@ class AnnotationFilterProxy(QSortFilterProxyModel):
         refilter(self)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        ann = self.sourceModel().annotation_at(source_row)  # type: ignore[attr-defined]
-        if self.stance_id and ann.stance_id != self.stance_id:
+        if not (self.stance_id or self.theme_id or self.coder_id):
+            return True  # no filter: do not build the row's annotation just to accept it
+        coder, stance, themes = self.sourceModel().filter_key(source_row)  # type: ignore[attr-defined]
+        if self.stance_id and stance != self.stance_id:
             return False
-        if self.theme_id and self.theme_id not in ann.theme_ids:
+        if self.theme_id and self.theme_id not in themes:
             return False
-        return not (self.coder_id and ann.coder_id != self.coder_id)
+        return not (self.coder_id and coder != self.coder_id)
 
 
 class AnnotationPanel(QWidget):

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ..errors import DeskAnnotatorError
 from ..models import Annotation, Coder, is_model_coder
 from ..project import Changed, Project
+from ..store.reading_rows import annotation_rows, document_span_rows
 from . import article_coding_bar, blind_lock, file_actions, layout_state, menus
 from .annotation_list import AnnotationPanel
 from .bridge import ProjectBridge
@@ -288,9 +289,12 @@ class MainWindow(QMainWindow):
     def _load_annotations(self, *, force_list: bool = False) -> None:
         doc_id = self.view.document_id
         coder_ids = self.visible_coder_ids()
-        anns = [] if doc_id is None or coder_ids == [] else \
-            self.project.q.annotations(doc_id, coder_ids)
-        self.view.set_annotations(anns)
+        # Plain rows, no model per annotation: a 50,000-annotation document opens in one
+        # sort (gui/span_index.py).
+        rows, themes = ([], {}) if doc_id is None else \
+            document_span_rows(self.project.q, doc_id, coder_ids)
+        self.view.set_annotation_rows(rows, themes,
+                                      lambda ids: annotation_rows(self.project.q, ids))
         self._reload_annotation_list(force=force_list)
         self._refresh_header()
         self._update_mode_status()

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QMenu, QPlainTextEdit, QToolTip, QWidget
 from ..models import Annotation, Document, Label
 from ..text import Utf16Map
 from .plain import escape, rich_tooltip, safe_color
+from .span_index import Fetch, LazyAnnotations, RowSource, SpanIndex
 from .theme import ACCENT, UNLABELLED, highlight_alpha, tint, underline_style
 from .underlines import paint_styled_themes
 
@@ -43,10 +44,8 @@ DASH = 7.0
 
 
 @dataclass
-class _Span:
-    annotation: Annotation
-    start: int  # UTF-16
-    end: int  # UTF-16
+class _Look:
+    """How one (stance, themes) combination is drawn; shared by every span that has it."""
     fill: QColor
     themes: list[QColor] = field(default_factory=list)
     styles: list[str] = field(default_factory=list)  # underline style per theme
@@ -80,10 +79,8 @@ class ReadingView(QPlainTextEdit):
         self._labels: dict[str, Label] = {}
         self._coder_names: dict[str, str] = {}
         self._label_keys: set[str] = set()
-        self._spans: dict[str, _Span] = {}
-        self._order: list[tuple[int, int, str]] = []  # (start, end, id) sorted: the paint index
-        self._starts: list[int] = []
-        self._max_len = 0
+        self._spans = SpanIndex()  # UTF-16 interval index over the shown annotations
+        self._looks: dict[tuple, _Look] = {}  # (alpha, stance, themes) -> colours, built once
         self._current: str | None = None
         self._search: list[tuple[int, int]] = []  # find-bar matches, UTF-16, sorted
         self._search_starts: list[int] = []
@@ -109,7 +106,6 @@ class ReadingView(QPlainTextEdit):
         self._document = document
         self._map = Utf16Map(document.text if document else "")
         self._spans.clear()
-        self._rebuild_index()
         self._current = None
         self._search, self._search_starts, self._search_max = [], [], 0
         self.setPlainText(document.text if document else "")
@@ -121,8 +117,7 @@ class ReadingView(QPlainTextEdit):
         self._label_keys = {lb.key for lb in labels if lb.key}
         themes = sorted((lb for lb in labels if lb.scheme == "themes"), key=lambda lb: lb.order)
         self._theme_styles = {lb.id: underline_style(rank) for rank, lb in enumerate(themes)}
-        for span in self._spans.values():
-            self._style(span)
+        self._looks.clear()  # colours and styles are read again at the next paint
         self.viewport().update()
 
     def set_coder_names(self, names: dict[str, str]) -> None:
@@ -130,10 +125,19 @@ class ReadingView(QPlainTextEdit):
 
     def set_annotations(self, annotations: list[Annotation]) -> None:
         """Replace every highlight (opening a document, switching coders)."""
-        self._spans = {}
-        for ann in annotations:
-            self._spans[ann.id] = self._make_span(ann)
-        self._rebuild_index()
+        to16 = self._map.to_utf16
+        self._spans.load_annotations([(a, to16(a.start), to16(a.end)) for a in annotations])
+        self._after_reload()
+
+    def set_annotation_rows(self, rows: list[tuple], themes: dict[str, list[str]],
+                            fetch: Fetch) -> None:
+        """Replace every highlight by slim rows of store/reading_rows.py; an annotation is
+        built (its full row read by ``fetch``) only when something asks for it."""
+        source = RowSource(themes, fetch, self.document_id or "")
+        self._spans.load_rows(rows, source, self._map.astral)
+        self._after_reload()
+
+    def _after_reload(self) -> None:
         if self._current not in self._spans:
             self._set_current(None)
         self.viewport().update()
@@ -142,23 +146,19 @@ class ReadingView(QPlainTextEdit):
         """Add or replace some highlights, repainting only their old and new rectangles."""
         dirty = QRect()
         for ann in annotations:
-            old = self._spans.get(ann.id)
+            s16, e16 = self._map.to_utf16(ann.start), self._map.to_utf16(ann.end)
+            old = self._spans.put(ann, s16, e16)
             if old is not None:
-                dirty = dirty.united(self._span_rect(old.start, old.end))
-                self._unindex(old.start, old.end, ann.id)
-            span = self._make_span(ann)
-            self._spans[ann.id] = span
-            self._index(span.start, span.end, ann.id)
-            dirty = dirty.united(self._span_rect(span.start, span.end))
+                dirty = dirty.united(self._span_rect(*old))
+            dirty = dirty.united(self._span_rect(s16, e16))
         self._repaint(dirty)
 
     def remove_annotations(self, ids: list[str]) -> None:
         dirty = QRect()
         for ann_id in ids:
-            old = self._spans.pop(ann_id, None)
+            old = self._spans.pop(ann_id)
             if old is not None:
-                dirty = dirty.united(self._span_rect(old.start, old.end))
-                self._unindex(old.start, old.end, ann_id)
+                dirty = dirty.united(self._span_rect(*old))
         if self._current is not None and self._current not in self._spans:
             self._set_current(None)
         self._repaint(dirty)
@@ -175,37 +175,32 @@ class ReadingView(QPlainTextEdit):
         return [(self._map.to_cp(s), self._map.to_cp(e)) for s, e in self._search]
 
     def annotation(self, ann_id: str) -> Annotation | None:
-        span = self._spans.get(ann_id)
-        return span.annotation if span else None
+        return self._spans.annotation(ann_id)
 
-    def visible_annotations(self) -> list[Annotation]:
-        return [self._spans[i].annotation for _, _, i in self._order]
+    def visible_annotations(self) -> LazyAnnotations:
+        """Every shown annotation in start order (a list-like that builds members lazily)."""
+        return self._spans.in_order()
 
     def annotation_count(self) -> int:
         return len(self._spans)
 
     def annotations_with_span(self, start: int, end: int) -> list[Annotation]:
         """Highlights whose extent is exactly [start, end) (code points)."""
-        s16, e16 = self._map.to_utf16(start), self._map.to_utf16(end)
-        lo = bisect.bisect_left(self._order, (s16, e16, ""))
-        found = []
-        for s, e, i in self._order[lo:]:
-            if (s, e) != (s16, e16):
-                break
-            found.append(self._spans[i].annotation)
-        return found
+        ids = self._spans.with_extent(self._map.to_utf16(start), self._map.to_utf16(end))
+        return [self._spans.annotation(i) for i in ids]  # type: ignore[misc]
 
-    def _make_span(self, ann: Annotation) -> _Span:
-        span = _Span(ann, self._map.to_utf16(ann.start), self._map.to_utf16(ann.end), QColor())
-        self._style(span)
-        return span
-
-    def _style(self, span: _Span) -> None:
-        stance = self._labels.get(span.annotation.stance_id or "")
-        span.fill = tint(stance.color if stance else UNLABELLED, highlight_alpha())
-        ids = [t for t in span.annotation.theme_ids if t in self._labels]
-        span.themes = [QColor(self._labels[t].color) for t in ids]
-        span.styles = [self._theme_styles.get(t, "solid") for t in ids]
+    def _look(self, ann_id: str, alpha: int) -> _Look:
+        stance_id, theme_ids = self._spans.look_key(ann_id)
+        key = (alpha, stance_id, theme_ids)
+        look = self._looks.get(key)
+        if look is None:
+            stance = self._labels.get(stance_id or "")
+            ids = [t for t in theme_ids if t in self._labels]
+            look = self._looks[key] = _Look(
+                tint(stance.color if stance else UNLABELLED, alpha),
+                [QColor(self._labels[t].color) for t in ids],
+                [self._theme_styles.get(t, "solid") for t in ids])
+        return look
 
     def set_underline_styles(self, on: bool) -> None:
         """Themes in distinct underline styles (True) or in colour alone (False)."""
@@ -215,24 +210,6 @@ class ReadingView(QPlainTextEdit):
     def theme_style(self, label_id: str) -> str | None:
         """The underline style the theme label is drawn in, None when styles are off."""
         return self._theme_styles.get(label_id) if self.underline_styles else None
-
-    def _index(self, start: int, end: int, ann_id: str) -> None:
-        # Incremental upkeep keeps a tag O(log n) + one list shift instead of a full sort.
-        k = bisect.bisect_left(self._order, (start, end, ann_id))
-        self._order.insert(k, (start, end, ann_id))
-        self._starts.insert(k, start)
-        self._max_len = max(self._max_len, end - start)  # an upper bound is enough
-
-    def _unindex(self, start: int, end: int, ann_id: str) -> None:
-        k = bisect.bisect_left(self._order, (start, end, ann_id))
-        if k < len(self._order) and self._order[k] == (start, end, ann_id):
-            del self._order[k]
-            del self._starts[k]
-
-    def _rebuild_index(self) -> None:
-        self._order = sorted((s.start, s.end, i) for i, s in self._spans.items())
-        self._starts = [o[0] for o in self._order]
-        self._max_len = max((e - s for s, e, _ in self._order), default=0)
 
     # -- selection and the current annotation --------------------------------------------------
     def selection_span(self) -> tuple[int, int] | None:
@@ -265,11 +242,13 @@ class ReadingView(QPlainTextEdit):
 
     def annotations_at(self, u16: int) -> list[Annotation]:
         """Highlights covering a UTF-16 position, own first, then innermost first."""
-        lo = bisect.bisect_left(self._starts, u16 - self._max_len)
-        hi = bisect.bisect_right(self._starts, u16)
-        hits = [self._spans[i] for s, e, i in self._order[lo:hi] if s <= u16 < e]
-        hits.sort(key=lambda sp: (sp.annotation.coder_id != self.own_coder_id, sp.end - sp.start))
-        return [sp.annotation for sp in hits]
+        spans = self._spans
+
+        def rank(ann_id: str) -> tuple[bool, int]:
+            s, e = spans.extent(ann_id)  # type: ignore[misc]
+            return spans.coder_of(ann_id) != self.own_coder_id, e - s
+
+        return [spans.annotation(i) for i in sorted(spans.covering(u16), key=rank)]  # type: ignore[misc]
 
     def _follow_cursor(self) -> None:
         cursor = self.textCursor()
@@ -286,9 +265,9 @@ class ReadingView(QPlainTextEdit):
             return
         dirty = QRect()
         for old_or_new in (self._current, ann_id):
-            span = self._spans.get(old_or_new or "")
-            if span is not None:
-                dirty = dirty.united(self._span_rect(span.start, span.end))
+            extent = self._spans.extent(old_or_new or "")
+            if extent is not None:
+                dirty = dirty.united(self._span_rect(*extent))
         self._current = ann_id
         self._repaint(dirty)
         self.currentAnnotationChanged.emit(ann_id)
@@ -343,7 +322,7 @@ class ReadingView(QPlainTextEdit):
                 for s, e in spans]
 
     def paintEvent(self, event) -> None:
-        if self._order or self._search or self.overlays:
+        if len(self._spans) or self._search or self.overlays:
             painter = QPainter(self.viewport())
             try:
                 self._paint_search(painter, event.rect())
@@ -378,21 +357,18 @@ class ReadingView(QPlainTextEdit):
         painter.restore()
 
     def _paint_spans(self, painter: QPainter, clip: QRect) -> None:
-        if not self._order:
+        if not len(self._spans):
             return
         blocks = self._visible_blocks(clip)
         if not blocks:
             return
-        first, last = blocks[0][0], blocks[-1][1]
-        lo = bisect.bisect_left(self._starts, first - self._max_len)
-        hi = bisect.bisect_left(self._starts, last)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(Qt.PenStyle.NoPen)
         current_rects: list[QRectF] = []
-        for s, e, ann_id in self._order[lo:hi]:
-            if e <= first:
-                continue
-            span = self._spans[ann_id]
+        alpha = highlight_alpha()
+        # Only the spans touching the painted blocks: the cost does not grow with the rest.
+        for s, e, ann_id in self._spans.spans_between(blocks[0][0], blocks[-1][1]):
+            span = self._look(ann_id, alpha)
             rects = self._span_line_rects(s, e, blocks)
             for r in rects:
                 painter.fillRect(r, span.fill)
