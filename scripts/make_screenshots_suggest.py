@@ -73,7 +73,7 @@ def main() -> int:
     layer.step(True)
     layer.accept()  # the first becomes reviewer's annotation; the next one is current
     _settle(app)
-    win.view.verticalScrollBar().setValue(0)
+    win.view.centerCursor()  # the current suggestion mid-view, its neighbours around it
     win.statusBar().clearMessage()  # the "Accepted" line, so the current one's shows
     win.view.setFocus()
     _settle(app)

@@ -16,7 +16,7 @@ import bisect
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt
-from PySide6.QtGui import QAction, QColor, QPainter, QPen
+from PySide6.QtGui import QAction, QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QMenuBar, QToolTip
 
 from ..errors import DeskAnnotatorError
@@ -189,13 +189,16 @@ class SuggestionLayer(QObject):
         # antialiased rounded ones (measured: most of the layer's paint time).
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setBrush(Qt.BrushStyle.NoBrush)
+        light = self.view.palette().color(QPalette.ColorRole.Base).lightness() > 128
         for row in rows:
             rects = geometry.line_rects(blocks, to16(row["start"]), to16(row["end"]), clip)
             current = row["annotation_id"] == self.current_id
             colour = QColor(self._colours.get(row["stance_id"] or "", "")
                             or (self._colours.get(row["theme_ids"][0], UNLABELLED)
                                 if row["theme_ids"] else UNLABELLED))
-            pen = QPen(QColor(ACCENT) if current else colour, 2 if current else 1)
+            # Thin dashes need more contrast than a tint: darker on light paper, lighter on dark.
+            ink = colour.darker(135) if light else colour.lighter(135)
+            pen = QPen(QColor(ACCENT) if current else ink, 2 if current else 1)
             pen.setDashPattern(DASH_PATTERN)
             painter.setPen(pen)
             for r in rects:
