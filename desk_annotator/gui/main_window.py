@@ -44,7 +44,7 @@ from .plain import message_box, plain_label
 from .read_only import add_banners, apply_read_only
 from .reading_view import EMPTY_HINT, ReadingView
 from .settings import Settings
-from .suggestion_layer import human_coder_ids
+from .suggestion_layer import human_coder_ids, person_names
 from .theme import apply_theme, current_theme
 
 EMPTY_PROJECT_HINT = ("This project has no documents yet.\n\nFile → Import… (Ctrl+I) brings in "
@@ -396,11 +396,11 @@ class MainWindow(QMainWindow):
         self.view.set_labels(labels)
         self.coding.set_labels(labels)
         self.codebook.set_labels(labels)
-        self.annotations.set_choices(labels, {c.id: c.name for c in self.project.coders()})
+        self.annotations.set_choices(labels, person_names(self.project))
         menus.fill_tag_menu(self, labels)
 
     def _reload_coders(self) -> None:
-        names = {c.id: c.name for c in self.project.coders()}
+        names = person_names(self.project)  # model coders are not coders to filter by
         self.view.set_coder_names(names)
         self.annotations.set_choices(self.project.q.labels(), names)
         menus.fill_coder_menu(self)

@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction, QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QMenuBar, QToolTip
 
 from ..errors import DeskAnnotatorError
+from ..models import is_model_coder
 from ..project import Changed, Project
 from ..store import suggestion_queries as sq
 from ..suggest.ops import AcceptSuggestion, RejectSuggestion
@@ -42,6 +43,11 @@ def human_coder_ids(project: Project) -> list[str] | None:
     if not models:
         return None
     return [c.id for c in project.coders() if c.id not in models]
+
+
+def person_names(project: Project) -> dict[str, str]:
+    """id -> name of every coder but the model coders (the coder filters and menus)."""
+    return {c.id: c.name for c in project.coders() if not is_model_coder(c.name)}
 
 
 def describe(row: dict[str, Any], names: dict[str, str]) -> str:

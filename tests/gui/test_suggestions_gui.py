@@ -109,6 +109,9 @@ def test_train_run_layer_keys_and_undo(qtbot, window, project) -> None:
     assert len(layer.rows) == 2
     window.view.viewport().grab()  # paints the dashed layer
     assert "model:tfidf" not in [a.text() for a in window.coder_menu.actions()]
+    coder_filter = window.annotations.coder_filter
+    assert [coder_filter.itemText(i) for i in range(coder_filter.count())] == \
+        ["Any coder", "coder-1", "coder-2"]
     window.set_show_all_coders(True)
     assert window.view.annotation_count() == 0  # suggestions are not ordinary annotations
 
