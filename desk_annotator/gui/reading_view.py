@@ -315,12 +315,6 @@ class ReadingView(QPlainTextEdit):
         if not rect.isNull():
             self.viewport().update(rect)
 
-    def passage_rects(self, spans: list[tuple[int, int]], clip: QRect) -> list[list[QRectF]]:
-        """Line rectangles of each [start, end) (code points) inside ``clip``: for overlays."""
-        blocks = self._visible_blocks(clip)
-        return [self._span_line_rects(self._map.to_utf16(s), self._map.to_utf16(e), blocks)
-                for s, e in spans]
-
     def paintEvent(self, event) -> None:
         if len(self._spans) or self._search or self.overlays:
             painter = QPainter(self.viewport())
