@@ -1,100 +1,220 @@
-"""Agreement over 10 million characters × 3 coders (DESIGN §6): < 3 s, and at least as fast as
-the `krippendorff` package on the same stance character matrix, measured side by side.
+"""Agreement benchmarks (DESIGN §6, issue 14's agreement rows), measured as the user waits.
 
-Run: .venv/bin/python benchmarks/bench_agreement.py [--docs 1000] [--length 10000]
+    .venv/bin/python benchmarks/bench_agreement.py                  # every row, as a table
+    .venv/bin/python benchmarks/bench_agreement.py --json           # one JSON object per row
+    .venv/bin/python benchmarks/bench_agreement.py --rows package,cli  # some rows only
+
+Rows (keys for --rows):
+
+- ``package``: the whole report (every measure, 1000 bootstrap resamples) against the
+  `krippendorff` package's nominal α alone on the same stance matrix, at 1 M characters × 3 and
+  × 10 coders and 10 M × 3 (target: ours ≤ theirs, ratio ≤ 1).
+- ``scale``: 50 M characters × 10 coders (5,000 documents) in a fresh child process: seconds
+  of compute_agreement (< 10 s) and the child's peak memory (< 2 GB).
+- ``cli``: ``desk-annotator agreement -o report.json`` on the cached 1 M-annotation project
+  (benchmarks/big_projects.py ``big``) as a fresh subprocess, imports and open included
+  (< 5 s), and its peak memory (< 1 GB).
+- ``growth``: 10 M characters, 3 → 10 coders: the time ratio against the ratio of coder
+  pairs × spans per coder (the work the pairwise measures have to do).
+
+Synthetic data: a shared "true" coding per document (sentence-sized passages) that every
+coder follows with jittered boundaries, other labels now and then, misses and extra spans.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
-from desk_annotator.agreement import (
-    AgreementData,
-    DocUnits,
-    SpanUnit,
-    compute_agreement,
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from desk_annotator.agreement import AgreementData, compute_agreement
+from desk_annotator.agreement.data import DocUnits, SpanColumns
+from desk_annotator.agreement.segments import (
+    MISSING,
+    build_segments,
+    character_matrix,
 )
-from desk_annotator.agreement.segments import MISSING, build_segments, character_matrix
 
 STANCES = ["supportive", "critical", "neutral", "mixed"]
 THEMES = ["open source", "export controls", "safety", "labour", "copyright", "military",
           "competition", "privacy"]
-CODERS = ["coder-1", "coder-2", "coder-3"]
+GB = 1024 ** 3
 
 
-def synthetic(n_docs: int, length: int, seed: int = 1) -> AgreementData:
-    """Realistic spans: a shared 'true' coding per document (sentence-sized passages), which each
-    coder follows with jittered boundaries, occasional other labels, misses and extra spans."""
+def synthetic(n_docs: int, length: int, n_coders: int = 3, seed: int = 1) -> AgreementData:
+    """Spans straight into columns (AgreementData.columns), as a project read gives them."""
     rng = np.random.default_rng(seed)
-    docs = []
-    for d in range(n_docs):
-        n_true = int(rng.integers(8, 25))
-        starts = np.sort(rng.integers(0, length - 50, n_true))
-        lengths = rng.integers(40, 600, n_true)
-        stances = rng.integers(0, len(STANCES) + 1, n_true)  # 0 = theme-only span
-        spans: dict[str, list[SpanUnit]] = {}
-        coded = {c for c in CODERS if rng.random() < 0.95}
-        for c in coded:
-            own = []
-            for s, n, st in zip(starts.tolist(), lengths.tolist(), stances.tolist()):
-                if rng.random() < 0.1:
-                    continue  # missed passage
-                s2 = max(0, s + int(rng.integers(-15, 16)))
-                e2 = min(length, s + n + int(rng.integers(-15, 16)))
-                if e2 <= s2:
-                    continue
-                if rng.random() < 0.15:
-                    st = int(rng.integers(0, len(STANCES) + 1))
-                themes = tuple(t for t in THEMES if rng.random() < 0.12)
-                own.append(SpanUnit(s2, e2, STANCES[st - 1] if st else None, themes,
-                                    f"2025-07-{1 + len(own) % 28:02d}T10:00:00"))
-            for _ in range(int(rng.integers(0, 4))):
-                s2 = int(rng.integers(0, length - 10))
-                own.append(SpanUnit(s2, min(length, s2 + int(rng.integers(5, 300))),
-                                    STANCES[int(rng.integers(0, 4))], (), "2025-07-02T09:00:00"))
-            spans[c] = own
-        docs.append(DocUnits(f"doc-{d}", f"Document {d}", length, coded, set(coded), spans))
-    return AgreementData(list(CODERS), STANCES, THEMES, docs)
+    coders = [f"coder-{i + 1}" for i in range(n_coders)]
+    n_true = rng.integers(8, 25, n_docs)
+    true_doc = np.repeat(np.arange(n_docs), n_true)
+    true_start = rng.integers(0, length - 50, true_doc.size)
+    true_len = rng.integers(40, 600, true_doc.size)
+    true_stance = rng.integers(0, len(STANCES) + 1, true_doc.size)  # 0: theme-only
+    coded = rng.random((n_docs, n_coders)) < 0.95
+    parts = []
+    for m in range(n_coders):
+        keep = coded[true_doc, m] & (rng.random(true_doc.size) >= 0.1)  # missed passages
+        d = true_doc[keep]
+        s = np.maximum(0, true_start[keep] + rng.integers(-15, 16, d.size))
+        e = np.minimum(length, true_start[keep] + true_len[keep] + rng.integers(-15, 16, d.size))
+        st = np.where(rng.random(d.size) < 0.15, rng.integers(0, len(STANCES) + 1, d.size),
+                      true_stance[keep])
+        n_extra = rng.integers(0, 4, n_docs) * coded[:, m]
+        xd = np.repeat(np.arange(n_docs), n_extra)
+        xs = rng.integers(0, length - 10, xd.size)
+        xe = np.minimum(length, xs + rng.integers(5, 300, xd.size))
+        xst = rng.integers(1, len(STANCES) + 1, xd.size)
+        d, s, e, st = (np.concatenate(p) for p in ((d, xd), (s, xs), (e, xe), (st, xst)))
+        ok = e > s
+        parts.append((d[ok], np.full(ok.sum(), m), s[ok], e[ok], st[ok]))
+    doc, coder, start, end, stance = (np.concatenate(p) for p in zip(*parts))
+    order = np.lexsort((start, coder, doc))
+    doc, coder, start, end, stance = (a[order] for a in (doc, coder, start, end, stance))
+    has_theme = rng.random((doc.size, len(THEMES))) < 0.12
+    theme_span, theme_idx = np.nonzero(has_theme)
+    created = 1.75e9 + rng.integers(0, 28, doc.size) * 86400.0
+    columns = SpanColumns(doc.astype(np.int64), coder.astype(np.int64), start.astype(np.int64),
+                          end.astype(np.int64), stance.astype(np.int16), created,
+                          theme_span.astype(np.int64), theme_idx.astype(np.int64))
+    docs = [DocUnits(f"doc-{d}", f"Document {d}", length,
+                     {coders[m] for m in np.flatnonzero(coded[d])}, set(), {})
+            for d in range(n_docs)]
+    return AgreementData(coders, list(STANCES), list(THEMES), docs, columns=columns)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--docs", type=int, default=1000)
-    parser.add_argument("--length", type=int, default=10_000)
-    args = parser.parse_args()
-    data = synthetic(args.docs, args.length)
-    n_spans = sum(len(v) for d in data.documents for v in d.spans.values())
-    print(f"{args.docs} documents x {args.length} characters = {args.docs * args.length:,} "
-          f"characters, {len(CODERS)} coders, {n_spans:,} spans, {len(THEMES)} themes")
-
+def _timed_report(data: AgreementData) -> float:
     t0 = time.perf_counter()
-    report = compute_agreement(data, bootstrap=1000)
-    ours = time.perf_counter() - t0
-    print(f"compute_agreement (all measures, stance + {len(THEMES)} themes, 1000 bootstrap "
-          f"resamples, alpha_u, F1, per document): {ours:.2f} s")
-    print(f"  stance alpha = {report['stance']['alpha']}, ci95 = {report['stance']['ci95']}, "
-          f"alpha_u = {report['stance']['alpha_u']}")
+    compute_agreement(data, bootstrap=1000)
+    return time.perf_counter() - t0
 
-    import krippendorff  # test/benchmark-only reference
 
-    t0 = time.perf_counter()
+def _package_alpha(data: AgreementData) -> tuple[float, float]:
+    """Seconds of krippendorff.alpha on the stance character matrix (built beforehand, not
+    counted), and its value."""
+    import krippendorff  # benchmark/test-only reference
+
     matrix = character_matrix(build_segments(data)).astype(float)
     matrix[matrix == MISSING] = np.nan
-    expand = time.perf_counter() - t0
     t0 = time.perf_counter()
-    theirs_alpha = krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal",
-                                      value_domain=list(range(len(STANCES) + 1)))
-    theirs = time.perf_counter() - t0
-    print(f"krippendorff.alpha on the same {matrix.shape[0]} x {matrix.shape[1]:,} stance "
-          f"matrix (nominal alpha only): {theirs:.2f} s  [matrix built in {expand:.2f} s, "
-          f"not counted]; alpha = {theirs_alpha:.6f}")
-    assert abs(theirs_alpha - report["stance"]["alpha"]) < 1e-5, "alpha differs from reference"
-    verdict = "PASS" if ours < 3.0 and ours <= theirs else "FAIL"
-    print(f"target < 3 s and <= krippendorff: {verdict} ({ours:.2f} s vs {theirs:.2f} s)")
+    value = krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal",
+                               value_domain=list(range(len(STANCES) + 1)))
+    return time.perf_counter() - t0, float(value)
+
+
+def row(work: str, measured: float, target: float, unit: str, **extra: object) -> dict:
+    return {"work": work, "measured": round(measured, 3), "target": target, "unit": unit,
+            "ratio": round(measured / target, 3) if target else None, **extra}
+
+
+def rows_package() -> list[dict]:
+    out = []
+    for n_docs, length, coders in ((100, 10_000, 3), (100, 10_000, 10), (1000, 10_000, 3)):
+        data = synthetic(n_docs, length, coders)
+        ours = min(_timed_report(data) for _ in range(2))
+        theirs, their_alpha = _package_alpha(data)
+        ours_alpha = compute_agreement(data, bootstrap=0)["stance"]["alpha"]
+        assert abs(their_alpha - ours_alpha) < 1e-9, (their_alpha, ours_alpha)
+        chars = n_docs * length
+        out.append(row(f"agreement, {chars / 1e6:g} M characters x {coders} coders "
+                       f"({n_docs} docs), all measures vs the krippendorff package's alpha",
+                       ours, theirs, "s", package_seconds=round(theirs, 3)))
+    return out
+
+
+def _run_measured(argv: list[str]) -> tuple[float, int, str]:
+    """Wall seconds from launch to exit, peak RSS of the child (bytes), its stdout."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    out = proc.stdout.read() if proc.stdout else b""
+    err = proc.stderr.read() if proc.stderr else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, argv))} failed: {err.decode()[-800:]}")
+    return seconds, usage.ru_maxrss * 1024, out.decode()
+
+
+def rows_scale() -> list[dict]:
+    seconds, peak, out = _run_measured([sys.executable, __file__, "--child-scale"])
+    compute = json.loads(out.strip().splitlines()[-1])["seconds"]
+    work = "agreement, 50 M characters x 10 coders (5,000 docs), all measures"
+    return [row(work, compute, 10.0, "s"),
+            row(work + ": peak memory", peak / GB, 2.0, "GB", process_seconds=round(seconds, 1))]
+
+
+def child_scale() -> None:
+    data = synthetic(5000, 10_000, 10)
+    print(json.dumps({"seconds": _timed_report(data)}))
+
+
+def rows_cli(project: Path | None) -> list[dict]:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from big_projects import ensure  # the cached 10,000 documents x 100 annotations
+
+    path = ensure("big", project)
+    home = tempfile.mkdtemp(prefix="desk-bench-home-")
+    out = Path(tempfile.mkdtemp(prefix="desk-bench-agreement-")) / "report.json"
+    cli = Path(sys.executable).with_name("desk-annotator")
+    argv = [str(cli)] if cli.exists() else [sys.executable, "-m", "desk_annotator.cli"]
+    os.environ["DESK_ANNOTATOR_HOME"] = home
+    seconds, peak, _ = _run_measured(argv + ["--project", str(path), "agreement", "-o",
+                                             str(out)])
+    work = "`agreement` CLI on a real 1 M-annotation project (all measures, fresh process)"
+    return [row(work, seconds, 5.0, "s"), row(work + ": peak memory", peak / GB, 1.0, "GB")]
+
+
+def rows_growth() -> list[dict]:
+    times, work = {}, {}
+    for coders in (3, 10):
+        data = synthetic(1000, 10_000, coders)
+        times[coders] = min(_timed_report(data) for _ in range(1))
+        spans = data.columns.doc.size if data.columns is not None else 0
+        work[coders] = coders * (coders - 1) / 2 * spans / coders  # pairs x spans per coder
+    allowed = work[10] / work[3]
+    return [row("agreement, 10 M characters, 3 -> 10 coders: time ratio", times[10] / times[3],
+                round(allowed, 2), "x", seconds_3=round(times[3], 2),
+                seconds_10=round(times[10], 2))]
+
+
+ROWS = {"package": rows_package, "scale": rows_scale, "cli": rows_cli, "growth": rows_growth}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", default=",".join(ROWS),
+                        help=f"comma-separated rows to run ({', '.join(ROWS)})")
+    parser.add_argument("--json", action="store_true", help="one JSON object per row")
+    parser.add_argument("--project", type=Path, help="the 1 M-annotation project (cached)")
+    parser.add_argument("--child-scale", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_scale:
+        child_scale()
+        return 0
+    for key in args.rows.split(","):
+        if key not in ROWS:
+            parser.error(f"unknown row {key!r} (known: {', '.join(ROWS)})")
+        results = ROWS[key](args.project) if key == "cli" else ROWS[key]()
+        for r in results:
+            if args.json:
+                print(json.dumps(r), flush=True)
+            else:
+                verdict = "ok" if r["measured"] <= r["target"] else "MISSED"
+                print(f"{r['work']}: {r['measured']:.2f} {r['unit']} (target {r['target']} "
+                      f"{r['unit']}, ratio {r['ratio']}) {verdict}", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

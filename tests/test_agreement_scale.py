@@ -18,6 +18,7 @@ from desk_annotator.agreement.data import (
     build_agreement_data,
 )
 from desk_annotator.agreement.from_rows import agreement_data_from_rows
+from desk_annotator.agreement import spans as spans_module
 from desk_annotator.agreement.spans import LabelledSpans, _overlap_matches
 from desk_annotator.models import (
     Annotation,
@@ -135,8 +136,12 @@ def _greedy(a: LabelledSpans, b: LabelledSpans) -> list[int]:
     return sorted(matched)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_overlap_matching_is_the_greedy_rule(seed: int) -> None:
+@pytest.mark.parametrize("rounds", [1, spans_module.GREEDY_ROUNDS])
+@pytest.mark.parametrize("seed", range(4))
+def test_overlap_matching_is_the_greedy_rule(seed: int, rounds: int,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Vectorised rounds, and (rounds=1) the loop that finishes what they leave."""
+    monkeypatch.setattr(spans_module, "GREEDY_ROUNDS", rounds)
     rng = np.random.default_rng(seed)
 
     def spans(n: int) -> LabelledSpans:

@@ -30,8 +30,25 @@ class F1Counts(NamedTuple):
 
 
 def _exact_matches(a: LabelledSpans, b: LabelledSpans) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(label, document, matched pairs) of each (label, start, end) both coders marked."""
     if a.label.size == 0 or b.label.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    # One integer per (label, start, end): start fixes the document on the continuum.
+    stride = int(max(a.end.max(), b.end.max(), a.start.max(), b.start.max())) + 1
+    labels = int(max(a.label.max(), b.label.max())) + 1
+    if labels * stride * stride >= 2**62:  # too long a continuum for one int64 key
+        return _exact_matches_rows(a, b)
+    key_a = (a.label * stride + a.start) * stride + a.end
+    key_b = (b.label * stride + b.start) * stride + b.end
+    ua, first_a, count_a = np.unique(key_a, return_index=True, return_counts=True)
+    ub, count_b = np.unique(key_b, return_counts=True)
+    _, ia, ib = np.intersect1d(ua, ub, assume_unique=True, return_indices=True)
+    at = first_a[ia]
+    return a.label[at], a.doc[at], np.minimum(count_a[ia], count_b[ib])
+
+
+def _exact_matches_rows(a: LabelledSpans, b: LabelledSpans
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     keys = np.concatenate([np.stack([a.label, a.start, a.end, a.doc], axis=1),
                            np.stack([b.label, b.start, b.end, b.doc], axis=1)])
     uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
@@ -39,6 +56,40 @@ def _exact_matches(a: LabelledSpans, b: LabelledSpans) -> tuple[np.ndarray, np.n
     count_a = np.bincount(inverse[: a.label.size], minlength=len(uniq))
     count_b = np.bincount(inverse[a.label.size:], minlength=len(uniq))
     return uniq[:, 0], uniq[:, 3], np.minimum(count_a, count_b)
+
+
+GREEDY_ROUNDS = 64  # rounds of the vectorised matching before the plain loop takes over
+
+
+def _greedy_one_to_one(i: np.ndarray, j: np.ndarray, n_a: int, n_b: int) -> np.ndarray:
+    """Greedy one-to-one matching of candidate pairs (i[r], j[r]) listed best first: the
+    a-indices matched. A pair that is the best remaining one of both its spans is one the
+    greedy loop takes as well (nothing better can claim either span), so each round takes all
+    such pairs at once and drops the other pairs of their spans; a few rounds usually suffice,
+    and a long chain of ever-smaller overlaps is finished by the plain loop."""
+    used_a = np.zeros(n_a, dtype=bool)
+    used_b = np.zeros(n_b, dtype=bool)
+    taken: list[np.ndarray] = []
+    alive = np.arange(i.size)
+    for _ in range(GREEDY_ROUNDS):
+        if alive.size == 0:
+            break
+        ii, jj = i[alive], j[alive]
+        best_i = np.zeros(alive.size, dtype=bool)
+        best_i[np.unique(ii, return_index=True)[1]] = True  # first of a span = its best
+        best_j = np.zeros(alive.size, dtype=bool)
+        best_j[np.unique(jj, return_index=True)[1]] = True
+        win = best_i & best_j
+        used_a[ii[win]] = True
+        used_b[jj[win]] = True
+        taken.append(ii[win])
+        alive = alive[~(used_a[ii] | used_b[jj])]
+    rest: list[int] = []
+    for x, y in zip(i[alive].tolist(), j[alive].tolist()):  # only after GREEDY_ROUNDS
+        if not used_a[x] and not used_b[y]:
+            used_a[x] = used_b[y] = True
+            rest.append(x)
+    return np.concatenate(taken + [np.asarray(rest, dtype=np.int64)]).astype(np.int64)
 
 
 def _overlap_matches(a: LabelledSpans, b: LabelledSpans, stride: int) -> np.ndarray:
@@ -59,15 +110,7 @@ def _overlap_matches(a: LabelledSpans, b: LabelledSpans, stride: int) -> np.ndar
     keep = overlap > 0
     i, j, overlap = i[keep], j[keep], overlap[keep]
     ranked = np.lexsort((j, i, -overlap))
-    used_a = np.zeros(a.label.size, dtype=bool)
-    used_b = np.zeros(b.label.size, dtype=bool)
-    matched: list[int] = []
-    # Greedy one-to-one matching: a loop over candidate pairs (not characters), usually few.
-    for x, y in zip(i[ranked].tolist(), j[ranked].tolist()):
-        if not used_a[x] and not used_b[y]:
-            used_a[x] = used_b[y] = True
-            matched.append(x)
-    return np.asarray(matched, dtype=np.int64)
+    return _greedy_one_to_one(i[ranked], j[ranked], a.label.size, b.label.size)
 
 
 def f1_counts(a: LabelledSpans, b: LabelledSpans, n_labels: int, n_docs: int,

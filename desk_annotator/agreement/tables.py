@@ -28,36 +28,71 @@ class SchemeTables(NamedTuple):
     value_totals_doc: np.ndarray  # (D, V) Σ_coders characters with each value
 
 
+def _runs(row: np.ndarray) -> np.ndarray:
+    """Indices of the segments where a coder's value changes (its runs' first segments)."""
+    change = np.flatnonzero(row[1:] != row[:-1]) + 1
+    return np.concatenate(([0], change)) if row.size else change
+
+
+def _pair_tables(seg: Segments, values: np.ndarray, n_values: int,
+                 pairs: list[tuple[int, int]]) -> np.ndarray:
+    """(P, V, V) characters per value pair for each coder pair, summed over documents.
+
+    Each coder's values form runs; a pair's table only needs the runs of its two coders cut
+    at each other's changes, so its cost follows the two coders' spans, not every coder's
+    segment boundaries (as a pass over all segments per pair would)."""
+    out = np.zeros((len(pairs), n_values, n_values))
+    if values.shape[1] == 0:
+        return out
+    ends = np.concatenate(([0], np.cumsum(seg.length)))
+    runs = [_runs(values[m]) for m in range(values.shape[0])]
+    v2 = n_values * n_values
+    for p, (a, b) in enumerate(pairs):
+        first = np.union1d(runs[a], runs[b])
+        weight = (ends[np.append(first[1:], values.shape[1])] - ends[first]).astype(float)
+        va, vb = values[a, first].astype(np.int64), values[b, first].astype(np.int64)
+        ok = (va >= 0) & (vb >= 0)  # both coded the document
+        out[p] = np.bincount(va[ok] * n_values + vb[ok], weight[ok], v2).reshape(
+            n_values, n_values)
+    return out
+
+
 def scheme_tables(seg: Segments, values: np.ndarray, n_values: int) -> SchemeTables:
+    """Per-document coincidences from one pass over the segments' value counts (how many
+    coders gave each value): Σ over ordered coder pairs of [a = k][b = l] is n_k·n_l − δ_kl·n_k,
+    so no per-pair work is needed for α, agreement or Fleiss' sums; only the pair tables of
+    Cohen's κ and friends are per pair (_pair_tables). Every sum is of whole characters, so
+    the figures are exactly those of summing per-pair tables."""
     n_docs, n_coders = seg.doc_coded.shape
     pairs = list(combinations(range(n_coders), 2))
-    v2 = n_values * n_values
     raters = seg.doc_coded.sum(axis=1).astype(float)
-    pair_total = np.zeros((len(pairs), n_values, n_values))
-    pair_doc_total = np.zeros((len(pairs), n_docs))
-    coincidence = np.zeros((n_docs, n_values, n_values))
-    agree = np.zeros(n_docs)
-    compared = np.zeros(n_docs)
-    totals = np.zeros((n_docs, n_values))
     weight = seg.length.astype(float)
-    base = seg.doc * v2
+    counts = np.zeros((values.shape[1], n_values))
+    valid = values >= 0
+    if values.size:
+        where = np.broadcast_to(np.arange(values.shape[1]), values.shape)[valid]
+        counts = np.bincount(where * n_values + values[valid].astype(np.int64),
+                             minlength=values.shape[1] * n_values).reshape(-1, n_values)
+        counts = counts.astype(float)
+    coincidence = np.zeros((n_docs, n_values, n_values))
+    for k in range(n_values):
+        for j in range(n_values):
+            ordered = counts[:, k] * (counts[:, j] - (1.0 if k == j else 0.0))
+            coincidence[:, k, j] = np.bincount(seg.doc, weight * ordered, n_docs)
+    agree = np.bincount(seg.doc, weight * (counts * (counts - 1.0) / 2.0).sum(axis=1), n_docs)
+    pair_doc_total = np.zeros((len(pairs), n_docs))
     for p, (a, b) in enumerate(pairs):
-        both = seg.doc_coded[:, a] & seg.doc_coded[:, b]
-        sel = both[seg.doc]
-        codes = base[sel] + values[a, sel].astype(np.int64) * n_values + values[b, sel]
-        table = np.bincount(codes, weight[sel], n_docs * v2).reshape(n_docs, n_values, n_values)
-        pair_total[p] = table.sum(axis=0)
-        pair_doc_total[p] = table.sum(axis=(1, 2))
-        coincidence += table + table.transpose(0, 2, 1)
-        agree += np.trace(table, axis1=1, axis2=2)
-        compared += pair_doc_total[p]
-        totals += table.sum(axis=2) + table.sum(axis=1)
+        pair_doc_total[p] = seg.doc_length * (seg.doc_coded[:, a] & seg.doc_coded[:, b])
+    compared = raters * (raters - 1.0) / 2.0 * seg.doc_length  # pairs × characters
+    totals = (raters - 1.0).clip(min=0.0)[:, None] * np.stack(
+        [np.bincount(seg.doc, weight * counts[:, k], n_docs) for k in range(n_values)], axis=1) \
+        if n_values else np.zeros((n_docs, 0))
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(raters > 1, 1.0 / (raters - 1.0), 0.0)
     coincidence *= scale[:, None, None]
     totals *= scale[:, None]  # each coder counted once per character
-    return SchemeTables(n_values, pairs, pair_total, pair_doc_total, coincidence, agree,
-                        compared, totals)
+    return SchemeTables(n_values, pairs, _pair_tables(seg, values, n_values, pairs),
+                        pair_doc_total, coincidence, agree, compared, totals)
 
 
 def fleiss_counts(seg: Segments, tables: SchemeTables, docs: np.ndarray) -> MultiRaterCounts:

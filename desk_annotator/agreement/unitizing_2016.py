@@ -102,8 +102,9 @@ def coincidences_2016(doc: np.ndarray, coder: np.ndarray, value: np.ndarray, sta
     n_seg = seg_start.size
 
     pooled = np.zeros((n_seg, n_values))
+    single = np.zeros((n_seg, n_values))  # Σ_i c_i where coder i has one value there
     self_pairs = np.zeros((n_docs, n_values * n_values))
-    gap_length = np.zeros(n_docs)
+    gap_per_segment = np.zeros(n_seg)
     for i in range(n_coders):  # loop over coders only; each pass is vectorised over segments
         mine = coder == i
         diff = np.zeros((n_seg + 1, n_values))
@@ -113,8 +114,17 @@ def coincidences_2016(doc: np.ndarray, coder: np.ndarray, value: np.ndarray, sta
         covered = counts[:, 1:].sum(axis=1) > 0
         counts[:, 0] = (~covered & doc_coded[seg_doc, i] & valid[seg_doc]).astype(float)
         pooled += counts
-        self_pairs += _doc_sums(_outer(counts, seg_len), seg_doc, n_docs)
-        gap_length += _doc_sums(counts[:, 0] * seg_len, seg_doc, n_docs)
+        # c_i c_iᵀ is diag(c_i) where the coder gives one value once (nearly everywhere): only
+        # segments with overlapping units of this coder need the outer product.
+        several = counts.sum(axis=1) > 1
+        single += counts * ~several[:, None]
+        if several.any():
+            self_pairs += _doc_sums(_outer(counts[several], seg_len[several]), seg_doc[several],
+                                    n_docs)
+        gap_per_segment += counts[:, 0] * seg_len
+    diagonal = np.arange(n_values) * (n_values + 1)
+    self_pairs[:, diagonal] += _doc_sums(single * seg_len[:, None], seg_doc, n_docs)
+    gap_length = _doc_sums(gap_per_segment, seg_doc, n_docs)
     ordered = _doc_sums(_outer(pooled, seg_len), seg_doc, n_docs) - self_pairs  # Σ over i≠j only
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(valid, 1.0 / np.maximum(raters - 1, 1), 0.0)
