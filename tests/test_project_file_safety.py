@@ -253,6 +253,11 @@ def _downgrade_to_schema_2(path: Path) -> None:
     conn.execute("DROP TABLE IF EXISTS memos")  # migration 8
     conn.execute("DROP TABLE IF EXISTS model_requests")  # migration 9
     conn.execute("DROP TABLE IF EXISTS suggestions")
+    from desk_annotator.store.label_summaries import LABEL_SUMMARY_TABLES, TRIGGERS
+    for trigger in TRIGGERS:  # migration 11
+        conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    for table in LABEL_SUMMARY_TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()

@@ -243,6 +243,16 @@ def _migration_10_open_summaries(db: sqlite_utils.Database) -> None:
     fill_summaries(db)
 
 
+def _migration_11_label_summaries(db: sqlite_utils.Database) -> None:
+    # Passage counts and characters per (document, coder, label), kept by triggers for every
+    # writer of the file: the frequency and crosstab tables read these instead of a million
+    # annotations (issue 12). Bodies in store/label_summaries.py.
+    from .label_summaries import create_label_summaries, fill_label_summaries
+
+    create_label_summaries(db)
+    fill_label_summaries(db)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_1_core_tables,
     _migration_2_history_and_metadata,
@@ -254,6 +264,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_8_memos,
     _migration_9_suggestions,
     _migration_10_open_summaries,
+    _migration_11_label_summaries,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 PROJECT_TABLES = {"meta", "coders", "labels", "documents", "annotations", "annotation_themes",

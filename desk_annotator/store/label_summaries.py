@@ -1,0 +1,149 @@
+"""Per (document, coder, label) passage counts and characters, kept right by triggers: what the
+frequency and crosstab tables read instead of a million annotations (issue 12).
+
+- ``label_counts(kind, document_id, coder_id, label_id, passages, characters)``: kind 's' for
+  an annotation's stance, 't' for one of its themes; characters = the sum of the passages'
+  lengths (end - start). A theme counts when its annotation row exists (an inner join).
+- ``label_owners(annotation_id, kind, label_id, document_id, coder_id, length)``: what each
+  annotation put into label_counts, so every trigger can take exactly that out again.
+
+Every trigger recomputes the annotations it touches from what the tables hold *now*: take the
+annotation's recorded share out (``_LEAVE``), then put its current share in (``_ENTER``). That
+one rule is right whatever order a writer uses: themes before or after their annotation,
+``INSERT OR REPLACE`` (whose silent delete fires no trigger), a foreign-key cascade (its child
+deletes run after the parent row is gone, before the parent's AFTER DELETE trigger), a changed
+id. Triggers fire for every program that writes the file (the sqlite3 shell, sqlite-utils, a
+script), so the counts hold for them too. As in store/summaries.py, bodies use plain INSERT
+guarded by NOT EXISTS: an outer statement's conflict clause would override the trigger's own.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+LABEL_SUMMARY_TABLES = ("label_counts", "label_owners")
+
+_TABLES = (
+    """CREATE TABLE IF NOT EXISTS label_counts (
+        kind TEXT NOT NULL,
+        document_id TEXT NOT NULL,
+        coder_id TEXT NOT NULL,
+        label_id TEXT NOT NULL,
+        passages INTEGER NOT NULL,
+        characters INTEGER NOT NULL,
+        PRIMARY KEY (kind, document_id, coder_id, label_id)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS label_owners (
+        annotation_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        label_id TEXT NOT NULL,
+        document_id TEXT NOT NULL,
+        coder_id TEXT NOT NULL,
+        length INTEGER NOT NULL,
+        PRIMARY KEY (annotation_id, kind, label_id)) WITHOUT ROWID""",
+)
+
+_KEY = "(kind, document_id, coder_id, label_id)"
+_OWN = ("o.kind = label_counts.kind AND o.document_id = label_counts.document_id "
+        "AND o.coder_id = label_counts.coder_id AND o.label_id = label_counts.label_id")
+_MATCH = ("o.kind = c.kind AND o.document_id = c.document_id AND o.coder_id = c.coder_id "
+          "AND o.label_id = c.label_id")
+
+
+def _share(sign: str, ann: str) -> str:
+    """Add (sign '+') or subtract ('-') annotation ``ann``'s recorded share to its counts."""
+    return f"""
+    UPDATE label_counts SET passages = passages {sign} 1,
+           characters = characters {sign} (SELECT o.length FROM label_owners o
+                                            WHERE o.annotation_id = {ann} AND {_OWN})
+     WHERE {_KEY} IN (SELECT kind, document_id, coder_id, label_id FROM label_owners
+                      WHERE annotation_id = {ann});"""
+
+
+def _leave(ann: str) -> str:
+    return (_share("-", ann) + f"""
+    DELETE FROM label_counts WHERE passages <= 0 AND {_KEY} IN
+           (SELECT kind, document_id, coder_id, label_id FROM label_owners
+             WHERE annotation_id = {ann});
+    DELETE FROM label_owners WHERE annotation_id = {ann};""")
+
+
+def _enter(ann: str) -> str:
+    return f"""
+    INSERT INTO label_owners (annotation_id, kind, label_id, document_id, coder_id, length)
+      SELECT a.id, 's', a.stance_id, a.document_id, a.coder_id, a.[end] - a.start
+        FROM annotations a WHERE a.id = {ann} AND a.stance_id IS NOT NULL
+      UNION ALL
+      SELECT a.id, 't', t.label_id, a.document_id, a.coder_id, a.[end] - a.start
+        FROM annotations a JOIN annotation_themes t ON t.annotation_id = a.id
+       WHERE a.id = {ann};
+    INSERT INTO label_counts (kind, document_id, coder_id, label_id, passages, characters)
+      SELECT o.kind, o.document_id, o.coder_id, o.label_id, 0, 0 FROM label_owners o
+       WHERE o.annotation_id = {ann} AND NOT EXISTS
+             (SELECT 1 FROM label_counts c WHERE {_MATCH});""" + _share("+", ann)
+
+
+def _redo(*anns: str) -> str:
+    return "".join(_leave(a) for a in anns) + "".join(_enter(a) for a in anns)
+
+
+TRIGGERS = {
+    "label_summary_annotation_insert": "AFTER INSERT ON annotations BEGIN"
+                                       + _redo("NEW.id") + "\nEND",
+    "label_summary_annotation_delete": "AFTER DELETE ON annotations BEGIN"
+                                       + _leave("OLD.id") + "\nEND",
+    "label_summary_annotation_update": "AFTER UPDATE OF id, document_id, coder_id, stance_id, "
+                                       "start, [end] ON annotations BEGIN"
+                                       + _leave("OLD.id") + _redo("NEW.id") + "\nEND",
+    "label_summary_theme_insert": "AFTER INSERT ON annotation_themes BEGIN"
+                                  + _redo("NEW.annotation_id") + "\nEND",
+    "label_summary_theme_delete": "AFTER DELETE ON annotation_themes BEGIN"
+                                  + _redo("OLD.annotation_id") + "\nEND",
+    "label_summary_theme_update": "AFTER UPDATE ON annotation_themes BEGIN"
+                                  + _redo("OLD.annotation_id") + _redo("NEW.annotation_id")
+                                  + "\nEND",
+}
+
+
+def create_label_summaries(db: sqlite_utils.Database) -> None:
+    """The tables and triggers (idempotent)."""
+    for sql in _TABLES:
+        db.execute(sql)
+    for name, body in TRIGGERS.items():
+        db.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+
+
+def fill_label_summaries(db: sqlite_utils.Database) -> None:
+    """Recount both tables from the annotations and their themes."""
+    db.execute("DELETE FROM label_counts")
+    db.execute("DELETE FROM label_owners")
+    db.execute(
+        "INSERT INTO label_owners (annotation_id, kind, label_id, document_id, coder_id, length) "
+        "SELECT id, 's', stance_id, document_id, coder_id, [end] - start FROM annotations "
+        "WHERE stance_id IS NOT NULL UNION ALL "
+        "SELECT a.id, 't', t.label_id, a.document_id, a.coder_id, a.[end] - a.start "
+        "FROM annotation_themes t JOIN annotations a ON a.id = t.annotation_id")
+    db.execute(
+        "INSERT INTO label_counts (kind, document_id, coder_id, label_id, passages, characters) "
+        "SELECT kind, document_id, coder_id, label_id, count(*), sum(length) FROM label_owners "
+        "GROUP BY kind, document_id, coder_id, label_id")
+
+
+def label_summaries_present(db: sqlite_utils.Database) -> bool:
+    """Every table and trigger is there (another program may have dropped one, and writes
+    since then went uncounted): read from the schema only."""
+    present = {r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
+    return all(name in present for name in (*TRIGGERS, *LABEL_SUMMARY_TABLES))
+
+
+def recount_label_summaries(db: sqlite_utils.Database) -> list[tuple[object, ...]]:
+    """(kind, document, coder, label, passages, characters) from the annotations themselves,
+    sorted: what label_counts must equal (the tests compare the two)."""
+    return db.execute(
+        "SELECT kind, document_id, coder_id, label_id, count(*), sum(len) FROM ("
+        "SELECT 's' AS kind, document_id, coder_id, stance_id AS label_id, [end] - start AS len "
+        "FROM annotations WHERE stance_id IS NOT NULL UNION ALL "
+        "SELECT 't', a.document_id, a.coder_id, t.label_id, a.[end] - a.start "
+        "FROM annotation_themes t JOIN annotations a ON a.id = t.annotation_id) "
+        "GROUP BY kind, document_id, coder_id, label_id "
+        "ORDER BY kind, document_id, coder_id, label_id").fetchall()
