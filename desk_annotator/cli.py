@@ -391,6 +391,9 @@ cli.add_command(print_document_cmd)
 from .cli_suggest_llm import llm_cmd  # noqa: E402  (llm configure|models|prompt|run|audit)
 cli.add_command(llm_cmd)
 
+from .cli_check import check_cmd  # noqa: E402  (check [--full]: the integrity checks)
+cli.add_command(check_cmd)
+
 from .cli_team import COMMANDS as _TEAM_COMMANDS  # noqa: E402  assign, lead, blind
 
 for _command in _TEAM_COMMANDS: cli.add_command(_command)  # noqa: E701

@@ -36,10 +36,13 @@ def build_analysis_menu(win: MainWindow, bar: QMenuBar, actions: dict[str, QActi
     actions["set_from_filter"] = _action(win, menu, "New document &set from the list's filter…",
                                          lambda: corpus_sets.make_set_from_filter(win),
                                          tip="A document set of the documents the list shows")
-    from . import tables_window
+    def open_tables() -> None:
+        # Imported when first opened: it loads matplotlib, seconds of a cold start-up.
+        from . import tables_window
 
-    actions["tables"] = _action(win, menu, "&Tables and charts…",
-                                lambda: tables_window.open_tables_window(win),
+        tables_window.open_tables_window(win)
+
+    actions["tables"] = _action(win, menu, "&Tables and charts…", open_tables,
                                 tip="Frequencies, crosstabs, co-occurrence, timeline; charts")
     from . import findings_dialog
 

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..errors import OperationError
+from ._import_sqlite_utils import sqlite_utils as _sqlite_utils  # noqa: F401 - first, see there
 from .changes import ChangeRecorder, Touched
 from .db import connect, connect_reader, copy_project, describe_sqlite_error, explain_failure, read_snapshot, transaction
 from .history import History
-from .integrity import QuoteCheck, full_check_problems, quote_problems, settle_queue
+from .integrity import QuoteCheck, full_check_problems, quote_problems, settle_queue, verify_written
 from .queries import Queries
 from .schema import SCHEMA_VERSION
 from .summaries import fill_summaries
@@ -60,6 +61,7 @@ class Store:
             with transaction(self.db):
                 rec = ChangeRecorder(self.db)
                 result = apply(rec)
+                verify_written(self.db, rec.touched.annotation_ids)
                 if rec.log and undoable:
                     self.history.record(coder_id, kind, description, rec.log)
         return result, rec.touched
@@ -73,8 +75,11 @@ class Store:
         self._refuse_if_read_only(verb)
         with self._failures(f"cannot {verb}"):
             with transaction(self.db):
-                return self.history.step(redo, coder_id=coder_id, entry_id=entry_id,
+                done = self.history.step(redo, coder_id=coder_id, entry_id=entry_id,
                                          acting_coder_id=acting_coder_id)
+                if done is not None:
+                    verify_written(self.db, done[1].annotation_ids)
+                return done
 
     @contextlib.contextmanager
     def _failures(self, description: str) -> Iterator[None]:

@@ -108,14 +108,47 @@ def settle_queue(db: sqlite_utils.Database, check: QuoteCheck) -> None:
     a user action: no undo history entry)."""
     if not check.verified and not check.requeue:
         return
-    from .db import transaction
+    from .db import BUSY_TIMEOUT_MS, transaction
 
-    with transaction(db):
-        db.conn.executemany("DELETE FROM unchecked_quotes WHERE annotation_id = ?",
-                            [(i,) for i in check.verified])
-        db.conn.executemany("INSERT INTO unchecked_quotes (annotation_id) SELECT ? WHERE NOT "
-                            "EXISTS (SELECT 1 FROM unchecked_quotes WHERE annotation_id = ?)",
-                            [(i, i) for i in check.requeue])
+    # Never wait for another program's write for this: a busy file keeps the queue as it is
+    # (the next open checks those again), and the open goes on at once.
+    db.execute("PRAGMA busy_timeout = 0")
+    try:
+        with transaction(db):
+            db.conn.executemany("DELETE FROM unchecked_quotes WHERE annotation_id = ?",
+                                [(i,) for i in check.verified])
+            db.conn.executemany("INSERT INTO unchecked_quotes (annotation_id) SELECT ? WHERE "
+                                "NOT EXISTS (SELECT 1 FROM unchecked_quotes WHERE "
+                                "annotation_id = ?)", [(i, i) for i in check.requeue])
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+# Up to this many annotations written by one of our own actions are checked inside its
+# transaction (a tag, an edit, an undo), so a later open — or another program's read — finds
+# nothing queued and writes nothing. Bigger imports leave theirs to the next open's check.
+CHECKED_IN_ACTION = 5_000
+
+
+def verify_written(db: sqlite_utils.Database, annotation_ids: set[str]) -> None:
+    """Inside an action's transaction: compare the quotes it queued, take the good ones off."""
+    if not annotation_ids or len(annotation_ids) > CHECKED_IN_ACTION:
+        return
+    ids = list(annotation_ids)
+    by_doc: dict[str, list[tuple]] = defaultdict(list)
+    for first in range(0, len(ids), 900):
+        chunk = ids[first:first + 900]
+        for ann_id, doc_id, start, end, quote in db.execute(
+                "SELECT a.id, a.document_id, a.start, a.[end], a.quote FROM unchecked_quotes u "
+                f"JOIN annotations a ON a.id = u.annotation_id WHERE u.annotation_id IN "
+                f"({','.join('?' * len(chunk))})", chunk):
+            by_doc[doc_id].append((ann_id, start, end, quote))
+    check = QuoteCheck()
+    for doc_id, rows in by_doc.items():
+        _compare(db, doc_id, rows, check)
+    bad = {b[0] for b in check.bad}
+    db.conn.executemany("DELETE FROM unchecked_quotes WHERE annotation_id = ?",
+                        [(r[0],) for rows in by_doc.values() for r in rows if r[0] not in bad])
 
 
 def full_check_problems(db: sqlite_utils.Database) -> list[str]:
