@@ -177,12 +177,17 @@ def _metadata_keys(snapshot: ProjectSnapshot) -> list[str]:
 
 
 def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str,
-                      positions: str = "codepoints") -> tuple[ET.Element, list[tuple[str, str]]]:
-    """The ``Project`` element and the (archive name, text) of every source file."""
+                      positions: str = "codepoints", *, selections=None,  # type: ignore[no-untyped-def]
+                      guids: GuidMap | None = None
+                      ) -> tuple[ET.Element, list[tuple[str, str]]]:
+    """The ``Project`` element and the (archive name, text) of every source file.
+
+    ``selections(source_element, annotations, guids, units)``, when given, stands in for the
+    PlainTextSelection elements (io/refi_stream_writer.py writes them as text)."""
     check_positions(positions, EXPORT_POSITIONS)
     _check_snapshot(snapshot)
     ns = PROJECT_NS
-    guids = GuidMap()
+    guids = guids if guids is not None else GuidMap()
     root = ET.Element("Project", {"xmlns": ns, "name": xml_safe(project_name),
                                   "origin": xml_safe(origin)})
     if snapshot.coders:
@@ -213,8 +218,11 @@ def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str,
             src = _el(sources, ns, "TextSource", guid=doc_guid, name=doc.title,
                       plainTextPath=f"internal://{doc_guid}.txt")
             units = Utf16Map(doc.text) if positions == "utf16" else None
-            for ann in by_doc.get(doc.id, []):
-                _selection(src, ns, ann, guids, units)
+            if selections is not None:
+                selections(src, by_doc.get(doc.id, []), guids, units)
+            else:
+                for ann in by_doc.get(doc.id, []):
+                    _selection(src, ns, ann, guids, units)
             for attrs, label_guid in article.get(doc.id, []):
                 _el(_el(src, ns, "Coding", **attrs), ns, "CodeRef", targetGUID=label_guid)
             write_note_refs(src, refs, "document", doc.id, _note_el)  # document memos

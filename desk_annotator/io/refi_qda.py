@@ -11,7 +11,8 @@ or malformed files raise :class:`desk_annotator.errors.FormatError` with one lin
 
 from __future__ import annotations
 
-from desk_annotator.io.refi_export import write_qdc, write_qdpx
+from desk_annotator.io.refi_export import write_qdc
+from desk_annotator.io.refi_stream_writer import write_qdpx  # streamed (issue 14)
 from desk_annotator.io.refi_import import read_qdc, read_qdpx
 
 __all__ = ["read_qdc", "read_qdpx", "write_qdc", "write_qdpx"]

@@ -1,0 +1,209 @@
+"""REFI-QDA export written as a stream: the annotations are never ElementTree elements.
+
+A project is mostly its ``PlainTextSelection``s (a 100,000-annotation project is half a million
+elements), and building, indenting and serialising them as ElementTree elements took most of
+an export's time. Here :func:`refi_export.build_project_xml` builds everything else as before,
+with one empty slot element where a source's selections go; the small skeleton is serialised
+by ElementTree, and the selections are formatted as text (escaped as ElementTree escapes) and
+written between the skeleton's pieces straight into the zip member. The bytes are the same as
+the element-built export's (a test compares the two), so exports stay byte-identical and valid
+against Project.xsd.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from desk_annotator.io.refi_export import (
+    _DATETIME,
+    _ZIP_TIME,
+    GUID_NAMESPACE,
+    PROJECT_NS,
+    GuidMap,
+    build_project_xml,
+    normalize_guid,
+    write_bytes_atomically,
+    xml_safe,
+)
+from desk_annotator.models import Annotation, ProjectSnapshot
+from desk_annotator.text import Utf16Map
+
+SLOT_TAG = "desk-annotator-selections"  # never in a written file: replaced by the selections
+_SLOT = re.compile(r'<desk-annotator-selections n="(\d+)" />')
+_INDENT = "  "
+_LEVEL = 3  # Project > Sources > TextSource > PlainTextSelection
+_NS_BYTES = GUID_NAMESPACE.bytes
+_VARIANT = "89AB"
+_CHUNK = 1 << 20  # characters gathered before a write into the zip member
+
+
+def fast_stable_guid(*parts: str) -> str:
+    """:func:`refi_export.stable_guid` without building ``uuid.UUID`` objects (the same value:
+    a version-5 UUID is the SHA-1 of namespace + name, with the version nibble set to 5 and the
+    variant's top bits to 10)."""
+    h = hashlib.sha1(_NS_BYTES + "\x1f".join(parts).encode()).hexdigest().upper()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+
+
+def _attr(text: str) -> str:
+    """An attribute value escaped exactly as ElementTree escapes it."""
+    text = xml_safe(text)
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"),
+                        ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;")):
+        if raw in text:
+            text = text.replace(raw, entity)
+    return text
+
+
+def _cdata(text: str) -> str:
+    text = xml_safe(text)
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        if raw in text:
+            text = text.replace(raw, entity)
+    return text
+
+
+class _Selections:
+    """The slot callback of build_project_xml: records each source's annotations (and gives
+    them their GUIDs now, so remapped ids reach the settings Set written at the end)."""
+
+    def __init__(self) -> None:
+        self.slots: list[tuple[list[Annotation], list[str], Utf16Map | None]] = []
+        self.created_attrs: dict[str, str] = {}  # timestamp -> its attribute text (or "")
+        self.updated_attrs: dict[str, str] = {}
+
+    def __call__(self, src: ET.Element, anns: list[Annotation], guids: GuidMap,
+                 units: Utf16Map | None) -> None:
+        if not anns:
+            return
+        originals = guids.originals
+        ann_guids = []
+        for ann in anns:  # GuidMap's rule, inline: the GUID, or a stable one recorded
+            guid = normalize_guid(ann.id) or fast_stable_guid("annotation", ann.id)
+            if guid != ann.id:
+                originals[guid] = ann.id
+            ann_guids.append(guid)
+        ET.SubElement(src, SLOT_TAG, {"n": str(len(self.slots))})
+        self.slots.append((anns, ann_guids, units))
+
+    def text(self, n: int, guids: GuidMap) -> Iterator[str]:
+        """Slot ``n`` as the text ElementTree would have written (indented at level 3)."""
+        anns, ann_guids, units = self.slots[n]
+        pad = "\n" + _INDENT * _LEVEL
+        pad1, pad2 = pad + _INDENT, pad + _INDENT * 2
+        coder_guid: dict[str, str] = {}
+        label_guid: dict[str, str] = {}
+        created_attrs, updated_attrs = self.created_attrs, self.updated_attrs
+        for i, (ann, ann_guid) in enumerate(zip(anns, ann_guids, strict=True)):
+            coder = coder_guid.get(ann.coder_id)
+            if coder is None:
+                coder = coder_guid[ann.coder_id] = guids("coder", ann.coder_id)  # hex
+            start, end = ann.start, ann.end
+            if units is not None:
+                start, end = units.to_utf16(start), units.to_utf16(end)
+            created_attr = created_attrs.get(ann.created)
+            if created_attr is None:  # stamps repeat: checked and escaped once each
+                created_attr = created_attrs[ann.created] = (
+                    f' creationDateTime="{_attr(ann.created)}"'
+                    if _DATETIME.match(ann.created) else "")
+            updated_attr = updated_attrs.get(ann.updated)
+            if updated_attr is None:
+                updated_attr = updated_attrs[ann.updated] = (
+                    f' modifiedDateTime="{_attr(ann.updated)}"'
+                    if _DATETIME.match(ann.updated) else "")
+            parts = [pad if i else "", f'<PlainTextSelection guid="{ann_guid}" startPosition="',
+                     str(start), '" endPosition="', str(end), f'" creatingUser="{coder}"',
+                     created_attr, f' modifyingUser="{coder}"', updated_attr]
+            label_ids = ([ann.stance_id] if ann.stance_id else []) + list(ann.theme_ids)
+            if ann.note is None and not label_ids:
+                parts.append(" />")
+                yield "".join(parts)
+                continue
+            parts.append(">")
+            if ann.note is not None:
+                note = _cdata(ann.note)
+                parts.append(f"{pad1}<Description>{note}</Description>" if note
+                             else f"{pad1}<Description />")
+            for label_id in label_ids:
+                label = label_guid.get(label_id)
+                if label is None:
+                    label = label_guid[label_id] = guids("label", label_id)  # hex: no escape
+                coding = fast_stable_guid("coding", ann_guid, label)
+                parts.append(f'{pad1}<Coding guid="{coding}" creatingUser="{coder}"'
+                             f'{created_attr}>{pad2}<CodeRef targetGUID="{label}" />'
+                             f"{pad1}</Coding>")
+            parts.append(f"{pad}</PlainTextSelection>")
+            yield "".join(parts)
+
+
+def _skeleton_text(root: ET.Element) -> str:
+    ET.indent(root, space=_INDENT)
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def project_xml_pieces(snapshot: ProjectSnapshot, project_name: str, origin: str,
+                       positions: str = "codepoints"
+                       ) -> tuple[Iterator[str], list[tuple[str, str]]]:
+    """The text of ``project.qde`` as pieces (to stream), and the source files."""
+    selections = _Selections()
+    guids = GuidMap()
+    root, files = build_project_xml(snapshot, project_name, origin, positions,
+                                    selections=selections, guids=guids)
+    skeleton = _skeleton_text(root)
+
+    def pieces() -> Iterator[str]:
+        at = 0
+        for slot in _SLOT.finditer(skeleton):
+            yield skeleton[at:slot.start()]
+            yield from selections.text(int(slot.group(1)), guids)
+            at = slot.end()
+        yield skeleton[at:]
+
+    return pieces(), files
+
+
+def write_qdpx(path: Path, snapshot: ProjectSnapshot, *,
+               project_name: str = "desk-annotator project",
+               origin: str = "desk-annotator", positions: str = "codepoints") -> None:
+    """Write ``snapshot`` as a REFI-QDA 1.0 project archive (valid against Project.xsd).
+
+    ``positions``: "codepoints" (the standard, default) or "utf16" (UTF-16 code units, what
+    NVivo and QualCoder count; line breaks are written as LF and count one).
+    """
+    pieces, files = project_xml_pieces(snapshot, project_name, origin, positions)
+
+    def write(handle) -> None:  # type: ignore[no-untyped-def]
+        # Level 1: a third of the time of the default level, the archive ~20% larger.
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED,
+                             compresslevel=1) as archive:
+            info = _entry("project.qde")
+            with archive.open(info, "w") as member:  # a seekable file: sizes written after
+                buffer: list[str] = []
+                size = 0
+                for piece in pieces:
+                    buffer.append(piece)
+                    size += len(piece)
+                    if size >= _CHUNK:
+                        member.write("".join(buffer).encode("utf-8"))
+                        buffer, size = [], 0
+                member.write("".join(buffer).encode("utf-8"))
+            for name, text in files:
+                archive.writestr(_entry(name), text.encode("utf-8"))
+
+    write_bytes_atomically(Path(path), write)
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+__all__ = ["PROJECT_NS", "fast_stable_guid", "project_xml_pieces", "write_qdpx"]
