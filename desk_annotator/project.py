@@ -18,7 +18,7 @@ from .errors import OperationError
 from .models import Annotation, Coder, Label, Scheme
 from .ops_import import AddDocuments, ImportCodebook, ImportSnapshot
 from .atomic import clean_stale_temps
-from .store import SQLiteError, Store, Touched
+from .store import QuoteCheck, SQLiteError, Store, Touched
 from .store.changes import PRIMARY_KEYS
 from .store.location import storage_warning
 
@@ -97,12 +97,14 @@ class Project:
         try:
             with store.reading():
                 extra = store.full_check_problems() if (full or background) else []
-                check = store.quote_problems(full=full)
+                damaged = any(p.startswith("the project file is damaged") for p in extra)
+                # A damaged file's quotes prove nothing (and reading them may fail).
+                check = QuoteCheck() if damaged else store.quote_problems(full=full)
         finally:
             if background:
                 store.close()
         problems = list(extra)
-        if any(p.startswith("the project file is damaged") for p in extra):
+        if damaged:
             self.refuse_writes(extra[0])
         elif extra and full and not self.read_only:
             self.store.recount_summaries()  # counts another program's writes left wrong

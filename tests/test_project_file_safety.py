@@ -258,6 +258,13 @@ def _downgrade_to_schema_2(path: Path) -> None:
         conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     for table in LABEL_SUMMARY_TABLES:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
+    from desk_annotator.store import summaries  # migration 10
+    for trigger in summaries.TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    for table in summaries.SUMMARY_TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute("DROP INDEX IF EXISTS idx_documents_list")
+    conn.execute("DROP INDEX IF EXISTS idx_annotations_coder_stance")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
