@@ -3,7 +3,7 @@
 Run:  .venv/bin/python scripts/make_screenshots_suggest.py
 Under an X server of its own (xvfb-run with the openbox window manager, when both are
 installed) the window gets real decorations and fonts; otherwise Qt's offscreen platform is
-used. Writes docs/screenshots/suggestions.png from a temporary project filled with the
+used. Writes docs/screenshots/suggestions.png (and suggestions-window.png) from a temporary project filled with the
 bundled sample corpus: the built-in engine learns from coder-1 and suggests on the documents
 coder-1 has not coded; a new coder, "reviewer", has accepted one and looks at the next.
 Nothing in the user's home is touched.
@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,34 @@ def _relaunch_under_xvfb() -> int | None:
 def _settle(app, rounds: int = 8) -> None:
     for _ in range(rounds):
         app.processEvents()
+
+
+def _wait(app, window) -> None:
+    while window.job is not None or window.endpoint.job is not None:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def _shot_window(app, win) -> None:
+    """The Suggestions window after a run, a dry run and the code-next queue."""
+    from desk_annotator.gui.suggestions_window import open_suggestions_window
+
+    window = open_suggestions_window(win)
+    window.teacher_box.setCurrentText("coder-1")
+    window.run()  # trains first, then scores the documents coder-1 has not coded
+    _wait(app, window)
+    window.bulk_threshold.setValue(0.8)
+    window.dry_run()
+    _wait(app, window)
+    window.code_next.refresh()
+    _wait(app, window)
+    window.tabs.setCurrentWidget(window.code_next)
+    window.resize(900, 640)
+    _settle(app)
+    path = OUT.with_name("suggestions-window.png")
+    window.grab().save(str(path))
+    print(f"wrote {path.relative_to(ROOT)}")
+    window.close()
 
 
 def main() -> int:
@@ -80,6 +109,7 @@ def main() -> int:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     win.grab().save(str(OUT))
     print(f"wrote {OUT.relative_to(ROOT)} ({os.environ['QT_QPA_PLATFORM']})")
+    _shot_window(app, win)
     win.close()
     project.close()
     shutil.rmtree(tmp, ignore_errors=True)

@@ -28,13 +28,14 @@ from ..errors import DeskAnnotatorError
 from ..suggest import llm_settings
 from ..suggest.queue import MODES, code_next
 from ..suggest.similar import similar
-from .plain import plain_label
+from .plain import plain_label, tooltip_text
 from .suggest_worker import reading_job
 
 if TYPE_CHECKING:
     from .suggestions_window import SuggestionsWindow
 
 PASSAGE_CHARS = 160
+TITLE_WIDTH = 220
 MODE_TEXT = {"uncertain": "Where the model is least sure", "disagreement":
              "Where the coders disagree most"}
 
@@ -45,7 +46,12 @@ def passage_table(headers: list[str]) -> QTableWidget:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+    for column in range(2, len(headers)):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    table.setColumnWidth(0, TITLE_WIDTH)
     table.setWordWrap(False)
     return table
 
@@ -58,8 +64,8 @@ def fill_passages(table: QTableWidget, rows: list[list[str]], places: list[tuple
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, place)
+            item.setToolTip(tooltip_text(text))  # escaped: a tooltip would take tags as rich text
             table.setItem(r, c, item)
-    table.resizeColumnToContents(0)
 
 
 def short(text: str) -> str:

@@ -107,6 +107,7 @@ class SuggestionsWindow(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
+        self.progress.setTextVisible(False)
         for w in (self.train_button, self.run_button, self.progress, self.cancel_button):
             row.addWidget(w, 1 if w is self.progress else 0)
         form.addRow(row)
@@ -201,6 +202,7 @@ class SuggestionsWindow(QWidget):
                        self.code_next.refresh_button, self.similar.find_button):
             button.setEnabled(not on)
         self.cancel_button.setEnabled(on)
+        self.progress.setTextVisible(on)  # no "0%" while idle
         self.endpoint.set_busy(on)
         if not on:
             self._show_dry_run()
