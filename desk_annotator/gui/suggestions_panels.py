@@ -290,11 +290,14 @@ class EndpointPanel(QWidget):
         if isinstance(answered, BaseException):
             self.note.setText(f"{type(answered).__name__}: {answered}")
             return
+        self.window.storing = True
         try:
             result = self.llm_run.store(answered)
         except DeskAnnotatorError as exc:
             self.note.setText(str(exc))
             return
+        finally:
+            self.window.storing = False
         self._done += 1
         self._added += result.added
         self.window.progress.setValue(self._done)

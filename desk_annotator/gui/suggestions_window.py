@@ -55,6 +55,8 @@ class SuggestionsWindow(QWidget):
         self.setWindowTitle("Suggestions")
         self.setObjectName("suggestionsWindow")
         self.model: Any = None  # the trained TfidfModel
+        self.model_stale = False  # annotations changed after it was trained
+        self.storing = False  # storing the engines' own suggestions (they teach nothing)
         self.model_teacher: str | None = None
         self.job: BackgroundJob | None = None
         self._then_score = False
@@ -177,6 +179,13 @@ class SuggestionsWindow(QWidget):
         if changed.everything or changed.tables & {"suggestions", "meta"}:
             self.refresh_counts()
             self._show_dry_run()
+        if self.model is not None and not self.model_stale and not self.storing and (
+                changed.everything or changed.tables & {"annotations", "annotation_themes"}):
+            # Accepting, rejecting or coding by hand teaches something new: the next Run
+            # retrains first (training takes seconds at most).
+            self.model_stale = True
+            self.model_label.setText(self.model_label.text()
+                                     + " The coding changed since: Run retrains first.")
 
     def say(self, text: str) -> None:
         self.message.setText(text)
@@ -261,7 +270,7 @@ class SuggestionsWindow(QWidget):
 
     def _trained(self, model: Any, teacher: str, sentences: int) -> None:
         self.job_over()
-        self.model, self.model_teacher = model, teacher
+        self.model, self.model_teacher, self.model_stale = model, teacher, False
         self.model_label.setText(f"Model trained on {sentences:,} sentences of the documents "
                                  f"{teacher} coded.")
         self.say("Trained.")
@@ -273,7 +282,7 @@ class SuggestionsWindow(QWidget):
         """Score the chosen documents (training first when the teacher changed)."""
         if self.job is not None:
             return
-        if self.model is None or self.model_teacher != self.teacher():
+        if self.model is None or self.model_stale or self.model_teacher != self.teacher():
             self.train(then_score=True)
             return
         teacher, threshold, model = self.teacher(), float(self.threshold.value()), self.model
@@ -294,6 +303,7 @@ class SuggestionsWindow(QWidget):
 
     def _scored(self, rows: list[Any]) -> None:
         self.job_over()
+        self.storing = True
         try:
             result = self.project.run(AddSuggestions(engine.ENGINE, rows,
                                                      document_ids=self._scored_ids),
@@ -301,6 +311,8 @@ class SuggestionsWindow(QWidget):
         except DeskAnnotatorError as exc:
             self.say(str(exc))
             return
+        finally:
+            self.storing = False
         self.say(f"{len(result.added)} suggestion{'s' if len(result.added) != 1 else ''} "
                  f"stored ({result.replaced} earlier open ones replaced, "
                  f"{result.skipped_rejected} left out as rejected before). "

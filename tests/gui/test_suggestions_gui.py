@@ -100,6 +100,7 @@ def test_train_run_layer_keys_and_undo(qtbot, window, project) -> None:
                         for r in rows if r["document_id"] == d) for d in uncoded}
     assert by_doc == {d: sorted([EXPORT, OPEN]) for d in uncoded}
     assert "model:tfidf: 6 open, 0 accepted, 0 rejected" in sw.counts_label.text()
+    assert not sw.model_stale  # storing its own suggestions teaches the model nothing
 
     # The layer shows the open document's suggestions; the model coder is no coder to pick.
     layer = window.suggestion_layer
@@ -146,6 +147,8 @@ def test_train_run_layer_keys_and_undo(qtbot, window, project) -> None:
     assert window.view.document_id == uncoded[2]
     qtbot.keyClick(window.view, Qt.Key.Key_F8, Qt.KeyboardModifier.ShiftModifier)
     assert window.view.document_id == uncoded[1]
+
+    assert sw.model_stale and "Run retrains first" in sw.model_label.text()
 
     # Ctrl+Z undoes the reject, then the accept.
     qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
