@@ -1,116 +1,166 @@
-"""GUI benchmark (DESIGN.md §6): a 1 MB article with 5,000 annotations.
+"""GUI benchmark (DESIGN.md §6, issue 14's reading-view rows): long, densely coded documents.
 
-Prints: open + highlights painted (target < 300 ms) and the median time from a tag key press
-to the annotation committed in SQLite and repainted (target < 20 ms).
+Rows (each the median of ``--runs`` fresh processes, default 3):
 
-Run:  QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gui.py
+* main window built + shown when the current (last opened) document is 1 MB with 5,000
+  annotations: from ``MainWindow(...)`` to the first synchronous paint (target < 300 ms);
+* open + paint, 1 MB with 50,000 annotations (target < 300 ms);
+* open + paint, 5 MB with 25,000 annotations (target < 500 ms);
+* tag key -> committed -> repainted on the 1 MB / 5,000 document (median of 20 tags, < 20 ms).
+
+"Open + paint" is ``open_document`` plus one synchronous repaint of the reading view, in a
+window that is already up. Every row also reports the time from process launch (imports and
+the project's open checks included) to the same point, as ``from_launch`` (ms); every
+annotation of the document is shown (all coders).
+
+Run:  .venv/bin/python benchmarks/bench_gui.py [--json] [--runs 3] [--source CHECKOUT]
+``--json`` prints one object per row: work, measured, target, unit (plus from_launch, runs).
+``--source`` measures another checkout (e.g. the code before a change) on the same projects.
+The projects are built once under the temporary folder (benchmarks/big_projects.py).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
-import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("DESK_ANNOTATOR_HOME", tempfile.mkdtemp(prefix="desk-bench-"))
-
-from PySide6.QtGui import QTextCursor
-from PySide6.QtTest import QTest
-
-from desk_annotator.gui.app import make_app
-from desk_annotator.gui.main_window import MainWindow
-from desk_annotator.gui.theme import apply_theme
-from desk_annotator.models import Annotation, Coder, Document, ProjectSnapshot
-from desk_annotator.project import Project
-from desk_annotator.text import sha256_text
-
-WORDS = ["policy", "export", "chips", "open", "model", "governance", "中文", "café", "risk", "😀", "safety", "data", "sovereignty", "the", "of", "and", "a", "to", "in", "infrastructure", "investment"]
-TARGET_CHARS = 1_000_000
-N_ANNOTATIONS = 5_000
-N_TAGS = 60
+HERE = Path(__file__).resolve().parent
+TAGS = 20
+# (work, mode, project kind, target ms)
+ROWS = (
+    ("main window built + shown, current document 1 MB with 5,000 annotations",
+     "window", "gui5k", 300.0),
+    ("open + paint, 1 MB with 50,000 annotations", "open", "long1", 300.0),
+    ("open + paint, 5 MB with 25,000 annotations", "open", "long5", 500.0),
+    ("tag key -> committed -> repainted, 1 MB with 5,000 annotations", "tag", "gui5k", 20.0),
+)
 
 
-def build_text(rng: random.Random) -> str:
-    paragraphs, size = [], 0
-    while size < TARGET_CHARS:
-        para = " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 160))) + "."
-        paragraphs.append(para)
-        size += len(para) + 2
-    return "\n\n".join(paragraphs)[:TARGET_CHARS]
+def project_path(kind: str) -> Path:
+    sys.path.insert(0, str(HERE))
+    import big_projects
+
+    # One 1 MB document with 5,000 annotations: big_projects' builder with one more shape.
+    big_projects.KINDS.setdefault("gui5k", (1, 5_000, 0))
+    big_projects.LONG_CHARS.setdefault("gui5k", 1_000_000)
+    path = big_projects.ensure(kind)
+    if kind == "gui5k":  # the tag row types label keys: two stances get keys, once
+        from desk_annotator.project import Project
+
+        project = Project(path)
+        stances = [lb for lb in project.q.labels() if lb.scheme == "stance"][:2]
+        for label, key in zip(stances, ("1", "2"), strict=True):
+            if label.key != key:
+                project.update_label(label.id, key=key)
+        project.close()
+    return path
 
 
-def build_project(folder: Path) -> tuple[Project, str]:
-    rng = random.Random(7)
-    project = Project(folder / "bench.sqlite")
-    stance = [project.add_label("stance", n, color=c, key=k) for n, c, k in
-              (("supportive", "#1b9e77", "1"), ("critical", "#d95f02", "2"))]
-    themes = [project.add_label("themes", n, color=c, key=k) for n, c, k in
-              (("open", "#E69F00", "o"), ("chips", "#56B4E9", "x"), ("risk", "#0072B2", "s"))]
-    coder = project.ensure_coder("bench")
-    text = build_text(rng)
-    doc = Document(title="One megabyte", text=text, sha256=sha256_text(text))
-    anns = []
-    for _ in range(N_ANNOTATIONS):
-        start = rng.randrange(0, len(text) - 400)
-        end = start + rng.randint(10, 300)
-        anns.append(Annotation(document_id=doc.id, coder_id=coder.id, start=start, end=end,
-                               quote=text[start:end], stance_id=rng.choice(stance).id,
-                               theme_ids=[t.id for t in rng.sample(themes, rng.randint(0, 2))]))
-    snap = ProjectSnapshot(codebook=project.q.codebook(), coders=[Coder(id=coder.id, name="bench")],
-                           documents=[doc], annotations=anns)
-    project.import_snapshot(snap, source="benchmark")
-    return project, doc.id
+# -- the fresh process ---------------------------------------------------------------------
+def child(path: Path, mode: str, launched: float) -> dict[str, float]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from desk_annotator.gui.app import make_app
+    from desk_annotator.gui.main_window import MainWindow
+    from desk_annotator.gui.settings import Settings
+    from desk_annotator.gui.theme import apply_theme
+    from desk_annotator.project import Project
+
+    app = make_app()
+    apply_theme(app, "light")
+    project = Project(path)
+    doc_id = project.q.document_infos()[0].id
+    settings = Settings()
+    settings.set("show_all_coders", True)
+    key = str(Path(str(project.path)).resolve())
+    settings.set_project_value(key, "last_document", doc_id if mode == "window" else None)
+    out: dict[str, float] = {}
+    t0 = time.perf_counter()
+    window = MainWindow(project, coder_name="coder-1", settings=settings)
+    window.resize(1400, 900)
+    window.show()
+    QApplication.processEvents()
+    window.view.viewport().repaint()
+    if mode == "window":
+        out["measured"] = (time.perf_counter() - t0) * 1000
+        out["from_launch"] = (time.monotonic() - launched) * 1000
+        assert window.view.document_id == doc_id, "the last document did not reopen"
+    else:
+        t0 = time.perf_counter()
+        window.open_document(doc_id)
+        window.view.viewport().repaint()  # synchronous paint of the visible highlights
+        out["measured"] = (time.perf_counter() - t0) * 1000
+        out["from_launch"] = (time.monotonic() - launched) * 1000
+    out["annotations"] = window.view.annotation_count()
+    if mode == "tag":
+        view = window.view
+        keys = ("1", "2")  # given to two stances by project_path
+        latencies = []
+        for i in range(TAGS):  # a passage scrolled into view (not timed), then a label key
+            start = (i * 48_611) % (len(view.text) - 200)
+            view.select_span(start, start + 12 + i)
+            QApplication.processEvents()
+            t = time.perf_counter()
+            QTest.keyClick(view, keys[i % 2], Qt.KeyboardModifier.NoModifier)
+            QApplication.processEvents()
+            latencies.append((time.perf_counter() - t) * 1000)
+        out["tagged"] = window.view.annotation_count() - out["annotations"]
+        out["measured"] = statistics.median(latencies)
+    window.close()
+    project.close()
+    return out
+
+
+def run_once(path: Path, mode: str, source: Path | None) -> dict[str, float]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               DESK_ANNOTATOR_HOME=tempfile.mkdtemp(prefix="desk-bench-home-"))
+    if source is not None:
+        env["PYTHONPATH"] = f"{source}{os.pathsep}{env.get('PYTHONPATH', '')}"
+    launched = time.monotonic()
+    done = subprocess.run([sys.executable, __file__, "--child", mode, "--project", str(path),
+                           "--launched", repr(launched)], capture_output=True, text=True,
+                          env=env, check=False, cwd=str(source or HERE.parent))
+    if done.returncode != 0:
+        raise RuntimeError(f"the GUI benchmark child failed:\n{done.stdout}\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
-    app = make_app()
-    apply_theme(app, "light")
-    folder = Path(tempfile.mkdtemp(prefix="desk-bench-project-"))
-    t = time.perf_counter()
-    project, doc_id = build_project(folder)
-    print(f"setup: 1 MB document + {N_ANNOTATIONS} annotations stored in "
-          f"{time.perf_counter() - t:.1f} s")
-    window = MainWindow(project, coder_name="bench")
-    window.resize(1400, 900)
-    window.show()
-    app.processEvents()
-
-    opens = []
-    for _ in range(5):
-        window.open_document(None)
-        app.processEvents()
-        t = time.perf_counter()
-        window.open_document(doc_id)
-        window.view.viewport().repaint()  # synchronous paint of the visible highlights
-        opens.append((time.perf_counter() - t) * 1000)
-    shown = len(window.view.visible_annotations())
-    print(f"open + paint ({shown} highlights): median {statistics.median(opens):.0f} ms, "
-          f"max {max(opens):.0f} ms   (target < 300 ms)")
-
-    view = window.view
-    rng = random.Random(3)
-    latencies = []
-    for i in range(N_TAGS):
-        # A passage somewhere in the document, scrolled into view (not timed).
-        start = rng.randrange(0, len(view.text) - 200)
-        view.select_span(start, start + rng.randint(8, 60))
-        app.processEvents()
-        t = time.perf_counter()
-        QTest.keyClick(view, "1" if i % 2 else "o")  # key -> op committed -> highlight queued
-        app.processEvents()  # -> repainted
-        latencies.append((time.perf_counter() - t) * 1000)
-        view.moveCursor(QTextCursor.MoveOperation.Start)
-    stored = len(project.q.annotations(doc_id))
-    print(f"tag key -> committed -> repainted: median {statistics.median(latencies):.1f} ms, "
-          f"p90 {sorted(latencies)[int(0.9 * len(latencies))]:.1f} ms over {N_TAGS} tags "
-          f"({stored} annotations now stored)   (target < 20 ms)")
-    window.close()
-    project.close()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="one JSON object per row")
+    parser.add_argument("--source", type=Path, help="a checkout to measure instead of this one")
+    parser.add_argument("--child", choices=("window", "open", "tag"), help=argparse.SUPPRESS)
+    parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--launched", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.project, args.child, args.launched)))
+        return 0
+    for work, mode, kind, target in ROWS:
+        path = project_path(kind)
+        runs = [run_once(path, mode, args.source) for _ in range(args.runs)]
+        row = {"work": work, "measured": round(statistics.median(r["measured"] for r in runs), 1),
+               "target": target, "unit": "ms",
+               "from_launch": round(statistics.median(r["from_launch"] for r in runs)),
+               "runs": [round(r["measured"], 1) for r in runs],
+               "annotations": int(runs[-1]["annotations"])}
+        if args.json:
+            print(json.dumps(row), flush=True)
+        else:
+            verdict = "OK" if row["measured"] < target else "ABOVE TARGET"
+            print(f"{work}: {row['measured']:.0f} ms (target < {target:.0f} ms) {verdict}; "
+                  f"from launch {row['from_launch']:,} ms; runs {row['runs']}", flush=True)
     return 0
 
 

@@ -52,11 +52,6 @@ class Utf16Map:
         self.length = len(text)
         self.length_utf16 = len(text) + len(astral)
 
-    @property
-    def astral(self) -> list[int]:
-        """Code point offsets of the astral characters, ascending (for bulk conversion)."""
-        return self._astral
-
     def to_utf16(self, cp: int) -> int:
         if not 0 <= cp <= self.length:
             raise ValueError(f"offset {cp} is outside the text (0..{self.length})")

@@ -70,7 +70,7 @@ class AnnotationTableModel(QAbstractTableModel):
     def _reindex(self) -> None:
         rows = self._rows  # the corpus model (a subclass) keeps a plain list
         ids = rows.ids() if isinstance(rows, LazyAnnotations) else [a.id for a in rows]
-        self._row_of = {ann_id: i for i, ann_id in enumerate(ids)}
+        self._row_of = dict(zip(ids, range(len(ids))))
 
     def upsert(self, annotations: list[Annotation]) -> None:
         for ann in annotations:
@@ -229,6 +229,8 @@ class AnnotationPanel(QWidget):
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
+        # Fixed rows: a reset with 50,000 annotations asks no row for its height.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)

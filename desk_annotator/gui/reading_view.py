@@ -105,7 +105,7 @@ class ReadingView(QPlainTextEdit):
     def set_document(self, document: Document | None) -> None:
         self._document = document
         self._map = Utf16Map(document.text if document else "")
-        self._spans.clear()
+        self._spans.clear(self._map)
         self._current = None
         self._search, self._search_starts, self._search_max = [], [], 0
         self.setPlainText(document.text if document else "")
@@ -125,16 +125,16 @@ class ReadingView(QPlainTextEdit):
 
     def set_annotations(self, annotations: list[Annotation]) -> None:
         """Replace every highlight (opening a document, switching coders)."""
-        to16 = self._map.to_utf16
-        self._spans.load_annotations([(a, to16(a.start), to16(a.end)) for a in annotations])
+        self._spans.load_annotations(list(annotations), self._map)
         self._after_reload()
 
-    def set_annotation_rows(self, rows: list[tuple], themes: dict[str, list[str]],
+    def set_annotation_rows(self, rows: list[tuple], themes: dict[str, str],
                             fetch: Fetch) -> None:
         """Replace every highlight by slim rows of store/reading_rows.py; an annotation is
         built (its full row read by ``fetch``) only when something asks for it."""
-        source = RowSource(themes, fetch, self.document_id or "")
-        self._spans.load_rows(rows, source, self._map.astral)
+        positions = {lb.id: lb.order for lb in self._labels.values()}
+        source = RowSource(themes, fetch, self.document_id or "", positions)
+        self._spans.load_rows(rows, source, self._map)
         self._after_reload()
 
     def _after_reload(self) -> None:
@@ -146,11 +146,10 @@ class ReadingView(QPlainTextEdit):
         """Add or replace some highlights, repainting only their old and new rectangles."""
         dirty = QRect()
         for ann in annotations:
-            s16, e16 = self._map.to_utf16(ann.start), self._map.to_utf16(ann.end)
-            old = self._spans.put(ann, s16, e16)
+            old = self._spans.put(ann)
             if old is not None:
                 dirty = dirty.united(self._span_rect(*old))
-            dirty = dirty.united(self._span_rect(s16, e16))
+            dirty = dirty.united(self._span_rect(*self._spans.extent(ann.id)))  # type: ignore[misc]
         self._repaint(dirty)
 
     def remove_annotations(self, ids: list[str]) -> None:
@@ -186,7 +185,7 @@ class ReadingView(QPlainTextEdit):
 
     def annotations_with_span(self, start: int, end: int) -> list[Annotation]:
         """Highlights whose extent is exactly [start, end) (code points)."""
-        ids = self._spans.with_extent(self._map.to_utf16(start), self._map.to_utf16(end))
+        ids = self._spans.with_extent(start, end)
         return [self._spans.annotation(i) for i in ids]  # type: ignore[misc]
 
     def _look(self, ann_id: str, alpha: int) -> _Look:

@@ -9,7 +9,7 @@ page at a time, the first time something asks for it (the tooltip, the current a
 row of the annotation list on screen); a highlight's colours come from a cache keyed by
 (stance, themes). An open costs a sort of integers; a paint costs what the viewport shows.
 
-Offsets in the index are UTF-16 (Qt's unit); rows and annotations keep code points.
+The index is in code points (as stored); UTF-16, Qt's unit, only at its edges.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from typing import Any, overload
 
 from ..models import Annotation
-from ..store.reading_rows import ROW_COLUMNS, SPAN_COLUMNS
+from ..store.reading_rows import ROW_COLUMNS, SPAN_COLUMNS, theme_ids
+from ..text import Utf16Map
 
 Row = tuple[Any, ...]  # SPAN_COLUMNS order
 Item = Row | Annotation  # a row not yet asked for, or the annotation built from it
@@ -33,11 +34,15 @@ PAGE = 256  # annotations built (and quotes read) together
 class RowSource:
     """What one load needs to turn rows into annotations: their themes and a reader."""
 
-    def __init__(self, themes: dict[str, list[str]] | None = None, fetch: Fetch | None = None,
-                 document_id: str = "") -> None:
-        self.themes = themes or {}
+    def __init__(self, themes: dict[str, str] | None = None, fetch: Fetch | None = None,
+                 document_id: str = "", positions: dict[str, int] | None = None) -> None:
+        self.themes = themes or {}  # annotation id -> theme ids joined (reading_rows.py)
         self.fetch = fetch
         self.document_id = document_id
+        self.positions = positions or {}  # label id -> place in the codebook
+
+    def theme_ids(self, ann_id: str) -> list[str]:
+        return theme_ids(self.themes.get(ann_id), self.positions)
 
     def build(self, rows: list[Row]) -> list[Annotation]:
         full = self.fetch([r[_ID] for r in rows]) if self.fetch else {}
@@ -45,17 +50,16 @@ class RowSource:
         for r in rows:
             values = dict(zip(ROW_COLUMNS, full[r[_ID]], strict=True)) if r[_ID] in full else \
                 dict(zip(SPAN_COLUMNS, r, strict=True), document_id=self.document_id,
-                     quote="", note=None, updated=r[-1])  # deleted meanwhile: a refresh follows
+                     quote="", note=None)  # deleted meanwhile: a refresh follows
             # model_construct: the row was validated when it was written.
-            out.append(Annotation.model_construct(
-                **values, theme_ids=list(self.themes.get(r[_ID], ()))))
+            out.append(Annotation.model_construct(**values, theme_ids=self.theme_ids(r[_ID])))
         return out
 
     def key(self, item: Item) -> tuple[str | None, tuple[str, ...]]:
         """(stance id, theme ids): all a highlight's look depends on."""
         if isinstance(item, Annotation):
             return item.stance_id, tuple(item.theme_ids)
-        return item[_STANCE], tuple(self.themes.get(item[_ID], ()))
+        return item[_STANCE], tuple(self.theme_ids(item[_ID]))
 
 
 def item_id(item: Item) -> str:
@@ -69,17 +73,21 @@ def item_coder(item: Item) -> str:
 class LazyAnnotations(MutableSequence[Annotation]):
     """A list of annotations whose members are built when first read (a page at a time)."""
 
-    def __init__(self, items: list[Item] | None = None, source: RowSource | None = None) -> None:
+    def __init__(self, items: list[Item] | None = None, source: RowSource | None = None,
+                 ids: list[str] | None = None) -> None:
         self._items: list[Item] = items if items is not None else []
         self._source = source or RowSource()
+        self._ids = ids  # the members' ids when the maker had them (until the list changes)
 
     @classmethod
     def of(cls, annotations: Sequence[Annotation]) -> LazyAnnotations:
         if isinstance(annotations, LazyAnnotations):
-            return cls(list(annotations._items), annotations._source)
+            return cls(list(annotations._items), annotations._source, annotations._ids)
         return cls(list(annotations))
 
     def ids(self) -> list[str]:
+        if self._ids is not None and len(self._ids) == len(self._items):
+            return self._ids
         return [item_id(it) for it in self._items]
 
     def filter_key(self, index: int) -> tuple[str, str | None, tuple[str, ...]]:
@@ -110,12 +118,15 @@ class LazyAnnotations(MutableSequence[Annotation]):
         return self._items[n]  # type: ignore[return-value]
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        self._ids = None
         self._items[index] = value
 
     def __delitem__(self, index: Any) -> None:
+        self._ids = None
         del self._items[index]
 
     def insert(self, index: int, value: Annotation) -> None:
+        self._ids = None
         self._items.insert(index, value)
 
     def __iter__(self) -> Iterator[Annotation]:
@@ -133,38 +144,33 @@ class LazyAnnotations(MutableSequence[Annotation]):
 class SpanIndex:
     """Every shown annotation by id, plus (start, end, id) sorted by start: the paint index.
 
+    The index is in code points, as stored, so a load converts nothing; the UTF-16 offsets Qt
+    works in are converted at the edges, for the few spans a paint or a lookup touches.
     ``spans_between`` answers "which spans touch [first, last)" with two bisections, using the
     longest span as the look-back (an upper bound is enough)."""
 
     def __init__(self) -> None:
         self.clear()
 
-    def clear(self) -> None:
+    def clear(self, utf16: Utf16Map | None = None) -> None:
+        self._map = utf16 or Utf16Map("")
         self._items: dict[str, Item] = {}
-        self._extent: dict[str, tuple[int, int]] = {}
         self._source = RowSource()
-        self.order: list[tuple[int, int, str]] = []
+        self.order: list[tuple[int, int, str]] = []  # code points
         self.starts: list[int] = []
         self.max_len = 0
 
     # -- filling ---------------------------------------------------------------------------
-    def load_rows(self, rows: list[Row], source: RowSource, astral: list[int]) -> None:
-        """Replace everything by SPAN_COLUMNS rows; ``astral`` = code point offsets of the
-        text's characters outside the BMP (each one two UTF-16 units)."""
-        self.clear()
+    def load_rows(self, rows: list[Row], source: RowSource, utf16: Utf16Map) -> None:
+        """Replace everything by SPAN_COLUMNS rows of the text ``utf16`` maps."""
+        self.clear(utf16)
         self._source = source
-        bl = bisect.bisect_left
         paused = gc.isenabled()
         gc.disable()  # tens of thousands of tuples and no cycles: no collector passes
         try:
-            if astral:
-                order = [(r[_START] + bl(astral, r[_START]), r[_END] + bl(astral, r[_END]),
-                          r[_ID]) for r in rows]
-            else:
-                order = [(r[_START], r[_END], r[_ID]) for r in rows]
-            self._items = {r[_ID]: r for r in rows}
-            self._extent = {i: (s, e) for s, e, i in order}
+            order = [(r[_START], r[_END], r[_ID]) for r in rows]
             order.sort()
+            self._items = {r[_ID]: r for r in rows}
             self.order = order
             self.starts = [o[0] for o in order]
             self.max_len = max((e - s for s, e, _ in order), default=0)
@@ -172,45 +178,45 @@ class SpanIndex:
             if paused:
                 gc.enable()
 
-    def load_annotations(self, annotations: list[tuple[Annotation, int, int]]) -> None:
-        """Replace everything by built annotations with their UTF-16 extents."""
-        self.clear()
-        for ann, s, e in annotations:
-            self._items[ann.id] = ann
-            self._extent[ann.id] = (s, e)
-        self.order = sorted((s, e, i) for i, (s, e) in self._extent.items())
+    def load_annotations(self, annotations: list[Annotation], utf16: Utf16Map) -> None:
+        self.clear(utf16)
+        self._items = {a.id: a for a in annotations}
+        self.order = sorted((a.start, a.end, a.id) for a in annotations)
         self.starts = [o[0] for o in self.order]
         self.max_len = max((e - s for s, e, _ in self.order), default=0)
 
-    def put(self, ann: Annotation, start: int, end: int) -> tuple[int, int] | None:
+    def put(self, ann: Annotation) -> tuple[int, int] | None:
         """Add or replace one annotation; returns its old extent (UTF-16) if it had one."""
-        old = self._unindex(ann.id)
+        old = self.pop(ann.id)
         self._items[ann.id] = ann
-        self._extent[ann.id] = (start, end)
-        k = bisect.bisect_left(self.order, (start, end, ann.id))
-        self.order.insert(k, (start, end, ann.id))
-        self.starts.insert(k, start)
-        self.max_len = max(self.max_len, end - start)
+        k = bisect.bisect_left(self.order, (ann.start, ann.end, ann.id))
+        self.order.insert(k, (ann.start, ann.end, ann.id))
+        self.starts.insert(k, ann.start)
+        self.max_len = max(self.max_len, ann.end - ann.start)
         return old
 
     def pop(self, ann_id: str) -> tuple[int, int] | None:
-        old = self._unindex(ann_id)
-        if old is not None:
-            self._items.pop(ann_id, None)
-        return old
-
-    def _unindex(self, ann_id: str) -> tuple[int, int] | None:
-        extent = self._extent.pop(ann_id, None)
-        if extent is None:
+        """Remove one annotation; returns its extent (UTF-16) if it was there."""
+        item = self._items.pop(ann_id, None)
+        if item is None:
             return None
-        entry = (*extent, ann_id)
+        entry = (*self._cp_extent(item), ann_id)
         k = bisect.bisect_left(self.order, entry)
         if k < len(self.order) and self.order[k] == entry:
             del self.order[k]
             del self.starts[k]
-        return extent
+        return self._to16(entry[0]), self._to16(entry[1])
 
     # -- reading ---------------------------------------------------------------------------
+    @staticmethod
+    def _cp_extent(item: Item) -> tuple[int, int]:
+        if isinstance(item, Annotation):
+            return item.start, item.end
+        return item[_START], item[_END]
+
+    def _to16(self, cp: int) -> int:
+        return self._map.to_utf16(min(cp, self._map.length))
+
     def __len__(self) -> int:
         return len(self._items)
 
@@ -218,7 +224,12 @@ class SpanIndex:
         return ann_id in self._items
 
     def extent(self, ann_id: str) -> tuple[int, int] | None:
-        return self._extent.get(ann_id)
+        """UTF-16 [start, end) of one annotation."""
+        item = self._items.get(ann_id)
+        if item is None:
+            return None
+        s, e = self._cp_extent(item)
+        return self._to16(s), self._to16(e)
 
     def annotation(self, ann_id: str) -> Annotation | None:
         item = self._items.get(ann_id)
@@ -235,22 +246,28 @@ class SpanIndex:
 
     def in_order(self) -> LazyAnnotations:
         """Every annotation in start order, built lazily: for the annotation list."""
-        items = self._items
-        return LazyAnnotations([items[i] for _, _, i in self.order], self._source)
+        items, ids = self._items, [o[2] for o in self.order]
+        return LazyAnnotations([items[i] for i in ids], self._source, ids)
 
     def spans_between(self, first: int, last: int) -> list[tuple[int, int, str]]:
-        """(start, end, id) of every span with end > first and start < last, in start order."""
-        lo = bisect.bisect_left(self.starts, first - self.max_len)
-        hi = bisect.bisect_left(self.starts, last)
-        return [o for o in self.order[lo:hi] if o[1] > first]
+        """(start, end, id), UTF-16, of every span with end > first and start < last (UTF-16
+        bounds), in start order."""
+        first_cp = self._map.to_cp(min(first, self._map.length_utf16), snap="down")
+        last_cp = self._map.to_cp(min(last, self._map.length_utf16), snap="up")
+        lo = bisect.bisect_left(self.starts, first_cp - self.max_len)
+        hi = bisect.bisect_left(self.starts, last_cp)
+        to16 = self._to16
+        return [(to16(s), to16(e), i) for s, e, i in self.order[lo:hi] if e > first_cp]
 
     def covering(self, u16: int) -> list[str]:
-        """Ids of the spans with start <= u16 < end."""
-        lo = bisect.bisect_left(self.starts, u16 - self.max_len)
-        hi = bisect.bisect_right(self.starts, u16)
-        return [i for s, e, i in self.order[lo:hi] if s <= u16 < e]
+        """Ids of the spans with start <= u16 < end (UTF-16)."""
+        cp = self._map.to_cp(min(u16, self._map.length_utf16), snap="down")
+        lo = bisect.bisect_left(self.starts, cp - self.max_len)
+        hi = bisect.bisect_right(self.starts, cp)
+        return [i for s, e, i in self.order[lo:hi] if s <= cp < e]
 
     def with_extent(self, start: int, end: int) -> list[str]:
+        """Ids of the spans whose extent is exactly [start, end) (code points)."""
         lo = bisect.bisect_left(self.order, (start, end, ""))
         found = []
         for s, e, i in self.order[lo:]:

@@ -8,21 +8,22 @@ costs two narrow SELECTs and a sort, not 50,000 models and 50,000 quotes.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from .queries import Queries
 
-SPAN_COLUMNS = ("id", "coder_id", "start", "end", "stance_id", "created")
+SPAN_COLUMNS = ("id", "coder_id", "start", "end", "stance_id")
+SEPARATOR = "\x1f"  # between theme ids in one group_concat: never in an id
 ROW_COLUMNS = ("id", "document_id", "coder_id", "start", "end", "quote", "stance_id", "note",
                "created", "updated")
 
 
 def document_span_rows(q: Queries, document_id: str, coder_ids: list[str] | None
-                       ) -> tuple[list[tuple[Any, ...]], dict[str, list[str]]]:
+                       ) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
     """SPAN_COLUMNS rows of a document's annotations by these coders (None = every coder),
-    in no particular order (the caller sorts what it indexes); and their theme ids in codebook
-    order by annotation id."""
+    in no particular order (the caller sorts what it indexes); and each annotation's theme
+    ids, joined by U+001F in no particular order (:func:`theme_ids` puts them in codebook order
+    for the few that are looked at)."""
     coder_clause, params = "", [document_id]
     if coder_ids is not None:
         if not coder_ids:
@@ -31,18 +32,28 @@ def document_span_rows(q: Queries, document_id: str, coder_ids: list[str] | None
         params += coder_ids
     # Not sorted by SQLite: its temporary B-tree costs more than the caller's one sort.
     rows = q.db.execute(
-        "SELECT id, coder_id, start, [end], stance_id, created FROM annotations "
+        "SELECT id, coder_id, start, [end], stance_id FROM annotations "
         f"WHERE document_id = ?{coder_clause}", params).fetchall()
-    position = dict(q.db.execute("SELECT id, position FROM labels").fetchall())
-    themes: dict[str, list[str]] = defaultdict(list)
-    for ann_id, label_id in q.db.execute(
-            "SELECT annotation_id, label_id FROM annotation_themes WHERE annotation_id IN "
-            f"(SELECT id FROM annotations WHERE document_id = ?{coder_clause})", params):
-        themes[ann_id].append(label_id)
-    for ids in themes.values():
-        if len(ids) > 1:
-            ids.sort(key=lambda i: position.get(i, 0))
-    return rows, dict(themes)
+    # One string per annotation, grouped along the primary key: no Python loop per theme.
+    themes = dict(q.db.execute(
+        "SELECT annotation_id, group_concat(label_id, char(31)) FROM annotation_themes "
+        f"WHERE annotation_id IN (SELECT id FROM annotations WHERE document_id = ?{coder_clause})"
+        " GROUP BY annotation_id", params).fetchall())
+    return rows, themes
+
+
+def label_positions(q: Queries) -> dict[str, int]:
+    return dict(q.db.execute("SELECT id, position FROM labels").fetchall())
+
+
+def theme_ids(joined: str | None, positions: dict[str, int]) -> list[str]:
+    """A group_concat of theme ids as a list in codebook order."""
+    if not joined:
+        return []
+    ids = joined.split(SEPARATOR)
+    if len(ids) > 1:
+        ids.sort(key=lambda i: positions.get(i, 0))
+    return ids
 
 
 def annotation_rows(q: Queries, ids: list[str]) -> dict[str, tuple[Any, ...]]:
