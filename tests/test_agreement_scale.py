@@ -176,3 +176,33 @@ def test_many_coders_pairs_and_coincidences_by_hand() -> None:
     d_o = 2 * (5 * 1 + 5 * 4 / 3) / n
     d_e = 2 * 25 * 15 / (n * (n - 1))
     assert report["stance"]["alpha"] == pytest.approx(1 - d_o / d_e, abs=1e-12)
+
+
+def test_bootstrap_alpha_u_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sparse product, the gathering loop and the dense tables compute the same bilinear
+    unit × gap term of αU for every resample."""
+    from desk_annotator.agreement import intervals as iv
+    from desk_annotator.agreement import unitizing as un
+
+    rng = np.random.default_rng(3)
+    n_docs, n = 40, 600
+    doc_length = rng.integers(200, 400, n_docs)
+    doc = rng.integers(0, n_docs, n)
+    start = rng.integers(0, 150, n)
+    end = start + rng.integers(1, 60, n)
+    coded = rng.random((n_docs, 3)) < 0.9
+    args = ("stance", ["a", "b"], doc_length, coded, doc, rng.integers(0, 3, n),
+            rng.integers(0, 2, n), start, end)
+    w = iv.document_resamples(n_docs, 100, 11)
+    results = {}
+    for path in ("sparse", "gather", "dense"):
+        monkeypatch.setattr(un, "DENSE_CELLS", 10**9 if path == "dense" else 0)
+        monkeypatch.setattr(un, "DENSE_FACTOR", 10**9)
+        if path == "gather":
+            monkeypatch.setattr(un, "_sparse_cross_table", lambda *a: None)
+        scheme = un.UnitizingScheme(*args)
+        scheme._prepare()
+        assert {t[0] for t in scheme._cross_tables} == {path}
+        results[path] = scheme.alpha_u(w)[1]
+    assert np.array_equal(results["sparse"], results["gather"])
+    assert np.allclose(results["dense"], results["gather"], rtol=1e-12, atol=0)

@@ -247,6 +247,9 @@ class UnitizingScheme:
             tail_g = np.cumsum(g_s[:, ::-1], axis=1)[:, ::-1]
             return ("dense", np.hstack((u_m, tail_g - (q - 1.0) * tail_n)))
         first_fit = np.searchsorted(g_len, q, side="left")  # first gap with g ≥ l
+        sparse = _sparse_cross_table(u_doc, u_mass, u_q, q, g_doc, g_len, gcount, n_docs)
+        if sparse is not None:
+            return sparse
         return ("gather", u_doc, u_mass, u_q, q, g_doc, g_len, gcount, first_fit)
 
     # ------------------------------------------------------------ weighted (bootstrap) αU
@@ -257,6 +260,8 @@ class UnitizingScheme:
             both = w @ table[1]
             half = table[1].shape[1] // 2
             return np.einsum("bq,bq->b", both[:, :half], both[:, half:])
+        if table[0] == "sparse":
+            return _sparse_cross(w, *table[1:])
         _, u_doc, u_mass, u_q, q, g_doc, g_len, g_count, first_fit = table
         out = np.zeros(w.shape[0])
         if u_doc.size == 0 or g_doc.size == 0:
@@ -365,6 +370,44 @@ class UnitizingScheme:
 
     def point_2016(self) -> dict[str, object]:
         return u16.point_2016(*self._parts_2016())
+
+
+# ---------------------------------------------------------------- the bilinear term, sparse
+def _sparse_cross_table(u_doc, u_mass, u_q, q, g_doc, g_len, g_count, n_docs):
+    """Sparse (length × document) tables of one category's gaps and units, or None without
+    scipy. With them, Σ_q (W@U)[b,q]·(tail sums of W@G over gap lengths ≥ q) costs one sparse
+    product per table — resamples × (documents' distinct unit and gap lengths) multiply-adds —
+    where gathering each resample's weight for every gap and unit costs several times that."""
+    try:
+        from scipy import sparse
+    except ImportError:  # pragma: no cover - scipy is a dependency; the gather path remains
+        return None
+    if u_doc.size == 0 or g_doc.size == 0:
+        return ("sparse", None, None, None, None, None)
+    lengths, at_length = np.unique(g_len, return_inverse=True)
+    gaps = sparse.csr_matrix((g_count, (at_length.reshape(-1), g_doc)),
+                             shape=(lengths.size, n_docs))
+    units = sparse.csr_matrix((u_mass.astype(float), (u_q, u_doc)), shape=(q.size, n_docs))
+    first = np.searchsorted(lengths, q, side="left")  # first gap length ≥ each unit length
+    return ("sparse", gaps, units, lengths, q, first)
+
+
+def _sparse_cross(w: np.ndarray, gaps, units, lengths, q, first) -> np.ndarray:
+    out = np.zeros(w.shape[0])
+    if gaps is None:
+        return out
+    chunk = max(1, CHUNK_ELEMENTS // (lengths.size + q.size + 1))
+    for b0 in range(0, w.shape[0], chunk):
+        wt = np.ascontiguousarray(w[b0:b0 + chunk].T)  # (D, b)
+        per_length = (gaps @ wt).T  # (b, L): resampled gap counts by length
+        tail_n = np.zeros((per_length.shape[0], lengths.size + 1))
+        tail_g = np.zeros_like(tail_n)
+        # Suffix sums over lengths ≥ each one (an extra zero column past the longest gap).
+        tail_n[:, :-1] = np.cumsum(per_length[:, ::-1], axis=1)[:, ::-1]
+        tail_g[:, :-1] = np.cumsum((per_length * lengths)[:, ::-1], axis=1)[:, ::-1]
+        fit = tail_g[:, first] - (q - 1.0) * tail_n[:, first]  # Σ_g w (g − l + 1) over g ≥ l
+        out[b0:b0 + chunk] = np.einsum("bq,bq->b", (units @ wt).T, fit)
+    return out
 
 
 # ---------------------------------------------------------------- building from Segments
