@@ -87,6 +87,7 @@ class ReadingView(QPlainTextEdit):
         self._search_max = 0
         # Extra layers painted after the highlights (gui/suggestion_layer.py): (painter, clip).
         self.overlays: list[Callable[[QPainter, QRect], None]] = []
+        self.painted: list[str] = []  # ids of the highlights the last paint drew (tests)
         self.cursorPositionChanged.connect(self._follow_cursor)
 
     # -- content ------------------------------------------------------------------------------
@@ -350,6 +351,7 @@ class ReadingView(QPlainTextEdit):
         painter.restore()
 
     def _paint_spans(self, painter: QPainter, clip: QRect) -> None:
+        self.painted = []
         if not len(self._spans):
             return
         blocks = self._visible_blocks(clip)
@@ -363,6 +365,8 @@ class ReadingView(QPlainTextEdit):
         for s, e, ann_id in self._spans.spans_between(blocks[0][0], blocks[-1][1]):
             span = self._look(ann_id, alpha)
             rects = self._span_line_rects(s, e, blocks)
+            if rects:
+                self.painted.append(ann_id)
             for r in rects:
                 painter.fillRect(r, span.fill)
                 if span.themes and self.underline_styles:

@@ -1,0 +1,152 @@
+"""The reading view at scale (issue 14): a long, densely coded document opens without building
+an annotation per row, a paint draws exactly the highlights in view, scrolling to the end shows
+the last one, and offsets stay right around astral characters. Expected spans are computed from
+the generated annotations and the text positions Qt reports, not from the index under test."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from PySide6.QtGui import QTextCursor
+
+from desk_annotator.gui.main_window import MainWindow
+from desk_annotator.gui.span_index import RowSource, SpanIndex
+from desk_annotator.models import Annotation, Coder, Document, ProjectSnapshot
+from desk_annotator.project import Project
+from desk_annotator.text import Utf16Map, sha256_text
+
+N_ANNS = 3000
+WORDS = ["policy", "chips", "export", "open", "model", "治理", "café", "😀", "data", "risk"]
+
+
+@pytest.fixture
+def big(tmp_path, home):
+    """One ~400 KB document (short paragraphs, emoji) with 3,000 annotations in one project."""
+    rng = random.Random(11)
+    paragraphs = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 40)))
+                  for _ in range(3000)]
+    text = "\n".join(paragraphs)
+    project = Project(tmp_path / "big.sqlite")
+    stance = project.add_label("stance", "supportive", color="#1b9e77", key="1")
+    theme = project.add_label("themes", "open", color="#E69F00", key="o")
+    coder = project.ensure_coder("alice")
+    doc = Document(title="long", text=text, sha256=sha256_text(text))
+    anns = []
+    for k in range(N_ANNS):
+        start = rng.randrange(0, len(text) - 300)
+        end = start + rng.randint(5, 250)
+        anns.append(Annotation(document_id=doc.id, coder_id=coder.id, start=start, end=end,
+                               quote=text[start:end], stance_id=stance.id,
+                               theme_ids=[theme.id] if k % 3 == 0 else [],
+                               note=f"note {k}"))
+    # The last annotation in the text: the one scrolling to the end must show.
+    last_start = len(text) - 40
+    anns.append(Annotation(document_id=doc.id, coder_id=coder.id, start=last_start,
+                           end=len(text), quote=text[last_start:], stance_id=stance.id))
+    project.import_snapshot(ProjectSnapshot(codebook=project.q.codebook(),
+                                            coders=[Coder(id=coder.id, name="alice")],
+                                            documents=[doc], annotations=anns),
+                            source="test")
+    window = MainWindow(project, coder_name="alice")
+    window.resize(1200, 800)
+    window.show()
+    window.open_document(doc.id)
+    yield window, text, anns
+    window.close()
+    project.close()
+
+
+def visible_text_range(view) -> tuple[int, int]:
+    """Code points shown between the viewport's top-left and bottom-right corners."""
+    rect = view.viewport().rect()
+    first = view.cursorForPosition(rect.topLeft()).position()
+    last = view.cursorForPosition(rect.bottomRight()).position()
+    return view.utf16.to_cp(first), view.utf16.to_cp(last, snap="up")
+
+
+def test_open_builds_only_what_is_asked_for(qtbot, big):
+    window, _text, anns = big
+    view = window.view
+    assert view.annotation_count() == len(anns)
+    built = sum(isinstance(v, Annotation) for v in view._spans._items.values())
+    assert built < 50  # the current annotation at most, not one per row
+    # The list shows every row; its visible rows read their quotes and notes when painted.
+    assert window.annotations.model.rowCount() == len(anns)
+    first = window.annotations.model.annotation_at(0)
+    by_id = {a.id: a for a in anns}
+    assert first.quote == by_id[first.id].quote and first.note == by_id[first.id].note
+    assert first.theme_ids == by_id[first.id].theme_ids
+
+
+def test_paint_in_the_middle_draws_exactly_the_spans_there(qtbot, big):
+    window, _text, anns = big
+    view = window.view
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 2)
+    view.viewport().repaint()
+    a, b = visible_text_range(view)
+    assert 0 < a < b
+    shown = {x.id for x in anns if x.end > a and x.start < b}
+    painted = set(view.painted)
+    assert shown and shown <= painted
+    # Whole visible paragraphs (<= 40 words) are drawn, nothing beyond one paragraph away.
+    slack = 40 * 8
+    assert all(x.end > a - slack and x.start < b + slack for x in anns if x.id in painted)
+    assert len(painted) < len(anns) // 10
+
+
+def test_scrolled_to_the_end_the_last_annotation_is_drawn(qtbot, big):
+    window, text, anns = big
+    view = window.view
+    last = anns[-1]
+    view.moveCursor(QTextCursor.MoveOperation.End)
+    view.ensureCursorVisible()
+    view.viewport().repaint()
+    assert last.id in view.painted
+    # And it shows: its line differs from the same line with no highlights.
+    with_highlights = view.viewport().grab().toImage()
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(view.utf16.to_utf16(last.start + 5))
+    spot = view.cursorRect(cursor).center()
+    view.set_annotations([])
+    view.viewport().repaint()
+    without = view.viewport().grab().toImage()
+    ratio = with_highlights.width() / view.viewport().width()  # device pixels
+    x, y = int((spot.x() + 2) * ratio), int(spot.y() * ratio)
+    row_diff = sum(with_highlights.pixel(x + k, y) != without.pixel(x + k, y) for k in range(20))
+    assert row_diff > 10
+
+
+def test_hover_tooltip_and_current_annotation_on_lazy_rows(qtbot, big):
+    window, _text, anns = big
+    view = window.view
+    target = anns[100]
+    view.place_cursor(target.start + 1)
+    covering = [x for x in anns if x.start <= target.start + 1 < x.end]
+    current = view.annotation(view.current_annotation_id)
+    assert current is not None and current.id in {x.id for x in covering}
+    assert current.quote == next(x.quote for x in anns if x.id == current.id)
+    hits = view.annotations_at(view.utf16.to_utf16(target.start + 1))
+    assert {h.id for h in hits} == {x.id for x in covering}
+    lengths = [h.end - h.start for h in hits]
+    assert lengths == sorted(lengths)  # innermost first (one coder here)
+
+
+def test_span_index_offsets_around_astral_characters():
+    text = "😀ab😀cd\nef😀"  # UTF-16: 😀=2 units
+    umap = Utf16Map(text)
+    rows = [("a", "c1", 1, 3, None),   # "ab": UTF-16 [2, 4)
+            ("b", "c1", 3, 6, "s"),    # "😀cd": [4, 8)
+            ("c", "c1", 7, 10, None)]  # "ef😀": [9, 13)
+    index = SpanIndex()
+    index.load_rows(rows, RowSource({"b": "t2\x1ft1"}, None, "d", {"t1": 0, "t2": 1}), umap)
+    assert index.extent("a") == (2, 4) and index.extent("b") == (4, 8)
+    assert index.extent("c") == (9, 13)
+    assert index.spans_between(0, 4) == [(2, 4, "a")]
+    assert index.spans_between(4, 9) == [(4, 8, "b")]
+    assert [i for _, _, i in index.spans_between(3, 10)] == ["a", "b", "c"]
+    assert index.covering(5) == ["b"] and index.covering(8) == [] and index.covering(12) == ["c"]
+    assert index.look_key("b") == ("s", ("t1", "t2"))  # codebook order
+    built = index.annotation("b")
+    assert built is not None and built.theme_ids == ["t1", "t2"] and (built.start, built.end) == (3, 6)
+    assert index.pop("a") == (2, 4) and "a" not in index and len(index) == 2
