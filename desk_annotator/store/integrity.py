@@ -70,9 +70,12 @@ def quote_problems(db: sqlite_utils.Database, *, full: bool) -> QuoteCheck:
         doc_ids = [r[0] for r in db.execute("SELECT id FROM documents ORDER BY rowid")]
         queued = {r[0] for r in db.execute("SELECT annotation_id FROM unchecked_quotes")}
         for doc_id in doc_ids:
-            rows = db.execute("SELECT id, start, [end], quote FROM annotations "
+            # rowids, not ids: a third less to build per row; the few bad ones are named after
+            rows = db.execute("SELECT rowid, start, [end], quote FROM annotations "
                               "WHERE document_id = ?", (doc_id,)).fetchall()
             _compare(db, doc_id, rows, out)
+        out.bad = [(db.execute("SELECT id FROM annotations WHERE rowid = ?", (rowid,))
+                    .fetchone()[0], title) for rowid, title in out.bad]
         bad = {b[0] for b in out.bad}
         out.verified = sorted(queued - bad)  # a queued id with no annotation is gone: verified
         out.requeue = sorted(bad - queued)
@@ -96,11 +99,11 @@ def quote_problems(db: sqlite_utils.Database, *, full: bool) -> QuoteCheck:
 def _compare(db: sqlite_utils.Database, doc_id: str, rows: list[tuple], out: QuoteCheck) -> None:
     found = db.execute("SELECT title, text FROM documents WHERE id = ?", (doc_id,)).fetchone()
     title, text = found if found else ("(missing document)", "")
-    for ann_id, start, end, quote in rows:
-        out.checked += 1
-        if end > len(text) or text[start:end] != quote:
-            # Every bad one stays queued, so the next open finds it again until it is fixed.
-            out.bad.append((ann_id, title))
+    out.checked += len(rows)
+    size = len(text)
+    # Every bad one stays queued, so the next open finds it again until it is fixed.
+    out.bad += [(ann_id, title) for ann_id, start, end, quote in rows
+                if end > size or text[start:end] != quote]
 
 
 def settle_queue(db: sqlite_utils.Database, check: QuoteCheck) -> None:
