@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from ..blind import may_see_others
 from ..compare import KIND_TEXT, Disagreement, disagreement_at, disagreements
-from ..models import Annotation
+from ..models import Annotation, is_model_coder
 from ..project import Changed, Project
 from ..text import Utf16Map
 from .adjudication_panel import AdjudicationBar
@@ -214,7 +214,7 @@ class CompareWindow(QWidget):
             self.document_combo.addItem(info.title, info.id)
         if document_id is not None:
             self.document_combo.setCurrentIndex(max(0, self.document_combo.findData(document_id)))
-        coders = self.project.q.coders()
+        coders = [c for c in self.project.q.coders() if not is_model_coder(c.name)]
         for combo in (self.coder_a_combo, self.coder_b_combo):
             for coder in coders:
                 combo.addItem(coder.name, coder.id)

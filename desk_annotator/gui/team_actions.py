@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QInputDialog
 
 from ..errors import DeskAnnotatorError
-from ..models import GOLD_CODER, ImportReport
+from ..models import GOLD_CODER, ImportReport, is_model_coder
 from .file_actions import PROJECT_FILTER, pick_open_paths, pick_save_path, summarise
 
 if TYPE_CHECKING:
@@ -78,7 +78,8 @@ def ask_merge(win: MainWindow) -> None:
 
 
 def ask_export_package(win: MainWindow) -> None:
-    names = [c.name for c in win.project.coders() if c.name != GOLD_CODER]
+    names = [c.name for c in win.project.coders()
+             if c.name != GOLD_CODER and not is_model_coder(c.name)]
     if not names:
         win.inform("No coders", "Add a coder first (Coder → Switch coder…).", warning=True)
         return

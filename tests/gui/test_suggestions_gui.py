@@ -363,3 +363,22 @@ def test_the_leads_blind_lock_hides_suggestions(qtbot, window, project) -> None:
     assert window.suggestion_layer.step(True) is None
     blind.set_locked(proj, False, "coder-1")
     assert len(window.suggestion_layer.rows) == 2
+
+
+def test_other_windows_offer_no_model_coder(qtbot, window, project) -> None:
+    from desk_annotator.gui.findings_dialog import FindingsDialog
+    from desk_annotator.gui.tables_window import open_tables_window
+
+    proj, _ids = project
+    sw = _suggestions_window(qtbot, window)
+    _run(qtbot, sw)
+    assert proj.coder_by_name("model:tfidf") is not None
+    window.open_compare()
+    compare = window._child_windows[-1]
+    tables = open_tables_window(window)
+    findings = FindingsDialog(proj, window)
+    qtbot.addWidget(findings)
+    for combo in (compare.coder_a_combo, compare.coder_b_combo, tables.coder_box,
+                  findings.coder_box):
+        names = [combo.itemText(i) for i in range(combo.count())]
+        assert "coder-1" in names and not [n for n in names if n.startswith("model:")], names
