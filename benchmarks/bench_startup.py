@@ -149,10 +149,21 @@ def main() -> int:
               f"median of {args.runs} fresh processes")
     for mode in modes:
         result = measure(project, mode, args.runs, args.source)
-        if args.json:
-            print(json.dumps({"kind": args.kind, **result}))
-            continue
         target = TARGETS_COLD_S[args.kind]
+        if args.json:  # the rows protocol of python -m benchmarks
+            docs = f"{result['documents listed']:,}"
+            work = f"start to usable window, {docs} docs / 1 M annotations, {mode} cache"
+            print(json.dumps({"work": work, "measured": round(result["usable"], 2),
+                              "target": target if mode == "cold" else None, "unit": "s",
+                              "ratio": round(result["usable"] / target, 2),
+                              "checked": round(result["checked"], 2), "how": result["how"],
+                              "runs": [round(v, 2) for v in result["usable (all)"]]}),
+                  flush=True)
+            print(json.dumps({"work": f"  same, until the background checks finished ({mode})",
+                              "measured": round(result["checked"], 2), "target": None,
+                              "unit": "s", "runs": [round(v, 2) for v in
+                                                    result["checked (all)"]]}), flush=True)
+            continue
         verdict = "" if mode != "cold" else \
             (" OK" if result["usable"] < target else f" ABOVE TARGET (< {target:.0f} s)")
         print(f"{mode:>4} ({result['how']}): launch -> usable window {result['usable']:.2f} s"
