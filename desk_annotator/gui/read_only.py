@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 # Menu actions that change the project (their keys in MainWindow.actions_by_name).
 WRITE_ACTIONS = ("import", "import_options", "import_codebook", "merge_projects", "undo", "redo", "delete", "note",
                  "bounds", "end_right", "end_left", "start_left", "start_right", "done", "doing",
-                 "todo")
+                 "todo", "suggestion_accept", "suggestion_reject")
 
 
 def apply_read_only(win: MainWindow) -> None:
