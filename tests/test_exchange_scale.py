@@ -72,3 +72,73 @@ def test_streamed_project_is_the_element_built_one_byte_for_byte(tmp_path: Path,
 def test_fast_guid_is_uuid5() -> None:
     for parts in [("coding", "A", "B"), ("annotation", "é😀"), ("x",), ("", "")]:
         assert fast_stable_guid(*parts) == stable_guid(*parts)
+
+
+def _dataset_lines(n_docs: int, per_doc: int) -> list[str]:
+    import json
+    lines = []
+    for d in range(n_docs):
+        text = f"Document {d}: " + "policy words café 😀 " * 20
+        anns = [{"id": f"{d}-{k}", "start": k, "end": k + 5, "quote": text[k:k + 5],
+                 "coder": f"coder-{k % 3}", "stance": "pro" if k % 2 else None,
+                 "themes": ["jobs"] if k % 3 else [], "note": None, "created": STAMP,
+                 "updated": STAMP} for k in range(per_doc)]
+        lines.append(json.dumps({"id": f"doc-{d}", "title": f"Doc {d}", "text": text,
+                                 "metadata": {"outlet": "X"}, "status": {"coder-1": "done"},
+                                 "annotations": anns}, ensure_ascii=False))
+    return lines
+
+
+def _counts(project_path: Path) -> tuple[int, int, int]:
+    from desk_annotator.project import Project
+    project = Project(project_path)
+    try:
+        q = project.q
+        return len(q.document_infos()), q.annotation_count(), len(q.coders())
+    finally:
+        project.close()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "bad span", "duplicate id", "not an int"])
+def test_a_bad_line_deep_in_a_big_dataset_imports_nothing(tmp_path: Path, damage: str) -> None:
+    from click.testing import CliRunner
+
+    from desk_annotator.cli import cli
+
+    lines = _dataset_lines(300, 20)  # 6,000 annotations; line 250 is damaged
+    bad = lines[249]
+    if damage == "truncated":
+        lines[249] = bad[: len(bad) // 2]
+    elif damage == "bad span":
+        lines[249] = bad.replace('"start": 3, "end": 8', '"start": 3, "end": 999')
+    elif damage == "duplicate id":
+        lines[249] = bad.replace('"id": "249-4"', '"id": "10-4"')
+    else:
+        lines[249] = bad.replace('"start": 3,', '"start": "three",')
+    assert lines[249] != bad
+    source = tmp_path / "big.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    project = tmp_path / "p.sqlite"
+    result = CliRunner().invoke(cli, ["--project", str(project), "import",
+                                      "--add-missing-labels", str(source)])
+    assert "line 250" in result.output, result.output
+    assert _counts(project) == (0, 0, 0)  # nothing of the 249 good lines before it either
+
+
+def test_fast_and_thorough_readers_give_the_same_snapshot(tmp_path: Path) -> None:
+    from desk_annotator.io import dataset_jsonl
+    from desk_annotator.io.dataset_jsonl_fast import read_dataset_fast
+
+    lines = _dataset_lines(40, 15)
+    source = tmp_path / "d.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fast = read_dataset_fast(source, dataset_jsonl.SnapshotBuilder(), dataset_jsonl._add_record,
+                             dataset_jsonl.DatasetRecord)
+    assert fast is not None  # a plain file: the fast path read it
+    names = {c.id: c.name for c in fast[0].coders}
+    labels = {lb.id: lb.name for lb in fast[0].codebook.labels}
+    first = fast[0].annotations[5]  # line 1, annotation "0-5": hand-read from _dataset_lines
+    assert (first.id, first.start, first.end, names[first.coder_id]) == ("0-5", 5, 10, "coder-2")
+    assert (first.quote, labels[first.stance_id], [labels[t] for t in first.theme_ids]) == (
+        "ent 0", "pro", ["jobs"])
+    assert len(fast[0].annotations) == 600 and len(fast[0].documents) == 40

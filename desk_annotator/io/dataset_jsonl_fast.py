@@ -1,0 +1,194 @@
+"""The fast path of dataset JSONL reading (issue 14): plain, valid files without pydantic per
+annotation.
+
+:func:`read_dataset_fast` parses each line with orjson and checks a record's fields with plain
+type tests that accept only what the schema in :mod:`dataset_jsonl` certainly accepts unchanged
+(an ``int`` where an int belongs, a ``str`` where a string belongs, known annotation keys, an
+ISO 8601 stamp, a quote equal to the text at its span). A record with anything else in it
+(memos, article codings, a text to normalise, a number written as a string...) goes through the
+schema model and the reader's own record code, as before. Any problem at all (a line that is not
+JSON, a NUL to clean, a failed check, a duplicate id) makes it return None: the caller then
+reads the file again on the thorough path, which lists every problem with its line number and
+refuses the file whole. So the fast path never decides a refusal or a warning on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pydantic import TypeAdapter, ValidationError
+
+from desk_annotator.io.exchange_common import metadata_value, title_from_text
+from desk_annotator.io.untrusted import MAX_NESTING, _BAD_ESCAPE, nesting_exceeds, read_lines
+from desk_annotator.models import STATUSES, Annotation, DocStatus, Document, new_id
+from desk_annotator.text import is_normalized, sha256_text
+
+_PLAIN_RECORD_KEYS = {"id", "title", "text", "metadata", "status", "annotations", "sha256"}
+_ANNOTATION_KEYS = {"id", "start", "end", "quote", "coder", "stance", "themes", "note",
+                    "created", "updated", "provenance"}
+_SHALLOW = ("id", "title", "text", "status", "annotations", "sha256")
+_VISIBLE = re.compile(r"\S")
+_ANNOTATIONS = TypeAdapter(list[Annotation])  # one validation call per record, in Rust
+
+
+_checked_names: set[str] = set()  # label names seen valid (a name's validity never changes)
+
+
+class _NotPlain(Exception):
+    """This record needs the schema model (or the file needs the thorough path)."""
+
+
+def _optional_str(value: Any) -> bool:
+    return value is None or type(value) is str
+
+
+def read_dataset_fast(path: Path, builder: Any, add_record: Any, record_model: Any
+                      ) -> tuple[Any, list[str]] | None:
+    """The snapshot and warnings of a valid file, or None to read it on the thorough path.
+
+    ``builder`` is a fresh SnapshotBuilder; ``add_record(builder, lineno, record, warnings,
+    seen_sha)`` and ``record_model`` are the thorough path's own record code and schema, used
+    for records that are not plain."""
+    warnings: list[str] = []
+    seen_sha: dict[str, int] = {}
+    doc_ids: set[str] = set()
+    ann_ids: set[str] = set()
+    stamps: set[str] = set()  # ISO stamps already checked
+    records = 0
+    for lineno, line in read_lines(path):
+        if not line.strip():
+            continue
+        if "\\u" in line and _BAD_ESCAPE.search(line) is not None:
+            return None  # a NUL or a lone surrogate to clean, with its warning
+        try:
+            data = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return None  # the thorough path words the error as before
+        if type(data) is not dict:
+            return None
+        if line.count("[") + line.count("{") > MAX_NESTING and any(
+                nesting_exceeds(v, MAX_NESTING - 1) for k, v in data.items()
+                if k not in _SHALLOW):
+            return None
+        records += 1
+        try:
+            _plain_record(builder, lineno, data, warnings, seen_sha, stamps)
+        except _NotPlain:
+            try:
+                record = record_model.model_validate(data)
+            except ValidationError:
+                return None
+            if not _spans_ok(record.text, [(a.start, a.end, a.quote) for a in
+                                           record.annotations]) or not is_normalized(record.text):
+                return None  # offsets, quotes and normalisation: the thorough path's words
+            add_record(builder, lineno, record, warnings, seen_sha)
+        # Ids given twice (also "" twice) are reported with both line numbers there.
+        doc_id = data.get("id")
+        if doc_id is not None:
+            if doc_id in doc_ids:
+                return None
+            doc_ids.add(doc_id)
+        given = [a["id"] for a in data.get("annotations") or () if a.get("id") is not None]
+        before = len(ann_ids)
+        ann_ids.update(given)
+        if len(ann_ids) != before + len(given):
+            return None
+    if not records:
+        return None
+    return builder.snapshot(), warnings
+
+
+def _spans_ok(text: str, spans: list[tuple[int, int, str | None]]) -> bool:
+    length = len(text)
+    return all(0 <= s < e <= length and (q is None or text[s:e] == q) for s, e, q in spans)
+
+
+def _plain_record(builder: Any, lineno: int, data: dict, warnings: list[str],
+                  seen_sha: dict[str, int], stamps: set[str]) -> None:
+    """Add one record checked by type tests, or raise _NotPlain (nothing added then)."""
+    if not data.keys() <= _PLAIN_RECORD_KEYS:
+        raise _NotPlain  # memos, article codings, other keys: the model reads them
+    text = data.get("text")
+    if type(text) is not str or not text or not is_normalized(text):
+        raise _NotPlain
+    doc_id, title, sha = data.get("id"), data.get("title"), data.get("sha256")
+    metadata = data.get("metadata", {})
+    status = data.get("status", {})
+    anns = data.get("annotations", [])
+    if not (_optional_str(doc_id) and _optional_str(title) and _optional_str(sha)
+            and type(metadata) is dict and type(status) is dict and type(anns) is list):
+        raise _NotPlain
+    if any(type(k) is not str or v not in STATUSES for k, v in status.items()):
+        raise _NotPlain
+    length = len(text)
+    names = _checked_names
+    rows = []
+    for ann in anns:
+        if type(ann) is not dict or not ann.keys() <= _ANNOTATION_KEYS:
+            raise _NotPlain
+        start, end, quote = ann.get("start"), ann.get("end"), ann.get("quote")
+        coder, stance, themes = ann.get("coder"), ann.get("stance"), ann.get("themes", [])
+        if type(start) is not int or type(end) is not int or not 0 <= start < end <= length:
+            raise _NotPlain
+        piece = text[start:end]
+        if quote is not None and quote != piece:
+            raise _NotPlain
+        if type(coder) is not str or not coder:
+            raise _NotPlain
+        if type(themes) is not list:
+            raise _NotPlain
+        for name in (stance, *themes) if stance is not None else themes:
+            if type(name) is not str:
+                raise _NotPlain
+            if name not in names:  # label names repeat: each checked once
+                if not _VISIBLE.search(name):
+                    raise _NotPlain
+                names.add(name)
+        for key in ("id", "note", "provenance"):
+            if not _optional_str(ann.get(key)):
+                raise _NotPlain
+        for key in ("created", "updated"):
+            stamp = ann.get(key)
+            if stamp is None:
+                continue
+            if type(stamp) is not str:
+                raise _NotPlain
+            if stamp in stamps:
+                continue
+            try:
+                datetime.fromisoformat(stamp)
+            except ValueError:
+                raise _NotPlain from None
+            stamps.add(stamp)
+        rows.append((ann, start, end, piece, coder, stance, themes))
+    # Checked: now the same objects the thorough path makes (dataset_jsonl._add_record).
+    digest = sha256_text(text)
+    if sha is not None and sha != digest:
+        warnings.append(f"line {lineno}: sha256 does not match the text; recomputed")
+    if digest in seen_sha:
+        warnings.append(f"line {lineno}: same text as line {seen_sha[digest]}")
+    seen_sha.setdefault(digest, lineno)
+    title = title if title and title.strip() else title_from_text(text)
+    doc = Document(id=doc_id or new_id(), title=title, text=text, sha256=digest,
+                   metadata={str(k): metadata_value(v) for k, v in metadata.items()})
+    builder.documents.append(doc)
+    for coder_name, value in status.items():
+        builder.statuses.append(DocStatus(document_id=doc.id,
+                                          coder_id=builder.coder_id(coder_name), status=value))
+    coder_id, label_id = builder.coder_id, builder.label_id
+    made = []
+    for ann, start, end, piece, coder, stance, themes in rows:
+        item = {"id": ann.get("id") or new_id(), "document_id": doc.id,
+                "coder_id": coder_id(coder), "start": start, "end": end, "quote": piece,
+                "stance_id": None if stance is None else label_id("stance", stance),
+                "theme_ids": list(dict.fromkeys(label_id("themes", t) for t in themes)),
+                "note": ann.get("note")}
+        for key in ("created", "updated"):
+            if ann.get(key) is not None:
+                item[key] = ann[key]
+        made.append(item)
+    builder.annotations += _ANNOTATIONS.validate_python(made)
