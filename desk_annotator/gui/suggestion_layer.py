@@ -128,7 +128,7 @@ class SuggestionLayer(QObject):
     def hidden_by_lock(self) -> bool:
         """Under the lead's blind-mode lock a model taught by another coder would show that
         coder's work: the layer stays empty."""
-        return blind_lock.locked_for(self.win) if self.win.coder is not None else False
+        return hasattr(self.win, "coder") and blind_lock.locked_for(self.win)
 
     def set_shown(self, on: bool) -> None:
         self.shown = bool(on)
