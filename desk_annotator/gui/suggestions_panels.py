@@ -195,13 +195,17 @@ class LLMJob(QObject):
                 self.answered.emit(answered)
                 if answered.stopped or answered.cancelled:
                     break
+        except RuntimeError:  # the window was closed meanwhile: nobody to report to
+            return
         except Exception as exc:  # noqa: BLE001 - reported, never a silent dead thread
-            self.answered.emit(exc)
-        finally:
             try:
-                self.over.emit()
+                self.answered.emit(exc)
             except RuntimeError:
-                pass
+                return
+        try:
+            self.over.emit()
+        except RuntimeError:
+            pass
 
 
 class EndpointPanel(QWidget):
