@@ -187,25 +187,26 @@ class LLMJob(QObject):
         return not self._thread.is_alive()
 
     def _work(self) -> None:
-        try:
-            for doc in self.documents:
-                if self._cancel.is_set():
-                    break
-                answered = self.run.ask(doc, self._cancel.is_set)
-                self.answered.emit(answered)
-                if answered.stopped or answered.cancelled:
-                    break
-        except RuntimeError:  # the window was closed meanwhile: nobody to report to
-            return
-        except Exception as exc:  # noqa: BLE001 - reported, never a silent dead thread
+        for doc in self.documents:
+            if self._cancel.is_set():
+                break
             try:
-                self.answered.emit(exc)
-            except RuntimeError:
-                return
+                answered: Any = self.run.ask(doc, self._cancel.is_set)
+            except Exception as exc:  # noqa: BLE001 - reported, never a silent dead thread
+                answered = exc
+            if not self._emit(self.answered, answered):
+                return  # the window was closed meanwhile: nobody to report to
+            if isinstance(answered, Exception) or answered.stopped or answered.cancelled:
+                break
+        self._emit(self.over)
+
+    @staticmethod
+    def _emit(signal: Any, *values: Any) -> bool:
         try:
-            self.over.emit()
-        except RuntimeError:
-            pass
+            signal.emit(*values)
+        except RuntimeError:  # the receiving object is gone
+            return False
+        return True
 
 
 class EndpointPanel(QWidget):
