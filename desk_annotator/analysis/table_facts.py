@@ -10,6 +10,14 @@ The arrays are kept per open project and reused while nothing changed: the key i
 ``PRAGMA data_version`` (commits by other connections) together with the connection's
 ``total_changes`` (its own commits), so a table window that is re-drawn with other options
 reads the project once.
+
+Frequencies, label × variable crosstabs and the timeline need only how many passages (and
+characters) each coder gave each label in each document: the store keeps those counts by
+trigger (store/label_summaries.py), so those tables read a few hundred thousand counts
+(:meth:`Facts.summary`) instead of every annotation, which is what a fresh process waits for.
+Stance × themes and co-occurrence need each passage, and read the per-annotation arrays
+(:meth:`Facts.passages`). When a trigger is missing (another program dropped it), the counts
+may be stale and the summary is built from the per-annotation arrays instead.
 """
 
 from __future__ import annotations
@@ -17,11 +25,13 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 
-from ..store.table_queries import VARIABLES, TableQueries
+from ..store.label_summaries import label_summaries_present
+from ..store.table_queries import DOCUMENT_SEPARATOR, VARIABLES, TableQueries
 
 
 @dataclass
@@ -31,14 +41,19 @@ class Facts:
     doc_values: dict[str, list[Any]]  # built-in variable -> value per document code
     coder_ids: list[str]
     label_ids: list[str]
-    a_doc: np.ndarray  # per annotation: document code
-    a_coder: np.ndarray
-    a_stance: np.ndarray  # label code, -1 for none
-    a_len: np.ndarray
-    a_rowid: np.ndarray
+    doc_rowids: np.ndarray | None = None
+    coder_rowids: np.ndarray | None = None
+    label_rowids: np.ndarray | None = None
+    counted: bool = False  # the trigger-kept label counts are complete (all triggers there)
+    a_doc: np.ndarray | None = None  # per annotation: document code (None until loaded)
+    a_coder: np.ndarray | None = None
+    a_stance: np.ndarray | None = None  # label code, -1 for none
+    a_len: np.ndarray | None = None
+    a_rowid: np.ndarray | None = None
     t_ann: np.ndarray | None = None  # per (annotation, theme): index into the a_* arrays
     t_label: np.ndarray | None = None  # (None until a table of themes needs them)
     _passages: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    _summaries: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
     def n_docs(self) -> int:
@@ -47,8 +62,12 @@ class Facts:
     def passages(self, scheme: str) -> dict[str, np.ndarray]:
         """Every labelled passage of a scheme, unfiltered: ``ann`` (index into a_*), ``doc``,
         ``coder``, ``label`` (label code), ``length``, ``stance`` (label code or -1); built
-        once per Facts, then only masked by the tables."""
+        once per Facts, then only masked by the tables. ``n`` is 1 for every passage (the
+        same key as in :meth:`summary`, where it counts passages)."""
         if scheme not in self._passages:
+            if self.a_stance is None or self.a_doc is None or self.a_coder is None \
+                    or self.a_len is None:
+                raise RuntimeError("annotation arrays not loaded (facts_for(detail=True))")
             if scheme == "stance":
                 ann = np.flatnonzero(self.a_stance >= 0)
                 label = self.a_stance[ann]
@@ -58,8 +77,18 @@ class Facts:
                 ann, label = self.t_ann, self.t_label
             self._passages[scheme] = {
                 "ann": ann, "label": label, "doc": self.a_doc[ann], "coder": self.a_coder[ann],
-                "length": self.a_len[ann], "stance": self.a_stance[ann]}
+                "length": self.a_len[ann], "stance": self.a_stance[ann],
+                "n": np.ones(len(ann), dtype=np.int64)}
         return self._passages[scheme]
+
+    def summary(self, scheme: str) -> dict[str, np.ndarray]:
+        """Per (document, coder, label) with passages of a scheme: ``doc``, ``coder``,
+        ``label`` (codes), ``n`` (passages), ``length`` (their characters)."""
+        if scheme not in self._summaries:
+            if self.counted:
+                raise RuntimeError("label counts not loaded (facts_for(detail=False))")
+            self._summaries[scheme] = self.passages(scheme)  # n = 1 per passage: same sums
+        return self._summaries[scheme]
 
 
 def _codes(rowids: np.ndarray, keys: np.ndarray | list[tuple[Any, ...]]) -> np.ndarray:
@@ -77,31 +106,91 @@ def _codes(rowids: np.ndarray, keys: np.ndarray | list[tuple[Any, ...]]) -> np.n
     return out
 
 
-def load_facts(tq: TableQueries, *, themes: bool = True) -> Facts:
+def _rowids(rows: list[tuple[Any, ...]]) -> np.ndarray:
+    return np.array([r[0] for r in rows], dtype=np.int64)
+
+
+def load_base(tq: TableQueries) -> Facts:
+    """Documents with their variables, coders and labels; no coding yet."""
     docs = tq.document_values()
     coders = tq.rowid_keys("coders")
     labels = tq.rowid_keys("labels")
-    arrays = tq.annotation_arrays()
     names = list(VARIABLES)
     doc_values = {name: [row[3 + i] for row in docs] for i, name in enumerate(names)}
-    facts = Facts(doc_ids=[r[1] for r in docs], doc_titles=[r[2] for r in docs],
-                  doc_values=doc_values, coder_ids=[r[1] for r in coders],
-                  label_ids=[r[1] for r in labels],
-                  a_doc=_codes(arrays["document"], docs),
-                  a_coder=_codes(arrays["coder"], coders),
-                  a_stance=_codes(arrays["stance"], labels),
-                  a_len=arrays["length"], a_rowid=arrays["annotation"])
+    return Facts(doc_ids=[r[1] for r in docs], doc_titles=[r[2] for r in docs],
+                 doc_values=doc_values, coder_ids=[r[1] for r in coders],
+                 label_ids=[r[1] for r in labels], doc_rowids=_rowids(docs),
+                 coder_rowids=_rowids(coders), label_rowids=_rowids(labels),
+                 counted=label_summaries_present(tq.db))
+
+
+def load_annotations(tq: TableQueries, facts: Facts) -> None:
+    assert facts.doc_rowids is not None and facts.coder_rowids is not None
+    assert facts.label_rowids is not None
+    arrays = tq.annotation_arrays()
+    facts.a_doc = _codes(arrays["document"], facts.doc_rowids)
+    facts.a_coder = _codes(arrays["coder"], facts.coder_rowids)
+    facts.a_stance = _codes(arrays["stance"], facts.label_rowids)
+    facts.a_len, facts.a_rowid = arrays["length"], arrays["annotation"]
+
+
+def load_themes(tq: TableQueries, facts: Facts) -> None:
+    assert facts.a_rowid is not None and facts.label_rowids is not None
+    arrays = tq.theme_arrays()
+    facts.t_ann = _codes(arrays["theme_annotation"], facts.a_rowid)
+    facts.t_label = _codes(arrays["theme"], facts.label_rowids)
+
+
+def load_summary(tq: TableQueries, facts: Facts, scheme: str) -> bool:
+    """The trigger-kept counts of a scheme as codes; False (nothing loaded) when an id does
+    not split cleanly (one holding the separator). A count whose document, coder or label is
+    no longer in the project is left out, as the per-annotation read leaves it out."""
+    doc_code = {d: i for i, d in enumerate(facts.doc_ids)}
+    coder_code = {c: i for i, c in enumerate(facts.coder_ids)}
+    label_code = {lab: i for i, lab in enumerate(facts.label_ids)}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("doc", "coder", "label", "n",
+                                                          "length")}
+    for coder_id, label_id, n, docs, passages, characters in tq.label_count_groups(scheme):
+        names = docs.split(DOCUMENT_SEPARATOR)
+        if len(names) != n:
+            return False
+        coder, label = coder_code.get(coder_id, -1), label_code.get(label_id, -1)
+        if coder < 0 or label < 0:
+            continue
+        doc = np.fromiter(map(doc_code.get, names, repeat(-1)), dtype=np.int64, count=n)
+        keep = doc >= 0
+        parts["doc"].append(doc[keep])
+        parts["coder"].append(np.full(int(keep.sum()), coder, dtype=np.int64))
+        parts["label"].append(np.full(int(keep.sum()), label, dtype=np.int64))
+        parts["n"].append(np.fromstring(passages, sep=",", dtype=np.int64)[keep])
+        parts["length"].append(np.fromstring(characters, sep=",", dtype=np.int64)[keep])
+    facts._summaries[scheme] = {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64))
+                                for k, v in parts.items()}
+    return True
+
+
+def load_facts(tq: TableQueries, *, themes: bool = True) -> Facts:
+    """Everything, per annotation (the benchmark's and the tests' way to read it all)."""
+    facts = load_base(tq)
+    load_annotations(tq, facts)
     if themes:
-        load_themes(tq, facts, labels)
+        load_themes(tq, facts)
     return facts
 
 
-def load_themes(tq: TableQueries, facts: Facts,
-                labels: list[tuple[Any, ...]] | None = None) -> None:
-    arrays = tq.theme_arrays()
-    labels = tq.rowid_keys("labels") if labels is None else labels
-    facts.t_ann = _codes(arrays["theme_annotation"], facts.a_rowid)
-    facts.t_label = _codes(arrays["theme"], labels)
+def _complete(tq: TableQueries, facts: Facts, themes: bool, detail: bool) -> None:
+    """Read what the tables to come need and ``facts`` does not hold yet."""
+    if detail or not facts.counted:
+        if facts.a_rowid is None:
+            load_annotations(tq, facts)
+        if themes and facts.t_ann is None:
+            load_themes(tq, facts)
+        return
+    for scheme in ("stance", "themes") if themes else ("stance",):
+        if scheme not in facts._summaries and not load_summary(tq, facts, scheme):
+            facts.counted = False  # read per annotation instead
+            _complete(tq, facts, themes, detail)
+            return
 
 
 _cache: weakref.WeakKeyDictionary[Any, tuple[tuple[int, int], Facts]] = (
@@ -109,21 +198,23 @@ _cache: weakref.WeakKeyDictionary[Any, tuple[tuple[int, int], Facts]] = (
 _lock = threading.Lock()
 
 
-def facts_for(project: Any, *, themes: bool = True) -> Facts:
+def facts_for(project: Any, *, themes: bool = True, detail: bool = True) -> Facts:
     """The arrays of ``project`` (a Project or a ProjectReader), from the cache while the
     project is unchanged. themes=False: a table of the stance alone, which does not need
-    the (annotation, theme) pairs; they are read when a later table asks for them."""
+    the (annotation, theme) pairs; they are read when a later table asks for them.
+    detail=False: a table that needs only :meth:`Facts.summary`, not each passage."""
     store = project.store
     with store.reading():  # the arrays come from one consistent state
         key = (store.data_version(), store.db.conn.total_changes)
         with _lock:
             hit = _cache.get(store)
+        tq = TableQueries(store.db)
         if hit is not None and hit[0] == key:
             facts = hit[1]
-            if themes and facts.t_ann is None:
-                load_themes(TableQueries(store.db), facts)
+            _complete(tq, facts, themes, detail)
             return facts
-        facts = load_facts(TableQueries(store.db), themes=themes)
+        facts = load_base(tq)
+        _complete(tq, facts, themes, detail)
     with _lock:
         _cache[store] = (key, facts)
     return facts
@@ -151,9 +242,11 @@ class Groups:
 
 
 def aggregate(columns: list[tuple[np.ndarray, int]], *, weights: np.ndarray | None = None,
-              documents: np.ndarray | None = None, n_docs: int = 0) -> Groups:
-    """Group by the key columns ((codes 0..size-1, size) each): count per group, and the sum
-    of ``weights`` and the number of distinct ``documents`` when given."""
+              documents: np.ndarray | None = None, n_docs: int = 0,
+              counts: np.ndarray | None = None) -> Groups:
+    """Group by the key columns ((codes 0..size-1, size) each): count per group (the sum of
+    ``counts`` when the rows are counts already), and the sum of ``weights`` and the number
+    of distinct ``documents`` when given."""
     key = np.zeros(len(columns[0][0]) if columns else 0, dtype=np.int64)
     space = 1
     for codes, size in columns:
@@ -164,12 +257,16 @@ def aggregate(columns: list[tuple[np.ndarray, int]], *, weights: np.ndarray | No
         full = np.bincount(key, minlength=space)
         uniq = np.flatnonzero(full)
         count = full[uniq]
+        if counts is not None:
+            count = _whole(np.bincount(key, weights=counts, minlength=space)[uniq])
         total = (np.bincount(key, weights=weights, minlength=space)[uniq]
                  if weights is not None else None)
         inverse = None
     else:
         uniq, inverse, count = np.unique(key, return_inverse=True, return_counts=True)
         inverse = inverse.reshape(-1)
+        if counts is not None:
+            count = _whole(np.bincount(inverse, weights=counts, minlength=len(uniq)))
         total = (np.bincount(inverse, weights=weights, minlength=len(uniq))
                  if weights is not None else None)
     distinct = None
@@ -188,3 +285,7 @@ def aggregate(columns: list[tuple[np.ndarray, int]], *, weights: np.ndarray | No
         keys.append(rest % max(size, 1))
         rest = rest // max(size, 1)
     return Groups(list(reversed(keys)), count, total, distinct)
+
+
+def _whole(sums: np.ndarray) -> np.ndarray:
+    return np.rint(sums).astype(np.int64)

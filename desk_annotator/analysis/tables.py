@@ -64,14 +64,17 @@ class Result:
 
 class _Context:
     """The selection every table works on: coders, an optional document set, and the
-    project's coding as arrays (table_facts)."""
+    project's coding as arrays (table_facts). detail=False: the tables to come need only
+    counts per (document, coder, label), so units() gives those (``n`` passages each)."""
 
     def __init__(self, project: Any, coders: list[str] | None,
-                 set_name: str | None = None, *, themes: bool = True) -> None:
+                 set_name: str | None = None, *, themes: bool = True,
+                 detail: bool = True) -> None:
         self.project = project
         self.q = project.q
         self.codebook = self.q.codebook()
-        self.facts = facts_for(project, themes=themes)
+        self.detail = detail
+        self.facts = facts_for(project, themes=themes, detail=detail)
         self.coder_names = {c.id: c.name for c in self.q.coders()}
         code_of = {cid: i for i, cid in enumerate(self.facts.coder_ids)}
         self.coder_ok: np.ndarray | None = None
@@ -104,8 +107,10 @@ class _Context:
 
     def units(self, scheme: str, doc_ok: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """The selected labelled passages of a scheme as arrays: doc, coder, label (position in
-        the scheme), length, ann, stance (the passage's stance position, -1 for none)."""
-        every = self.facts.passages(scheme)
+        the scheme), length, ann, stance (the passage's stance position, -1 for none), n (1);
+        without detail, per (document, coder, label): doc, coder, label, n (passages),
+        length (their characters)."""
+        every = self.facts.passages(scheme) if self.detail else self.facts.summary(scheme)
         pos, _ = self.label_codes(scheme)
         stance_pos, _ = self.label_codes("stance")
         keep = None
@@ -117,12 +122,14 @@ class _Context:
                 keep = inside if keep is None else keep & inside
         out = every if keep is None else {k: v[keep] for k, v in every.items()}
         label = pos[out["label"]] if len(out["label"]) else out["label"]
-        stance = out["stance"]
-        stance = np.where(stance >= 0, stance_pos[stance] if len(stance) else stance, -1)
         sel = label >= 0
         if not sel.all():
             out = {k: v[sel] for k, v in out.items()}
-            label, stance = label[sel], stance[sel]
+            label = label[sel]
+        if "stance" not in out:
+            return {**out, "label": label}
+        stance = out["stance"]
+        stance = np.where(stance >= 0, stance_pos[stance] if len(stance) else stance, -1)
         return {**out, "label": label, "stance": stance}
 
 
@@ -159,7 +166,7 @@ def _frequency_rows(ctx: _Context, scheme: str, by: str | None,
         group, size, values = g.of_document[u["doc"]] + 1, g.size + 1, [None, *g.labels]
     found = aggregate([(u["coder"], len(f.coder_ids)), (group, size),
                        (u["label"], len(ctx.labels(scheme)))],
-                      weights=u["length"], documents=u["doc"], n_docs=f.n_docs)
+                      weights=u["length"], documents=u["doc"], n_docs=f.n_docs, counts=u["n"])
     shift = 1 if by not in (None, "set", "document") else 0
     return [(f.coder_ids[c], g - shift, values[g], lab, n, chars, docs)
             for c, g, lab, n, chars, docs in found.rows()]
@@ -171,7 +178,7 @@ def frequencies(project: Any, *, coders: list[str] | None = None, by: str | None
     passages, characters (sum of passage lengths; overlapping passages each count) and
     documents. ``by="set"`` gives one block per document set (a document in two sets counts
     in both; documents in no set are not shown); ``set_name`` restricts to one set."""
-    ctx = _Context(project, coders, set_name, themes="themes" in schemes)
+    ctx = _Context(project, coders, set_name, themes="themes" in schemes, detail=False)
     if by is not None and by not in FREQUENCY_GROUPS:
         grouping(project, ctx.facts, by)  # refuses an unknown name with the choices
     titles = dict(zip(ctx.facts.doc_ids, ctx.facts.doc_titles)) if by == "document" else {}
@@ -256,7 +263,8 @@ def crosstab(project: Any, *, labels: str = "stance", by: str = "outlet",
     themes when one of ``labels``/``by`` is "stance" and the other "themes"."""
     _check(labels, SCHEME_NAMES, "label set")
     _check(unit, UNITS, "unit")
-    ctx = _Context(project, coders, set_name, themes="themes" in (labels, by))
+    ctx = _Context(project, coders, set_name, themes="themes" in (labels, by),
+                   detail=by in SCHEME_NAMES)
     docs = unit == "documents"
     if by in SCHEME_NAMES:
         if by == labels:
@@ -267,7 +275,7 @@ def crosstab(project: Any, *, labels: str = "stance", by: str = "outlet",
     u = ctx.units(labels)
     found = aggregate([(u["label"], len(row_labels)), (groups.of_document[u["doc"]] + 1,
                                                        groups.size + 1)],
-                      documents=u["doc"], n_docs=ctx.facts.n_docs)
+                      documents=u["doc"], n_docs=ctx.facts.n_docs, counts=u["n"])
     present = sorted({g - 1 for g in found.keys[1].tolist() if g > 0})
     col = {g: j for j, g in enumerate(present)}
     counts = [[0] * len(present) for _ in row_labels]
@@ -391,14 +399,15 @@ def timeline(project: Any, *, coders: list[str] | None = None, unit: str = "pass
     (value, month), how many stance passages (or documents) and the percentage carrying
     each stance."""
     _check(unit, UNITS, "unit")
-    ctx = _Context(project, coders, set_name, themes=False)
+    ctx = _Context(project, coders, set_name, themes=False, detail=False)
     stances = ctx.labels("stance")
     series = grouping(project, ctx.facts, by)
     months = grouping(project, ctx.facts, "month")
     u = ctx.units("stance")
     found = aggregate([(series.of_document[u["doc"]] + 1, series.size + 1),
                        (months.of_document[u["doc"]] + 1, months.size + 1),
-                       (u["label"], len(stances))], documents=u["doc"], n_docs=ctx.facts.n_docs)
+                       (u["label"], len(stances))], documents=u["doc"], n_docs=ctx.facts.n_docs,
+                      counts=u["n"])
     cells: dict[tuple[int, int], list[int]] = {}
     missing = 0
     for s_, m_, lab, n, distinct in found.rows():

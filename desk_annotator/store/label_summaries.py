@@ -31,7 +31,7 @@ _TABLES = (
         label_id TEXT NOT NULL,
         passages INTEGER NOT NULL,
         characters INTEGER NOT NULL,
-        PRIMARY KEY (kind, document_id, coder_id, label_id)) WITHOUT ROWID""",
+        PRIMARY KEY (kind, coder_id, label_id, document_id)) WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS label_owners (
         annotation_id TEXT NOT NULL,
         kind TEXT NOT NULL,
@@ -42,7 +42,8 @@ _TABLES = (
         PRIMARY KEY (annotation_id, kind, label_id)) WITHOUT ROWID""",
 )
 
-_KEY = "(kind, document_id, coder_id, label_id)"
+# key order: the tables read one (coder, label) at a time, each its documents in a row
+_KEY = "(kind, coder_id, label_id, document_id)"
 _OWN = ("o.kind = label_counts.kind AND o.document_id = label_counts.document_id "
         "AND o.coder_id = label_counts.coder_id AND o.label_id = label_counts.label_id")
 _MATCH = ("o.kind = c.kind AND o.document_id = c.document_id AND o.coder_id = c.coder_id "
@@ -55,14 +56,14 @@ def _share(sign: str, ann: str) -> str:
     UPDATE label_counts SET passages = passages {sign} 1,
            characters = characters {sign} (SELECT o.length FROM label_owners o
                                             WHERE o.annotation_id = {ann} AND {_OWN})
-     WHERE {_KEY} IN (SELECT kind, document_id, coder_id, label_id FROM label_owners
+     WHERE {_KEY} IN (SELECT kind, coder_id, label_id, document_id FROM label_owners
                       WHERE annotation_id = {ann});"""
 
 
 def _leave(ann: str) -> str:
     return (_share("-", ann) + f"""
     DELETE FROM label_counts WHERE passages <= 0 AND {_KEY} IN
-           (SELECT kind, document_id, coder_id, label_id FROM label_owners
+           (SELECT kind, coder_id, label_id, document_id FROM label_owners
              WHERE annotation_id = {ann});
     DELETE FROM label_owners WHERE annotation_id = {ann};""")
 
@@ -125,7 +126,7 @@ def fill_label_summaries(db: sqlite_utils.Database) -> None:
     db.execute(
         "INSERT INTO label_counts (kind, document_id, coder_id, label_id, passages, characters) "
         "SELECT kind, document_id, coder_id, label_id, count(*), sum(length) FROM label_owners "
-        "GROUP BY kind, document_id, coder_id, label_id")
+        "GROUP BY kind, coder_id, label_id, document_id")
 
 
 def label_summaries_present(db: sqlite_utils.Database) -> bool:

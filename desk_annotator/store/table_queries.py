@@ -43,6 +43,9 @@ def _coder_filter(coder_ids: list[str] | None, column: str = "u.coder_id") -> tu
     return f" WHERE {column} IN ({','.join('?' * len(coder_ids))})", list(coder_ids)
 
 
+DOCUMENT_SEPARATOR = "\x1f"  # char(31), the unit separator: not in any id we write
+
+
 def _variable(name: str) -> str:
     try:
         return VARIABLES[name]
@@ -171,6 +174,18 @@ class TableQueries:
         both = packed >> 32
         out["coder"], out["stance"] = both // span, both % span
         return out
+
+    def label_count_groups(self, scheme: str) -> list[tuple[Any, ...]]:
+        """The trigger-kept counts (store/label_summaries.py) of a scheme, one row per (coder,
+        label): coder id, label id, how many documents, then the documents' ids joined by
+        ``DOCUMENT_SEPARATOR``, and their passages and characters comma-joined, in the same
+        order. Streamed in the table's key order (no sort, no lookup per row): a few dozen
+        rows carry the few hundred thousand counts that stand for a million annotations."""
+        return self._tuples(
+            "SELECT coder_id, label_id, count(*), group_concat(document_id, char(31)), "
+            "group_concat(passages), group_concat(characters) FROM label_counts "
+            "WHERE kind = ? GROUP BY coder_id, label_id",
+            ["s" if scheme == "stance" else "t"])
 
     def theme_arrays(self) -> dict[str, np.ndarray]:
         """Every (annotation, theme) pair: ``theme_annotation`` (annotation rowid), ``theme``
