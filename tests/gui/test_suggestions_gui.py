@@ -260,6 +260,8 @@ def test_endpoint_settings_show_the_privacy_sentence(qtbot, window) -> None:
     assert window.suggestions_window.tabs.currentWidget() is panel
     shown = panel.findChild(type(panel.note), "privacySentence")
     assert shown.text() == llm_settings.PRIVACY_SENTENCE
+    qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)  # nothing configured
+    assert panel.job is None and "nothing was sent" in panel.note.text()
     panel.endpoint.setText("ftp://nowhere")
     assert not panel.save()
     panel.endpoint.setText("http://127.0.0.1:9/v1")
