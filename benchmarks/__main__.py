@@ -61,6 +61,11 @@ def jobs() -> list[Job]:
         Job("agreement", "bench_agreement.py", ["--json", "--rows", "cli,growth"],
             [("`agreement` CLI on a real 1 M-annotation project", "< 5 s, < 1 GB"),
              ("agreement, 10 M characters, 3 -> 10 coders", "<= pairs x spans")]),
+        # issue 12's row: the tables as a fresh process computes them
+        Job("tables", "bench_tables.py", ["--json"],
+            [("tables: frequencies, 1 M annotations, fresh CLI process", "< 1 s"),
+             ("tables: crosstab stance x outlet, 1 M annotations, fresh CLI process", "< 1 s")],
+            own_runs=True),
     ]
 
 
