@@ -1,75 +1,70 @@
-"""Time the dataset JSONL export of 1,000,000 annotations (target, DESIGN §6: < 15 s).
+"""Dataset JSONL exchange of 1,000,000 annotations through the CLI (issue 14; targets: export
+< 5 s, import < 10 s), on the README's data: 10,000 documents x 100 annotations.
 
-Builds 10,000 documents x 100 annotations in memory as a ProjectSnapshot (model_construct, as a
-store would hand it over), then times snapshot_to_dicts + write_dataset (records as plain dicts).
-Run: .venv/bin/python benchmarks/bench_jsonl_export.py [--documents N] [--per-document M]
+    .venv/bin/python benchmarks/bench_jsonl_export.py [--documents 10000] [--per-document 100]
+                                                       [--repeat 1] [--json]
+
+The dataset file is written once (orjson, no program code) and cached under the temporary
+folder with the project imported from it (exchange_data.py). Each timing is one fresh
+``desk-annotator`` process, start-up included: ``import --add-missing-labels data.jsonl`` into
+a new project file, and ``export out.jsonl`` from the cached project. With ``--json``: one JSON
+object per line (work, measured, target, unit) for ``python -m benchmarks``; the median of
+``--repeat`` runs. The text output adds the child's CPU seconds (telling on a busy machine).
 """
 
 from __future__ import annotations
 
 import argparse
-import random
-import tempfile
-import time
+import json
+import statistics
+import sys
 from pathlib import Path
 
-from desk_annotator.io.dataset_jsonl import snapshot_to_dicts, write_dataset
-from desk_annotator.models import (
-    Annotation, Codebook, Coder, DocStatus, Document, Label, ProjectSnapshot, new_id, now_iso,
-)
-from desk_annotator.text import sha256_text
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-WORDS = "the export controls on open source models 😀 中文 café policy debate was critical".split()
+import exchange_data
+
+TARGETS = {"export": 5.0, "import": 10.0}
 
 
-def build_snapshot(n_docs: int, per_doc: int, seed: int = 1) -> ProjectSnapshot:
-    rng = random.Random(seed)
-    stance = [Label(scheme="stance", name=n, order=i) for i, n in enumerate(["supportive", "critical", "neutral"])]
-    themes = [Label(scheme="themes", name=n, order=i) for i, n in enumerate(["export controls", "open source", "safety", "jobs"])]
-    coders = [Coder(name=f"coder-{i}") for i in range(1, 4)]
-    stamp = now_iso()
-    docs, anns, statuses = [], [], []
-    make_ann = Annotation.model_construct
-    for d in range(n_docs):
-        text = " ".join(rng.choice(WORDS) for _ in range(400))
-        doc = Document.model_construct(id=new_id(), title=f"Article {d}", text=text,
-                                       sha256=sha256_text(text), metadata={"outlet": "Bench"})
-        docs.append(doc)
-        for c in coders:
-            statuses.append(DocStatus.model_construct(document_id=doc.id, coder_id=c.id, status="done", updated=stamp))
-        for _ in range(per_doc):
-            start = rng.randrange(0, len(text) - 60)
-            end = start + rng.randrange(1, 60)
-            anns.append(make_ann(
-                id=new_id(), document_id=doc.id, coder_id=rng.choice(coders).id, start=start, end=end,
-                quote=text[start:end], stance_id=rng.choice(stance).id,
-                theme_ids=[t.id for t in rng.sample(themes, rng.randrange(0, 3))],
-                note=None, created=stamp, updated=stamp,
-            ))
-    return ProjectSnapshot.model_construct(
-        codebook=Codebook(name="bench", labels=stance + themes), coders=coders,
-        documents=docs, annotations=anns, statuses=statuses,
-    )
+def measure(n_docs: int, per_doc: int, repeat: int) -> list[dict]:
+    source = exchange_data.dataset(n_docs, per_doc)
+    project = exchange_data.project(n_docs, per_doc)  # imported once through the CLI
+    out = exchange_data.cache_dir() / f"export-{n_docs}x{per_doc}.jsonl"
+    exports, imports = [], []
+    for _ in range(repeat):
+        target = exchange_data.fresh_path("jsonl-import.sqlite")
+        imports.append(exchange_data.cli_timed(target, "import", "--add-missing-labels",
+                                               str(source)))
+        out.unlink(missing_ok=True)
+        exports.append(exchange_data.cli_timed(project, "export", str(out)))
+    n = n_docs * per_doc
+    rows = []
+    for kind, runs in (("export", exports), ("import", imports)):
+        rows.append({"work": f"JSONL {kind} of {n:,} annotations (CLI)",
+                     "measured": round(statistics.median(w for w, _ in runs), 2),
+                     "target": TARGETS[kind], "unit": "s",
+                     "cpu": round(statistics.median(c for _, c in runs), 2)})
+    return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--per-document", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    t0 = time.perf_counter()
-    snapshot = build_snapshot(args.documents, args.per_document)
-    t1 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "export.jsonl"
-        lines = write_dataset(out, snapshot_to_dicts(snapshot))
-        t2 = time.perf_counter()
-        size = out.stat().st_size
-    n_ann = len(snapshot.annotations)
-    print(f"built {args.documents} documents / {n_ann} annotations in memory: {t1 - t0:.1f} s")
-    print(f"export_jsonl: {lines} lines, {n_ann} annotations, {size / 1e6:.0f} MB in {t2 - t1:.2f} s "
-          f"(target < 15 s) -> {'OK' if t2 - t1 < 15 else 'TOO SLOW'}")
+    for row in measure(args.documents, args.per_document, args.repeat):
+        cpu = row.pop("cpu")
+        if args.json:
+            print(json.dumps(row))
+        else:
+            verdict = "OK" if row["measured"] < row["target"] else "TOO SLOW"
+            print(f"{row['work']}: {row['measured']:.2f} s wall, {cpu:.2f} s CPU "
+                  f"(target < {row['target']:g} s) -> {verdict}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

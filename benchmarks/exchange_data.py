@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -22,8 +23,7 @@ from pathlib import Path
 import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
-WORDS = ("policy chips export open model governance safety compute data the of and to in "
-         "治理 开源 “quoted” — 🇺🇸 emoji café").split()
+WORDS = ["policy", "chips", "export", "open", "model", "governance", "safety", "compute", "data", "the", "of", "and", "to", "in", "治理", "开源", "“quoted”", "—", "🇺🇸", "emoji", "café"]
 STAMP = "2025-08-01T00:00:00+00:00"
 STANCES = ("supportive", "critical", "neutral", "mixed")
 THEMES = tuple(f"theme {i}" for i in range(10))
@@ -60,16 +60,24 @@ def _write_dataset(path: Path, n_docs: int, per_doc: int, words: int = 700) -> N
 
 def cli(project: Path, *args: str) -> float:
     """Seconds for one fresh ``desk-annotator --project PROJECT ARGS`` process (it must exit 0)."""
+    return cli_timed(project, *args)[0]
+
+
+def cli_timed(project: Path, *args: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child) for one fresh ``desk-annotator`` process."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     # The installed console script: the very program a user starts.
     program = Path(sys.executable).with_name("desk-annotator")
     done = subprocess.run([str(program), "--project", str(project), *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"desk-annotator {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    return elapsed
+    return elapsed, cpu
 
 
 def dataset(n_docs: int, per_doc: int) -> Path:
