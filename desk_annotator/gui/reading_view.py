@@ -292,9 +292,13 @@ class ReadingView(QPlainTextEdit):
             if b_end <= start or b_start >= end:
                 continue
             layout = block.layout()
-            for i in range(layout.lineCount()):
+            # From the span's first line on, up to its last: not every line of the paragraph.
+            first = layout.lineForTextPosition(max(start, b_start) - b_start).lineNumber()
+            for i in range(max(0, first), layout.lineCount()):
                 line = layout.lineAt(i)
                 l_start = b_start + line.textStart()
+                if l_start >= end:
+                    break
                 a, b = max(start, l_start), min(end, l_start + line.textLength())
                 if a >= b:
                     continue

@@ -150,3 +150,16 @@ def test_span_index_offsets_around_astral_characters():
     built = index.annotation("b")
     assert built is not None and built.theme_ids == ["t1", "t2"] and (built.start, built.end) == (3, 6)
     assert index.pop("a") == (2, 4) and "a" not in index and len(index) == 2
+
+
+def test_offsets_of_a_long_text_with_emoji():
+    """Past the bulk threshold the astral positions come from numpy: same offsets as counted."""
+    chunk = "ab😀c" + "x" * 96  # 100 code points, 101 UTF-16 units, the emoji at 2
+    text = chunk * 6000  # 600,000 code points
+    umap = Utf16Map(text)
+    assert umap.length_utf16 == 606_000
+    k = 4321
+    assert umap.to_utf16(k * 100 + 2) == k * 101 + 2  # the k-th emoji
+    assert umap.to_utf16(k * 100 + 3) == k * 101 + 4  # just after it
+    assert umap.to_cp(k * 101 + 3) == k * 100 + 2  # inside the pair: snaps down
+    assert umap.to_cp(k * 101 + 3, snap="up") == k * 100 + 3
