@@ -13,6 +13,7 @@ Passage notes (an annotation's ``note``) are not memos and stay where they are.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,9 +138,18 @@ def find_label(project: Any, given: str) -> Label:
     raise OperationError(f"no label named {given!r} (labels: {names})")
 
 
+# C0 controls but tab and line feed, and DEL: a memo holding ESC or BEL would rewrite the
+# terminal that prints it, and XML 1.0 (REFI-QDA Notes) cannot carry them at all.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _no_controls(value: str) -> str:
+    return _CONTROLS.sub("\ufffd", value)
+
+
 def clean_memo_text(text: Any) -> str:
-    """The memo's text as given (line breaks kept, trailing space trimmed); NUL and lone
-    surrogates become U+FFFD. Refuses an empty or oversized memo."""
+    """The memo's text as given (line breaks kept, trailing space trimmed); control
+    characters and lone surrogates become U+FFFD. Refuses an empty or oversized memo."""
     from .io.untrusted import clean_text
 
     value = str(text if text is not None else "").replace("\r\n", "\n").replace("\r", "\n")
@@ -149,7 +159,7 @@ def clean_memo_text(text: Any) -> str:
     if len(value) > MAX_MEMO_CHARS:
         raise OperationError(f"a memo is at most {MAX_MEMO_CHARS:,} characters "
                              f"(this one has {len(value):,})")
-    return clean_text(value)[0]
+    return _no_controls(clean_text(value)[0])
 
 
 def clean_memo_title(title: Any) -> str:
@@ -157,7 +167,7 @@ def clean_memo_title(title: Any) -> str:
     if len(cleaned) > 300:
         raise OperationError("a memo's title is at most 300 characters")
     from .io.untrusted import clean_text
-    return clean_text(cleaned)[0]
+    return _no_controls(clean_text(cleaned)[0])
 
 
 def _context(text: str, start: int, end: int, width: int = 40) -> str:

@@ -45,10 +45,20 @@ class VariableImport:
         out = [f"{self.matched} row(s) matched, {self.changed} value(s) changed"]
         out += [f"ignored column {c!r}: not a variable (define it with: variable define "
                 f"{c!r} --type ...)" for c in self.ignored_columns]
-        out += [f"unmatched: {line}" for line in self.unmatched]
-        out += [f"ambiguous: {line}" for line in self.ambiguous]
+        out += _first(self.unmatched, "unmatched")
+        out += _first(self.ambiguous, "ambiguous")
         out += self.warnings
         return out
+
+
+REPORTED_ROWS = 20  # a sheet of a wrong corpus would otherwise print every one of its rows
+
+
+def _first(rows: list[str], kind: str) -> list[str]:
+    out = [f"{kind}: {line}" for line in rows[:REPORTED_ROWS]]
+    if len(rows) > REPORTED_ROWS:
+        out.append(f"{kind}: ... and {len(rows) - REPORTED_ROWS} more row(s)")
+    return out
 
 
 def _fold(value: Any) -> str:
@@ -158,8 +168,10 @@ def _match_row(index: _Index, modes: list[str], keys: dict[str, int],
 
 
 def import_variables(project: Any, path: str, match: str = "auto") -> VariableImport:
-    header, rows = read_sheet(path)
+    notes: list[str] = []
+    header, rows = read_sheet(path, notes)
     values, report = plan_import(project, header, rows, match)
+    report.warnings += _first(notes, "warning")
     if values:
         report.changed = project.run(SetVariableValues(
             values, f"Import variables from {PurePath(path).name}"))

@@ -52,8 +52,10 @@ class CodebookMemoJson(BaseModel):
 
     id: str | None = None
     coder: str | None = None
-    title: str = ""
-    text: str = Field(min_length=1)
+    # The limits of memos.clean_memo_text/title: a memo past them would be dropped without a
+    # word at import, so the file is refused here instead.
+    title: str = Field(default="", max_length=300)
+    text: str = Field(min_length=1, max_length=1_000_000)
     created: str | None = None
     updated: str | None = None
 

@@ -4,6 +4,7 @@ starts with "=" is written as text, never as a formula."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as _dt
 import zipfile
@@ -24,24 +25,74 @@ def _kind(path: Path) -> str:
     return suffix
 
 
-def read_sheet(path: str | Path) -> tuple[list[str], list[list[Any]]]:
-    """(header, rows) of the file's first sheet; rows padded to the header's width, blank
-    rows left out."""
-    path = Path(path)
-    if _kind(path) == ".xlsx":
-        from openpyxl import load_workbook
-        from openpyxl.utils.exceptions import InvalidFileException
+# A byte-order mark says which encoding a spreadsheet's "Unicode text" export used.
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
 
+
+def _decode_csv(path: Path) -> str:
+    """The CSV's text: UTF-8, or UTF-16 when a byte-order mark says so. Anything else is one
+    FormatError naming where it went wrong (guessing cp1252 would silently misspell values)."""
+    data = path.read_bytes()
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    if encoding == "utf-8" and b"\0" in data[:8192]:
+        raise FormatError(f"{path}: not a CSV text file (it contains NUL bytes: binary data?)")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise FormatError(f"{path}: line {line} is not {encoding.upper().removesuffix('-SIG')}"
+                          f" text (byte 0x{data[exc.start]:02x}); save the sheet as "
+                          f"\"CSV UTF-8\" or as XLSX") from None
+    if "\0" in text:
+        raise FormatError(f"{path}: not a CSV text file (it contains NUL characters)")
+    return text
+
+
+def _xlsx_table(path: Path, data_only: bool) -> list[list[Any]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=data_only)
         try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
-            raise FormatError(f"{path}: not a readable XLSX file ({exc})") from None
-        try:
-            table = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+            return [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
         finally:
             book.close()
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, EOFError,
+            IndexError) as exc:
+        raise FormatError(f"{path}: not a readable XLSX file ({exc})") from None
+
+
+def _uncached_formulas(path: Path, table: list[list[Any]]) -> list[str]:
+    """A formula cell carries the result the spreadsheet last computed; a file written by a
+    program that never computed it has none, and the cell would silently import as empty."""
+    if not any(c is None for r in table for c in r):
+        return []
+    formulas = _xlsx_table(path, data_only=False)
+    header = [str(c or "") for c in (formulas[0] if formulas else [])]
+    out = []
+    for r, (seen, raw) in enumerate(zip(table, formulas), start=1):
+        for c, (value, text) in enumerate(zip(seen, raw)):
+            if value is None and isinstance(text, str) and text.startswith("="):
+                name = header[c] if c < len(header) else f"column {c + 1}"
+                out.append(f"row {r}, column {name!r}: a formula with no saved result; left "
+                           "empty (open and save the file in a spreadsheet first)")
+    return out
+
+
+def read_sheet(path: str | Path, notes: list[str] | None = None
+               ) -> tuple[list[str], list[list[Any]]]:
+    """(header, rows) of the file's first sheet; rows padded to the header's width, blank
+    rows left out. Formulas count by their saved result, never by their text; ``notes``
+    gets a line per formula cell that has none."""
+    path = Path(path)
+    if _kind(path) == ".xlsx":
+        table = _xlsx_table(path, data_only=True)
+        if notes is not None:
+            notes += _uncached_formulas(path, table)
     else:
-        text = path.read_text(encoding="utf-8-sig")
+        text = _decode_csv(path)
         try:
             dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         except csv.Error:
