@@ -112,7 +112,7 @@ def _package_alpha(data: AgreementData) -> tuple[float, float]:
 
 
 def row(work: str, measured: float, target: float, unit: str, **extra: object) -> dict:
-    return {"work": work, "measured": round(measured, 3), "target": target, "unit": unit,
+    return {"work": work, "measured": round(measured, 3), "target": round(target, 3), "unit": unit,
             "ratio": round(measured / target, 3) if target else None, **extra}
 
 

@@ -88,12 +88,28 @@ def _annotation_columns(q: Queries, document_ids: list[str] | None, doc_index: d
     return columns, list(stamps)
 
 
+def _sorted_by(doc: np.ndarray, start: np.ndarray, end: np.ndarray, coder: np.ndarray,
+               rowid: np.ndarray) -> np.ndarray:
+    """Indices ordering rows by document, start, end, coder, then rowid (table order): one
+    stable sort of a single integer key when it fits in 63 bits (several times faster than a
+    five-key lexsort of a million rows)."""
+    if doc.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    span = int(max(start.max(), end.max())) + 1
+    coders = int(coder.max()) + 2
+    if start.min() >= 0 and (int(doc.max()) + 1) * span * span * coders < 2**62 \
+            and bool((np.diff(rowid) > 0).all()):  # rows already in rowid order
+        key = ((doc * span + start) * span + end) * coders + (coder + 1)
+        return np.argsort(key, kind="stable")
+    return np.lexsort((rowid, coder, end, start, doc))
+
+
 def _query_order(doc: np.ndarray, coder: np.ndarray, start: np.ndarray, end: np.ndarray,
                  created: np.ndarray, stamps: list[str], rowid: np.ndarray) -> np.ndarray:
     """The order of ``Queries.annotations`` for each coder (document, start, end, created as
     text), sorted here rather than by SQLite; creation stamps are compared only where one coder
     has several spans of the same extent (they break the stance rule's ties)."""
-    order = np.lexsort((rowid, coder, end, start, doc))
+    order = _sorted_by(doc, start, end, coder, rowid)
     d, c, s, e = doc[order], coder[order], start[order], end[order]
     same = (d[1:] == d[:-1]) & (c[1:] == c[:-1]) & (s[1:] == s[:-1]) & (e[1:] == e[:-1])
     if not same.any():
