@@ -20,14 +20,15 @@ N_ANNS = 3000
 WORDS = ["policy", "chips", "export", "open", "model", "治理", "café", "😀", "data", "risk"]
 
 
-@pytest.fixture
-def big(tmp_path, home):
-    """One ~400 KB document (short paragraphs, emoji) with 3,000 annotations in one project."""
+@pytest.fixture(scope="module")
+def big_project(tmp_path_factory):
+    """One ~400 KB document (short paragraphs, emoji) with 3,000 annotations, built once."""
     rng = random.Random(11)
     paragraphs = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 40)))
                   for _ in range(3000)]
     text = "\n".join(paragraphs)
-    project = Project(tmp_path / "big.sqlite")
+    path = tmp_path_factory.mktemp("scale") / "big.sqlite"
+    project = Project(path)
     stance = project.add_label("stance", "supportive", color="#1b9e77", key="1")
     theme = project.add_label("themes", "open", color="#E69F00", key="o")
     coder = project.ensure_coder("alice")
@@ -48,10 +49,18 @@ def big(tmp_path, home):
                                             coders=[Coder(id=coder.id, name="alice")],
                                             documents=[doc], annotations=anns),
                             source="test")
+    project.close()
+    return path, doc.id, text, anns
+
+
+@pytest.fixture
+def big(big_project, home):
+    path, doc_id, text, anns = big_project
+    project = Project(path)
     window = MainWindow(project, coder_name="alice")
     window.resize(1200, 800)
     window.show()
-    window.open_document(doc.id)
+    window.open_document(doc_id)
     yield window, text, anns
     window.close()
     project.close()
@@ -77,6 +86,11 @@ def test_open_builds_only_what_is_asked_for(qtbot, big):
     by_id = {a.id: a for a in anns}
     assert first.quote == by_id[first.id].quote and first.note == by_id[first.id].note
     assert first.theme_ids == by_id[first.id].theme_ids
+    # The text is laid out only where it is shown, not whole before the window appears.
+    document = view.document()
+    laid = sum(document.findBlockByNumber(i).layout().lineCount() > 0
+               for i in range(document.blockCount()))
+    assert document.blockCount() == 3000 and laid < 100
 
 
 def test_paint_in_the_middle_draws_exactly_the_spans_there(qtbot, big):
@@ -96,7 +110,7 @@ def test_paint_in_the_middle_draws_exactly_the_spans_there(qtbot, big):
 
 
 def test_scrolled_to_the_end_the_last_annotation_is_drawn(qtbot, big):
-    window, text, anns = big
+    window, _text, anns = big
     view = window.view
     last = anns[-1]
     view.moveCursor(QTextCursor.MoveOperation.End)
