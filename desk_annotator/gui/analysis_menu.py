@@ -16,19 +16,40 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 
+# Each window's module is imported when it is first opened, not with the menu: they load
+# matplotlib and numpy, seconds of a cold start-up that the first screen does not need. (Plain
+# import statements, so the bundle's analysis still finds them.)
+def _open_retrieve(win: MainWindow) -> None:
+    from . import retrieve_window
+    retrieve_window.open_retrieve_window(win)
+
+
+def _open_concordance(win: MainWindow) -> None:
+    from . import concordance_window
+    concordance_window.open_concordance_window(win)
+
+
+def _open_tables(win: MainWindow) -> None:
+    from . import tables_window
+    tables_window.open_tables_window(win)
+
+
+def _open_findings(win: MainWindow) -> None:
+    from . import findings_dialog
+    findings_dialog.open_findings_report(win)
+
+
 def build_analysis_menu(win: MainWindow, bar: QMenuBar, actions: dict[str, QAction]) -> None:
     from .menus import _action
 
     menu = bar.addMenu("&Analysis")
     win.analysis_menu = menu
     # Entries: actions["key"] = _action(win, menu, "Text…", lambda: module.open_x(win), tip=...)
-    from . import concordance_window, retrieve_window
-
     actions["retrieve"] = _action(win, menu, "&Retrieve coded segments…",
-                                  lambda: retrieve_window.open_retrieve_window(win),
+                                  lambda: _open_retrieve(win),
                                   tip="Coded passages with context; export DOCX/XLSX/CSV")
     actions["concordance"] = _action(win, menu, "&Concordance and word frequencies…",
-                                     lambda: concordance_window.open_concordance_window(win),
+                                     lambda: _open_concordance(win),
                                      tip="Keyword in context; word frequencies per set")
     from . import corpus_sets
 
@@ -36,16 +57,9 @@ def build_analysis_menu(win: MainWindow, bar: QMenuBar, actions: dict[str, QActi
     actions["set_from_filter"] = _action(win, menu, "New document &set from the list's filter…",
                                          lambda: corpus_sets.make_set_from_filter(win),
                                          tip="A document set of the documents the list shows")
-    def open_tables() -> None:
-        # Imported when first opened: it loads matplotlib, seconds of a cold start-up.
-        from . import tables_window
-
-        tables_window.open_tables_window(win)
-
-    actions["tables"] = _action(win, menu, "&Tables and charts…", open_tables,
+    actions["tables"] = _action(win, menu, "&Tables and charts…",
+                                lambda: _open_tables(win),
                                 tip="Frequencies, crosstabs, co-occurrence, timeline; charts")
-    from . import findings_dialog
-
     actions["findings"] = _action(win, menu, "&Findings report…",
-                                  lambda: findings_dialog.open_findings_report(win),
+                                  lambda: _open_findings(win),
                                   tip="One HTML file of the tables, charts and agreement")
