@@ -442,6 +442,8 @@ class MainWindow(QMainWindow):
     def set_show_all_coders(self, show_all: bool) -> None:
         self.show_all_coders = bool(show_all)
         self.settings.set("show_all_coders", self.show_all_coders)
+        if not hasattr(self, "actions_by_name"):
+            return  # the menus being built check the saved choice: the window loads later
         self.actions_by_name["show_all"].setChecked(self.show_all_coders)
         self._load_annotations()
 

@@ -177,3 +177,27 @@ def test_offsets_of_a_long_text_with_emoji():
     assert umap.to_utf16(k * 100 + 3) == k * 101 + 4  # just after it
     assert umap.to_cp(k * 101 + 3) == k * 100 + 2  # inside the pair: snaps down
     assert umap.to_cp(k * 101 + 3, snap="up") == k * 100 + 3
+
+
+def test_saved_show_all_coders_opens_cleanly(qtbot, tmp_path, home):
+    """The menus check the saved 'Show all coders' while they are built: no error, and the
+    document then shows both coders' annotations."""
+    from desk_annotator.gui.settings import Settings
+
+    text = "alpha beta gamma delta"
+    project = Project(tmp_path / "two.sqlite")
+    coders = [project.ensure_coder(n) for n in ("alice", "bob")]
+    doc = Document(title="d", text=text, sha256=sha256_text(text))
+    anns = [Annotation(document_id=doc.id, coder_id=c.id, start=6 * k, end=6 * k + 4,
+                       quote=text[6 * k:6 * k + 4]) for k, c in enumerate(coders)]
+    project.import_snapshot(ProjectSnapshot(codebook=project.q.codebook(),
+                                            coders=[Coder(id=c.id, name=c.name) for c in coders],
+                                            documents=[doc], annotations=anns), source="test")
+    settings = Settings()
+    settings.set("show_all_coders", True)
+    window = MainWindow(project, coder_name="alice", settings=settings)
+    qtbot.addWidget(window)
+    window.open_document(doc.id)
+    assert window.actions_by_name["show_all"].isChecked()
+    assert {a.id for a in window.view.visible_annotations()} == {a.id for a in anns}
+    project.close()
