@@ -11,15 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_analysis_tables import build
 
 from desk_annotator.analysis import tables
 from desk_annotator.project import Project
 from desk_annotator.store.label_summaries import (
     label_summaries_present,
     recount_label_summaries,
+    recount_label_totals,
 )
-
-from test_analysis_tables import build
 
 
 def _stored(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
@@ -29,8 +29,13 @@ def _stored(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
 
 
 def _recount(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+    """The recount of label_counts; asserts label_totals equal theirs on the way."""
     import sqlite_utils
-    return [tuple(r) for r in recount_label_summaries(sqlite_utils.Database(conn))]
+    db = sqlite_utils.Database(conn)
+    totals = conn.execute("SELECT kind, coder_id, label_id, passages, characters, documents "
+                          "FROM label_totals ORDER BY kind, coder_id, label_id").fetchall()
+    assert totals == [tuple(r) for r in recount_label_totals(db)]
+    return [tuple(r) for r in recount_label_summaries(db)]
 
 
 def _ids(conn: sqlite3.Connection) -> dict[str, str]:
@@ -49,6 +54,10 @@ def test_counts_match_the_hand_count_after_import(tmp_path: Path) -> None:
     assert rows == {("s", ids["pro"]): (2, 20), ("s", ids["con"]): (1, 15),
                     ("t", ids["A"]): (1, 10), ("t", ids["B"]): (2, 25),
                     ("t", ids["C"]): (1, 10)}
+    # c1's pro passages: a1, a3 in D1, a4 in D2 (10 characters each)
+    assert conn.execute("SELECT passages, characters, documents FROM label_totals WHERE "
+                        "kind = 's' AND coder_id = ? AND label_id = ?", (c1, ids["pro"])
+                        ).fetchone() == (3, 30, 2)
     assert _stored(conn) == _recount(conn)
     conn.close()
 

@@ -54,6 +54,9 @@ class Facts:
     t_label: np.ndarray | None = None  # (None until a table of themes needs them)
     _passages: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
     _summaries: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    # per scheme, (coder code, label code, passages, characters, documents) per coder and label
+    totals: dict[str, list[tuple[int, int, int, int, int]]] = field(default_factory=dict,
+                                                                    repr=False)
 
     @property
     def n_docs(self) -> int:
@@ -178,8 +181,23 @@ def load_facts(tq: TableQueries, *, themes: bool = True) -> Facts:
     return facts
 
 
-def _complete(tq: TableQueries, facts: Facts, themes: bool, detail: bool) -> None:
+def load_totals(tq: TableQueries, facts: Facts, scheme: str) -> None:
+    coder_code = {c: i for i, c in enumerate(facts.coder_ids)}
+    label_code = {lab: i for i, lab in enumerate(facts.label_ids)}
+    facts.totals[scheme] = [
+        (coder_code[c], label_code[lab], int(n), int(chars), int(docs))
+        for c, lab, n, chars, docs in tq.label_totals(scheme)
+        if c in coder_code and lab in label_code]
+
+
+def _complete(tq: TableQueries, facts: Facts, themes: bool, detail: bool,
+              totals: bool = False) -> None:
     """Read what the tables to come need and ``facts`` does not hold yet."""
+    if totals and facts.counted and not detail:
+        for scheme in ("stance", "themes") if themes else ("stance",):
+            if scheme not in facts.totals:
+                load_totals(tq, facts, scheme)
+        return
     if detail or not facts.counted:
         if facts.a_rowid is None:
             load_annotations(tq, facts)
@@ -189,7 +207,7 @@ def _complete(tq: TableQueries, facts: Facts, themes: bool, detail: bool) -> Non
     for scheme in ("stance", "themes") if themes else ("stance",):
         if scheme not in facts._summaries and not load_summary(tq, facts, scheme):
             facts.counted = False  # read per annotation instead
-            _complete(tq, facts, themes, detail)
+            _complete(tq, facts, themes, detail, totals)
             return
 
 
@@ -198,11 +216,13 @@ _cache: weakref.WeakKeyDictionary[Any, tuple[tuple[int, int], Facts]] = (
 _lock = threading.Lock()
 
 
-def facts_for(project: Any, *, themes: bool = True, detail: bool = True) -> Facts:
+def facts_for(project: Any, *, themes: bool = True, detail: bool = True,
+              totals: bool = False) -> Facts:
     """The arrays of ``project`` (a Project or a ProjectReader), from the cache while the
     project is unchanged. themes=False: a table of the stance alone, which does not need
     the (annotation, theme) pairs; they are read when a later table asks for them.
-    detail=False: a table that needs only :meth:`Facts.summary`, not each passage."""
+    detail=False: a table that needs only :meth:`Facts.summary`, not each passage;
+    totals=True: only ``Facts.totals`` (per coder and label), when the counts are kept."""
     store = project.store
     with store.reading():  # the arrays come from one consistent state
         key = (store.data_version(), store.db.conn.total_changes)
@@ -211,10 +231,10 @@ def facts_for(project: Any, *, themes: bool = True, detail: bool = True) -> Fact
         tq = TableQueries(store.db)
         if hit is not None and hit[0] == key:
             facts = hit[1]
-            _complete(tq, facts, themes, detail)
+            _complete(tq, facts, themes, detail, totals)
             return facts
         facts = load_base(tq)
-        _complete(tq, facts, themes, detail)
+        _complete(tq, facts, themes, detail, totals)
     with _lock:
         _cache[store] = (key, facts)
     return facts

@@ -69,12 +69,12 @@ class _Context:
 
     def __init__(self, project: Any, coders: list[str] | None,
                  set_name: str | None = None, *, themes: bool = True,
-                 detail: bool = True) -> None:
+                 detail: bool = True, totals: bool = False) -> None:
         self.project = project
         self.q = project.q
         self.codebook = self.q.codebook()
         self.detail = detail
-        self.facts = facts_for(project, themes=themes, detail=detail)
+        self.facts = facts_for(project, themes=themes, detail=detail, totals=totals)
         self.coder_names = {c.id: c.name for c in self.q.coders()}
         code_of = {cid: i for i, cid in enumerate(self.facts.coder_ids)}
         self.coder_ok: np.ndarray | None = None
@@ -156,6 +156,11 @@ def _frequency_rows(ctx: _Context, scheme: str, by: str | None,
     """(coder id, group position, group value, label position, passages, characters,
     documents); group position -1 = missing value."""
     f = ctx.facts
+    if by is None and doc_ok is None and ctx.doc_ok is None and scheme in f.totals:
+        pos, _ = ctx.label_codes(scheme)  # per coder and label, as the triggers keep them
+        return [(f.coder_ids[c], 0, None, int(pos[lab]), n, chars, docs)
+                for c, lab, n, chars, docs in f.totals[scheme]
+                if pos[lab] >= 0 and (ctx.coder_ok is None or ctx.coder_ok[c])]
     u = ctx.units(scheme, doc_ok)
     if by is None or by == "set":
         group, size, values = np.zeros(len(u["doc"]), dtype=np.int64), 1, [None]
@@ -178,7 +183,8 @@ def frequencies(project: Any, *, coders: list[str] | None = None, by: str | None
     passages, characters (sum of passage lengths; overlapping passages each count) and
     documents. ``by="set"`` gives one block per document set (a document in two sets counts
     in both; documents in no set are not shown); ``set_name`` restricts to one set."""
-    ctx = _Context(project, coders, set_name, themes="themes" in schemes, detail=False)
+    ctx = _Context(project, coders, set_name, themes="themes" in schemes, detail=False,
+                   totals=by is None and set_name is None)
     if by is not None and by not in FREQUENCY_GROUPS:
         grouping(project, ctx.facts, by)  # refuses an unknown name with the choices
     titles = dict(zip(ctx.facts.doc_ids, ctx.facts.doc_titles)) if by == "document" else {}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-LABEL_SUMMARY_TABLES = ("label_counts", "label_owners")
+LABEL_SUMMARY_TABLES = ("label_counts", "label_totals", "label_owners")
 
 _TABLES = (
     """CREATE TABLE IF NOT EXISTS label_counts (
@@ -32,6 +32,14 @@ _TABLES = (
         passages INTEGER NOT NULL,
         characters INTEGER NOT NULL,
         PRIMARY KEY (kind, coder_id, label_id, document_id)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS label_totals (
+        kind TEXT NOT NULL,
+        coder_id TEXT NOT NULL,
+        label_id TEXT NOT NULL,
+        passages INTEGER NOT NULL,
+        characters INTEGER NOT NULL,
+        documents INTEGER NOT NULL,
+        PRIMARY KEY (kind, coder_id, label_id)) WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS label_owners (
         annotation_id TEXT NOT NULL,
         kind TEXT NOT NULL,
@@ -50,21 +58,34 @@ _MATCH = ("o.kind = c.kind AND o.document_id = c.document_id AND o.coder_id = c.
           "AND o.label_id = c.label_id")
 
 
+_TOTAL = ("o.kind = label_totals.kind AND o.coder_id = label_totals.coder_id "
+          "AND o.label_id = label_totals.label_id")
+_OWNED = "(SELECT kind, coder_id, label_id{doc} FROM label_owners WHERE annotation_id = {ann})"
+
+
 def _share(sign: str, ann: str) -> str:
-    """Add (sign '+') or subtract ('-') annotation ``ann``'s recorded share to its counts."""
+    """Add (sign '+') or subtract ('-') annotation ``ann``'s recorded share to its counts
+    and to its coder's totals (one document per annotation: one count per total)."""
     return f"""
     UPDATE label_counts SET passages = passages {sign} 1,
            characters = characters {sign} (SELECT o.length FROM label_owners o
                                             WHERE o.annotation_id = {ann} AND {_OWN})
-     WHERE {_KEY} IN (SELECT kind, coder_id, label_id, document_id FROM label_owners
-                      WHERE annotation_id = {ann});"""
+     WHERE {_KEY} IN {_OWNED.format(doc=", document_id", ann=ann)};
+    UPDATE label_totals SET passages = passages {sign} 1,
+           characters = characters {sign} (SELECT o.length FROM label_owners o
+                                            WHERE o.annotation_id = {ann} AND {_TOTAL})
+     WHERE (kind, coder_id, label_id) IN {_OWNED.format(doc="", ann=ann)};"""
 
 
 def _leave(ann: str) -> str:
+    owned = _OWNED.format(doc=", document_id", ann=ann)
     return (_share("-", ann) + f"""
-    DELETE FROM label_counts WHERE passages <= 0 AND {_KEY} IN
-           (SELECT kind, coder_id, label_id, document_id FROM label_owners
-             WHERE annotation_id = {ann});
+    UPDATE label_totals SET documents = documents - 1 WHERE (kind, coder_id, label_id) IN
+           (SELECT kind, coder_id, label_id FROM label_counts
+             WHERE passages <= 0 AND {_KEY} IN {owned});
+    DELETE FROM label_counts WHERE passages <= 0 AND {_KEY} IN {owned};
+    DELETE FROM label_totals WHERE passages <= 0 AND (kind, coder_id, label_id) IN
+           {_OWNED.format(doc="", ann=ann)};
     DELETE FROM label_owners WHERE annotation_id = {ann};""")
 
 
@@ -77,6 +98,14 @@ def _enter(ann: str) -> str:
       SELECT a.id, 't', t.label_id, a.document_id, a.coder_id, a.[end] - a.start
         FROM annotations a JOIN annotation_themes t ON t.annotation_id = a.id
        WHERE a.id = {ann};
+    INSERT INTO label_totals (kind, coder_id, label_id, passages, characters, documents)
+      SELECT o.kind, o.coder_id, o.label_id, 0, 0, 0 FROM label_owners o
+       WHERE o.annotation_id = {ann} AND NOT EXISTS
+             (SELECT 1 FROM label_totals WHERE {_TOTAL});
+    UPDATE label_totals SET documents = documents + 1 WHERE (kind, coder_id, label_id) IN
+           (SELECT o.kind, o.coder_id, o.label_id FROM label_owners o
+             WHERE o.annotation_id = {ann} AND NOT EXISTS
+                   (SELECT 1 FROM label_counts c WHERE {_MATCH}));
     INSERT INTO label_counts (kind, document_id, coder_id, label_id, passages, characters)
       SELECT o.kind, o.document_id, o.coder_id, o.label_id, 0, 0 FROM label_owners o
        WHERE o.annotation_id = {ann} AND NOT EXISTS
@@ -127,6 +156,11 @@ def fill_label_summaries(db: sqlite_utils.Database) -> None:
         "INSERT INTO label_counts (kind, document_id, coder_id, label_id, passages, characters) "
         "SELECT kind, document_id, coder_id, label_id, count(*), sum(length) FROM label_owners "
         "GROUP BY kind, coder_id, label_id, document_id")
+    db.execute("DELETE FROM label_totals")
+    db.execute(
+        "INSERT INTO label_totals (kind, coder_id, label_id, passages, characters, documents) "
+        "SELECT kind, coder_id, label_id, sum(passages), sum(characters), count(*) "
+        "FROM label_counts GROUP BY kind, coder_id, label_id")
 
 
 def label_summaries_present(db: sqlite_utils.Database) -> bool:
@@ -135,6 +169,20 @@ def label_summaries_present(db: sqlite_utils.Database) -> bool:
     present = {r[0] for r in db.execute(
         "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
     return all(name in present for name in (*TRIGGERS, *LABEL_SUMMARY_TABLES))
+
+
+def recount_label_totals(db: sqlite_utils.Database) -> list[tuple[object, ...]]:
+    """(kind, coder, label, passages, characters, documents) from the annotations, sorted:
+    what label_totals must equal."""
+    return db.execute(
+        "SELECT kind, coder_id, label_id, sum(n), sum(chars), count(*) FROM ("
+        "SELECT 's' AS kind, document_id, coder_id, stance_id AS label_id, count(*) AS n, "
+        "sum([end] - start) AS chars FROM annotations WHERE stance_id IS NOT NULL "
+        "GROUP BY document_id, coder_id, stance_id UNION ALL "
+        "SELECT 't', a.document_id, a.coder_id, t.label_id, count(*), sum(a.[end] - a.start) "
+        "FROM annotation_themes t JOIN annotations a ON a.id = t.annotation_id "
+        "GROUP BY a.document_id, a.coder_id, t.label_id) "
+        "GROUP BY kind, coder_id, label_id ORDER BY kind, coder_id, label_id").fetchall()
 
 
 def recount_label_summaries(db: sqlite_utils.Database) -> list[tuple[object, ...]]:

@@ -187,6 +187,13 @@ class TableQueries:
             "WHERE kind = ? GROUP BY coder_id, label_id",
             ["s" if scheme == "stance" else "t"])
 
+    def label_totals(self, scheme: str) -> list[tuple[Any, ...]]:
+        """(coder id, label id, passages, characters, documents) per coder and label of a
+        scheme, as the triggers keep them (store/label_summaries.py): a few dozen rows."""
+        return self._tuples("SELECT coder_id, label_id, passages, characters, documents "
+                            "FROM label_totals WHERE kind = ?",
+                            ["s" if scheme == "stance" else "t"])
+
     def theme_arrays(self) -> dict[str, np.ndarray]:
         """Every (annotation, theme) pair: ``theme_annotation`` (annotation rowid), ``theme``
         (label rowid). A read of its own: tables of the stance alone never need it."""
