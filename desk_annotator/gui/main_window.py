@@ -97,13 +97,15 @@ class MainWindow(QMainWindow):
         self._reload_coders()
         self._reload_corpus()
         self._restore_state()
+        # The lock before the last document: its apply() reloads annotations, which with the
+        # document already open read a long one twice.
+        blind_lock.install(self)  # the lead's lock on blind mode
         last = self.settings.project_value(self.project_key, "last_document")
         if last and self.corpus.model.row_of(last) is not None:
             self.open_document(last)
         else:
             self.open_document(None)
         self._update_undo_actions()
-        blind_lock.install(self)  # the lead's lock on blind mode
         theme_action = self.actions_by_name[f"theme_{current_theme()}"]
         theme_action.blockSignals(True)
         theme_action.setChecked(True)
