@@ -151,7 +151,10 @@ def _cooccurrence(fig: Figure, result: Result, values: str) -> None:
         _empty(ax)
         return
     grid = [[float("nan") if v is None else float(v) for v in row] for row in matrix]
-    image = ax.imshow(grid, cmap="Blues", vmin=0, vmax=1 if values == "jaccard" else None)
+    # aspect="auto": square cells in a short window (the Tables window's canvas) shrink the
+    # grid until its rotated theme names overlap; cells as wide as the axes keep them apart.
+    image = ax.imshow(grid, cmap="Blues", vmin=0, vmax=1 if values == "jaccard" else None,
+                      aspect="auto")
     top = max((v for row in grid for v in row if not math.isnan(v)), default=0) or 1
     for i, row in enumerate(grid):
         for j, v in enumerate(row):

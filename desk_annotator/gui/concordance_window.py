@@ -161,7 +161,10 @@ class ConcordanceWindow(QWidget):
         self.find_button = QPushButton("Find")
         self.find_button.setDefault(True)
         self.kwic_export = QPushButton("Export…")
+        self.kwic_export.setEnabled(False)  # nothing to export before a search
         self.kwic_count = plain_label()
+        self.kwic_count.setText("Type a word or phrase and press Enter: every match with its "
+                                "left and right context; double-click a line to open it there.")
         self.kwic_model = RowsModel(KWIC_HEADERS, self)
         self.kwic_model.alignments = {1: Qt.AlignmentFlag.AlignRight}
         self.kwic_model.on_sort = self._sort_requested
