@@ -158,6 +158,8 @@ class CorpusFilterProxy(QSortFilterProxyModel):
         refilter(self)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        if self._members is None and not self._status and not self._words:
+            return True  # no filter: called for each of 50,000 rows at start-up
         row = self.sourceModel().row_data(source_row)  # type: ignore[attr-defined]
         if self._members is not None and row.get("id") not in self._members:
             return False
