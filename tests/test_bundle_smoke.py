@@ -97,6 +97,13 @@ def test_first_start_opens_the_sample_project_and_commands_run(bundle, tmp_path)
         encoding="utf-8"))
     assert _label_names(written) == _label_names(shipped)
 
+    # A chart: matplotlib picks its file writer by name at run time, which a bundle misses
+    # unless it was told (it once failed here with "No module named ...backend_svg").
+    chart = _run(command_program, ["table", "crosstab", "--by", "outlet", "--unit",
+                                   "documents", "--chart", "chart.svg"], env, tmp_path)
+    assert chart.returncode == 0, chart.stderr
+    assert "<svg" in (tmp_path / "chart.svg").read_text(encoding="utf-8")
+
 
 def test_unknown_command_fails_with_a_usage_error(bundle, tmp_path):
     _, command_program = _programs(bundle)
