@@ -40,8 +40,10 @@ def import_sets(rec: ChangeRecorder, q: Queries, records: list[DocumentSetRecord
     for record in records:
         try:
             name = clean_set_name(record.name)
-        except OperationError:
-            report.warnings.append(f"{source}: a document set without a name was skipped")
+        except OperationError as exc:  # no name, or one too long: say which
+            shown = " ".join(str(record.name or "").split())
+            shown = f" '{shown[:40]}…'" if len(shown) > 40 else ""
+            report.warnings.append(f"{source}: document set{shown} skipped ({exc})")
             continue
         members = [doc_map[d] for d in dict.fromkeys(record.document_ids) if d in doc_map]
         dropped += len(set(record.document_ids)) - len(members)

@@ -357,3 +357,24 @@ def test_findings_report_escapes_titles_and_labels(hostile_names, tmp_path) -> N
     text = out.read_text(encoding="utf-8")
     assert_escaped(text)
     assert "&lt;i&gt;theme&lt;/i&gt; &amp; co" in text
+
+
+def test_a_control_character_reference_in_a_note_is_one_line(seeded, dump, tmp_path) -> None:
+    project, _ = seeded
+    notes = ('<Notes><Note guid="99999999-9999-4999-8999-999999999999" name="n">'
+             "<PlainTextContent>bell&#7;here</PlainTextContent></Note></Notes>")
+    line = import_refused(project, dump, qdpx(tmp_path / "bell.qdpx", inside=notes))
+    assert "not well-formed XML" in line
+
+
+def test_a_set_with_an_overlong_name_is_skipped_with_the_reason(seeded, tmp_path) -> None:
+    from desk_annotator.document_sets import set_names
+
+    project, _ = seeded
+    inside = ('<Sets><Set guid="77777777-7777-4777-8777-777777777777" name="' + "S" * 5000
+              + f'"><MemberSource targetGUID="{SOURCE}"/></Set></Sets>')
+    report = import_paths(project, [qdpx(tmp_path / "longset.qdpx", inside=inside)])
+    assert report.refused == [] and set_names(project) == []
+    skipped = [w for w in report.warnings if "document set" in w]
+    assert skipped == [(f"longset.qdpx: document set '{'S' * 40}…' skipped (a set's name is "
+                        "at most 200 characters)")]
