@@ -153,14 +153,17 @@ def load_summary(tq: TableQueries, facts: Facts, scheme: str) -> bool:
     label_code = {lab: i for i, lab in enumerate(facts.label_ids)}
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("doc", "coder", "label", "n",
                                                           "length")}
+    fixed = _FixedWidthIds(facts.doc_ids)
     for coder_id, label_id, n, docs, passages, characters in tq.label_count_groups(scheme):
-        names = docs.split(DOCUMENT_SEPARATOR)
-        if len(names) != n:
-            return False
         coder, label = coder_code.get(coder_id, -1), label_code.get(label_id, -1)
         if coder < 0 or label < 0:
             continue
-        doc = np.fromiter(map(doc_code.get, names, repeat(-1)), dtype=np.int64, count=n)
+        doc = fixed.codes(docs, n)
+        if doc is None:
+            names = docs.decode("utf-8").split(DOCUMENT_SEPARATOR)
+            if len(names) != n:
+                return False
+            doc = np.fromiter(map(doc_code.get, names, repeat(-1)), dtype=np.int64, count=n)
         keep = doc >= 0
         parts["doc"].append(doc[keep])
         parts["coder"].append(np.full(int(keep.sum()), coder, dtype=np.int64))
@@ -170,6 +173,35 @@ def load_summary(tq: TableQueries, facts: Facts, scheme: str) -> bool:
     facts._summaries[scheme] = {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64))
                                 for k, v in parts.items()}
     return True
+
+
+class _FixedWidthIds:
+    """Document ids -> codes without a Python step per id, when every id has the same length
+    in bytes (ours do): the separator-joined ids of a group are cut into fixed-width records
+    by numpy and looked up by binary search among the project's sorted ids."""
+
+    def __init__(self, doc_ids: list[str]) -> None:
+        raw = [(d + DOCUMENT_SEPARATOR).encode("utf-8") for d in doc_ids]
+        self.width = len(raw[0]) if raw and all(len(r) == len(raw[0]) for r in raw) else 0
+        if self.width:
+            ids = np.array(raw, dtype=f"S{self.width}")
+            self.order = np.argsort(ids, kind="stable")
+            self.sorted = ids[self.order]
+
+    def codes(self, joined: bytes, n: int) -> np.ndarray | None:
+        """Codes of the ``n`` ids in ``joined`` (-1 for one not in the project), or None
+        when they are not records of the common width (then split them one by one)."""
+        if not self.width or len(joined) + 1 != n * self.width:
+            return None
+        grid = np.frombuffer(joined + DOCUMENT_SEPARATOR.encode(),
+                             dtype=np.uint8).reshape(n, self.width)
+        sep = ord(DOCUMENT_SEPARATOR)
+        if not (grid[:, -1] == sep).all() or (grid[:, :-1] == sep).any():
+            return None  # ids of other lengths: the records are not aligned
+        records = grid.view(f"S{self.width}").ravel()
+        at = np.minimum(np.searchsorted(self.sorted, records), len(self.sorted) - 1)
+        found = self.sorted[at] == records
+        return np.where(found, self.order[at], -1).astype(np.int64)
 
 
 def load_facts(tq: TableQueries, *, themes: bool = True) -> Facts:

@@ -178,11 +178,12 @@ class TableQueries:
     def label_count_groups(self, scheme: str) -> list[tuple[Any, ...]]:
         """The trigger-kept counts (store/label_summaries.py) of a scheme, one row per (coder,
         label): coder id, label id, how many documents, then the documents' ids joined by
-        ``DOCUMENT_SEPARATOR``, and their passages and characters comma-joined, in the same
+        ``DOCUMENT_SEPARATOR`` (UTF-8 bytes), and their passages and characters comma-joined, in the same
         order. Streamed in the table's key order (no sort, no lookup per row): a few dozen
         rows carry the few hundred thousand counts that stand for a million annotations."""
         return self._tuples(
-            "SELECT coder_id, label_id, count(*), group_concat(document_id, char(31)), "
+            "SELECT coder_id, label_id, count(*), "
+            "CAST(group_concat(document_id, char(31)) AS BLOB), "
             "group_concat(passages), group_concat(characters) FROM label_counts "
             "WHERE kind = ? GROUP BY coder_id, label_id",
             ["s" if scheme == "stance" else "t"])
