@@ -70,11 +70,17 @@ def _doc_sums(values: np.ndarray, seg_doc: np.ndarray, n_docs: int) -> np.ndarra
     return out
 
 
-def _outer(counts: np.ndarray, seg_len: np.ndarray) -> np.ndarray:
-    """len · counts ⊗ counts per segment, flattened to (S, V·V)."""
-    n_seg, n_values = counts.shape
-    return (counts[:, :, None] * counts[:, None, :]).reshape(n_seg, n_values * n_values) \
-        * seg_len[:, None]
+def _outer_sums(counts: np.ndarray, seg_len: np.ndarray, seg_doc: np.ndarray,
+                n_docs: int) -> np.ndarray:
+    """Σ per document of len · counts ⊗ counts (D, V·V), one value pair at a time: a
+    (segments × V²) product would hold ~400 MB for two million segments."""
+    n_values = counts.shape[1]
+    out = np.zeros((n_docs, n_values * n_values))
+    for k in range(n_values):
+        weighted = counts[:, k] * seg_len
+        for j in range(n_values):
+            out[:, k * n_values + j] = _doc_sums(weighted * counts[:, j], seg_doc, n_docs)
+    return out
 
 
 def coincidences_2016(doc: np.ndarray, coder: np.ndarray, value: np.ndarray, start: np.ndarray,
@@ -119,13 +125,13 @@ def coincidences_2016(doc: np.ndarray, coder: np.ndarray, value: np.ndarray, sta
         several = counts.sum(axis=1) > 1
         single += counts * ~several[:, None]
         if several.any():
-            self_pairs += _doc_sums(_outer(counts[several], seg_len[several]), seg_doc[several],
-                                    n_docs)
+            self_pairs += _outer_sums(counts[several], seg_len[several], seg_doc[several],
+                                      n_docs)
         gap_per_segment += counts[:, 0] * seg_len
     diagonal = np.arange(n_values) * (n_values + 1)
     self_pairs[:, diagonal] += _doc_sums(single * seg_len[:, None], seg_doc, n_docs)
     gap_length = _doc_sums(gap_per_segment, seg_doc, n_docs)
-    ordered = _doc_sums(_outer(pooled, seg_len), seg_doc, n_docs) - self_pairs  # Σ over i≠j only
+    ordered = _outer_sums(pooled, seg_len, seg_doc, n_docs) - self_pairs  # Σ over i≠j only
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(valid, 1.0 / np.maximum(raters - 1, 1), 0.0)
     uo_d = (ordered * scale[:, None]).reshape(n_docs, n_values, n_values)
