@@ -153,6 +153,9 @@ class MemosWindow(QWidget):
         if keep is not None:
             if fresh is None:  # deleted, hidden or filtered out: back to its target
                 self._show(None)
+                # else "Saved" would still stand under the emptied editor after an undo
+                self.show_message("The memo shown is no longer there (undone, deleted or "
+                                  "filtered out).")
             else:
                 self._select_row(fresh.id)
                 if fresh.updated != self.shown.updated:  # type: ignore[union-attr]

@@ -55,6 +55,8 @@ def test_edit_menu_opens_it_and_a_project_memo_is_written(qtbot, window, project
     # Edit → Undo reverts the coder's own action; the window follows the notification.
     window.actions_by_name["undo"].trigger()
     assert list_memos(proj) == [] and memos.table.rowCount() == 0
+    # The editor empties, and "Saved" no longer stands under it.
+    assert memos.editor.toPlainText() == "" and "Saved" not in memos.message.text()
     window.actions_by_name["redo"].trigger()
     assert memos.table.rowCount() == 1
 
