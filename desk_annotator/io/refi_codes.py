@@ -22,20 +22,37 @@ _HEX = re.compile(r"^(?:#|0x)?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
 _TRIPLE = re.compile(r"^(?:rgba?\()?\s*(\d{1,3})\s*[, ]\s*(\d{1,3})\s*[, ]\s*(\d{1,3})")
 
 
+# Tag -> local name: a file has a handful of distinct tags and half a million elements.
+_LOCAL: dict[str, str] = {}
+
+
 def local(tag: object) -> str:
     """Element name without its namespace (tools disagree on namespaces; names are enough)."""
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    if not isinstance(tag, str):
+        return ""
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = tag.rsplit("}", 1)[-1]
+        if len(_LOCAL) < 10_000:  # a hostile file with endless tag names: no cache growth
+            _LOCAL[tag] = name
+    return name
 
 
 def kids(element: Element | None, name: str) -> list[Element]:
     if element is None:
         return []
-    return [child for child in element if local(child.tag) == name]
+    names = _LOCAL
+    return [child for child in element
+            if (names.get(child.tag) or local(child.tag)) == name]
 
 
 def kid(element: Element | None, name: str) -> Element | None:
-    found = kids(element, name)
-    return found[0] if found else None
+    if element is None:
+        return None
+    for child in element:
+        if local(child.tag) == name:
+            return child
+    return None
 
 
 def text_of(element: Element | None) -> str | None:

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
 import charset_normalizer
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from desk_annotator.errors import FormatError
 from desk_annotator.io.position_units import (
@@ -59,6 +59,7 @@ from desk_annotator.models import (
 from desk_annotator.text import MappedSpan, NormalizationMap, is_normalized, sha256_text
 
 IMPORTED_CODER_NAME = "imported"
+_ANNOTATIONS = TypeAdapter(list[Annotation])  # a source's annotations in one validation call
 NON_TEXT_SOURCES = ("PDFSource", "PictureSource", "AudioSource", "VideoSource")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _SHOWN = 5  # examples listed per warning
@@ -175,6 +176,10 @@ class _ProjectReader:
         # (document, normalisation map, selection elements) until the units are decided
         self._pending: list[tuple[Document, NormalizationMap | _IdentityMap, list[Element]]] = []
         self.unit_lines: list[str] = []
+        self._user_ids: dict[str | None, str | None] = {}  # creatingUser as written -> coder
+        # CodeRef targetGUID as written -> (label or None, GUID)
+        self._code_refs: dict[str, tuple[Label | None, str | None]] = {}
+        self._made: list[dict] = []  # annotations of the source being read, validated together
 
     def ident(self, guid: str) -> str:
         return self.ids.get(guid, guid)
@@ -201,6 +206,11 @@ class _ProjectReader:
 
     def user(self, raw: str | None) -> str | None:
         """Coder id for a creatingUser GUID; a user missing from Users is added (and reported)."""
+        if raw not in self._user_ids:  # a few users, named on every selection and coding
+            self._user_ids[raw] = self._user(raw)
+        return self._user_ids[raw]
+
+    def _user(self, raw: str | None) -> str | None:
         guid = normalize_guid(raw)
         if guid is None:
             return None
@@ -340,6 +350,8 @@ class _ProjectReader:
                     continue
                 self._selection(sel, doc, nmap, where, decision, index)
                 index += 1
+            self.annotations += _ANNOTATIONS.validate_python(self._made)
+            self._made = []
         self._pending = []
         self.unit_lines = report_lines(decisions)
 
@@ -382,8 +394,14 @@ class _ProjectReader:
         codings = kids(sel, "Coding")
         for coding in codings:
             ref = kid(coding, "CodeRef")
-            code_guid = normalize_guid(ref.get("targetGUID")) if ref is not None else None
-            label = self.code_labels.get(code_guid or "")
+            target = ref.get("targetGUID") if ref is not None else None
+            if target in self._code_refs:
+                label, code_guid = self._code_refs[target]
+            else:
+                code_guid = normalize_guid(target) if ref is not None else None
+                label = self.code_labels.get(code_guid or "")
+                if ref is not None and target is not None:
+                    self._code_refs[target] = (label, code_guid)
             if label is None:
                 self.warn("coding_unknown", f"{where} code {code_guid}")
                 continue
@@ -417,13 +435,14 @@ class _ProjectReader:
             ann_id = self.ident(guid)
             if ann_id in self._ann_ids:
                 self.warn("selection_duplicate", where)
-                ann_id = stable_guid("duplicate-selection", guid, str(len(self.annotations)))
+                ann_id = stable_guid("duplicate-selection", guid,
+                                    str(len(self.annotations) + len(self._made)))
             self._ann_ids.add(ann_id)
-            self.annotations.append(Annotation(
-                id=ann_id, document_id=doc.id, coder_id=coder_id, start=span.start, end=span.end,
-                quote=doc.text[span.start:span.end], stance_id=stances[0] if stances else None,
-                theme_ids=themes, note=note, created=created, updated=updated,
-            ))
+            self._made.append({  # validated per source, in one call (place_selections)
+                "id": ann_id, "document_id": doc.id, "coder_id": coder_id, "start": span.start,
+                "end": span.end, "quote": doc.text[span.start:span.end],
+                "stance_id": stances[0] if stances else None, "theme_ids": themes,
+                "note": note, "created": created, "updated": updated})
 
     # --- statuses and leftovers ----------------------------------------------------------
     def read_statuses(self) -> list[DocStatus]:
