@@ -19,7 +19,7 @@ scipy program it is commonly tens of minutes on two cores, far past what the tes
 spend), and its Qt support is a plugin of its own to track per release. The size would be
 similar: the bulk is Qt, ICU and the numerical libraries, which both tools copy as they are.
 One folder rather than one file: a one-file program unpacks itself into a temporary folder on
-every start (seconds, for a ~350 MB program) and leaves it behind when killed.
+every start (seconds, for a program of nearly 400 MB) and leaves it behind when killed.
 
 Windows (PowerShell, Python 3.11+ from python.org, the Visual C++ runtime comes with it)::
 
