@@ -266,11 +266,13 @@ def test_random_cases_match_reference():
             close(per_doc[d], ref_alpha_u(lengths, coded, rows, n_cats, alone)[0])
 
 
-@pytest.mark.parametrize("path", ["dense", "gather"])
+@pytest.mark.parametrize("path", ["dense", "sparse", "gather"])
 def test_bootstrap_rows_match_one_at_a_time(path, monkeypatch):
-    if path == "gather":  # the fallback for many distinct unit lengths, forced on small data
+    if path != "dense":  # the paths for many distinct unit lengths, forced on small data
         monkeypatch.setattr(unitizing, "DENSE_CELLS", 0)
         monkeypatch.setattr(unitizing, "CHUNK_ELEMENTS", 50)  # several resample chunks
+    if path == "gather":  # the fallback without scipy
+        monkeypatch.setattr(unitizing, "_sparse_cross_table", lambda *args: None)
     rng = np.random.default_rng(7)
     lengths, coded, rows, n_cats = [30, 12, 25, 40], [[True] * 3] * 4, [], 2
     for d in range(4):

@@ -107,18 +107,20 @@ def coincidences_2016(doc: np.ndarray, coder: np.ndarray, value: np.ndarray, sta
     lo, hi = np.searchsorted(cuts, g_start), np.searchsorted(cuts, g_end)
     n_seg = seg_start.size
 
-    pooled = np.zeros((n_seg, n_values))
-    single = np.zeros((n_seg, n_values))  # Σ_i c_i where coder i has one value there
+    # Counts of units are small integers: int32 halves the (segments × values) arrays.
+    pooled = np.zeros((n_seg, n_values), dtype=np.int32)
+    single = np.zeros((n_seg, n_values), dtype=np.int32)  # Σ_i c_i where i has one value
     self_pairs = np.zeros((n_docs, n_values * n_values))
     gap_per_segment = np.zeros(n_seg)
     for i in range(n_coders):  # loop over coders only; each pass is vectorised over segments
         mine = coder == i
-        diff = np.zeros((n_seg + 1, n_values))
-        np.add.at(diff, (lo[mine], value[mine]), 1.0)
-        np.add.at(diff, (hi[mine], value[mine]), -1.0)
-        counts = np.cumsum(diff[:-1], axis=0)
+        diff = np.zeros((n_seg + 1, n_values), dtype=np.int32)
+        np.add.at(diff, (lo[mine], value[mine]), 1)
+        np.add.at(diff, (hi[mine], value[mine]), -1)
+        counts = np.cumsum(diff[:-1], axis=0, dtype=np.int32)
+        del diff
         covered = counts[:, 1:].sum(axis=1) > 0
-        counts[:, 0] = (~covered & doc_coded[seg_doc, i] & valid[seg_doc]).astype(float)
+        counts[:, 0] = ~covered & doc_coded[seg_doc, i] & valid[seg_doc]
         pooled += counts
         # c_i c_iᵀ is diag(c_i) where the coder gives one value once (nearly everywhere): only
         # segments with overlapping units of this coder need the outer product.
