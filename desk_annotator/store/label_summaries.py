@@ -146,12 +146,14 @@ def fill_label_summaries(db: sqlite_utils.Database) -> None:
     """Recount both tables from the annotations and their themes."""
     db.execute("DELETE FROM label_counts")
     db.execute("DELETE FROM label_owners")
+    # in key order: appending to the tables' B-trees beats inserting at random places
     db.execute(
         "INSERT INTO label_owners (annotation_id, kind, label_id, document_id, coder_id, length) "
-        "SELECT id, 's', stance_id, document_id, coder_id, [end] - start FROM annotations "
-        "WHERE stance_id IS NOT NULL UNION ALL "
+        "SELECT * FROM (SELECT id, 's', stance_id, document_id, coder_id, [end] - start "
+        "FROM annotations WHERE stance_id IS NOT NULL UNION ALL "
         "SELECT a.id, 't', t.label_id, a.document_id, a.coder_id, a.[end] - a.start "
-        "FROM annotation_themes t JOIN annotations a ON a.id = t.annotation_id")
+        "FROM annotation_themes t JOIN annotations a ON a.id = t.annotation_id) "
+        "ORDER BY 1, 2, 3")
     db.execute(
         "INSERT INTO label_counts (kind, document_id, coder_id, label_id, passages, characters) "
         "SELECT kind, document_id, coder_id, label_id, count(*), sum(length) FROM label_owners "
