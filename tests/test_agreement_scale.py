@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from desk_annotator.agreement import compute_agreement
+from desk_annotator.agreement import spans as spans_module
 from desk_annotator.agreement.data import (
     AgreementData,
     DocUnits,
@@ -18,7 +19,6 @@ from desk_annotator.agreement.data import (
     build_agreement_data,
 )
 from desk_annotator.agreement.from_rows import agreement_data_from_rows
-from desk_annotator.agreement import spans as spans_module
 from desk_annotator.agreement.spans import LabelledSpans, _overlap_matches
 from desk_annotator.models import (
     Annotation,
