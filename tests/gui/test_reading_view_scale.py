@@ -167,7 +167,7 @@ def test_span_index_offsets_around_astral_characters():
 
 
 def test_offsets_of_a_long_text_with_emoji():
-    """Past the bulk threshold the astral positions come from numpy: same offsets as counted."""
+    """A long text with an emoji every 100 characters: offsets as counted by hand."""
     chunk = "ab😀c" + "x" * 96  # 100 code points, 101 UTF-16 units, the emoji at 2
     text = chunk * 6000  # 600,000 code points
     umap = Utf16Map(text)
