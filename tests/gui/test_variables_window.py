@@ -80,6 +80,17 @@ def test_define_import_and_export(window, project, tmp_path) -> None:
     assert window.table.item(1, window.names.index("words") + 1).text() == "12"
 
 
+def test_a_sheet_saved_in_cp1252_is_one_red_line(window, project, tmp_path) -> None:
+    """Before, the decoding error escaped the slot: a traceback on stderr, nothing on screen."""
+    before = values(project)
+    sheet = tmp_path / "ansi.csv"
+    sheet.write_bytes("title,tone\nTwo,pos – ok\n".encode("cp1252"))
+    lines = window.ask_import(str(sheet))
+    assert lines == [f'{sheet}: line 2 is not UTF-8 text (byte 0x96); save the sheet as '
+                     '"CSV UTF-8" or as XLSX']
+    assert window.message.text() == lines[0]
+    assert values(project) == before
+
 def test_the_edit_menu_opens_it_and_it_follows_other_changes(qtbot, project) -> None:
     from desk_annotator.gui.main_window import MainWindow
     from desk_annotator.gui.variables_window import VariablesWindow
