@@ -86,8 +86,8 @@ def test_a_sheet_saved_in_cp1252_is_one_red_line(window, project, tmp_path) -> N
     sheet = tmp_path / "ansi.csv"
     sheet.write_bytes("title,tone\nTwo,pos – ok\n".encode("cp1252"))
     lines = window.ask_import(str(sheet))
-    assert lines == [f'{sheet}: line 2 is not UTF-8 text (byte 0x96); save the sheet as '
-                     '"CSV UTF-8" or as XLSX']
+    assert lines == [(f'{sheet}: line 2 is not UTF-8 text (byte 0x96); save the sheet as '
+                      '"CSV UTF-8" or as XLSX')]
     assert window.message.text() == lines[0]
     assert values(project) == before
 
