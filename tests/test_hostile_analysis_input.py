@@ -378,3 +378,25 @@ def test_a_set_with_an_overlong_name_is_skipped_with_the_reason(seeded, tmp_path
     skipped = [w for w in report.warnings if "document set" in w]
     assert skipped == [(f"longset.qdpx: document set '{'S' * 40}…' skipped (a set's name is "
                         "at most 200 characters)")]
+
+
+def test_retrieve_docx_with_control_characters_in_title_text_and_label(project, article,
+                                                                       tmp_path) -> None:
+    """A form feed (text taken from a PDF) or ESC in a title made python-docx refuse the whole
+    file with a traceback; they are written as U+FFFD (the quote's whitespace as spaces)."""
+    import docx
+
+    coder = project.ensure_coder("coder-1")
+    stance = project.add_label("stance", "pro\x1bcon")
+    text = "Page one ends.\x0cPage two\x1b starts here."
+    project.add_documents([article("Title\x1bhere", text)])
+    doc = project.q.document_infos()[0].id
+    project.add_annotation(doc, coder.id, 5, 36, stance_id=stance.id)
+    out = tmp_path / "segments.docx"
+    result = CliRunner().invoke(cli, ["--project", str(project.path), "retrieve", "--output",
+                                      str(out)])
+    assert result.exit_code == 0, result.output
+    texts = [p.text for p in docx.Document(str(out)).paragraphs]
+    assert "\u201cone ends. Page two\ufffd starts here\u201d" in texts
+    assert any(t.startswith("\u2014 Title\ufffdhere") for t in texts)
+    assert "pro\ufffdcon (1)" in texts

@@ -15,6 +15,7 @@ leaves any older file as it was.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,15 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Characters XML 1.0 cannot hold: python-docx refuses the whole file for one of them (ESC
+# in a title, a stray control character in text taken from a PDF or a dataset).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _docx_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", _one_line(text))
+
+
 def group_segments(segments: list[Segment], by: str) -> list[tuple[str, list[Segment]]]:
     """(heading, segments) in order: labels in first-seen order of the (sorted) segments,
     each segment under every chosen label it carries (all its labels if none were chosen);
@@ -117,17 +127,17 @@ def write_docx(path: str | Path, segments: list[Segment], *, group_by: str = "la
     from docx.shared import Pt
 
     document = docx.Document()
-    document.add_heading(title, level=0)
+    document.add_heading(_docx_text(title), level=0)
     if description:
-        document.add_paragraph(description)
+        document.add_paragraph(_docx_text(description))
     written = 0
     for heading, items in group_segments(segments, group_by):
-        document.add_heading(f"{heading} ({len(items)})", level=1)
+        document.add_heading(_docx_text(f"{heading} ({len(items)})"), level=1)
         for s in items:
-            quote = document.add_paragraph(f"{OPEN_QUOTE}{_one_line(s.quote)}{CLOSE_QUOTE}")
+            quote = document.add_paragraph(f"{OPEN_QUOTE}{_docx_text(s.quote)}{CLOSE_QUOTE}")
             quote.paragraph_format.space_after = Pt(2)
             source = document.add_paragraph()
-            run = source.add_run(f"\u2014 {s.attribution()}")
+            run = source.add_run(_docx_text(f"\u2014 {s.attribution()}"))
             run.italic = True
             run.font.size = Pt(9)
             written += 1
