@@ -102,10 +102,16 @@ def _corrupt_data_pages(path: Path, seed) -> None:
                                         "metadata": {}})() for i in range(30)])
     conn = sqlite3.connect(str(path))
     conn.execute("PRAGMA journal_mode = DELETE")
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    # Pages of the documents' table only: the schema (grown with the summary triggers) spans
+    # pages all over the file, and damaging it is the other fixture's case.
+    pages = [r[0] for r in conn.execute(
+        "SELECT pageno FROM dbstat WHERE name = 'documents' ORDER BY pageno")]
     conn.close()
     data = bytearray(path.read_bytes())
-    for offset in (len(data) // 3, len(data) // 2, 2 * len(data) // 3):
-        data[offset:offset + 4096] = b"\x5a" * 4096
+    for page in (pages[len(pages) // 3], pages[len(pages) // 2], pages[2 * len(pages) // 3]):
+        offset = (page - 1) * page_size
+        data[offset:offset + page_size] = b"\x5a" * page_size
     path.write_bytes(bytes(data))
 
 
