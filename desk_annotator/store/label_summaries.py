@@ -60,21 +60,21 @@ _MATCH = ("o.kind = c.kind AND o.document_id = c.document_id AND o.coder_id = c.
 
 _TOTAL = ("o.kind = label_totals.kind AND o.coder_id = label_totals.coder_id "
           "AND o.label_id = label_totals.label_id")
-_OWNED = "(SELECT kind, coder_id, label_id{doc} FROM label_owners WHERE annotation_id = {ann})"
+_OWNED = "(SELECT kind, coder_id, label_id{doc} FROM label_owners o WHERE o.annotation_id = {ann})"
 
 
-def _share(sign: str, ann: str) -> str:
+def _share(sign: str, ann: str, who: str = "") -> str:
     """Add (sign '+') or subtract ('-') annotation ``ann``'s recorded share to its counts
     and to its coder's totals (one document per annotation: one count per total)."""
     return f"""
     UPDATE label_counts SET passages = passages {sign} 1,
            characters = characters {sign} (SELECT o.length FROM label_owners o
                                             WHERE o.annotation_id = {ann} AND {_OWN})
-     WHERE {_KEY} IN {_OWNED.format(doc=", document_id", ann=ann)};
+     WHERE {_KEY} IN {_OWNED.format(doc=", document_id", ann=ann + who)};
     UPDATE label_totals SET passages = passages {sign} 1,
            characters = characters {sign} (SELECT o.length FROM label_owners o
                                             WHERE o.annotation_id = {ann} AND {_TOTAL})
-     WHERE (kind, coder_id, label_id) IN {_OWNED.format(doc="", ann=ann)};"""
+     WHERE (kind, coder_id, label_id) IN {_OWNED.format(doc="", ann=ann + who)};"""
 
 
 def _leave(ann: str) -> str:
@@ -89,43 +89,68 @@ def _leave(ann: str) -> str:
     DELETE FROM label_owners WHERE annotation_id = {ann};""")
 
 
-def _enter(ann: str) -> str:
-    return f"""
-    INSERT INTO label_owners (annotation_id, kind, label_id, document_id, coder_id, length)
+def _enter(ann: str, theme: str | None = None) -> str:
+    """Record annotation ``ann``'s share and add it; with ``theme``, only that one theme's
+    share (a theme added to an annotation whose other shares are recorded already)."""
+    if theme is None:
+        owners = f"""
       SELECT a.id, 's', a.stance_id, a.document_id, a.coder_id, a.[end] - a.start
         FROM annotations a WHERE a.id = {ann} AND a.stance_id IS NOT NULL
       UNION ALL
       SELECT a.id, 't', t.label_id, a.document_id, a.coder_id, a.[end] - a.start
         FROM annotations a JOIN annotation_themes t ON t.annotation_id = a.id
-       WHERE a.id = {ann};
+       WHERE a.id = {ann};"""
+        who = ""
+    else:
+        owners = f"""
+      SELECT a.id, 't', {theme}, a.document_id, a.coder_id, a.[end] - a.start
+        FROM annotations a WHERE a.id = {ann};"""
+        who = f" AND o.kind = 't' AND o.label_id = {theme}"
+    return f"""
+    INSERT INTO label_owners (annotation_id, kind, label_id, document_id, coder_id, length)
+      {owners}
     INSERT INTO label_totals (kind, coder_id, label_id, passages, characters, documents)
       SELECT o.kind, o.coder_id, o.label_id, 0, 0, 0 FROM label_owners o
-       WHERE o.annotation_id = {ann} AND NOT EXISTS
+       WHERE o.annotation_id = {ann}{who} AND NOT EXISTS
              (SELECT 1 FROM label_totals WHERE {_TOTAL});
     UPDATE label_totals SET documents = documents + 1 WHERE (kind, coder_id, label_id) IN
            (SELECT o.kind, o.coder_id, o.label_id FROM label_owners o
-             WHERE o.annotation_id = {ann} AND NOT EXISTS
+             WHERE o.annotation_id = {ann}{who} AND NOT EXISTS
                    (SELECT 1 FROM label_counts c WHERE {_MATCH}));
     INSERT INTO label_counts (kind, document_id, coder_id, label_id, passages, characters)
       SELECT o.kind, o.document_id, o.coder_id, o.label_id, 0, 0 FROM label_owners o
-       WHERE o.annotation_id = {ann} AND NOT EXISTS
-             (SELECT 1 FROM label_counts c WHERE {_MATCH});""" + _share("+", ann)
+       WHERE o.annotation_id = {ann}{who} AND NOT EXISTS
+             (SELECT 1 FROM label_counts c WHERE {_MATCH});""" + _share("+", ann, who)
 
 
 def _redo(*anns: str) -> str:
     return "".join(_leave(a) for a in anns) + "".join(_enter(a) for a in anns)
 
 
+_FRESH = "NOT EXISTS (SELECT 1 FROM label_owners WHERE annotation_id = {ann}{who})"
+_FRESH_THEME = _FRESH.format(ann="NEW.annotation_id",
+                             who=" AND kind = 't' AND label_id = NEW.label_id")
+
+# A write that adds what nothing recorded yet (an import, a new annotation, a theme added)
+# takes the short way (WHEN ...: only add); anything else recomputes the annotation.
 TRIGGERS = {
-    "label_summary_annotation_insert": "AFTER INSERT ON annotations BEGIN"
-                                       + _redo("NEW.id") + "\nEND",
+    "label_summary_annotation_insert": "AFTER INSERT ON annotations WHEN "
+                                       + _FRESH.format(ann="NEW.id", who="") + " BEGIN"
+                                       + _enter("NEW.id") + "\nEND",
+    "label_summary_annotation_reinsert": "AFTER INSERT ON annotations WHEN NOT "
+                                         + _FRESH.format(ann="NEW.id", who="") + " BEGIN"
+                                         + _redo("NEW.id") + "\nEND",
     "label_summary_annotation_delete": "AFTER DELETE ON annotations BEGIN"
                                        + _leave("OLD.id") + "\nEND",
     "label_summary_annotation_update": "AFTER UPDATE OF id, document_id, coder_id, stance_id, "
                                        "start, [end] ON annotations BEGIN"
                                        + _leave("OLD.id") + _redo("NEW.id") + "\nEND",
-    "label_summary_theme_insert": "AFTER INSERT ON annotation_themes BEGIN"
-                                  + _redo("NEW.annotation_id") + "\nEND",
+    "label_summary_theme_insert": "AFTER INSERT ON annotation_themes WHEN " + _FRESH_THEME
+                                  + " BEGIN" + _enter("NEW.annotation_id", "NEW.label_id")
+                                  + "\nEND",
+    "label_summary_theme_reinsert": "AFTER INSERT ON annotation_themes WHEN NOT "
+                                    + _FRESH_THEME + " BEGIN" + _redo("NEW.annotation_id")
+                                    + "\nEND",
     "label_summary_theme_delete": "AFTER DELETE ON annotation_themes BEGIN"
                                   + _redo("OLD.annotation_id") + "\nEND",
     "label_summary_theme_update": "AFTER UPDATE ON annotation_themes BEGIN"
