@@ -23,7 +23,12 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from desk_annotator.io.exchange_common import metadata_value, title_from_text
-from desk_annotator.io.untrusted import MAX_NESTING, _BAD_ESCAPE, nesting_exceeds, read_lines
+from desk_annotator.io.untrusted import (
+    _BAD_ESCAPE,
+    MAX_NESTING,
+    nesting_exceeds,
+    read_lines,
+)
 from desk_annotator.models import STATUSES, Annotation, DocStatus, Document, new_id
 from desk_annotator.text import is_normalized, sha256_text
 
