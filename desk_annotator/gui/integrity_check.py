@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..project import Project
+
+
+START_DELAY_MS = 500
 
 
 class IntegrityCheck(QObject):
@@ -22,6 +25,7 @@ class IntegrityCheck(QObject):
         super().__init__(parent)
         self.project = project
         self._thread: threading.Thread | None = None
+        self._began = False
         # Connected first, so the queue is settled before the window hears of the result.
         self.finished.connect(self._settle)
 
@@ -33,11 +37,20 @@ class IntegrityCheck(QObject):
             self._run()  # no second connection to an in-memory project; it is small anyway
             return
         self._thread = threading.Thread(target=self._run, name="integrity-check", daemon=True)
-        self._thread.start()
+        # The check reads the whole file: on a cold cache it would compete for the disk with
+        # the first screen's own reads, so it begins a moment after the first paint.
+        QTimer.singleShot(START_DELAY_MS, self._begin)
+
+    def _begin(self) -> None:
+        if self._thread is not None and not self._began:
+            self._began = True
+            self._thread.start()
 
     def wait(self, timeout: float | None = None) -> None:
-        """Block until the worker is done (tests; the GUI never waits)."""
+        """Block until the worker is done, starting it now if it is still to begin (tests;
+        the GUI never waits)."""
         if self._thread is not None:
+            self._begin()
             self._thread.join(timeout)
 
     def _run(self) -> None:
