@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from ..analysis.tables_groups import variable_choices
 from ..document_sets import set_names
-from ..models import is_model_coder
+from .coder_choices import offered_coders
 from .export_job import ExportJob
 
 ALL_CODERS = "All coders"
@@ -31,8 +31,7 @@ class FindingsDialog(QDialog):
         self.project = project
         self.setWindowTitle("Findings report")
         self.coder_box = QComboBox()
-        self.coder_box.addItems([ALL_CODERS, *(c.name for c in project.q.coders()
-                                               if not is_model_coder(c.name))])
+        self.coder_box.addItems(offered_coders(parent, project, ALL_CODERS))
         self.set_box = QComboBox()
         self.set_box.addItems([ALL_DOCUMENTS, *set_names(project)])
         self.by_box = QComboBox()

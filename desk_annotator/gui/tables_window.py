@@ -35,7 +35,7 @@ from ..analysis.tables_groups import variable_choices
 from ..analysis.tables_output import write
 from ..document_sets import set_names
 from ..export_formats import ProjectReader
-from ..models import is_model_coder
+from .coder_choices import offered_coders
 from .export_job import failure_line
 from .plain import plain_label
 from .result_table_model import ResultTableModel
@@ -184,8 +184,7 @@ class TablesWindow(QWidget):
         """Coders, sets and variables as they are in the project now (kept where possible)."""
         self._filling = True
         try:
-            self._refill(self.coder_box, [ALL_CODERS, *(c.name for c in self.project.q.coders()
-                                                         if not is_model_coder(c.name))])
+            self._refill(self.coder_box, offered_coders(self.parent(), self.project, ALL_CODERS))
             self._refill(self.set_box, [ALL_DOCUMENTS, *set_names(self.project)])
             self._refill_by()
         finally:

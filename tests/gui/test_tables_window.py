@@ -128,6 +128,7 @@ def test_analysis_menu_opens_the_window_and_writes_the_findings(qtbot, project, 
     opened = [w for w in win.findChildren(TablesWindow)]
     assert len(opened) == 1 and opened[0].wait()
     assert opened[0].result.kind == "crosstab"  # stance by outlet to begin with
+    win.set_show_all_coders(True)  # blind mode would offer coder-1's own coding alone
     dialog = FindingsDialog(project, win)
     qtbot.addWidget(dialog)
     dialog.coder_box.setCurrentText("coder-2")
@@ -139,3 +140,33 @@ def test_analysis_menu_opens_the_window_and_writes_the_findings(qtbot, project, 
     page = (tmp_path / "findings.html").read_text("utf-8")
     assert "coder-2; all documents" in page and page.count("<svg") == 5
     opened[0].close()
+
+
+def test_blind_mode_offers_only_the_own_coder_in_the_tables_and_findings(qtbot, tmp_path,
+                                                                         monkeypatch):
+    """A pooled table would show the other coders' coding in numbers: in blind mode the
+    analysis windows offer the current coder alone; with every coder shown, the pooled
+    choice and each person come back."""
+    from desk_annotator.gui.findings_dialog import FindingsDialog
+    from desk_annotator.gui.main_window import MainWindow
+    from desk_annotator.gui.tables_window import ALL_CODERS, open_tables_window
+
+    monkeypatch.setenv("DESK_ANNOTATOR_HOME", str(tmp_path / "home"))
+    proj = Project(tmp_path / "blind.sqlite")
+    fill_from_sample(proj)
+    win = MainWindow(proj, coder_name="coder-2")
+    qtbot.addWidget(win)
+    win.set_show_all_coders(False)
+    tw = open_tables_window(win)
+    assert tw.wait()
+    offered = [tw.coder_box.itemText(i) for i in range(tw.coder_box.count())]
+    assert offered == ["coder-2"]
+    dialog = FindingsDialog(proj, win)
+    assert [dialog.coder_box.itemText(i) for i in range(dialog.coder_box.count())] == ["coder-2"]
+    win.set_show_all_coders(True)
+    tw2 = open_tables_window(win)
+    assert tw2.wait()
+    offered = [tw2.coder_box.itemText(i) for i in range(tw2.coder_box.count())]
+    assert offered[0] == ALL_CODERS and {"coder-1", "coder-2", "coder-3"} <= set(offered)
+    tw.close()
+    tw2.close()
