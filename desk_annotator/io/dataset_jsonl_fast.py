@@ -152,7 +152,8 @@ def _plain_record(builder: Any, lineno: int, data: dict, warnings: list[str],
             if name not in names:  # label names repeat: each checked once
                 if not _VISIBLE.search(name):
                     raise _NotPlain
-                names.add(name)
+                if len(names) < 10_000:  # a file of endless names: no growth past that
+                    names.add(name)
         for key in ("id", "note", "provenance"):
             if not _optional_str(ann.get(key)):
                 raise _NotPlain
