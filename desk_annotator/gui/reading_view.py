@@ -33,7 +33,7 @@ from PySide6.QtWidgets import QMenu, QPlainTextEdit, QToolTip, QWidget
 from ..models import Annotation, Document, Label
 from ..text import Utf16Map
 from .plain import escape, rich_tooltip, safe_color
-from .span_index import Fetch, LazyAnnotations, RowSource, SpanIndex
+from .span_index import Fetch, FetchThemes, LazyAnnotations, RowSource, SpanIndex
 from .theme import ACCENT, UNLABELLED, highlight_alpha, tint, underline_style
 from .underlines import paint_styled_themes
 
@@ -129,12 +129,13 @@ class ReadingView(QPlainTextEdit):
         self._spans.load_annotations(list(annotations), self._map)
         self._after_reload()
 
-    def set_annotation_rows(self, rows: list[tuple], themes: dict[str, str],
-                            fetch: Fetch) -> None:
+    def set_annotation_rows(self, rows: list[tuple], themes: dict[str, str], fetch: Fetch,
+                            fetch_themes: FetchThemes | None = None) -> None:
         """Replace every highlight by slim rows of store/reading_rows.py; an annotation is
-        built (its full row read by ``fetch``) only when something asks for it."""
+        built (its full row read by ``fetch``) only when something asks for it, and themes
+        not in ``themes`` are read by ``fetch_themes`` for the spans a paint draws."""
         positions = {lb.id: lb.order for lb in self._labels.values()}
-        source = RowSource(themes, fetch, self.document_id or "", positions)
+        source = RowSource(themes, fetch, self.document_id or "", positions, fetch_themes)
         self._spans.load_rows(rows, source, self._map)
         self._after_reload()
 
@@ -366,7 +367,9 @@ class ReadingView(QPlainTextEdit):
         current_rects: list[QRectF] = []
         alpha = highlight_alpha()
         # Only the spans touching the painted blocks: the cost does not grow with the rest.
-        for s, e, ann_id in self._spans.spans_between(blocks[0][0], blocks[-1][1]):
+        shown = self._spans.spans_between(blocks[0][0], blocks[-1][1])
+        self._spans.prepare_looks([i for _, _, i in shown])
+        for s, e, ann_id in shown:
             span = self._look(ann_id, alpha)
             rects = self._span_line_rects(s, e, blocks)
             if rects:

@@ -26,26 +26,50 @@ from ..text import Utf16Map
 Row = tuple[Any, ...]  # SPAN_COLUMNS order
 Item = Row | Annotation  # a row not yet asked for, or the annotation built from it
 Fetch = Callable[[list[str]], dict[str, Row]]  # ids -> ROW_COLUMNS rows
+FetchThemes = Callable[[list[str] | None], dict[str, str]]  # ids (None = all) -> joined themes
 _ID, _CODER, _START, _END, _STANCE = (SPAN_COLUMNS.index(c) for c in
                                       ("id", "coder_id", "start", "end", "stance_id"))
 PAGE = 256  # annotations built (and quotes read) together
 
 
 class RowSource:
-    """What one load needs to turn rows into annotations: their themes and a reader."""
+    """What one load needs to turn rows into annotations: their themes and a reader.
+
+    Themes given as a dict are all there is; given as ``fetch_themes`` they are read for the
+    ids a paint or a build asks about (and all at once for the list's theme filter)."""
 
     def __init__(self, themes: dict[str, str] | None = None, fetch: Fetch | None = None,
-                 document_id: str = "", positions: dict[str, int] | None = None) -> None:
+                 document_id: str = "", positions: dict[str, int] | None = None,
+                 fetch_themes: FetchThemes | None = None) -> None:
         self.themes = themes or {}  # annotation id -> theme ids joined (reading_rows.py)
         self.fetch = fetch
         self.document_id = document_id
         self.positions = positions or {}  # label id -> place in the codebook
+        self._fetch_themes = fetch_themes
+        self._known: set[str] = set()  # ids whose themes have been read (none or some)
+
+    def ensure_themes(self, ids: list[str] | None) -> None:
+        """Read the themes of these annotation ids (None: of every one) unless known."""
+        if self._fetch_themes is None:
+            return
+        if ids is None:
+            self.themes.update(self._fetch_themes(None))
+            self._fetch_themes = None  # all known now
+            return
+        missing = [i for i in ids if i not in self._known]
+        if missing:
+            self.themes.update(self._fetch_themes(missing))
+            self._known.update(missing)
 
     def theme_ids(self, ann_id: str) -> list[str]:
+        if self._fetch_themes is not None and ann_id not in self._known:
+            self.ensure_themes([ann_id])
         return theme_ids(self.themes.get(ann_id), self.positions)
 
     def build(self, rows: list[Row]) -> list[Annotation]:
-        full = self.fetch([r[_ID] for r in rows]) if self.fetch else {}
+        ids = [r[_ID] for r in rows]
+        self.ensure_themes(ids)
+        full = self.fetch(ids) if self.fetch else {}
         out = []
         for r in rows:
             values = dict(zip(ROW_COLUMNS, full[r[_ID]], strict=True)) if r[_ID] in full else \
@@ -92,6 +116,7 @@ class LazyAnnotations(MutableSequence[Annotation]):
 
     def filter_key(self, index: int) -> tuple[str, str | None, tuple[str, ...]]:
         """(coder, stance, themes) of a member without building it (list filters)."""
+        self._source.ensure_themes(None)  # a filter asks about every row: one read
         item = self._items[index]
         return (item_coder(item), *self._source.key(item))
 
@@ -243,6 +268,11 @@ class SpanIndex:
 
     def look_key(self, ann_id: str) -> tuple[str | None, tuple[str, ...]]:
         return self._source.key(self._items[ann_id])
+
+    def prepare_looks(self, ids: list[str]) -> None:
+        """Read, in one go, what the looks of these spans need (their themes)."""
+        self._source.ensure_themes([i for i in ids
+                                    if not isinstance(self._items.get(i), Annotation)])
 
     def in_order(self) -> LazyAnnotations:
         """Every annotation in start order, built lazily: for the annotation list."""

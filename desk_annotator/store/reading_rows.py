@@ -18,28 +18,55 @@ ROW_COLUMNS = ("id", "document_id", "coder_id", "start", "end", "quote", "stance
                "created", "updated")
 
 
-def document_span_rows(q: Queries, document_id: str, coder_ids: list[str] | None
+def document_span_rows(q: Queries, document_id: str, coder_ids: list[str] | None, *,
+                       with_themes: bool = True
                        ) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
     """SPAN_COLUMNS rows of a document's annotations by these coders (None = every coder),
-    in no particular order (the caller sorts what it indexes); and each annotation's theme
-    ids, joined by U+001F in no particular order (:func:`theme_ids` puts them in codebook order
-    for the few that are looked at)."""
-    coder_clause, params = "", [document_id]
-    if coder_ids is not None:
-        if not coder_ids:
-            return [], {}
-        coder_clause = f" AND coder_id IN ({','.join('?' * len(coder_ids))})"
-        params += coder_ids
+    in no particular order (the caller sorts what it indexes); and, ``with_themes``, each
+    annotation's theme ids joined by U+001F in no particular order (:func:`theme_ids` puts
+    them in codebook order for the few that are looked at; :func:`span_themes` reads them
+    later for some ids)."""
+    coder_clause, params = _coder_clause(document_id, coder_ids)
+    if coder_clause is None:
+        return [], {}
     # Not sorted by SQLite: its temporary B-tree costs more than the caller's one sort.
     rows = q.db.execute(
         "SELECT id, coder_id, start, [end], stance_id FROM annotations "
         f"WHERE document_id = ?{coder_clause}", params).fetchall()
+    return rows, span_themes(q, document_id, coder_ids) if with_themes else {}
+
+
+def span_themes(q: Queries, document_id: str, coder_ids: list[str] | None,
+                ids: list[str] | None = None) -> dict[str, str]:
+    """Joined theme ids by annotation id: of these ids, or (None) of the whole document's
+    annotations by these coders. Annotations without themes are left out."""
+    if ids is not None:
+        found: dict[str, str] = {}
+        for n in range(0, len(ids), 900):  # SQLite's parameter limit
+            chunk = ids[n:n + 900]
+            found.update(q.db.execute(
+                "SELECT annotation_id, group_concat(label_id, char(31)) FROM annotation_themes "
+                f"WHERE annotation_id IN ({','.join('?' * len(chunk))}) GROUP BY annotation_id",
+                chunk).fetchall())
+        return found
+    coder_clause, params = _coder_clause(document_id, coder_ids)
+    if coder_clause is None:
+        return {}
     # One string per annotation, grouped along the primary key: no Python loop per theme.
-    themes = dict(q.db.execute(
+    return dict(q.db.execute(
         "SELECT annotation_id, group_concat(label_id, char(31)) FROM annotation_themes "
         f"WHERE annotation_id IN (SELECT id FROM annotations WHERE document_id = ?{coder_clause})"
         " GROUP BY annotation_id", params).fetchall())
-    return rows, themes
+
+
+def _coder_clause(document_id: str, coder_ids: list[str] | None
+                  ) -> tuple[str | None, list[Any]]:
+    """The WHERE tail and parameters for these coders; None when no coder is to be shown."""
+    if coder_ids is None:
+        return "", [document_id]
+    if not coder_ids:
+        return None, []
+    return f" AND coder_id IN ({','.join('?' * len(coder_ids))})", [document_id, *coder_ids]
 
 
 def label_positions(q: Queries) -> dict[str, int]:
