@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+import operator
 from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from typing import Any, overload
 
@@ -30,6 +31,7 @@ FetchThemes = Callable[[list[str] | None], dict[str, str]]  # ids (None = all) -
 _ID, _CODER, _START, _END, _STANCE = (SPAN_COLUMNS.index(c) for c in
                                       ("id", "coder_id", "start", "end", "stance_id"))
 PAGE = 256  # annotations built (and quotes read) together
+_start_of, _end_of = operator.itemgetter(_START), operator.itemgetter(_END)
 
 
 class RowSource:
@@ -198,7 +200,9 @@ class SpanIndex:
             self._items = {r[_ID]: r for r in rows}
             self.order = order
             self.starts = [o[0] for o in order]
-            self.max_len = max((e - s for s, e, _ in order), default=0)
+            # The longest span, by C-level map over the rows (no Python step per span).
+            self.max_len = max(map(operator.sub, map(_end_of, rows), map(_start_of, rows)),
+                               default=0)
         finally:
             if paused:
                 gc.enable()
