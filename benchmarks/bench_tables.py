@@ -161,11 +161,18 @@ def main() -> int:
         t0 = time.perf_counter()
         build(args.project, args.documents, args.per_document)
         say(f"built in {time.perf_counter() - t0:.0f} s")
-    env = dict(os.environ)
-    env.setdefault("DESK_ANNOTATOR_HOME", tempfile.mkdtemp(prefix="desk-bench-tables-"))
+    with tempfile.TemporaryDirectory(prefix="desk-bench-tables-") as home:
+        env = {**os.environ, "DESK_ANNOTATOR_HOME": os.environ.get("DESK_ANNOTATOR_HOME", home)}
+        return measure(args, env)
+
+
+def measure(args: argparse.Namespace, env: dict[str, str]) -> int:
     cli = [*_cli(), "--project", str(args.project), "table"]
-    with sqlite3.connect(f"file:{args.project}?mode=ro", uri=True) as conn:
+    conn = sqlite3.connect(f"file:{args.project}?mode=ro", uri=True)
+    try:
         count = conn.execute("SELECT count(*) FROM annotations").fetchone()[0]
+    finally:
+        conn.close()
     size = f"{count / 1e6:.1f} M" if count >= 100_000 else f"{count:,}"
     fresh([*cli, "frequencies"], 1, env)  # opens once: a migration, then the OS file cache is warm
     rows = []
