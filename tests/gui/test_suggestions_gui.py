@@ -375,6 +375,7 @@ def test_other_windows_offer_no_model_coder(qtbot, window, project) -> None:
     sw = _suggestions_window(qtbot, window)
     _run(qtbot, sw)
     assert proj.coder_by_name("model:tfidf") is not None
+    window.set_show_all_coders(True)  # blind mode offers one's own coding alone
     window.open_compare()
     compare = window._child_windows[-1]
     tables = open_tables_window(window)
