@@ -257,8 +257,10 @@ def agreement_cmd(obj: _Ctx, output: str | None, coders: str | None, documents: 
         write_agreement_report(obj.project(), output, **options)
         click.echo(f"agreement report written to {output}")
     else:
+        from .io.agreement_report import report_to_json
+
         report = agreement_report(obj.project(), **options)
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        click.echo(report_to_json(report), nl=False)  # the same JSON as a written .json
 
 
 @cli.command("merge")
