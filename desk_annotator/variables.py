@@ -221,3 +221,14 @@ def custom_values(project: Any, typed_values: bool = True) -> dict[str, dict[str
         if var is not None:
             out.setdefault(doc_id, {})[var.name] = typed(var, value) if typed_values else value
     return out
+
+
+def values_by_document(project: Any, var: Variable) -> dict[str, Any]:
+    """document id -> value of one variable, for the documents where it is set: one query
+    for a custom variable (what the document list reads for a shown column or a filter
+    term), typed (numbers as int/float) so that they sort as numbers."""
+    q = _q(project)
+    if var.builtin:
+        return {info.id: info.metadata[var.name] for info in q.document_infos()
+                if info.metadata.get(var.name) not in (None, "")}
+    return {doc_id: typed(var, value) for doc_id, _var_id, value in vq.value_rows(q, var.id)}

@@ -54,6 +54,9 @@ def build_analysis_menu(win: MainWindow, bar: QMenuBar, actions: dict[str, QActi
     from . import corpus_sets
 
     corpus_sets.install(win)  # the document list's set filter
+    from . import corpus_variables
+
+    corpus_variables.install(win)  # the document list's variable columns and filter terms
     actions["set_from_filter"] = _action(win, menu, "New document &set from the list's filter…",
                                          lambda: corpus_sets.make_set_from_filter(win),
                                          tip="A document set of the documents the list shows")

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..variable_filter import parse_search, term_matcher, unknown_hint
 from .plain import tooltip_text
 
 COLUMNS = [("title", "Title"), ("outlet", "Outlet"), ("date", "Date"), ("length", "Size"),
@@ -44,6 +45,8 @@ COLUMNS = [("title", "Title"), ("outlet", "Outlet"), ("date", "Date"), ("length"
 STATUS_GLYPH = {"todo": "○ todo", "doing": "◐ doing", "done": "● done"}
 STATUS_COLOUR = {"todo": "#8c959f", "doing": "#E69F00", "done": "#009E73"}
 SEARCH_KEYS = ("title", "author", "outlet", "date", "url")
+SEARCH_TIP = ("Words in title, outlet, author, date or url; name:value (or name=value) "
+              "keeps the documents whose variable has that value, e.g. outlet:guardian")
 ID_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
@@ -68,6 +71,34 @@ class CorpusTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[dict[str, Any]] = []
         self._row_of: dict[str, int] = {}
+        self._variable_names: list[str] = []
+        self._variable_values: list[dict[str, Any]] = []
+        self._variable_numeric: list[bool] = []
+
+    # -- optional variable columns (gui/corpus_variables.py), after the fixed ones ----------
+    def set_variable_columns(self, names: list[str], values: list[dict[str, Any]]) -> None:
+        """Show these variables as columns; values[i] maps document id -> value of names[i]."""
+        self.beginResetModel()
+        self._variable_names = list(names)
+        self._set_values(values)
+        self.endResetModel()
+
+    def update_variable_values(self, values: list[dict[str, Any]]) -> None:
+        """New values for the columns shown (same names): cells repaint, rows stay put."""
+        self._set_values(values)
+        if self._rows and self._variable_names:
+            self.dataChanged.emit(self.index(0, len(COLUMNS)),
+                                  self.index(len(self._rows) - 1, self.columnCount() - 1))
+
+    def _set_values(self, values: list[dict[str, Any]]) -> None:
+        self._variable_values = list(values)
+        # A number column sorts its unset cells first as a number too (Qt cannot order a
+        # number against a string).
+        self._variable_numeric = [any(isinstance(v, (int, float)) for v in column.values())
+                                  for column in self._variable_values]
+
+    def variable_columns(self) -> list[str]:
+        return list(self._variable_names)
 
     def reload(self, rows: list[dict[str, Any]]) -> None:
         self.beginResetModel()
@@ -82,7 +113,7 @@ class CorpusTableModel(QAbstractTableModel):
             if i is None:
                 continue
             self._rows[i] = row
-            self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+            self.dataChanged.emit(self.index(i, 0), self.index(i, self.columnCount() - 1))
 
     def row_data(self, row: int) -> dict[str, Any]:
         return self._rows[row]
@@ -97,18 +128,39 @@ class CorpusTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(COLUMNS) + len(self._variable_names)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
+        if orientation == Qt.Orientation.Horizontal and role in (
+                Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if section >= len(COLUMNS):
+                name = self._variable_names[section - len(COLUMNS)]
+                return name if role == Qt.ItemDataRole.DisplayRole else (
+                    f"Variable {name} (right-click the header to choose the columns)")
+            return COLUMNS[section][1] if role == Qt.ItemDataRole.DisplayRole else None
+        return None
+
+    def _variable_data(self, row: dict[str, Any], column: int, role: int) -> Any:
+        value = self._variable_values[column].get(row["id"])
+        if role == Qt.ItemDataRole.DisplayRole:
+            return "" if value is None else str(value)
+        if role == SORT_ROLE:  # numbers sort as numbers; unset values first
+            if value is None:
+                return float("-inf") if self._variable_numeric[column] else ""
+            return value if isinstance(value, (int, float)) else str(value)
+        if role == ID_ROLE:
+            return row["id"]
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, float)):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         row = self._rows[index.row()]
+        if index.column() >= len(COLUMNS):
+            return self._variable_data(row, index.column() - len(COLUMNS), role)
         key = COLUMNS[index.column()][0]
         value = row.get(key)
         if role == Qt.ItemDataRole.DisplayRole:
@@ -135,18 +187,39 @@ class CorpusTableModel(QAbstractTableModel):
 
 
 class CorpusFilterProxy(QSortFilterProxyModel):
-    """Search over title and metadata (case-insensitive, every word must match) + status."""
+    """Search over title and metadata (case-insensitive, every word must match), variable
+    terms ``name:value`` (variable_filter.py), status and document set."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._words: list[str] = []
+        self._terms: list[tuple[Any, dict[str, Any]]] = []  # (matcher, document id -> value)
+        self.unknown_hint = ""  # why a term was searched as text (the box's tooltip)
         self._status: str | None = None
         self._members: set[str] | None = None  # a document set's ids (gui/corpus_sets.py)
+        # Set by gui/corpus_variables.py: () -> the variables, and variable -> its values.
+        self.variables_source: Any = None
+        self.values_source: Any = None
+        self._text = ""
         self.setSortRole(SORT_ROLE)
 
     def set_search(self, text: str) -> None:
-        self._words = text.casefold().split()
+        self._text = text
+        self._words, self._terms, self.unknown_hint = text.casefold().split(), [], ""
+        if self.variables_source is not None and (":" in text or "=" in text):
+            variables = self.variables_source()
+            parsed = parse_search(text, variables)
+            self._words = parsed.words
+            # One read per variable named in the search, not per document.
+            self._terms = [(term_matcher(t), self.values_source(t.variable))
+                           for t in parsed.terms]
+            self.unknown_hint = unknown_hint(parsed.unknown, variables)
         refilter(self)
+
+    def search_again(self) -> None:
+        """Re-read the values a variable term compares (they changed)."""
+        if self._terms or self.unknown_hint:
+            self.set_search(self._text)
 
     def set_status(self, status: str | None) -> None:
         self._status = status or None
@@ -158,12 +231,14 @@ class CorpusFilterProxy(QSortFilterProxyModel):
         refilter(self)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        if self._members is None and not self._status and not self._words:
+        if self._members is None and not self._status and not self._words and not self._terms:
             return True  # no filter: called for each of 50,000 rows at start-up
         row = self.sourceModel().row_data(source_row)  # type: ignore[attr-defined]
         if self._members is not None and row.get("id") not in self._members:
             return False
         if self._status and row.get("status") != self._status:
+            return False
+        if not all(matches(values.get(row["id"])) for matches, values in self._terms):
             return False
         if not self._words:
             return True
@@ -189,7 +264,8 @@ class CorpusPanel(QWidget):
         self.proxy.setSourceModel(self.model)
         self.search = QLineEdit(placeholderText="Search title, outlet, author, date…")
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.proxy.set_search)
+        self.search.setToolTip(SEARCH_TIP)
+        self.search.textChanged.connect(self._search_changed)
         self.status_filter = QComboBox()
         for text, value in (("All", None), ("To do", "todo"), ("Doing", "doing"),
                             ("Done", "done")):
@@ -240,6 +316,15 @@ class CorpusPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
         self.model.modelReset.connect(self._show_empty_state)
+
+    def _search_changed(self, text: str) -> None:
+        self.proxy.set_search(text)
+        self.search.setToolTip(self.proxy.unknown_hint or SEARCH_TIP)
+
+    def search_again(self) -> None:
+        """Filter again with values read anew (a variable or its values changed)."""
+        self.proxy.search_again()
+        self.search.setToolTip(self.proxy.unknown_hint or SEARCH_TIP)
 
     # -- document management (context menu, F2) ------------------------------------------------
     def _build_document_actions(self) -> None:
