@@ -337,8 +337,12 @@ class ImportSnapshot(Op):
             keys_by_doc[doc_id].add(key)
             present.add(ann.id)
             report.annotations_added += 1
-        rec.insert_many("annotations", rows)
-        rec.insert_many("annotation_themes", theme_rows)
+        from .store.bulk_summaries import triggers_suspended  # summaries recounted set-wise
+
+        with triggers_suspended(rec.db, {r["document_id"] for r in rows},
+                                len(rows) + len(theme_rows)):
+            rec.insert_many("annotations", rows)
+            rec.insert_many("annotation_themes", theme_rows)
 
     def _statuses(self, rec: ChangeRecorder, q: Queries, snap: ProjectSnapshot,
                   doc_map: dict[str, str], coder_map: dict[str, str],

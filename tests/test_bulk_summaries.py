@@ -1,0 +1,102 @@
+"""A big import drops the summary triggers inside its transaction, recounts the documents it
+touched and restores the triggers (store/bulk_summaries.py): afterwards every summary equals a
+recount, the triggers are back and keep counting another program's writes, and undo leaves
+the counts right too."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from desk_annotator.project import Project
+from desk_annotator.project_io import import_paths
+from desk_annotator.sample import fill_from_sample
+from desk_annotator.store import label_summaries, summaries
+from desk_annotator.store.bulk_summaries import BULK_ROWS
+from desk_annotator.store.label_summaries import recount_label_summaries, recount_label_totals
+from desk_annotator.store.summaries import summary_mismatches
+
+STANCES = ["supportive", "critical", "neutral", "mixed"]
+THEMES = ["open source and access", "export controls and chips", "geopolitical rivalry"]
+
+
+def _dataset(path: Path, existing: dict, documents: int = 19, per_document: int = 60) -> int:
+    """New documents plus one existing sample document (same id and text: a merge into it),
+    each with ``per_document`` passages of coder-4; returns the number of passages."""
+    records = [existing] + [
+        {"id": f"BULK-{i:04d}", "title": f"Bulk {i}",
+         "text": " ".join(f"w{i}x{j}" for j in range(400)), "metadata": {}, "status": {}}
+        for i in range(documents)]
+    n = 0
+    with path.open("w", encoding="utf-8") as out:
+        for rec in records:
+            text = rec["text"]
+            anns = []
+            for j in range(per_document):
+                start = (j * 7) % (len(text) - 20)
+                anns.append({"id": f"{rec['id']}-A{j}", "start": start, "end": start + 15,
+                             "quote": text[start:start + 15], "coder": "coder-4",
+                             "stance": STANCES[j % 4], "themes": THEMES[: j % 4],
+                             "note": None})
+            n += len(anns)
+            out.write(json.dumps({**rec, "annotations": anns}) + "\n")
+    return n
+
+
+def _assert_summaries_right(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    db = sqlite_utils.Database(conn)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    assert set(summaries.TRIGGERS) | set(label_summaries.TRIGGERS) <= names
+    assert summary_mismatches(db) == []
+    assert conn.execute("SELECT count(*) FROM annotation_owners").fetchone()[0] == \
+        conn.execute("SELECT count(*) FROM annotations").fetchone()[0]
+    stored = conn.execute("SELECT kind, document_id, coder_id, label_id, passages, characters "
+                          "FROM label_counts ORDER BY 1, 2, 3, 4").fetchall()
+    assert stored == [tuple(r) for r in recount_label_summaries(db)]
+    totals = conn.execute("SELECT kind, coder_id, label_id, passages, characters, documents "
+                          "FROM label_totals ORDER BY 1, 2, 3").fetchall()
+    assert totals == [tuple(r) for r in recount_label_totals(db)]
+    conn.close()
+
+
+def test_a_big_import_leaves_every_summary_equal_to_a_recount(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    monkeypatch.setenv("DESK_ANNOTATOR_HOME", str(tmp_path / "home"))
+    path = tmp_path / "p.sqlite"
+    with Project(path) as project:
+        fill_from_sample(project)
+    sample = json.loads(Path(__file__).parents[1].joinpath(
+        "sample_corpus", "annotations.jsonl").read_text("utf-8").splitlines()[0])
+    existing = {k: sample[k] for k in ("id", "title", "text", "metadata")} | {"status": {}}
+    data = tmp_path / "bulk.jsonl"
+    passages = _dataset(data, existing)
+    assert passages >= BULK_ROWS  # the bulk path, not the per-row triggers
+    with Project(path) as project:
+        before = project.q.annotation_count()
+        report = import_paths(project, [data], add_missing_labels=True)
+        assert report.annotations_added == passages, report
+        assert project.q.annotation_count() == before + passages
+    _assert_summaries_right(path)
+
+    # The triggers are back: another program's write (into the sample document, which the
+    # import's undo keeps) is counted by them.
+    conn = sqlite3.connect(path)
+    row = conn.execute("SELECT document_id, coder_id, stance_id FROM annotations "
+                       "WHERE id = ?", (existing["id"] + "-A1",)).fetchone()
+    text = conn.execute("SELECT text FROM documents WHERE id = ?", (row[0],)).fetchone()[0]
+    coder_1 = conn.execute("SELECT id FROM coders WHERE name = 'coder-1'").fetchone()[0]
+    conn.execute("INSERT INTO annotations (id, document_id, coder_id, start, [end], quote, "
+                 "stance_id, created, updated) VALUES ('other-program', ?, ?, 0, 5, ?, ?, "
+                 "'2026-01-01', '2026-01-01')", (row[0], coder_1, text[0:5], row[2]))
+    conn.commit()
+    conn.close()
+    _assert_summaries_right(path)
+
+    with Project(path) as project:  # undo of the import: per-row triggers take it out again
+        project.undo()
+        assert project.q.annotation_count() == before + 1
+    _assert_summaries_right(path)
