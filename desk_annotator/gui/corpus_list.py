@@ -78,10 +78,17 @@ class CorpusTableModel(QAbstractTableModel):
     # -- optional variable columns (gui/corpus_variables.py), after the fixed ones ----------
     def set_variable_columns(self, names: list[str], values: list[dict[str, Any]]) -> None:
         """Show these variables as columns; values[i] maps document id -> value of names[i]."""
-        self.beginResetModel()
-        self._variable_names = list(names)
-        self._set_values(values)
-        self.endResetModel()
+        # Columns removed and inserted, not a reset: the proxy keeps its rows (a reset
+        # filters and sorts 50,000 rows again) and the selection stays.
+        if self._variable_names:
+            self.beginRemoveColumns(QModelIndex(), len(COLUMNS), self.columnCount() - 1)
+            self._variable_names, self._variable_values, self._variable_numeric = [], [], []
+            self.endRemoveColumns()
+        if names:
+            self.beginInsertColumns(QModelIndex(), len(COLUMNS), len(COLUMNS) + len(names) - 1)
+            self._variable_names = list(names)
+            self._set_values(values)
+            self.endInsertColumns()
 
     def update_variable_values(self, values: list[dict[str, Any]]) -> None:
         """New values for the columns shown (same names): cells repaint, rows stay put."""
@@ -193,7 +200,9 @@ class CorpusFilterProxy(QSortFilterProxyModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._words: list[str] = []
-        self._terms: list[tuple[Any, dict[str, Any]]] = []  # (matcher, document id -> value)
+        # (matcher, document id -> value, or the row's key of a built-in)
+        self._terms: list[tuple[Any, dict[str, Any] | str]] = []
+        self._values_cache: dict[str, dict[str, Any]] = {}
         self.unknown_hint = ""  # why a term was searched as text (the box's tooltip)
         self._status: str | None = None
         self._members: set[str] | None = None  # a document set's ids (gui/corpus_sets.py)
@@ -210,14 +219,23 @@ class CorpusFilterProxy(QSortFilterProxyModel):
             variables = self.variables_source()
             parsed = parse_search(text, variables)
             self._words = parsed.words
-            # One read per variable named in the search, not per document.
-            self._terms = [(term_matcher(t), self.values_source(t.variable))
+            self._terms = [(term_matcher(t), self._values_of(t.variable))
                            for t in parsed.terms]
             self.unknown_hint = unknown_hint(parsed.unknown, variables)
         refilter(self)
 
+    def _values_of(self, var: Any) -> dict[str, Any] | str:
+        """A variable's values by document id, or the row key of a built-in the list's rows
+        carry. One read per variable, kept while the user types, not one per document."""
+        if var.builtin and var.name in SEARCH_KEYS:
+            return var.name
+        if var.id not in self._values_cache:
+            self._values_cache[var.id] = self.values_source(var)
+        return self._values_cache[var.id]
+
     def search_again(self) -> None:
         """Re-read the values a variable term compares (they changed)."""
+        self._values_cache.clear()
         if self._terms or self.unknown_hint:
             self.set_search(self._text)
 
@@ -238,7 +256,8 @@ class CorpusFilterProxy(QSortFilterProxyModel):
             return False
         if self._status and row.get("status") != self._status:
             return False
-        if not all(matches(values.get(row["id"])) for matches, values in self._terms):
+        if not all(matches(row.get(values) if isinstance(values, str) else values.get(row["id"]))
+                   for matches, values in self._terms):
             return False
         if not self._words:
             return True

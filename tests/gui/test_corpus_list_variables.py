@@ -26,7 +26,10 @@ DOCS = [("Chips ban", "Le Monde"), ("Chips deal", "Guardian"), ("Open models", "
 def project(tmp_path):
     project = Project(tmp_path / "v.sqlite")
     project.add_documents([SimpleNamespace(title=t, text=f"Text of {t}.",
-                                           metadata={"outlet": o}) for t, o in DOCS])
+                                           metadata={"outlet": o, "language": "de"
+                                                     if o == "Die Zeit" else "en",
+                                                     "date": f"2024-0{n + 1}-05"})
+                           for n, (t, o) in enumerate(DOCS)])
     project.run(DefineVariable("genre", "category", "Nachricht,Kommentar,Reportage"))
     project.run(DefineVariable("pages", "number"))
     project.run(DefineVariable("Région", "text"))
@@ -122,6 +125,10 @@ def test_filter_terms_category_number_builtin_and_free_text(win):
     assert shown(win) == []
     box.setText("outlet:guardian")
     assert shown(win) == ["Chips deal", "Open models"]
+    box.setText("date:2024-03")  # a date starts with the term
+    assert shown(win) == ["Open models"]
+    box.setText("language:DE")
+    assert shown(win) == ["Summit"]
     box.setText("models")
     assert shown(win) == ["Open models"]
     assert box.toolTip() == SEARCH_TIP
