@@ -157,6 +157,9 @@ def _cell(value: Any, reason: str | None = None, numeric: bool = True) -> QTable
     return item
 
 
+ALL_DOCUMENTS = "All documents"
+
+
 class AgreementWindow(QWidget):
     OVERVIEW_COLUMNS = ("Scheme / theme", "α", "95% CI", "αU", "Fleiss κ", "% agreement",
                         "Interpretation", "Where (binary uα)", "What (cuα)")
@@ -180,6 +183,10 @@ class AgreementWindow(QWidget):
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.summary_label.setWordWrap(True)
         self.done_only_check = QCheckBox("Documents marked done only")
+        # Agreement per document set (REFI Sets): the set's documents only, or all.
+        self.set_combo = QComboBox()
+        self.set_combo.setToolTip("Agreement over the documents of one document set")
+        self._fill_sets()
         self.refresh_button = QPushButton("Refresh")
         # The report's selection: None = every coder but gold / every document (as the CLI).
         self.coder_names: list[str] | None = None
@@ -190,6 +197,8 @@ class AgreementWindow(QWidget):
         self.export_job: Any = None
         top = QHBoxLayout()
         top.addWidget(self.summary_label, 1)
+        top.addWidget(QLabel("Documents"))
+        top.addWidget(self.set_combo)
         top.addWidget(self.done_only_check)
         top.addWidget(self.refresh_button)
         top.addWidget(self.export_button)
@@ -242,10 +251,41 @@ class AgreementWindow(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(lambda: report_export.ask_export_report(self))
         self.done_only_check.toggled.connect(lambda _on: self.refresh())
+        self.set_combo.currentIndexChanged.connect(lambda _i: self.choose_set())
         self.scheme_combo.currentIndexChanged.connect(lambda _i: self._fill_details())
         self.documents.cellDoubleClicked.connect(lambda row, _c: self.open_document_row(row))
         self.overview.cellDoubleClicked.connect(self._overview_row_chosen)
         bridge.changed.connect(self._on_changed)
+        self.refresh()
+
+    # -- the document set ---------------------------------------------------------------
+    def _fill_sets(self) -> None:
+        from ..document_sets import set_names
+
+        current = self.set_combo.currentData()
+        self.set_combo.blockSignals(True)
+        self.set_combo.clear()
+        self.set_combo.addItem(ALL_DOCUMENTS, None)
+        for name in set_names(self.project):
+            self.set_combo.addItem(f"Set: {name}", name)
+        index = self.set_combo.findData(current)
+        self.set_combo.setCurrentIndex(max(index, 0))
+        self.set_combo.blockSignals(False)
+
+    def choose_set(self, name: str | None = None) -> None:
+        """Agreement over set ``name``'s documents (None: the combo's choice; all documents
+        when it shows "All documents")."""
+        from ..document_sets import restrict_to_set
+
+        if name is not None:
+            self.set_combo.setCurrentIndex(max(self.set_combo.findData(name), 0))
+        chosen = self.set_combo.currentData()
+        try:
+            self.document_ids = (None if chosen is None
+                                 else restrict_to_set(self.project, chosen, None))
+        except DeskAnnotatorError as exc:
+            self.error_label.setText(str(exc))
+            return
         self.refresh()
 
     # -- computing (delegated) and showing -----------------------------------------------
@@ -268,6 +308,11 @@ class AgreementWindow(QWidget):
         self.show_report(report)
 
     def _on_changed(self, changed: Changed) -> None:
+        if changed.tables & {"document_sets", "document_set_members"}:
+            self._fill_sets()
+            if self.set_combo.currentData() is not None:
+                self.choose_set()  # the set's members may have changed
+                return
         if changed.tables & {"annotations", "annotation_themes", "doc_status", "labels",
                              "documents", "coders"}:
             self._debounce.start()  # restarts: one recompute after a burst of edits

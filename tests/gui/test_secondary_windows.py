@@ -360,3 +360,31 @@ def test_agreement_window_renders_a_given_report_and_debounces(qtbot, project, b
         project.add_annotation(doc, alice, start, start + 5)
     assert calls == []
     qtbot.waitUntil(lambda: calls == [1], timeout=2000)
+
+
+def test_agreement_window_per_document_set(qtbot, project, bridge, coded):
+    """Documents → Set: the report of that set's documents only, as the CLI's --set gives;
+    a set made later appears in the choice; All documents goes back."""
+    from desk_annotator.gui.agreement_window import AgreementWindow
+    from desk_annotator.ops_sets import CreateSet
+    from desk_annotator.project_io import agreement_report
+
+    docs = doc_ids(project)
+    crit = label_id(project, "stance", "critical")
+    project.add_annotation(docs[1], coded.alice, 0, 20, stance_id=crit)
+    project.add_annotation(docs[1], coded.bob, 0, 20, stance_id=crit)
+    window = AgreementWindow(project, bridge, lambda *args: None)
+    qtbot.addWidget(window)
+    everything = window.report
+    assert {d["id"] for d in everything["stance"]["documents"]} == set(docs)
+    project.run(CreateSet(name="chips only", document_ids=[docs[1]]))
+    assert window.set_combo.findData("chips only") > 0  # refreshed from the notification
+    window.choose_set("chips only")
+    shown = window.report
+    assert {d["id"] for d in shown["stance"]["documents"]} == {docs[1]}
+    expected = agreement_report(project, document_ids=[docs[1]], bootstrap=window.bootstrap)
+    assert shown["stance"]["alpha"] == expected["stance"]["alpha"]
+    assert window.document_ids == [docs[1]]
+    window.set_combo.setCurrentIndex(0)  # All documents
+    assert window.document_ids is None
+    assert {d["id"] for d in window.report["stance"]["documents"]} == set(docs)
