@@ -368,11 +368,21 @@ class Queries:
             return [], None
         where, params = self._annotation_filter(coder_ids, stance_id, theme_id,
                                                 use_indexes=few_matches)
+        return self.keyset_page(where, params, after, limit, descending=descending,
+                                few_matches=few_matches)
+
+    def keyset_page(self, where: list[str], params: list[Any],
+                    after: tuple[int, int, int, int] | None, limit: int, *,
+                    descending: bool = False, few_matches: bool = False,
+                    ) -> tuple[list[Annotation], tuple[int, int, int, int] | None]:
+        """The keyset-paged fetch behind annotation_page and the Retrieve window's segment
+        pages: annotations ``a`` joined to documents ``d`` under ``where``, in corpus order
+        (document rowid, start, end, annotation rowid) from just past ``after``."""
         if after is not None:
             cmp = "<" if descending else ">"
             # The first term bounds the outer loop over documents (uses their rowid).
-            where.insert(0, f"d.rowid {cmp}= ? AND (d.rowid {cmp} ? OR "
-                            f"(a.start, a.[end], a.rowid) {cmp} (?, ?, ?))")
+            where = [f"d.rowid {cmp}= ? AND (d.rowid {cmp} ? OR "
+                     f"(a.start, a.[end], a.rowid) {cmp} (?, ?, ?))", *where]
             params = [after[0], after[0], after[1], after[2], after[3], *params]
         direction = "DESC" if descending else "ASC"
         clause = f"WHERE {' AND '.join(where)}" if where else ""

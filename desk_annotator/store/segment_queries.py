@@ -101,28 +101,8 @@ def segment_page(q: Queries, f: SegmentFilter, after: Key | None, limit: int, *,
     if f.empty or limit <= 0:
         return [], None
     where, params = _where(f, few_matches)
-    if after is not None:
-        cmp = "<" if descending else ">"
-        where.insert(0, f"d.rowid {cmp}= ? AND (d.rowid {cmp} ? OR "
-                        f"(a.start, a.[end], a.rowid) {cmp} (?, ?, ?))")
-        params = [after[0], after[0], after[1], after[2], after[3], *params]
-    direction = "DESC" if descending else "ASC"
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
-    join = "JOIN" if few_matches else "CROSS JOIN"
-    cur = q.db.execute(
-        f"SELECT {_SELECT}, d.rowid AS doc_rowid, a.rowid AS ann_rowid "
-        f"FROM documents d {join} annotations a ON a.document_id = d.id {clause} "
-        f"ORDER BY d.rowid {direction}, a.start {direction}, a.[end] {direction}, "
-        f"a.rowid {direction} LIMIT ?", [*params, limit])
-    cols = [c[0] for c in cur.description]
-    rows = [dict(zip(cols, r)) for r in cur]
-    if not rows:
-        return [], None
-    last = rows[-1]
-    key = (last["doc_rowid"], last["start"], last["end"], last["ann_rowid"])
-    for r in rows:
-        del r["doc_rowid"], r["ann_rowid"]
-    return q._with_themes(rows), (key if len(rows) == limit else None)
+    return q.keyset_page(where, params, after, limit, descending=descending,
+                         few_matches=few_matches)
 
 
 _ORDER = {
