@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import datetime
 from pathlib import Path
 
 from pydantic import (
@@ -29,6 +28,7 @@ from pydantic import (
 
 from desk_annotator.errors import FormatError
 from desk_annotator.io.exchange_common import (
+    IsoTime,
     atomic_text_writer,
     raise_if_problems,
     validation_problems,
@@ -56,18 +56,9 @@ class CodebookMemoJson(BaseModel):
     # word at import, so the file is refused here instead.
     title: str = Field(default="", max_length=300)
     text: str = Field(min_length=1, max_length=1_000_000)
-    created: str | None = None
-    updated: str | None = None
+    created: IsoTime = None
+    updated: IsoTime = None
 
-    @field_validator("created", "updated")
-    @classmethod
-    def _iso_time(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                datetime.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
-        return value
 
 
 class CodebookLabelJson(BaseModel):

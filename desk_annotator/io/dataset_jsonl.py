@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +20,6 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
-    field_validator,
 )
 
 from desk_annotator.errors import FormatError
@@ -31,6 +29,7 @@ from desk_annotator.io.document_coding_io import (
     records_from_dataset,
 )
 from desk_annotator.io.exchange_common import (
+    IsoTime,
     SnapshotIndex,
     atomic_text_writer,
     metadata_value,
@@ -90,20 +89,11 @@ class DatasetAnnotation(BaseModel):
     stance: LabelName | None = None  # null for no stance; a blank name is refused
     themes: list[LabelName] = Field(default_factory=list)
     note: str | None = None
-    created: str | None = None
-    updated: str | None = None
+    created: IsoTime = None
+    updated: IsoTime = None
     # "accepted from model:…" on an accepted model suggestion (export only; import ignores it)
     provenance: str | None = None
 
-    @field_validator("created", "updated")
-    @classmethod
-    def _iso_time(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                datetime.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
-        return value
 
 
 class DatasetMemo(BaseModel):
@@ -115,13 +105,8 @@ class DatasetMemo(BaseModel):
     coder: str | None = None
     title: str = ""
     text: str = Field(min_length=1)
-    created: str | None = None
-    updated: str | None = None
-
-    @field_validator("created", "updated")
-    @classmethod
-    def _iso_time(cls, value: str | None) -> str | None:
-        return DatasetAnnotation._iso_time(value)
+    created: IsoTime = None
+    updated: IsoTime = None
 
 
 class DatasetRecord(BaseModel):

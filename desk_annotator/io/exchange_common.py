@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import AfterValidator, ValidationError
 
 from desk_annotator.atomic import WriteFailed, atomic_path, describe_os_error
 from desk_annotator.errors import FormatError
@@ -16,6 +17,19 @@ from desk_annotator.io.untrusted import read_lines
 from desk_annotator.models import Annotation, Label, ProjectSnapshot
 
 MAX_LISTED_PROBLEMS = 20
+
+
+def _iso_time(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
+    return value
+
+
+# A created/updated time in an exchange file: absent, or ISO 8601 (refused otherwise).
+IsoTime = Annotated[str | None, AfterValidator(_iso_time)]
 
 
 @contextmanager
