@@ -93,30 +93,44 @@ _COUNTS_LOCK = threading.Lock()
 
 
 def training_counts(featurizer: Featurizer, data: TrainingData) -> sp.csr_matrix:
-    """Counts of every training sentence, document by document through the cache."""
-    blocks: list[sp.csr_matrix] = []
-    start = 0
+    """Counts of every training sentence, document by document through the cache. The
+    documents not cached yet are featurised in ONE call and then cut into their rows: a call
+    per document paid a sparse product over the whole hashed space each time (6 of 7 s of a
+    first fit on 5,000 passages)."""
     n = len(data.sentences)
+    ranges: list[tuple[tuple, int, int]] = []
+    start = 0
     while start < n:
         doc = data.document_ids[start]
         end = start
         while end < n and data.document_ids[end] == doc:
             end += 1
-        key = (doc, data.spans[start], data.spans[end - 1], end - start)
-        with _COUNTS_LOCK:
-            found = _COUNTS.get(key)
-            if found is not None:
-                _COUNTS.move_to_end(key)
-        if found is None:
-            found = featurizer.counts(data.sentences[start:end])
-            with _COUNTS_LOCK:
-                _COUNTS[key] = found
-                _COUNTS_NNZ[0] += found.nnz
-                while _COUNTS_NNZ[0] > COUNTS_CACHE_NNZ and len(_COUNTS) > 1:
-                    _COUNTS_NNZ[0] -= _COUNTS.popitem(last=False)[1].nnz
-        blocks.append(found)
+        ranges.append(((doc, data.spans[start], data.spans[end - 1], end - start), start, end))
         start = end
-    return sp.vstack(blocks, format="csr") if blocks else featurizer.counts([])
+    if not ranges:
+        return featurizer.counts([])
+    found: dict[tuple, sp.csr_matrix] = {}
+    with _COUNTS_LOCK:
+        for key, _a, _b in ranges:
+            block = _COUNTS.get(key)
+            if block is not None:
+                _COUNTS.move_to_end(key)
+                found[key] = block
+    missing = [(key, a, b) for key, a, b in ranges if key not in found]
+    if missing:
+        sentences = [s for _key, a, b in missing for s in data.sentences[a:b]]
+        fresh = featurizer.counts(sentences)
+        row = 0
+        with _COUNTS_LOCK:
+            for key, a, b in missing:
+                block = fresh[row:row + (b - a)]
+                row += b - a
+                found[key] = block
+                _COUNTS[key] = block
+                _COUNTS_NNZ[0] += block.nnz
+            while _COUNTS_NNZ[0] > COUNTS_CACHE_NNZ and len(_COUNTS) > 1:
+                _COUNTS_NNZ[0] -= _COUNTS.popitem(last=False)[1].nnz
+    return sp.vstack([found[key] for key, _a, _b in ranges], format="csr")
 
 
 class _Constant:
