@@ -14,9 +14,6 @@ object per line (work, measured, target, unit) for ``python -m benchmarks``; the
 
 from __future__ import annotations
 
-import argparse
-import json
-import statistics
 import sys
 from pathlib import Path
 
@@ -41,29 +38,13 @@ def measure(n_docs: int, per_doc: int, repeat: int) -> list[dict]:
     n = n_docs * per_doc
     rows = []
     for kind, runs in (("export", exports), ("import", imports)):
-        rows.append({"work": f"JSONL {kind} of {n:,} annotations (CLI)",
-                     "measured": round(statistics.median(w for w, _ in runs), 2),
-                     "target": TARGETS[kind], "unit": "s",
-                     "cpu": round(statistics.median(c for _, c in runs), 2)})
+        rows.append(exchange_data.timing_row(f"JSONL {kind} of {n:,} annotations (CLI)", runs,
+                                             TARGETS[kind]))
     return rows
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--documents", type=int, default=10_000)
-    parser.add_argument("--per-document", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    for row in measure(args.documents, args.per_document, args.repeat):
-        cpu = row.pop("cpu")
-        if args.json:
-            print(json.dumps(row))
-        else:
-            verdict = "OK" if row["measured"] < row["target"] else "TOO SLOW"
-            print(f"{row['work']}: {row['measured']:.2f} s wall, {cpu:.2f} s CPU "
-                  f"(target < {row['target']:g} s) -> {verdict}")
-    return 0
+    return exchange_data.main(measure, __doc__.splitlines()[0], documents=10_000)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,6 @@ child) are printed beside the wall time in the text output: on a busy machine th
 
 from __future__ import annotations
 
-import argparse
-import json
-import statistics
 import sys
 from pathlib import Path
 
@@ -39,28 +36,12 @@ def measure(n_docs: int, per_doc: int, repeat: int) -> list[dict]:
     rows = []
     for work, runs in ((f".qdpx export of {n:,} annotations (CLI)", exports),
                        (f".qdpx import of {n:,} annotations (CLI)", imports)):
-        rows.append({"work": work, "measured": round(statistics.median(w for w, _ in runs), 2),
-                     "target": TARGET, "unit": "s",
-                     "cpu": round(statistics.median(c for _, c in runs), 2)})
+        rows.append(exchange_data.timing_row(work, runs, TARGET))
     return rows
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--documents", type=int, default=1000)
-    parser.add_argument("--per-document", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    for row in measure(args.documents, args.per_document, args.repeat):
-        cpu = row.pop("cpu")
-        if args.json:
-            print(json.dumps(row))
-        else:
-            verdict = "OK" if row["measured"] < row["target"] else "TOO SLOW"
-            print(f"{row['work']}: {row['measured']:.2f} s wall, {cpu:.2f} s CPU "
-                  f"(target < {row['target']:g} s) -> {verdict}")
-    return 0
+    return exchange_data.main(measure, __doc__.splitlines()[0], documents=1000)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,17 @@ imports and start-up included.
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -109,3 +113,30 @@ def fresh_path(name: str) -> Path:
     for side in ("", "-wal", "-shm", "-journal"):
         Path(str(path) + side).unlink(missing_ok=True)
     return path
+
+
+def timing_row(work: str, runs: list[tuple[float, float]], target: float) -> dict:
+    """One benchmark row from (wall, CPU) seconds of each run: the medians."""
+    return {"work": work, "measured": round(statistics.median(w for w, _ in runs), 2),
+            "target": target, "unit": "s",
+            "cpu": round(statistics.median(c for _, c in runs), 2)}
+
+
+def main(measure: Callable[[int, int, int], list[dict]], description: str,
+         documents: int) -> int:
+    """The shared command line of the exchange benchmarks: sizes, repeats, text or --json."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--documents", type=int, default=documents)
+    parser.add_argument("--per-document", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    for row in measure(args.documents, args.per_document, args.repeat):
+        cpu = row.pop("cpu")
+        if args.json:
+            print(json.dumps(row))
+        else:
+            verdict = "OK" if row["measured"] < row["target"] else "TOO SLOW"
+            print(f"{row['work']}: {row['measured']:.2f} s wall, {cpu:.2f} s CPU "
+                  f"(target < {row['target']:g} s) -> {verdict}")
+    return 0
