@@ -100,3 +100,42 @@ def test_a_big_import_leaves_every_summary_equal_to_a_recount(tmp_path: Path,
         project.undo()
         assert project.q.annotation_count() == before + 1
     _assert_summaries_right(path)
+
+
+def test_a_killed_big_import_leaves_the_triggers_and_an_intact_file(tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    """kill -9 while a big import runs with its triggers dropped: the rollback brings them
+    back, the file passes integrity_check, and the summaries equal a recount."""
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    monkeypatch.setenv("DESK_ANNOTATOR_HOME", str(tmp_path / "home"))
+    path = tmp_path / "p.sqlite"
+    with Project(path) as project:
+        fill_from_sample(project)
+    sample = json.loads(Path(__file__).parents[1].joinpath(
+        "sample_corpus", "annotations.jsonl").read_text("utf-8").splitlines()[0])
+    existing = {k: sample[k] for k in ("id", "title", "text", "metadata")} | {"status": {}}
+    data = tmp_path / "bulk.jsonl"
+    _dataset(data, existing, documents=400, per_document=60)
+    rng = random.Random(7)
+    for _ in range(3):
+        proc = subprocess.Popen([sys.executable, "-m", "desk_annotator.cli", "--project",
+                                 str(path), "import", "--add-missing-labels", str(data)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.0, 3.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        conn = sqlite3.connect(path)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        n = conn.execute("SELECT count(*) FROM annotations").fetchone()[0]
+        conn.close()
+        assert n in (225, 225 + 401 * 60), n  # all of the import or none of it
+        _assert_summaries_right(path)
+        if n > 225:
+            break
+    with Project(path) as project:  # and the project opens and works as before
+        assert project.q.annotation_count() in (225, 225 + 401 * 60)
