@@ -49,7 +49,7 @@ class AnnotationTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: MutableSequence[Annotation] = LazyAnnotations()  # built as shown
-        self._row_of: dict[str, int] = {}
+        self._row_index: dict[str, int] | None = {}  # id -> row, None until asked for
         self.labels: dict[str, Label] = {}
         self.coder_names: dict[str, str] = {}
         self.document_titles: dict[str, str] = {}
@@ -68,9 +68,19 @@ class AnnotationTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def _reindex(self) -> None:
-        rows = self._rows  # the corpus model (a subclass) keeps a plain list
-        ids = rows.ids() if isinstance(rows, LazyAnnotations) else [a.id for a in rows]
-        self._row_of = dict(zip(ids, range(len(ids))))
+        self._row_index = None  # built when a row is looked up by id, not on every open
+
+    @property
+    def _row_of(self) -> dict[str, int]:
+        if self._row_index is None:
+            rows = self._rows  # the corpus model (a subclass) keeps a plain list
+            ids = rows.ids() if isinstance(rows, LazyAnnotations) else [a.id for a in rows]
+            self._row_index = dict(zip(ids, range(len(ids))))
+        return self._row_index
+
+    @_row_of.setter
+    def _row_of(self, index: dict[str, int]) -> None:
+        self._row_index = index
 
     def upsert(self, annotations: list[Annotation]) -> None:
         for ann in annotations:
@@ -204,7 +214,12 @@ class AnnotationPanel(QWidget):
 
         super().__init__(parent)
         self.model = AnnotationTableModel(self)
-        self.proxy = AnnotationFilterProxy(self)
+        # Two proxies, only one attached: with no filter chosen the plain one (C++ only), so
+        # a reset of 50,000 rows calls no Python per row; a filter swaps in the filtering one.
+        self._plain_proxy = QSortFilterProxyModel(self)
+        self._plain_proxy.setSortRole(SORT_ROLE)
+        self._filter_proxy = AnnotationFilterProxy(self)
+        self.proxy: QSortFilterProxyModel = self._plain_proxy
         self.proxy.setSourceModel(self.model)
         self.corpus_model = CorpusAnnotationModel(parent=self)
         self._corpus_query: tuple[Any, list[str] | None] | None = None  # queries, coder ids
@@ -274,10 +289,35 @@ class AnnotationPanel(QWidget):
         self.table.viewport().update()  # renamed labels or coders: repaint the loaded rows
 
     def _apply_filters(self) -> None:
-        self.proxy.set_filters(self.stance_filter.currentData(), self.theme_filter.currentData(),
-                               self.coder_filter.currentData())
+        filters = (self.stance_filter.currentData(), self.theme_filter.currentData(),
+                   self.coder_filter.currentData())
+        self._filter_proxy.stance_id, self._filter_proxy.theme_id, \
+            self._filter_proxy.coder_id = filters
+        wanted = self._filter_proxy if any(filters) else self._plain_proxy
+        if wanted is not self.proxy:
+            self._swap_proxy(wanted)
+        elif wanted is self._filter_proxy:
+            refilter(wanted)
         if self.corpus_mode and self._corpus_query is not None:
             self.show_corpus(*self._corpus_query)
+
+    def _swap_proxy(self, proxy: QSortFilterProxyModel) -> None:
+        """Attach ``proxy`` in place of the current one, keeping the sort and the selection."""
+        header = self.table.horizontalHeader()
+        column, order = header.sortIndicatorSection(), header.sortIndicatorOrder()
+        selected = self.table.currentIndex()
+        source_row = self.proxy.mapToSource(selected).row() if selected.isValid() else -1
+        self.proxy.setSourceModel(None)  # a detached proxy does no work on resets
+        self.proxy = proxy
+        proxy.setSourceModel(self.model)
+        if self.corpus_mode:
+            return
+        self.table.setModel(proxy)
+        self.table.sortByColumn(column, order)
+        if source_row >= 0:
+            index = proxy.mapFromSource(self.model.index(source_row, 0))
+            if index.isValid():
+                self.table.selectRow(index.row())
 
     def _scope_changed(self, _index: int) -> None:
         corpus = self.corpus_mode

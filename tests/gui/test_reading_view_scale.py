@@ -201,3 +201,41 @@ def test_saved_show_all_coders_opens_cleanly(qtbot, tmp_path, home):
     assert window.actions_by_name["show_all"].isChecked()
     assert {a.id for a in window.view.visible_annotations()} == {a.id for a in anns}
     project.close()
+
+
+def test_list_filters_swap_proxies_and_keep_rows_sort_and_selection(qtbot, big):
+    """No filter: the plain proxy (no Python per row); a filter: the filtering proxy; rows,
+    sort order and the selected annotation survive each swap."""
+    from PySide6.QtCore import Qt
+
+    from desk_annotator.gui.annotation_list import ID_ROLE
+
+    window, _text, anns = big
+    panel = window.annotations
+    plain = panel.proxy
+    theme_id = next(t for a in anns for t in a.theme_ids)
+
+    def shown_ids():
+        return [panel.proxy.index(r, 0).data(ID_ROLE) for r in range(panel.proxy.rowCount())]
+
+    panel.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # Start, descending
+    by_start = sorted(anns, key=lambda a: a.start, reverse=True)
+    assert [a.start for a in (window.annotations.model.annotation_at(
+        panel.proxy.mapToSource(panel.proxy.index(r, 0)).row()) for r in range(50))] == \
+        [a.start for a in by_start[:50]]
+    keep = next(a for a in by_start if theme_id in a.theme_ids)
+    panel.select_annotation(keep.id)
+    panel.theme_filter.setCurrentIndex(panel.theme_filter.findData(theme_id))
+    assert panel.proxy is not plain and panel.table.model() is panel.proxy
+    assert plain.sourceModel() is None  # detached: resets cost it nothing
+    themed = [a for a in anns if theme_id in a.theme_ids]
+    assert sorted(shown_ids()) == sorted(a.id for a in themed)
+    starts = [panel.proxy.index(r, 0).data() for r in range(panel.proxy.rowCount())]
+    assert starts == sorted(starts, reverse=True)
+    assert panel.table.currentIndex().data(ID_ROLE) == keep.id
+    panel.theme_filter.setCurrentIndex(0)  # Any theme: back to the plain proxy
+    assert panel.proxy is plain and panel.table.model() is plain
+    assert sorted(shown_ids()) == sorted(a.id for a in anns)
+    starts = [plain.index(r, 0).data() for r in range(200)]
+    assert starts == sorted(starts, reverse=True)
+    assert panel.table.currentIndex().data(ID_ROLE) == keep.id
