@@ -374,39 +374,42 @@ class UnitizingScheme:
 
 # ---------------------------------------------------------------- the bilinear term, sparse
 def _sparse_cross_table(u_doc, u_mass, u_q, q, g_doc, g_len, g_count, n_docs):
-    """Sparse (length × document) tables of one category's gaps and units, or None without
-    scipy. With them, Σ_q (W@U)[b,q]·(tail sums of W@G over gap lengths ≥ q) costs one sparse
-    product per table — resamples × (documents' distinct unit and gap lengths) multiply-adds —
-    where gathering each resample's weight for every gap and unit costs several times that."""
+    """One sparse (3Q × document) table of a category's units and gaps binned by unit length,
+    or None without scipy. Bin k holds the gaps with q_k ≤ g < q_{k+1} (q: the distinct unit
+    lengths), so the suffix sums over bins k..Q−1 are the counts and length sums of the gaps
+    with g ≥ q_k; shorter gaps fit no unit and are dropped. One sparse product per resample
+    chunk then costs resamples × (the documents' occupied bins and unit lengths), and the
+    suffix sums run over Q bins rather than over every distinct gap length."""
     try:
         from scipy import sparse
     except ImportError:  # pragma: no cover - scipy is a dependency; the gather path remains
         return None
     if u_doc.size == 0 or g_doc.size == 0:
-        return ("sparse", None, None, None, None, None)
-    lengths, at_length = np.unique(g_len, return_inverse=True)
-    gaps = sparse.csr_matrix((g_count, (at_length.reshape(-1), g_doc)),
-                             shape=(lengths.size, n_docs))
-    units = sparse.csr_matrix((u_mass.astype(float), (u_q, u_doc)), shape=(q.size, n_docs))
-    first = np.searchsorted(lengths, q, side="left")  # first gap length ≥ each unit length
-    return ("sparse", gaps, units, lengths, q, first)
+        return ("sparse", None, q)
+    n_q = q.size
+    bins = np.searchsorted(q, g_len, side="right") - 1
+    fits = bins >= 0
+    rows = np.concatenate((u_q, n_q + bins[fits], 2 * n_q + bins[fits]))
+    cols = np.concatenate((u_doc, g_doc[fits], g_doc[fits]))
+    values = np.concatenate((u_mass.astype(float), g_count[fits], (g_count * g_len)[fits]))
+    table = sparse.csr_matrix((values, (rows, cols)), shape=(3 * n_q, n_docs))
+    return ("sparse", table, q)
 
 
-def _sparse_cross(w: np.ndarray, gaps, units, lengths, q, first) -> np.ndarray:
+def _sparse_cross(w: np.ndarray, table, q) -> np.ndarray:
     out = np.zeros(w.shape[0])
-    if gaps is None:
+    if table is None:
         return out
-    chunk = max(1, CHUNK_ELEMENTS // (lengths.size + q.size + 1))
+    n_q = q.size
+    chunk = max(1, CHUNK_ELEMENTS // (3 * n_q + 1))
     for b0 in range(0, w.shape[0], chunk):
         wt = np.ascontiguousarray(w[b0:b0 + chunk].T)  # (D, b)
-        per_length = (gaps @ wt).T  # (b, L): resampled gap counts by length
-        tail_n = np.zeros((per_length.shape[0], lengths.size + 1))
-        tail_g = np.zeros_like(tail_n)
-        # Suffix sums over lengths ≥ each one (an extra zero column past the longest gap).
-        tail_n[:, :-1] = np.cumsum(per_length[:, ::-1], axis=1)[:, ::-1]
-        tail_g[:, :-1] = np.cumsum((per_length * lengths)[:, ::-1], axis=1)[:, ::-1]
-        fit = tail_g[:, first] - (q - 1.0) * tail_n[:, first]  # Σ_g w (g − l + 1) over g ≥ l
-        out[b0:b0 + chunk] = np.einsum("bq,bq->b", (units @ wt).T, fit)
+        both = table @ wt  # (3Q, b): resampled unit mass, gap counts and gap lengths per bin
+        units = both[:n_q]
+        tail_n = np.cumsum(both[n_q:2 * n_q][::-1], axis=0)[::-1]  # gaps with g ≥ q_k
+        tail_g = np.cumsum(both[2 * n_q:][::-1], axis=0)[::-1]
+        fit = tail_g - (q - 1.0)[:, None] * tail_n  # Σ_g w (g − l + 1) over g ≥ l
+        out[b0:b0 + chunk] = np.einsum("qb,qb->b", units, fit)
     return out
 
 
