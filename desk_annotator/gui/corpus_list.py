@@ -1,8 +1,11 @@
 """The corpus list: every document with its metadata and the current coder's progress.
 
-A QAbstractTableModel over project.q.corpus_rows(coder) (one query, no per-row reads), a
-QSortFilterProxyModel for search and status filtering, and a small panel around the table.
-Changes refresh only the touched rows (Queries.corpus_rows_for).
+A lazy QAbstractTableModel: it knows every document's id in list order (Queries.corpus_order,
+one read of the id index) and reads the rows themselves a page at a time as the view asks for
+them (Queries.corpus_rows_for), so a start with 50,000 documents reads only what the first
+screen shows. A QSortFilterProxyModel does search, status, set filtering and sorting exactly
+as before; the first sort or filter reads every row at once (Queries.corpus_rows), which the
+model then keeps. Changes refresh only the touched rows.
 
 The table's context menu (and F2) asks for Rename…, Edit details… and Delete… by signal; the
 window's DocumentActions (gui/document_dialog.py) answers them with undoable ops.
@@ -10,6 +13,7 @@ window's DocumentActions (gui/document_dialog.py) answers them with undoable ops
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -49,6 +53,11 @@ SEARCH_TIP = ("Words in title, outlet, author, date or url; name:value (or name=
               "keeps the documents whose variable has that value, e.g. outlet:guardian")
 ID_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+# The roles data() answers from a row; any other (size hints, fonts...) reads nothing.
+SHOWN_ROLES = {Qt.ItemDataRole.DisplayRole, SORT_ROLE, Qt.ItemDataRole.ForegroundRole,
+               Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ToolTipRole}
+# Rows read at once: a screenful or two (the first screen shows about 30).
+PAGE_SIZE = 64
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -69,8 +78,13 @@ def _length_text(n: int) -> str:
 class CorpusTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[dict[str, Any]] = []
-        self._row_of: dict[str, int] = {}
+        self._ids: list[str] = []  # every document, in list (import) order
+        self._row_of_id: dict[str, int] | None = None  # built when first asked
+        self._loaded: dict[str, dict[str, Any]] = {}  # the rows read so far, by id
+        self._complete = True  # every row read
+        self._read_rows: Callable[[list[str]], list[dict[str, Any]]] | None = None
+        self._read_all: Callable[[], list[dict[str, Any]]] | None = None
+        self.pages_read = 0  # how many page reads (tests: start-up reads only the first)
         self._variable_names: list[str] = []
         self._variable_values: list[dict[str, Any]] = []
         self._variable_numeric: list[bool] = []
@@ -93,9 +107,9 @@ class CorpusTableModel(QAbstractTableModel):
     def update_variable_values(self, values: list[dict[str, Any]]) -> None:
         """New values for the columns shown (same names): cells repaint, rows stay put."""
         self._set_values(values)
-        if self._rows and self._variable_names:
+        if self._ids and self._variable_names:
             self.dataChanged.emit(self.index(0, len(COLUMNS)),
-                                  self.index(len(self._rows) - 1, self.columnCount() - 1))
+                                  self.index(len(self._ids) - 1, self.columnCount() - 1))
 
     def _set_values(self, values: list[dict[str, Any]]) -> None:
         self._variable_values = list(values)
@@ -107,32 +121,90 @@ class CorpusTableModel(QAbstractTableModel):
     def variable_columns(self) -> list[str]:
         return list(self._variable_names)
 
+    # -- the rows: every id known, the rows read page by page ---------------------------------
     def reload(self, rows: list[dict[str, Any]]) -> None:
+        """Show these rows (every one read already)."""
         self.beginResetModel()
-        self._rows = list(rows)
-        self._row_of = {r["id"]: i for i, r in enumerate(self._rows)}
+        self._ids = [r["id"] for r in rows]
+        self._row_of_id = None
+        self._loaded = {r["id"]: r for r in rows}
+        self._complete, self._read_rows, self._read_all = True, None, None
         self.endResetModel()
+
+    def reload_lazy(self, ids: list[str], read_rows: Callable[[list[str]], list[dict[str, Any]]],
+                    read_all: Callable[[], list[dict[str, Any]]]) -> None:
+        """Show the documents ``ids`` (in this order); ``read_rows(ids)`` reads some of their
+        rows, ``read_all()`` every row (the first sort or filter needs them all)."""
+        self.beginResetModel()
+        self._ids = list(ids)
+        self._row_of_id = None
+        self._loaded = {}
+        self._complete = not self._ids
+        self._read_rows, self._read_all = read_rows, read_all
+        self.endResetModel()
+
+    def load_all(self) -> None:
+        """Read every row now (one query instead of a page per screen)."""
+        if self._complete or self._read_all is None:
+            return
+        wanted = set(self._ids)
+        self._loaded = {r["id"]: r for r in self._read_all() if r["id"] in wanted}
+        self._complete = True
+
+    def _row(self, row: int) -> dict[str, Any]:
+        doc_id = self._ids[row]
+        found = self._loaded.get(doc_id)
+        if found is None:
+            found = self._read_page(row)
+        return found
+
+    def _read_page(self, row: int) -> dict[str, Any]:
+        first = row - row % PAGE_SIZE
+        wanted = [i for i in self._ids[first:first + PAGE_SIZE] if i not in self._loaded]
+        self.pages_read += 1
+        for read in self._read_rows(wanted) if self._read_rows is not None else []:
+            self._loaded[read["id"]] = read
+        if len(self._loaded) >= len(self._ids):
+            self._complete = True
+        doc_id = self._ids[row]
+        # A document deleted by another program since the ids were read: an empty row until
+        # the change notification reloads the list.
+        return self._loaded.setdefault(doc_id, {"id": doc_id, "title": "", "length": 0,
+                                                "status": "todo", "annotations": 0})
 
     def update_rows(self, rows: list[dict[str, Any]]) -> None:
         """Replace the given documents' rows in place (status or count changed)."""
         for row in rows:
-            i = self._row_of.get(row["id"])
+            i = self.row_of(row["id"])
             if i is None:
                 continue
-            self._rows[i] = row
+            self._loaded[row["id"]] = row
             self.dataChanged.emit(self.index(i, 0), self.index(i, self.columnCount() - 1))
 
     def row_data(self, row: int) -> dict[str, Any]:
-        return self._rows[row]
+        return self._row(row)
 
     def row_of(self, doc_id: str) -> int | None:
-        return self._row_of.get(doc_id)
+        if self._row_of_id is None:
+            self._row_of_id = {d: i for i, d in enumerate(self._ids)}
+        return self._row_of_id.get(doc_id)
+
+    def id_at(self, row: int) -> str:
+        return self._ids[row]
+
+    def document_ids(self) -> list[str]:
+        """Every document's id in list (import) order; no row is read."""
+        return list(self._ids)
+
+    def loaded_count(self) -> int:
+        return len(self._loaded)
 
     def all_rows(self) -> list[dict[str, Any]]:
-        return list(self._rows)
+        self.load_all()
+        return [self._row(i) for i in range(len(self._ids))]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._ids)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS) + len(self._variable_names)
@@ -165,7 +237,11 @@ class CorpusTableModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self._rows[index.row()]
+        if role == ID_ROLE:  # from the ids alone: listing the ids reads no row
+            return self._ids[index.row()]
+        if role not in SHOWN_ROLES:
+            return None
+        row = self._row(index.row())
         if index.column() >= len(COLUMNS):
             return self._variable_data(row, index.column() - len(COLUMNS), role)
         key = COLUMNS[index.column()][0]
@@ -212,6 +288,30 @@ class CorpusFilterProxy(QSortFilterProxyModel):
         self._text = ""
         self.setSortRole(SORT_ROLE)
 
+    def filtering(self) -> bool:
+        return self._members is not None or self.reads_rows()
+
+    def reads_rows(self) -> bool:
+        """Whether the filter or the sort looks at every row's data (a set looks at ids)."""
+        return bool(self._status or self._words or self._terms or self.sortColumn() >= 0)
+
+    def _read_every_row(self) -> None:
+        """Before a sort or filter looks at every row: read them in one query, not a page
+        per 64 rows."""
+        source = self.sourceModel()
+        if isinstance(source, CorpusTableModel):
+            source.load_all()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if column >= 0:
+            self._read_every_row()
+        super().sort(column, order)
+
+    def invalidate_filter(self) -> None:
+        if self.reads_rows():
+            self._read_every_row()
+        refilter(self)
+
     def set_search(self, text: str) -> None:
         self._text = text
         self._words, self._terms, self.unknown_hint = text.casefold().split(), [], ""
@@ -222,7 +322,7 @@ class CorpusFilterProxy(QSortFilterProxyModel):
             self._terms = [(term_matcher(t), self._values_of(t.variable))
                            for t in parsed.terms]
             self.unknown_hint = unknown_hint(parsed.unknown, variables)
-        refilter(self)
+        self.invalidate_filter()
 
     def _values_of(self, var: Any) -> dict[str, Any] | str:
         """A variable's values by document id, or the row key of a built-in the list's rows
@@ -241,19 +341,22 @@ class CorpusFilterProxy(QSortFilterProxyModel):
 
     def set_status(self, status: str | None) -> None:
         self._status = status or None
-        refilter(self)
+        self.invalidate_filter()
 
     def set_members(self, document_ids: Any) -> None:
         """Only these documents (a document set), or every one with None."""
         self._members = None if document_ids is None else set(document_ids)
-        refilter(self)
+        self.invalidate_filter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if self._members is None and not self._status and not self._words and not self._terms:
             return True  # no filter: called for each of 50,000 rows at start-up
-        row = self.sourceModel().row_data(source_row)  # type: ignore[attr-defined]
-        if self._members is not None and row.get("id") not in self._members:
+        source = self.sourceModel()
+        if self._members is not None and source.id_at(source_row) not in self._members:
             return False
+        if not self._status and not self._words and not self._terms:
+            return True  # a set alone reads no row
+        row = source.row_data(source_row)  # type: ignore[attr-defined]
         if self._status and row.get("status") != self._status:
             return False
         if not all(matches(row.get(values) if isinstance(values, str) else values.get(row["id"]))
@@ -414,8 +517,8 @@ class CorpusPanel(QWidget):
     def _remember_order(self) -> None:
         visible = self.visible_document_ids()
         shown = set(visible)
-        self._order_before_reload = visible + [r["id"] for r in self.model.all_rows()
-                                               if r["id"] not in shown]
+        self._order_before_reload = visible + [d for d in self.model.document_ids()
+                                               if d not in shown]
 
     def replacement_for(self, doc_id: str | None) -> str | None:
         """After a reload that removed ``doc_id``: the document to show instead, the next one
@@ -449,4 +552,17 @@ class CorpusPanel(QWidget):
             self.table.scrollTo(index)
 
     def visible_document_ids(self) -> list[str]:
+        """The documents the list shows, in the order shown (no row is read for this)."""
+        if not self.proxy.filtering() and self.proxy.sortColumn() < 0:
+            return self.model.document_ids()
         return [self.proxy.index(r, 0).data(ID_ROLE) for r in range(self.proxy.rowCount())]
+
+    def show_documents(self, queries: Any, coder_id: str | None) -> None:
+        """List every document of ``queries``' project with ``coder_id``'s status and count,
+        reading the rows lazily (store/queries.py)."""
+        if self.proxy.reads_rows():  # sorted or filtered: every row is read anyway
+            self.model.reload(queries.corpus_rows(coder_id))
+            return
+        self.model.reload_lazy(queries.corpus_order(),
+                               lambda ids: queries.corpus_rows_for(coder_id, ids),
+                               lambda: queries.corpus_rows(coder_id))

@@ -411,7 +411,7 @@ class MainWindow(QMainWindow):
         self.coder_status.setText(f"Coder: {self.coder.name}" if self.coder else "No coder")
 
     def _reload_corpus(self) -> None:
-        self.corpus.model.reload(self.project.q.corpus_rows(self.coder_id()))
+        self.corpus.show_documents(self.project.q, self.coder_id())  # rows read lazily
         self.corpus.select_document(self.view.document_id)
         self._update_progress()
 
@@ -419,10 +419,11 @@ class MainWindow(QMainWindow):
         from ..assignments import progress
 
         assigned = progress(self.project, self.coder_id())  # None: no assignments
-        rows = self.corpus.model.all_rows()
-        done = sum(1 for r in rows if r["status"] == "done")
-        self.progress_status.setText(f"{assigned[0]}/{assigned[1]} assigned done" if assigned
-                                     else f"{done}/{len(rows)} done")
+        if assigned:
+            self.progress_status.setText(f"{assigned[0]}/{assigned[1]} assigned done")
+            return
+        done = self.project.q.done_count(self.coder_id())  # counted in SQL: no row is read
+        self.progress_status.setText(f"{done}/{self.corpus.model.rowCount()} done")
 
     def _update_mode_status(self) -> None:
         self.mode_status.setText(blind_lock.mode_text(self))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -297,21 +298,44 @@ class Queries:
             (limit,))
 
     # -- reads for the GUI ---------------------------------------------------------------
+    def corpus_order(self) -> list[str]:
+        """Every document id in the corpus list's order (import order, i.e. rowid), from the
+        id index alone: the lazy list knows its rows before it reads any of them."""
+        # No ORDER BY: SQLite would then walk the table (every text's pages) or sort in a
+        # temporary b-tree; the covering id index and a sort of integers here cost less.
+        pairs = self.db.execute("SELECT rowid, id FROM documents").fetchall()
+        pairs.sort()
+        return [doc_id for _rowid, doc_id in pairs]
+
+    _CORPUS_ROW_SQL = """SELECT d.id, d.title, d.author, d.outlet, d.date, d.url, d.length,
+                  coalesce(s.status, 'todo') AS status,
+                  coalesce(n.annotations, 0) AS annotations
+           FROM documents d {indexed}
+           LEFT JOIN doc_status s ON s.document_id = d.id AND s.coder_id = ?
+           LEFT JOIN annotation_counts n ON n.document_id = d.id AND n.coder_id = ?
+           WHERE d.id IN ({marks})"""
+
     def corpus_rows_for(self, coder_id: str | None, document_ids: list[str]) -> list[dict[str, Any]]:
-        """corpus_rows() restricted to some documents: the corpus list refreshes only the
-        rows an operation touched."""
+        """corpus_rows() restricted to some documents (in no particular order): the lazy
+        corpus list's pages and the rows an operation touched."""
         rows: list[dict[str, Any]] = []
         for chunk in _chunks(list(document_ids)):
-            rows += self.db.query(
-                f"""SELECT d.id, d.title, d.author, d.outlet, d.date, d.url, d.length,
-                          coalesce((SELECT status FROM doc_status s WHERE s.document_id = d.id
-                                    AND s.coder_id = ?), 'todo') AS status,
-                          coalesce((SELECT annotations FROM annotation_counts n
-                                    WHERE n.document_id = d.id AND n.coder_id = ?), 0)
-                                    AS annotations
-                   FROM documents d WHERE d.id IN ({','.join('?' * len(chunk))})""",
-                [coder_id or "", coder_id or "", *chunk])
+            params = [coder_id or "", coder_id or "", *chunk]
+            marks = ",".join("?" * len(chunk))
+            try:  # the covering index: the id's own index would read the row, text and all
+                rows += self._dicts(self._CORPUS_ROW_SQL.format(
+                    indexed="INDEXED BY idx_documents_list", marks=marks), params)
+            except sqlite3.OperationalError:  # another program dropped it (check repairs)
+                rows += self._dicts(self._CORPUS_ROW_SQL.format(indexed="", marks=marks),
+                                    params)
         return rows
+
+    def done_count(self, coder_id: str | None) -> int:
+        """How many documents this coder marked done (the status bar's progress)."""
+        return self.db.execute(
+            "SELECT count(*) FROM doc_status s WHERE s.coder_id = ? AND s.status = 'done' "
+            "AND EXISTS (SELECT 1 FROM documents d WHERE d.id = s.document_id)",
+            (coder_id or "",)).fetchone()[0]
 
     @staticmethod
     def _annotation_filter(coder_ids: list[str] | None, stance_id: str | None,
