@@ -14,9 +14,12 @@ from desk_annotator.agreement import ordinal as od
 from desk_annotator.agreement import unitizing as un
 from desk_annotator.agreement.data import AgreementData
 from desk_annotator.agreement.segments import (
+    SchemeRuns,
     Segments,
     build_segments,
     single_coder_documents,
+    stance_runs,
+    theme_runs,
 )
 from desk_annotator.agreement.spans import F1Counts, LabelledSpans, f1_counts
 from desk_annotator.agreement.tables import (
@@ -120,17 +123,18 @@ def _f1_for_pairs(seg: Segments, spans: list[LabelledSpans], n_labels: int,
 
 
 # ---------------------------------------------------------------- per-scheme inputs
-def _scheme_inputs(seg: Segments, single: Segments | None, values: np.ndarray,
-                   single_values: np.ndarray | None, n_values: int, q: int, labels: list[str],
+def _scheme_inputs(seg: Segments, single: Segments | None, runs: SchemeRuns,
+                   single_runs: SchemeRuns | None, n_values: int, q: int, labels: list[str],
                    weights: dict[str, np.ndarray], f1: list[F1Counts],
                    coded_doc: np.ndarray | None) -> measures.SchemeInputs:
-    tables = scheme_tables(seg, values, n_values)
-    ratings = mr.rating_features(mr.rating_counts(values, n_values), seg.length, seg.doc,
+    tables = scheme_tables(seg, runs, n_values)
+    ratings = mr.rating_features(mr.rating_counts(runs.values, n_values), runs.length, runs.doc,
                                  len(seg.docs), weights)
     single_pi, single_n1 = np.zeros(n_values), 0.0
-    if single is not None and single_values is not None and len(single.docs):
-        once = mr.rating_features(mr.rating_counts(single_values, n_values), single.length,
-                                  single.doc, len(single.docs), {}).total()
+    if single is not None and single_runs is not None and len(single.docs):
+        once = mr.rating_features(mr.rating_counts(single_runs.values, n_values),
+                                  single_runs.length, single_runs.doc, len(single.docs),
+                                  {}).total()
         single_pi, single_n1 = once.pi_num[0], float(once.n1[0])
     return measures.SchemeInputs(tables, n_values, q, labels, ratings, single_pi, single_n1,
                                  weights, f1, coded_doc)
@@ -365,9 +369,9 @@ def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
     """The agreement report of DESIGN §5 as plain JSON-able data (see module docs)."""
     if bootstrap < 0:
         raise OperationError(f"bootstrap resamples must be 0 or more, not {bootstrap}")
-    seg = build_segments(data)
+    seg = build_segments(data, themes=False)
     single_docs = single_coder_documents(data)
-    single = build_segments(data, single_docs) if single_docs else None
+    single = build_segments(data, single_docs, themes=False) if single_docs else None
     n_stance = len(seg.stance_labels)
     coded_doc = coded_coincidence_doc(seg, n_stance)
 
@@ -397,7 +401,8 @@ def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
         "thresholds": {"reliable": 0.800, "tentative": 0.667},
     }
     identity = {"identity": np.eye(n_stance + 1)}
-    stance = _scheme_inputs(seg, single, seg.stance, None if single is None else single.stance,
+    stance = _scheme_inputs(seg, single, stance_runs(seg),
+                            None if single is None else stance_runs(single),
                             n_stance + 1, stance_categories(seg), seg.stance_labels, identity,
                             _f1_for_pairs(seg, stance_spans, n_stance, pairs), coded_doc)
     if data.stance_ordered and n_stance >= 2:
@@ -406,14 +411,15 @@ def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
         seg, stance, ["none"] + seg.stance_labels,
         un.stance_unitizing(seg), resample, why_no_boot)
     report["themes"] = {}
+    themes = [theme_runs(seg, t) for t in range(len(seg.theme_labels))]
     for t, name in enumerate(seg.theme_labels):
-        theme = _scheme_inputs(seg, single, seg.themes[t],
-                               None if single is None else single.themes[t], 2, 2, [name],
+        theme = _scheme_inputs(seg, single, themes[t],
+                               None if single is None else theme_runs(single, t), 2, 2, [name],
                                {"identity": np.eye(2)},
                                _f1_for_pairs(seg, [spans[t] for spans in theme_spans], 1, pairs),
                                None)
         report["themes"][name] = _scheme_block(
             seg, theme, ["absent", name], un.theme_unitizing(seg, t), resample,
             why_no_boot)
-    report["theme_presence"] = presence.theme_presence(seg)
+    report["theme_presence"] = presence.theme_presence(seg, themes)
     return report

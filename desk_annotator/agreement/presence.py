@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from desk_annotator.agreement.coefficients import Measure, krippendorff_alpha, undefined
-from desk_annotator.agreement.segments import Segments
+from desk_annotator.agreement.segments import SchemeRuns, Segments
 
 
 def _put(obj: dict[str, Any], key: str, measure: Measure) -> None:
@@ -46,13 +46,15 @@ def binary_indices(obj: dict[str, Any], table: np.ndarray, pair: bool = False) -
         _put(obj, "bias_index", _share(n10 - n01, n, empty))
 
 
-def theme_presence(seg: Segments) -> dict[str, Any]:
-    """Does each coder use theme t anywhere in a document? Units = documents, values 0/1."""
+def theme_presence(seg: Segments, themes: list[SchemeRuns]) -> dict[str, Any]:
+    """Does each coder use theme t anywhere in a document? Units = documents, values 0/1.
+    `themes[t]` holds theme t's values (segments.theme_runs)."""
     out: dict[str, Any] = {}
     n_docs = len(seg.docs)
     raters = seg.doc_coded.sum(axis=1).astype(float)
     for t, name in enumerate(seg.theme_labels):
-        used = np.stack([np.bincount(seg.doc, (seg.themes[t, m] == 1) * 1.0, n_docs) > 0
+        runs = themes[t]
+        used = np.stack([np.bincount(runs.doc, (runs.values[m] == 1) * 1.0, n_docs) > 0
                          for m in range(len(seg.coders))], axis=1) & seg.doc_coded \
             if n_docs and seg.coders else np.zeros((n_docs, len(seg.coders)), bool)
         ones = used.sum(axis=1).astype(float)

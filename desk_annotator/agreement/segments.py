@@ -11,6 +11,7 @@ expands a scheme back to one value per character for cross-checks and benchmarks
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -131,8 +132,13 @@ def single_coder_documents(data: AgreementData) -> list[DocUnits]:
     return [d for d in data.documents if len(d.coded_by & selected) == 1]
 
 
-def build_segments(data: AgreementData, documents: list[DocUnits] | None = None) -> Segments:
-    """Segments of `documents` (default: those at least two selected coders coded)."""
+def build_segments(data: AgreementData, documents: list[DocUnits] | None = None,
+                   themes: bool = True) -> Segments:
+    """Segments of `documents` (default: those at least two selected coders coded).
+
+    With ``themes=False`` only spans with a stance cut the continuum and ``Segments.themes`` is
+    left empty (0 × coders × segments): the engine takes each theme from :func:`theme_runs`,
+    cut at that theme's spans alone, so a theme's work follows its own spans."""
     docs = included_documents(data) if documents is None else documents
     coders = list(data.coders)
     lengths = np.asarray([d.length for d in docs], dtype=np.int64)
@@ -147,28 +153,80 @@ def build_segments(data: AgreementData, documents: list[DocUnits] | None = None)
                            count=len(data.documents))
     per_coder = [_collect(columns, position, offsets, coded, m) for m in range(len(coders))]
 
+    cutting = [s if themes else _with_stance(s) for s in per_coder]
     cuts = np.unique(np.concatenate(
-        [offsets, [total]] + [np.concatenate((s.start, s.end)) for s in per_coder]
+        [offsets, [total]] + [np.concatenate((s.start, s.end)) for s in cutting]
     ).astype(np.int64))
     start = cuts[:-1]
     length = np.diff(cuts)
     n_seg = start.size
     doc = (np.searchsorted(offsets, start, side="right") - 1).astype(np.int64)
 
-    n_themes = len(data.theme_labels)
+    n_themes = len(data.theme_labels) if themes else 0
     stance = np.zeros((len(coders), n_seg), dtype=np.int16)
-    themes = np.zeros((n_themes, len(coders), n_seg), dtype=np.int8)
+    theme_values = np.zeros((n_themes, len(coders), n_seg), dtype=np.int8)
     for m, spans in enumerate(per_coder):
         lo = np.searchsorted(start, spans.start)
         hi = np.searchsorted(start, spans.end)  # segment starting at span end (or n_seg)
         stance[m] = _paint_stance(spans, lo, hi, n_seg)
-        themes[:, m, :] = _paint_themes(spans, lo, hi, n_themes, n_seg)
+        if n_themes:
+            theme_values[:, m, :] = _paint_themes(spans, lo, hi, n_themes, n_seg)
         if n_seg:
             absent = ~coded[doc, m]
             stance[m, absent] = MISSING
-            themes[:, m, absent] = MISSING
+            theme_values[:, m, absent] = MISSING
     return Segments(coders, list(data.stance_labels), list(data.theme_labels), docs, offsets,
-                    lengths, coded, start, length, doc, stance, themes, per_coder)
+                    lengths, coded, start, length, doc, stance, theme_values, per_coder)
+
+
+def _with_stance(spans: CoderSpans) -> CoderSpans:
+    """The spans that carry a stance (only they change a coder's stance value)."""
+    has = spans.stance > 0
+    empty = np.zeros(0, np.int64)
+    return CoderSpans(spans.start[has], spans.end[has], spans.stance[has], spans.created[has],
+                      empty, empty)
+
+
+class SchemeRuns(NamedTuple):
+    """One scheme's values on elementary segments of its own (coders × segments, MISSING where
+    the coder did not code the document), each segment's length and document. Every
+    per-character sum of the scheme is a length-weighted sum over these segments."""
+
+    values: np.ndarray  # (M, S) int: stance 0..K or theme 0/1, MISSING
+    length: np.ndarray  # (S,)
+    doc: np.ndarray  # (S,)
+
+
+def stance_runs(seg: Segments) -> SchemeRuns:
+    return SchemeRuns(seg.stance, seg.length, seg.doc)
+
+
+def theme_runs(seg: Segments, theme: int) -> SchemeRuns:
+    """Presence of theme `theme` per coder on segments cut only at document edges and at the
+    ends of spans carrying that theme: the same per-character values as painting it on every
+    span's segments (a segment boundary where no coder's presence changes adds nothing to a
+    length-weighted sum), at a cost that follows the theme's own spans."""
+    n_coders = len(seg.coders)
+    picked = []
+    for spans in seg.coder_spans:
+        idx = spans.theme_span[spans.theme_idx == theme]
+        picked.append((spans.start[idx], spans.end[idx]))
+    total = seg.total_length
+    cuts = np.unique(np.concatenate([seg.doc_offset, [total]]
+                                    + [np.concatenate(p) for p in picked]).astype(np.int64))
+    start, length = cuts[:-1], np.diff(cuts)
+    n_seg = start.size
+    doc = (np.searchsorted(seg.doc_offset, start, side="right") - 1).astype(np.int64)
+    values = np.zeros((n_coders, n_seg), dtype=np.int8)
+    for m, (lo_pos, hi_pos) in enumerate(picked):
+        if not n_seg:
+            break
+        if lo_pos.size:
+            diff = np.bincount(np.searchsorted(start, lo_pos), minlength=n_seg + 1) - \
+                np.bincount(np.searchsorted(start, hi_pos), minlength=n_seg + 1)
+            values[m] = np.cumsum(diff[:-1]) > 0
+        values[m, ~seg.doc_coded[doc, m]] = MISSING
+    return SchemeRuns(values, length, doc)
 
 
 def character_matrix(segments: Segments, theme: str | None = None) -> np.ndarray:

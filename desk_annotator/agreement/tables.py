@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from desk_annotator.agreement.coefficients import MultiRaterCounts
-from desk_annotator.agreement.segments import Segments
+from desk_annotator.agreement.segments import SchemeRuns, Segments
 
 
 class SchemeTables(NamedTuple):
@@ -34,17 +34,17 @@ def _runs(row: np.ndarray) -> np.ndarray:
     return np.concatenate(([0], change)) if row.size else change
 
 
-def _pair_tables(seg: Segments, values: np.ndarray, n_values: int,
-                 pairs: list[tuple[int, int]]) -> np.ndarray:
+def _pair_tables(runs: SchemeRuns, n_values: int, pairs: list[tuple[int, int]]) -> np.ndarray:
     """(P, V, V) characters per value pair for each coder pair, summed over documents.
 
     Each coder's values form runs; a pair's table only needs the runs of its two coders cut
     at each other's changes, so its cost follows the two coders' spans, not every coder's
     segment boundaries (as a pass over all segments per pair would)."""
+    values = runs.values
     out = np.zeros((len(pairs), n_values, n_values))
     if values.shape[1] == 0:
         return out
-    ends = np.concatenate(([0], np.cumsum(seg.length)))
+    ends = np.concatenate(([0], np.cumsum(runs.length)))
     runs = [_runs(values[m]) for m in range(values.shape[0])]
     v2 = n_values * n_values
     for p, (a, b) in enumerate(pairs):
@@ -57,7 +57,7 @@ def _pair_tables(seg: Segments, values: np.ndarray, n_values: int,
     return out
 
 
-def scheme_tables(seg: Segments, values: np.ndarray, n_values: int) -> SchemeTables:
+def scheme_tables(seg: Segments, runs: SchemeRuns, n_values: int) -> SchemeTables:
     """Per-document coincidences from one pass over the segments' value counts (how many
     coders gave each value): Σ over ordered coder pairs of [a = k][b = l] is n_k·n_l − δ_kl·n_k,
     so no per-pair work is needed for α, agreement or Fleiss' sums; only the pair tables of
@@ -66,7 +66,8 @@ def scheme_tables(seg: Segments, values: np.ndarray, n_values: int) -> SchemeTab
     n_docs, n_coders = seg.doc_coded.shape
     pairs = list(combinations(range(n_coders), 2))
     raters = seg.doc_coded.sum(axis=1).astype(float)
-    weight = seg.length.astype(float)
+    values, seg_doc = runs.values, runs.doc
+    weight = runs.length.astype(float)
     counts = np.zeros((values.shape[1], n_values))
     valid = values >= 0
     if values.size:
@@ -78,20 +79,20 @@ def scheme_tables(seg: Segments, values: np.ndarray, n_values: int) -> SchemeTab
     for k in range(n_values):
         for j in range(n_values):
             ordered = counts[:, k] * (counts[:, j] - (1.0 if k == j else 0.0))
-            coincidence[:, k, j] = np.bincount(seg.doc, weight * ordered, n_docs)
-    agree = np.bincount(seg.doc, weight * (counts * (counts - 1.0) / 2.0).sum(axis=1), n_docs)
+            coincidence[:, k, j] = np.bincount(seg_doc, weight * ordered, n_docs)
+    agree = np.bincount(seg_doc, weight * (counts * (counts - 1.0) / 2.0).sum(axis=1), n_docs)
     pair_doc_total = np.zeros((len(pairs), n_docs))
     for p, (a, b) in enumerate(pairs):
         pair_doc_total[p] = seg.doc_length * (seg.doc_coded[:, a] & seg.doc_coded[:, b])
     compared = raters * (raters - 1.0) / 2.0 * seg.doc_length  # pairs × characters
     totals = (raters - 1.0).clip(min=0.0)[:, None] * np.stack(
-        [np.bincount(seg.doc, weight * counts[:, k], n_docs) for k in range(n_values)], axis=1) \
+        [np.bincount(seg_doc, weight * counts[:, k], n_docs) for k in range(n_values)], axis=1) \
         if n_values else np.zeros((n_docs, 0))
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(raters > 1, 1.0 / (raters - 1.0), 0.0)
     coincidence *= scale[:, None, None]
     totals *= scale[:, None]  # each coder counted once per character
-    return SchemeTables(n_values, pairs, _pair_tables(seg, values, n_values, pairs),
+    return SchemeTables(n_values, pairs, _pair_tables(runs, n_values, pairs),
                         pair_doc_total, coincidence, agree, compared, totals)
 
 
