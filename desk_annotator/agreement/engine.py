@@ -127,9 +127,9 @@ def _scheme_inputs(seg: Segments, single: Segments | None, runs: SchemeRuns,
                    single_runs: SchemeRuns | None, n_values: int, q: int, labels: list[str],
                    weights: dict[str, np.ndarray], f1: list[F1Counts],
                    coded_doc: np.ndarray | None) -> measures.SchemeInputs:
-    tables = scheme_tables(seg, runs, n_values)
-    ratings = mr.rating_features(mr.rating_counts(runs.values, n_values), runs.length, runs.doc,
-                                 len(seg.docs), weights)
+    counts = mr.rating_counts(runs.values, n_values)
+    tables = scheme_tables(seg, runs, n_values, counts)
+    ratings = mr.rating_features(counts, runs.length, runs.doc, len(seg.docs), weights)
     single_pi, single_n1 = np.zeros(n_values), 0.0
     if single is not None and single_runs is not None and len(single.docs):
         once = mr.rating_features(mr.rating_counts(single_runs.values, n_values),

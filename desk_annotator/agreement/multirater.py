@@ -58,12 +58,12 @@ class RatingFeatures(NamedTuple):
 
 
 def rating_counts(values: np.ndarray, n_values: int) -> np.ndarray:
-    """(S, V) how many coders gave each value in each segment; negative values are missing."""
-    n_seg = values.shape[1]
-    valid = values >= 0
-    seg = np.broadcast_to(np.arange(n_seg), values.shape)[valid]
-    codes = seg * n_values + values[valid].astype(np.int64)
-    return np.bincount(codes, minlength=n_seg * n_values).reshape(n_seg, n_values).astype(float)
+    """(S, V) how many coders gave each value in each segment; negative values are missing.
+    One comparison pass per value over the small-integer (coders × segments) array."""
+    counts = np.empty((values.shape[1], n_values))
+    for k in range(n_values):
+        counts[:, k] = np.count_nonzero(values == k, axis=0)
+    return counts
 
 
 def rating_features(counts: np.ndarray, length: np.ndarray, doc: np.ndarray, n_docs: int,

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from desk_annotator.agreement.coefficients import MultiRaterCounts
+from desk_annotator.agreement.multirater import rating_counts
 from desk_annotator.agreement.segments import SchemeRuns, Segments
 
 
@@ -48,7 +49,11 @@ def _pair_tables(runs: SchemeRuns, n_values: int, pairs: list[tuple[int, int]]) 
     runs = [_runs(values[m]) for m in range(values.shape[0])]
     v2 = n_values * n_values
     for p, (a, b) in enumerate(pairs):
-        first = np.union1d(runs[a], runs[b])
+        # The union of two sorted run starts: a stable sort of their concatenation merges the
+        # two sorted halves in linear time (np.union1d would sort from scratch).
+        both = np.concatenate((runs[a], runs[b]))
+        both.sort(kind="stable")
+        first = both[np.concatenate(([True], both[1:] != both[:-1]))]
         weight = (ends[np.append(first[1:], values.shape[1])] - ends[first]).astype(float)
         va, vb = values[a, first].astype(np.int64), values[b, first].astype(np.int64)
         ok = (va >= 0) & (vb >= 0)  # both coded the document
@@ -57,7 +62,8 @@ def _pair_tables(runs: SchemeRuns, n_values: int, pairs: list[tuple[int, int]]) 
     return out
 
 
-def scheme_tables(seg: Segments, runs: SchemeRuns, n_values: int) -> SchemeTables:
+def scheme_tables(seg: Segments, runs: SchemeRuns, n_values: int,
+                  counts: np.ndarray | None = None) -> SchemeTables:
     """Per-document coincidences from one pass over the segments' value counts (how many
     coders gave each value): Σ over ordered coder pairs of [a = k][b = l] is n_k·n_l − δ_kl·n_k,
     so no per-pair work is needed for α, agreement or Fleiss' sums; only the pair tables of
@@ -68,26 +74,28 @@ def scheme_tables(seg: Segments, runs: SchemeRuns, n_values: int) -> SchemeTable
     raters = seg.doc_coded.sum(axis=1).astype(float)
     values, seg_doc = runs.values, runs.doc
     weight = runs.length.astype(float)
-    counts = np.zeros((values.shape[1], n_values))
-    valid = values >= 0
-    if values.size:
-        where = np.broadcast_to(np.arange(values.shape[1]), values.shape)[valid]
-        counts = np.bincount(where * n_values + values[valid].astype(np.int64),
-                             minlength=values.shape[1] * n_values).reshape(-1, n_values)
-        counts = counts.astype(float)
+    counts = rating_counts(values, n_values) if counts is None else counts
     coincidence = np.zeros((n_docs, n_values, n_values))
-    for k in range(n_values):
-        for j in range(n_values):
-            ordered = counts[:, k] * (counts[:, j] - (1.0 if k == j else 0.0))
-            coincidence[:, k, j] = np.bincount(seg_doc, weight * ordered, n_docs)
+    value_length = np.stack([np.bincount(seg_doc, weight * counts[:, k], n_docs)
+                             for k in range(n_values)], axis=1) if n_values else \
+        np.zeros((n_docs, 0))  # Σ_coders characters with each value, per document
+    if seg_doc.size:
+        # Segments are contiguous by document: Σ_s len·n_k·n_j per document is a reduceat of
+        # one (segments × values) product per k; the −δ_kl·n_k of unordered-with-self pairs
+        # is taken off the diagonal afterwards. Every term is a whole number of characters.
+        first = np.flatnonzero(np.concatenate(([True], seg_doc[1:] != seg_doc[:-1])))
+        at = seg_doc[first]
+        for k in range(n_values):
+            coincidence[at, k, :] = np.add.reduceat((weight * counts[:, k])[:, None] * counts,
+                                                    first, axis=0)
+        diagonal = np.arange(n_values)
+        coincidence[:, diagonal, diagonal] -= value_length
     agree = np.bincount(seg_doc, weight * (counts * (counts - 1.0) / 2.0).sum(axis=1), n_docs)
     pair_doc_total = np.zeros((len(pairs), n_docs))
     for p, (a, b) in enumerate(pairs):
         pair_doc_total[p] = seg.doc_length * (seg.doc_coded[:, a] & seg.doc_coded[:, b])
     compared = raters * (raters - 1.0) / 2.0 * seg.doc_length  # pairs × characters
-    totals = (raters - 1.0).clip(min=0.0)[:, None] * np.stack(
-        [np.bincount(seg_doc, weight * counts[:, k], n_docs) for k in range(n_values)], axis=1) \
-        if n_values else np.zeros((n_docs, 0))
+    totals = (raters - 1.0).clip(min=0.0)[:, None] * value_length
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(raters > 1, 1.0 / (raters - 1.0), 0.0)
     coincidence *= scale[:, None, None]

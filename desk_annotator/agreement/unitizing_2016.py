@@ -109,27 +109,34 @@ def coincidences_2016(doc: np.ndarray, coder: np.ndarray, value: np.ndarray, sta
 
     # Counts of units are small integers: int32 halves the (segments × values) arrays.
     pooled = np.zeros((n_seg, n_values), dtype=np.int32)
-    single = np.zeros((n_seg, n_values), dtype=np.int32)  # Σ_i c_i where i has one value
     self_pairs = np.zeros((n_docs, n_values * n_values))
     gap_per_segment = np.zeros(n_seg)
+    several_rows, several_counts = [], []
+    seg_open = valid[seg_doc]
     for i in range(n_coders):  # loop over coders only; each pass is vectorised over segments
         mine = coder == i
-        diff = np.zeros((n_seg + 1, n_values), dtype=np.int32)
-        np.add.at(diff, (lo[mine], value[mine]), 1)
-        np.add.at(diff, (hi[mine], value[mine]), -1)
-        counts = np.cumsum(diff[:-1], axis=0, dtype=np.int32)
+        lo_i, hi_i, v_i = lo[mine], hi[mine], value[mine]
+        size = (n_seg + 1) * n_values
+        diff = np.bincount(lo_i * n_values + v_i, minlength=size) - \
+            np.bincount(hi_i * n_values + v_i, minlength=size)
+        counts = np.cumsum(diff.reshape(n_seg + 1, n_values)[:-1], axis=0, dtype=np.int32)
         del diff
-        covered = counts[:, 1:].sum(axis=1) > 0
-        counts[:, 0] = ~covered & doc_coded[seg_doc, i] & valid[seg_doc]
+        depth = np.cumsum(np.bincount(lo_i, minlength=n_seg + 1)
+                          - np.bincount(hi_i, minlength=n_seg + 1))[:-1]  # units covering
+        gap = (depth == 0) & doc_coded[seg_doc, i] & seg_open
+        counts[:, 0] = gap
         pooled += counts
         # c_i c_iᵀ is diag(c_i) where the coder gives one value once (nearly everywhere): only
         # segments with overlapping units of this coder need the outer product.
-        several = counts.sum(axis=1) > 1
-        single += counts * ~several[:, None]
-        if several.any():
-            self_pairs += _outer_sums(counts[several], seg_len[several], seg_doc[several],
-                                      n_docs)
-        gap_per_segment += counts[:, 0] * seg_len
+        rows = np.flatnonzero(depth > 1)
+        if rows.size:
+            several_rows.append(rows)
+            several_counts.append(counts[rows])
+            self_pairs += _outer_sums(counts[rows], seg_len[rows], seg_doc[rows], n_docs)
+        gap_per_segment += gap * seg_len
+    single = pooled.copy()  # Σ_i c_i over coders giving one value once there
+    for rows, counts in zip(several_rows, several_counts):
+        single[rows] -= counts
     diagonal = np.arange(n_values) * (n_values + 1)
     self_pairs[:, diagonal] += _doc_sums(single * seg_len[:, None], seg_doc, n_docs)
     gap_length = _doc_sums(gap_per_segment, seg_doc, n_docs)
