@@ -21,7 +21,7 @@ from desk_annotator.agreement.segments import (
     stance_runs,
     theme_runs,
 )
-from desk_annotator.agreement.spans import F1Counts, LabelledSpans, f1_counts
+from desk_annotator.agreement.spans import F1Counts, LabelledSpans, pair_counts, span_index
 from desk_annotator.agreement.tables import (
     SchemeTables,
     coded_coincidence_doc,
@@ -106,20 +106,13 @@ def _labelled(seg: Segments, data_coder: str) -> tuple[LabelledSpans, list[Label
     return stance, themes
 
 
-def _restrict(s: LabelledSpans, docs: np.ndarray) -> LabelledSpans:
-    keep = docs[s.doc]
-    return LabelledSpans(s.label[keep], s.start[keep], s.end[keep], s.doc[keep])
-
-
 def _f1_for_pairs(seg: Segments, spans: list[LabelledSpans], n_labels: int,
                   pairs: list[tuple[int, int]]) -> list[F1Counts]:
+    """F1 counts of every coder pair; each coder's spans are indexed once for all its pairs."""
     stride = seg.total_length + 1
-    out = []
-    for a, b in pairs:
-        both = seg.doc_coded[:, a] & seg.doc_coded[:, b]
-        out.append(f1_counts(_restrict(spans[a], both), _restrict(spans[b], both), n_labels,
-                             len(seg.docs), stride))
-    return out
+    index = [span_index(s, n_labels, len(seg.docs), stride) for s in spans]
+    return [pair_counts(index[a], index[b], seg.doc_coded[:, a] & seg.doc_coded[:, b])
+            for a, b in pairs]
 
 
 # ---------------------------------------------------------------- per-scheme inputs

@@ -29,24 +29,6 @@ class F1Counts(NamedTuple):
     size_b: np.ndarray  # (labels, docs)
 
 
-def _exact_matches(a: LabelledSpans, b: LabelledSpans) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(label, document, matched pairs) of each (label, start, end) both coders marked."""
-    if a.label.size == 0 or b.label.size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    # One integer per (label, start, end): start fixes the document on the continuum.
-    stride = int(max(a.end.max(), b.end.max(), a.start.max(), b.start.max())) + 1
-    labels = int(max(a.label.max(), b.label.max())) + 1
-    if labels * stride * stride >= 2**62:  # too long a continuum for one int64 key
-        return _exact_matches_rows(a, b)
-    key_a = (a.label * stride + a.start) * stride + a.end
-    key_b = (b.label * stride + b.start) * stride + b.end
-    ua, first_a, count_a = np.unique(key_a, return_index=True, return_counts=True)
-    ub, count_b = np.unique(key_b, return_counts=True)
-    _, ia, ib = np.intersect1d(ua, ub, assume_unique=True, return_indices=True)
-    at = first_a[ia]
-    return a.label[at], a.doc[at], np.minimum(count_a[ia], count_b[ib])
-
-
 def _exact_matches_rows(a: LabelledSpans, b: LabelledSpans
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     keys = np.concatenate([np.stack([a.label, a.start, a.end, a.doc], axis=1),
@@ -75,11 +57,12 @@ def _greedy_one_to_one(i: np.ndarray, j: np.ndarray, n_a: int, n_b: int) -> np.n
         if alive.size == 0:
             break
         ii, jj = i[alive], j[alive]
-        best_i = np.zeros(alive.size, dtype=bool)
-        best_i[np.unique(ii, return_index=True)[1]] = True  # first of a span = its best
-        best_j = np.zeros(alive.size, dtype=bool)
-        best_j[np.unique(jj, return_index=True)[1]] = True
-        win = best_i & best_j
+        rank = np.arange(alive.size)
+        first_i = np.full(n_a, alive.size)
+        np.minimum.at(first_i, ii, rank)  # first of a span = its best
+        first_j = np.full(n_b, alive.size)
+        np.minimum.at(first_j, jj, rank)
+        win = (first_i[ii] == rank) & (first_j[jj] == rank)
         used_a[ii[win]] = True
         used_b[jj[win]] = True
         taken.append(ii[win])
@@ -92,41 +75,94 @@ def _greedy_one_to_one(i: np.ndarray, j: np.ndarray, n_a: int, n_b: int) -> np.n
     return np.concatenate(taken + [np.asarray(rest, dtype=np.int64)]).astype(np.int64)
 
 
-def _overlap_matches(a: LabelledSpans, b: LabelledSpans, stride: int) -> np.ndarray:
-    """Indices into `a` of spans matched one-to-one (greedy, largest overlap first)."""
-    if a.label.size == 0 or b.label.size == 0:
+class SpanIndex(NamedTuple):
+    """One coder's labelled spans prepared once for all the pairs it is in: exact-match keys
+    (sorted, distinct, with counts), the spans on one line per label (label·stride + position)
+    sorted by start, and the span counts per (label, document)."""
+
+    spans: LabelledSpans
+    key: np.ndarray | None  # sorted distinct (label, start, end) keys; None: too long a line
+    key_first: np.ndarray  # a span with each key
+    key_count: np.ndarray
+    line_start: np.ndarray  # label·stride + start, per span
+    line_end: np.ndarray
+    order: np.ndarray  # spans by line_start (stable)
+    sorted_start: np.ndarray
+    longest: int
+    size: np.ndarray  # (labels, docs)
+
+
+def span_index(s: LabelledSpans, n_labels: int, n_docs: int, stride: int) -> SpanIndex:
+    n = s.label.size
+    size = np.bincount(s.label * n_docs + s.doc, minlength=n_labels * n_docs).reshape(
+        n_labels, n_docs) if n_labels * n_docs else np.zeros((n_labels, n_docs), np.int64)
+    key, first, count = None, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if n_labels * stride * stride < 2**62:  # one int64 key per (label, start, end)
+        key, first, count = np.unique((s.label * stride + s.start) * stride + s.end,
+                                      return_index=True, return_counts=True)
+    line_start, line_end = s.label * stride + s.start, s.label * stride + s.end
+    order = np.argsort(line_start, kind="stable")
+    longest = int((s.end - s.start).max()) if n else 0
+    return SpanIndex(s, key, first, count, line_start, line_end, order, line_start[order],
+                     longest, size)
+
+
+def _exact_pair(a: SpanIndex, b: SpanIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(label, document, matched pairs) of each (label, start, end) both coders marked."""
+    if a.spans.label.size == 0 or b.spans.label.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if a.key is None or b.key is None:
+        return _exact_matches_rows(a.spans, b.spans)
+    at = np.searchsorted(b.key, a.key)
+    hit = at < b.key.size
+    hit[hit] = b.key[at[hit]] == a.key[hit]
+    span = a.key_first[hit]
+    return a.spans.label[span], a.spans.doc[span], np.minimum(a.key_count[hit],
+                                                               b.key_count[at[hit]])
+
+
+def _overlap_pair(a: SpanIndex, b: SpanIndex) -> np.ndarray:
+    """Indices into a's spans matched one-to-one (greedy, largest overlap first)."""
+    if a.spans.label.size == 0 or b.spans.label.size == 0:
         return np.zeros(0, np.int64)
-    # Shift each label onto its own stretch of the line so only same-label spans can overlap.
-    sa, ea = a.label * stride + a.start, a.label * stride + a.end
-    sb, eb = b.label * stride + b.start, b.label * stride + b.end
-    order_b = np.argsort(sb, kind="stable")
-    sb_sorted = sb[order_b]
-    longest_b = int((eb - sb).max())
-    lo = np.searchsorted(sb_sorted, sa - longest_b, side="right")
-    hi = np.searchsorted(sb_sorted, ea, side="left")
+    sa, ea, sb, eb = a.line_start, a.line_end, b.line_start, b.line_end
+    lo = np.searchsorted(b.sorted_start, sa - b.longest, side="right")
+    hi = np.searchsorted(b.sorted_start, ea, side="left")
     j_sorted, i = expand_ranges(lo, hi)
-    j = order_b[j_sorted]
+    j = b.order[j_sorted]
     overlap = np.minimum(ea[i], eb[j]) - np.maximum(sa[i], sb[j])
     keep = overlap > 0
     i, j, overlap = i[keep], j[keep], overlap[keep]
     ranked = np.lexsort((j, i, -overlap))
-    return _greedy_one_to_one(i[ranked], j[ranked], a.label.size, b.label.size)
+    return _greedy_one_to_one(i[ranked], j[ranked], sa.size, sb.size)
+
+
+def _overlap_matches(a: LabelledSpans, b: LabelledSpans, stride: int) -> np.ndarray:
+    """Indices into `a` of spans matched one-to-one (greedy, largest overlap first)."""
+    n_labels = int(max(a.label.max(initial=0), b.label.max(initial=0))) + 1
+    return _overlap_pair(span_index(a, n_labels, 1, stride), span_index(b, n_labels, 1, stride))
+
+
+def pair_counts(a: SpanIndex, b: SpanIndex, both: np.ndarray) -> F1Counts:
+    """F1 counts of two coders over the documents both coded (`both`, a boolean mask).
+
+    Matching needs no restriction to those documents: spans that match or overlap lie in one
+    document, and each coder's spans lie only in documents it coded; the span counts do."""
+    n_labels, n_docs = a.size.shape
+    width = n_labels * n_docs
+
+    def count(label: np.ndarray, doc: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(label * n_docs + doc, weights, width).reshape(n_labels, n_docs)
+
+    ex_label, ex_doc, ex_count = _exact_pair(a, b)
+    matched = _overlap_pair(a, b)
+    return F1Counts(count(ex_label, ex_doc, ex_count.astype(float)),
+                    count(a.spans.label[matched], a.spans.doc[matched]),
+                    a.size * both, b.size * both)
 
 
 def f1_counts(a: LabelledSpans, b: LabelledSpans, n_labels: int, n_docs: int,
               stride: int) -> F1Counts:
     """Matched-pair and span counts per label and document (`stride` > continuum length)."""
-    shape = (n_labels, n_docs)
-    width = n_labels * n_docs
-
-    def count(label: np.ndarray, doc: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(label * n_docs + doc, weights, width).reshape(shape)
-
-    ex_label, ex_doc, ex_count = _exact_matches(a, b)
-    matched = _overlap_matches(a, b, stride)
-    return F1Counts(
-        count(ex_label, ex_doc, ex_count.astype(float)),
-        count(a.label[matched], a.doc[matched]),
-        count(a.label, a.doc),
-        count(b.label, b.doc),
-    )
+    return pair_counts(span_index(a, n_labels, n_docs, stride),
+                       span_index(b, n_labels, n_docs, stride), np.ones(n_docs, dtype=bool))
