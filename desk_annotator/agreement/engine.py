@@ -21,7 +21,12 @@ from desk_annotator.agreement.segments import (
     stance_runs,
     theme_runs,
 )
-from desk_annotator.agreement.spans import F1Counts, LabelledSpans, pair_counts, span_index
+from desk_annotator.agreement.spans import (
+    F1Counts,
+    LabelledSpans,
+    pair_counts,
+    span_index,
+)
 from desk_annotator.agreement.tables import (
     SchemeTables,
     coded_coincidence_doc,
