@@ -44,6 +44,8 @@ def on_edge(text: str, p: int) -> bool:
     before, after = text[p - 1], text[p]
     if before == "\r" and after == "\n":
         return False
+    if before.isascii() and after.isascii():  # most boundaries: no grapheme rule applies
+        return not (before.isalnum() and after.isalnum())
     if _extends(after) or before == "\u200d":
         return False
     if _regional(before) and _regional(after):

@@ -41,6 +41,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .boundaries import matches_stated_text, on_edge
 
@@ -92,18 +93,17 @@ def check_positions(positions: str, allowed: Sequence[str] = POSITION_CHOICES) -
     return positions
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """One selection as the file states it: positions in the file's unit, and the selected text
-    when the file carries it."""
+    when the file carries it. (Named tuples, as RawSpan: a file has a hundred thousand of
+    them, made and compared under several readings; tuples do both in C.)"""
 
     start: int
     end: int
     text: str | None = None
 
 
-@dataclass(frozen=True)
-class RawSpan:
+class RawSpan(NamedTuple):
     """A selection in code points of the raw text. ``problem``: None, "outside" (not inside the
     text under this reading) or "split" (a boundary fell inside one character, e.g. between the
     two UTF-16 halves of an emoji, and was widened to the whole character)."""
@@ -173,6 +173,8 @@ class UnitMap:
     def span(self, sel: Selection) -> RawSpan:
         if not 0 <= sel.start < sel.end <= self.length:
             return RawSpan(sel.start, sel.end, "outside")
+        if not self._u:  # every character counts one in this reading: positions as stated
+            return RawSpan(sel.start, sel.end, None)
         start, ok_start = self.to_cp(sel.start, "start")
         end, ok_end = self.to_cp(sel.end, "end")
         return RawSpan(start, end, None if ok_start and ok_end else "split")
@@ -231,6 +233,7 @@ class _Evidence:
     lengths: dict[str, int] = field(default_factory=dict)
     has_crlf: bool = False
     has_lf: bool = False
+    _disagreements: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
 
     def build(self) -> None:
         text = self.text
@@ -242,7 +245,16 @@ class _Evidence:
                 self.scores[key], self.lengths[key] = Score(), len(text)
             return
         done: dict[tuple, str] = {}
+        breaks = "\r" in text or "\n" in text
         for key, reading in READINGS.items():
+            if not breaks and reading.line_breaks != "file":
+                # No line break to count otherwise: maps exactly like the reading that keeps
+                # them as stored (same unit), which READINGS lists first.
+                same = "utf16" if reading.utf16 else "codepoints"
+                self.lengths[key] = self.lengths[same]
+                for part in (self.spans, self.edges, self.matched, self.scores):
+                    part[key] = part[same]
+                continue
             umap = UnitMap(text, reading)
             self.lengths[key] = umap.length
             same = done.get(umap.signature)
@@ -284,6 +296,15 @@ class _Evidence:
         """(boundaries mapped differently by a and b, named selections read differently)."""
         if self.same(a, b):
             return 0, 0
+        # Readings that map alike share one list of spans: count each pair of lists once
+        # (the verdicts ask again for every reading and for the file's pooled evidence).
+        pair = (id(self.spans[a]), id(self.spans[b]))
+        found = self._disagreements.get(pair)
+        if found is None:
+            found = self._disagreements[pair] = self._count_disagreement(a, b)
+        return found
+
+    def _count_disagreement(self, a: str, b: str) -> tuple[int, int]:
         bounds = named = 0
         for sel, sa, sb in zip(self.selections, self.spans[a], self.spans[b], strict=True):
             differs_start = (sa.start, sa.problem) != (sb.start, sb.problem)
@@ -498,8 +519,9 @@ def decide_positions(sources: Sequence[tuple[str, str, Sequence[Selection]]], *,
         project = _verdict(totals, pooled_disagreement, prior, list(READINGS))
         pooled_key = project.key
     decisions = []
+    ambiguous_ids = {id(ev) for ev in ambiguous}  # not `in ambiguous`: compares every field
     for ev in evidence:
-        if ev not in ambiguous:
+        if id(ev) not in ambiguous_ids:
             decisions.append(UnitDecision(ev.name, READINGS[pooled_key], ev.spans[pooled_key],
                                           "agree", length=ev.lengths[pooled_key], _evidence=ev))
             continue

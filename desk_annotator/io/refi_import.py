@@ -18,17 +18,12 @@ from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
 import charset_normalizer
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from desk_annotator.errors import FormatError
 from desk_annotator.io.position_units import (
     READINGS,
-    RawSpan,
-    Selection,
-    UnitDecision,
     check_positions,
-    decide_positions,
-    report_lines,
 )
 from desk_annotator.io.refi_archive import SafeZip, parse_xml, read_xml_file
 from desk_annotator.io.refi_codes import (
@@ -42,6 +37,7 @@ from desk_annotator.io.refi_codes import (
 )
 from desk_annotator.io.refi_export import normalize_guid, stable_guid
 from desk_annotator.io.refi_memo_reader import read_memos
+from desk_annotator.io.refi_selections import place_selections
 from desk_annotator.io.refi_sets import is_document_set, read_document_sets
 from desk_annotator.io.untrusted import clean_text
 from desk_annotator.models import (
@@ -59,7 +55,6 @@ from desk_annotator.models import (
 from desk_annotator.text import MappedSpan, NormalizationMap, is_normalized, sha256_text
 
 IMPORTED_CODER_NAME = "imported"
-_ANNOTATIONS = TypeAdapter(list[Annotation])  # a source's annotations in one validation call
 NON_TEXT_SOURCES = ("PDFSource", "PictureSource", "AudioSource", "VideoSource")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _SHOWN = 5  # examples listed per warning
@@ -279,7 +274,8 @@ class _ProjectReader:
     # --- sources and selections ----------------------------------------------------------
     def read_sources(self, code_labels: dict[str, Label], variables: dict[str, str]) -> None:
         self.code_labels = code_labels
-        for src in kid(self.root, "Sources") or []:
+        sources = kid(self.root, "Sources")
+        for src in (sources if sources is not None else []):
             kind = local(src.tag)
             name = src.get("name") or src.get("guid") or "?"
             if kind == "TextSource":
@@ -324,125 +320,8 @@ class _ProjectReader:
 
     def place_selections(self, positions: str, prior: str, quiet: bool) -> None:
         """Decide the position unit of every source (on its raw text), then read the
-        selections in it."""
-        parsed: list[list[tuple[Element, str, Selection | None]]] = []
-        for doc, _nmap, sels in self._pending:
-            rows = []
-            for sel in sels:
-                where = f"'{doc.title}' {sel.get('startPosition')}-{sel.get('endPosition')}"
-                try:
-                    stated = Selection(int(sel.get("startPosition", "")),
-                                       int(sel.get("endPosition", "")),
-                                       (sel.get("name") or "").strip() or None)
-                except ValueError:
-                    stated = None
-                rows.append((sel, where, stated))
-            parsed.append(rows)
-        decisions = decide_positions(
-            [(doc.title, nmap.raw, [st for _, _, st in rows if st is not None])
-             for (doc, nmap, _), rows in zip(self._pending, parsed, strict=True)],
-            positions=positions, prior=prior, quiet=quiet)
-        for (doc, nmap, _), rows, decision in zip(self._pending, parsed, decisions, strict=True):
-            index = 0
-            for sel, where, stated in rows:
-                if stated is None:
-                    self.warn("selection_bad", where)
-                    continue
-                self._selection(sel, doc, nmap, where, decision, index)
-                index += 1
-            self.annotations += _ANNOTATIONS.validate_python(self._made)
-            self._made = []
-        self._pending = []
-        self.unit_lines = report_lines(decisions)
-
-    def _note(self, sel: Element) -> str | None:
-        parts = []
-        description = text_of(kid(sel, "Description"))
-        if description is not None:
-            parts.append(description)
-        for ref in kids(sel, "NoteRef"):
-            guid = normalize_guid(ref.get("targetGUID"))
-            if guid in self._notes:
-                parts.append(self._notes[guid])
-                self._notes_used.add(guid)
-        return "\n\n".join(parts) if parts else None
-
-    def _selection(self, sel: Element, doc: Document, nmap: NormalizationMap | _IdentityMap,
-                   where: str, decision: UnitDecision, index: int) -> None:
-        raw: RawSpan = decision.spans[index]  # index: among the source's readable selections
-        if raw.problem == "outside":
-            unit = "UTF-16 units" if decision.reading.utf16 else "characters"
-            if decision.fits_elsewhere(index):  # explained by the unit: said on its line
-                decision.note("outside the text, skipped", where)
-            else:
-                self.warn("selection_outside", f"{where} (text has {decision.length} {unit})")
-            return
-        span = nmap.map_span(raw.start, raw.end)
-        if span.end <= span.start:
-            self.warn("selection_outside", f"{where} (covers no character once normalised)")
-            return
-        if raw.problem == "split" or span.snapped:
-            example = f"{where} -> {span.start}-{span.end}"
-            if decision.fits_elsewhere(index):
-                decision.note("widened", example)
-            elif raw.problem == "split":
-                self.warn("selection_in_character", example)
-            else:
-                self.warn("selection_snapped", example)
-        sel_user = self.user(sel.get("creatingUser"))
-        groups: dict[str, list[Label]] = {}
-        codings = kids(sel, "Coding")
-        for coding in codings:
-            ref = kid(coding, "CodeRef")
-            target = ref.get("targetGUID") if ref is not None else None
-            if target in self._code_refs:
-                label, code_guid = self._code_refs[target]
-            else:
-                code_guid = normalize_guid(target) if ref is not None else None
-                label = self.code_labels.get(code_guid or "")
-                if ref is not None and target is not None:
-                    self._code_refs[target] = (label, code_guid)
-            if label is None:
-                self.warn("coding_unknown", f"{where} code {code_guid}")
-                continue
-            coder = self.user(coding.get("creatingUser"))
-            if coder is None and sel_user is not None:
-                coder = sel_user
-                self.warn("coding_user_from_selection", where)
-            elif coder is None:
-                coder = self.imported_coder()
-                self.warn("coding_user_imported", where)
-            groups.setdefault(coder, []).append(label)
-        if not groups:
-            if sel_user is None:
-                self.warn("coding_user_imported", where)
-            groups[sel_user or self.imported_coder()] = []
-        if len(groups) > 1:
-            self.warn("selection_split", where)
-        first_coding_time = next((c.get("creationDateTime") for c in codings
-                                  if c.get("creationDateTime")), None)
-        created = sel.get("creationDateTime") or first_coding_time or now_iso()
-        updated = sel.get("modifiedDateTime") or created
-        note = self._note(sel)
-        sel_guid = normalize_guid(sel.get("guid")) or stable_guid("selection", doc.id, where)
-        for nth, (coder_id, labels) in enumerate(groups.items()):
-            stances = list(dict.fromkeys(lb.id for lb in labels if lb.scheme == "stance"))
-            if len(stances) > 1:
-                self.warn("extra_stance", f"{where} kept '{_name(labels, stances[0])}', dropped "
-                          + ", ".join(f"'{_name(labels, s)}'" for s in stances[1:]))
-            themes = list(dict.fromkeys(lb.id for lb in labels if lb.scheme == "themes"))
-            guid = sel_guid if nth == 0 else stable_guid("selection-split", sel_guid, coder_id)
-            ann_id = self.ident(guid)
-            if ann_id in self._ann_ids:
-                self.warn("selection_duplicate", where)
-                ann_id = stable_guid("duplicate-selection", guid,
-                                    str(len(self.annotations) + len(self._made)))
-            self._ann_ids.add(ann_id)
-            self._made.append({  # validated per source, in one call (place_selections)
-                "id": ann_id, "document_id": doc.id, "coder_id": coder_id, "start": span.start,
-                "end": span.end, "quote": doc.text[span.start:span.end],
-                "stance_id": stances[0] if stances else None, "theme_ids": themes,
-                "note": note, "created": created, "updated": updated})
+        selections in it (io/refi_selections.py)."""
+        place_selections(self, positions, prior, quiet)
 
     # --- statuses and leftovers ----------------------------------------------------------
     def read_statuses(self) -> list[DocStatus]:
@@ -474,7 +353,8 @@ class _ProjectReader:
 
     def report_leftovers(self) -> None:
         for part in ("Cases", "Links", "Graphs"):
-            count = len(list(kid(self.root, part) or []))
+            found = kid(self.root, part)
+            count = len(found) if found is not None else 0
             if count:
                 self.warn("not_carried", f"{count} {part}")
         unused = [g for g in self._notes if g not in self._notes_used]
@@ -488,10 +368,6 @@ def _original_ids(settings: dict) -> dict[str, str]:
     if not isinstance(raw, dict):
         return {}
     return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)}
-
-
-def _name(labels: list[Label], label_id: str) -> str:
-    return next(lb.name for lb in labels if lb.id == label_id)
 
 
 def read_qdpx(path: Path, *, positions: str = "auto") -> tuple[ProjectSnapshot, list[str]]:

@@ -10,7 +10,6 @@ kept as the file states them (the unit is decided later, see :mod:`position_unit
 from __future__ import annotations
 
 import io
-import re
 import warnings as py_warnings
 import zipfile
 from collections.abc import Callable
@@ -20,7 +19,12 @@ from typing import Any
 
 from desk_annotator.errors import FormatError
 from desk_annotator.io.foreign_spans import Counted
-from desk_annotator.io.refi_archive import MAX_TOTAL_UNCOMPRESSED, MAX_XML_FILE, SafeZip
+from desk_annotator.io.refi_archive import (  # refuse_doctype: one prolog check for all XML
+    MAX_TOTAL_UNCOMPRESSED,
+    MAX_XML_FILE,
+    SafeZip,
+    refuse_doctype,
+)
 from desk_annotator.io.untrusted import load_json, nesting_exceeds
 from desk_annotator.models import Status
 
@@ -43,41 +47,6 @@ INCEPTION_STATES: dict[str, Status] = {"FINISHED": "done", "IN_PROGRESS": "doing
 
 
 # --------------------------------------------------------------------------- safe XML
-
-
-_HEAD = 1024 * 1024
-_MISC = re.compile(r"\s+|<!--.*?-->|<\?.*?\?>", re.DOTALL)
-
-
-def refuse_doctype(data: bytes, where: str) -> None:
-    """Refuse XML whose prolog declares a document type (the only place entities can be
-    declared), before any parser sees it. Only the prolog is looked at: a DOCTYPE anywhere else
-    is not well-formed and the parser refuses it."""
-    head = data[:_HEAD]
-    if head.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")) or head[:4] in (
-            b"\x00\x00\x00<", b"<\x00\x00\x00"):
-        raise FormatError(f"{where}: refused, UTF-32 XML is not accepted")
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"<\x00", b"\x00<"):
-        le = head.startswith(b"\xff\xfe") or head[:2] == b"<\x00"
-        text = head[: len(head) // 2 * 2].decode("utf-16-le" if le else "utf-16-be", "replace")
-    else:
-        text = head.decode("latin-1")
-    text = text.lstrip("\ufeff\xef\xbb\xbf")
-    pos = 0
-    while True:
-        match = _MISC.match(text, pos)
-        if match is None or match.end() == pos:
-            break
-        pos = match.end()
-    rest = text[pos:]
-    if rest.startswith("<!"):
-        raise FormatError(f"{where}: refused, XML with a DOCTYPE/entity declarations is not "
-                          "accepted")
-    if not rest.startswith("<"):
-        if pos >= len(text) and len(data) > _HEAD:
-            raise FormatError(f"{where}: refused, more than {_HEAD // 1024} KB before the first "
-                              "element")
-        raise FormatError(f"{where}: not XML (no element at the start)")
 
 
 def _load_typesystem(data: bytes, where: str) -> Any:
