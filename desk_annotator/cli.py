@@ -5,16 +5,95 @@ Expected failures print one line on stderr and exit 1; usage errors exit 2 (clic
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
 from .errors import DeskAnnotatorError
-from .models import ImportReport
 from .store import SQLiteError, explain_failure
+
+if TYPE_CHECKING:
+    from .models import ImportReport
+
+# The commands kept in their own modules, imported only when one of them runs (or when help
+# lists them): a one-shot command pays for its own imports, not for every other command's
+# (pandas, scikit-learn, the analysis tables...). Name -> (module, attribute).
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "document": ("cli_documents", "document_cmd"),
+    "search": ("cli_search", "search_cmd"),
+    "variable": ("cli_variables", "variable_cmd"),
+    "set": ("cli_sets", "set_cmd"),
+    "matrix": ("cli_matrix", "matrix_cmd"),
+    "table": ("cli_tables", "table_cmd"),
+    "report": ("cli_findings", "report_cmd"),
+    "gold": ("cli_gold", "gold_cmd"),
+    "suggest": ("cli_suggest", "suggest_cmd"),
+    "article": ("cli_document_coding", "article_cmd"),
+    "memo": ("cli_memos", "memo_cmd"),
+    "print-document": ("cli_print", "print_document_cmd"),
+    "llm": ("cli_suggest_llm", "llm_cmd"),
+    "check": ("cli_check", "check_cmd"),
+    "assign": ("cli_team", "assign_cmd"),
+    "lead": ("cli_team", "lead_cmd"),
+    "blind": ("cli_team", "blind_cmd"),
+    "retrieve": ("cli_retrieve", "retrieve_cmd"),
+    "concordance": ("cli_retrieve", "concordance_cmd"),
+    "words": ("cli_retrieve", "words_cmd"),
+}
+
+
+class _LazyCommands(dict):
+    """The top-level group's ``commands``: LAZY_COMMANDS are imported when looked up by name;
+    whoever walks them all (help, mkdocs-click's reference page) gets every one loaded."""
+
+    def __init__(self, lazy: dict[str, tuple[str, str]]) -> None:
+        super().__init__()
+        self._lazy = dict(lazy)
+
+    def _load(self, name: str) -> None:
+        module_name, attribute = self._lazy.pop(name)
+        module = importlib.import_module(f"{__package__}.{module_name}")
+        dict.__setitem__(self, name, getattr(module, attribute))
+
+    def _load_all(self) -> None:
+        for name in list(self._lazy):
+            self._load(name)
+
+    def get(self, name: Any, default: Any = None) -> Any:
+        if name in self._lazy:
+            self._load(name)
+        return super().get(name, default)
+
+    def __getitem__(self, name: Any) -> Any:
+        if name in self._lazy:
+            self._load(name)
+        return super().__getitem__(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._lazy or super().__contains__(name)
+
+    def __iter__(self) -> Any:
+        self._load_all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        return super().__len__() + len(self._lazy)
+
+    def keys(self) -> Any:
+        self._load_all()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._load_all()
+        return super().values()
+
+    def items(self) -> Any:
+        self._load_all()
+        return super().items()
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -354,53 +433,9 @@ def history_cmd(obj: _Ctx, limit: int) -> None:
                    f"{row['description']}{mark}")
 
 
-from .cli_documents import document_cmd  # noqa: E402  (document list|rename|set|delete)
-cli.add_command(document_cmd)
-
-from .cli_search import search_cmd  # noqa: E402  (search PATTERN: the one matcher)
-cli.add_command(search_cmd)
-
-from .cli_variables import variable_cmd  # noqa: E402  (variable list|define|set|import|export)
-cli.add_command(variable_cmd)
-
-from .cli_sets import set_cmd  # noqa: E402  (set list|create|add|remove|rename|delete)
-cli.add_command(set_cmd)
-
-
-from .cli_matrix import matrix_cmd  # noqa: E402  (matrix OUTPUT: analysis data matrix)
-cli.add_command(matrix_cmd)
-
-from .cli_tables import table_cmd  # noqa: E402  (table frequencies|crosstab|cooccurrence|timeline)
-cli.add_command(table_cmd)
-from .cli_findings import report_cmd  # noqa: E402  (report findings: the findings HTML)
-cli.add_command(report_cmd)
-
-from .cli_gold import gold_cmd  # noqa: E402  (gold agreed|take|progress|done: adjudication)
-cli.add_command(gold_cmd)
-
-from .cli_suggest import suggest_cmd  # noqa: E402  (suggest train|run|evaluate|accept|...)
-cli.add_command(suggest_cmd)
-
-from .cli_document_coding import article_cmd  # noqa: E402  (article set|clear|list|accept)
-cli.add_command(article_cmd)
-
-from .cli_memos import memo_cmd  # noqa: E402  (memo list|show|set|delete|search)
-cli.add_command(memo_cmd)
-
-from .cli_print import print_document_cmd  # noqa: E402  (print-document DOC: .html or .pdf)
-cli.add_command(print_document_cmd)
-
-from .cli_suggest_llm import llm_cmd  # noqa: E402  (llm configure|models|prompt|run|audit)
-cli.add_command(llm_cmd)
-
-from .cli_check import check_cmd  # noqa: E402  (check [--full]: the integrity checks)
-cli.add_command(check_cmd)
-
-from .cli_team import COMMANDS as _TEAM_COMMANDS  # noqa: E402  assign, lead, blind
-
-for _command in _TEAM_COMMANDS: cli.add_command(_command)  # noqa: E701
-from .cli_retrieve import COMMANDS as _RETRIEVE_COMMANDS  # noqa: E402  retrieve, concordance, words
-for _command in _RETRIEVE_COMMANDS: cli.add_command(_command)  # noqa: E701
+_commands = _LazyCommands(LAZY_COMMANDS)
+_commands.update(dict.items(cli.commands))
+cli.commands = _commands
 
 
 def main(argv: list[str] | None = None) -> None:
