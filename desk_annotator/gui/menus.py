@@ -11,22 +11,23 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from ..models import Label, is_model_coder
-from . import (
-    article_coding_bar,
-    dashboard,
-    file_actions,
-    memos_window,
-    preferences,
-    print_document,
-    team_actions,
-    variables_window,
-)
+from . import article_coding_bar, file_actions, preferences
 from .analysis_menu import build_analysis_menu
 from .plain import menu_text
 from .suggestion_layer import build_suggestions_menu
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
+
+
+def _later(module: str, function: str, *args: object) -> Callable[[], object]:
+    """A menu's command in a window module imported when first used, not at start-up (the
+    windows behind the menus are most of the GUI's modules)."""
+    def run() -> object:
+        from importlib import import_module
+
+        return getattr(import_module(f"{__package__}.{module}"), function)(*args)
+    return run
 
 HELP_ROWS = (  # (action names, what they do); the keys shown are the current ones
     (("delete",), "delete the current annotation"),
@@ -103,10 +104,10 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
         lambda: file_actions.ask_export_qdpx_utf16(win),
         tip="REFI-QDA .qdpx with positions in UTF-16 units, as QualCoder and NVivo count them")
     a["print_document"] = _action(win, file_menu, "&Print coded document…",
-                                  lambda: print_document.ask_print(win),
+                                  _later("print_document", "ask_print", win),
                                   tip="The open document with highlights, legend and notes")
     a["export_document_pdf"] = _action(win, file_menu, "Export coded document as P&DF…",
-                                       lambda: print_document.ask_export_pdf(win),
+                                       _later("print_document", "ask_export_pdf", win),
                                        tip="The open document with highlights, legend and "
                                            "notes as footnotes, as a PDF")
     file_menu.addSeparator()
@@ -116,10 +117,10 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
                                    lambda: file_actions.ask_export_codebook(win))
     file_menu.addSeparator()
     a["merge_projects"] = _action(win, file_menu, "&Merge coders' projects…",
-                                  lambda: team_actions.ask_merge(win),
+                                  _later("team_actions", "ask_merge", win),
                                   tip="Bring coders' project files back into this project")
     a["export_package"] = _action(win, file_menu, "Export coder &package…",
-                                  lambda: team_actions.ask_export_package(win),
+                                  _later("team_actions", "ask_export_package", win),
                                   tip="A project file with the corpus, codebook and one coder")
     file_menu.addSeparator()
     a["new_project"] = _action(win, file_menu, "&New project…",
@@ -137,9 +138,9 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     a["history"] = _action(win, edit, "&History…", win.open_history,
                            tip="Every action, by whom; undo or redo one by name")
     a["variables"] = _action(win, edit, "Document &variables…",
-                             lambda: variables_window.open_variables_window(win),
+                             _later("variables_window", "open_variables_window", win),
                              tip="Every document's variables as a table: edit, import, export")
-    a["memos"] = _action(win, edit, "&Memos…", lambda: memos_window.open_memos_window(win),
+    a["memos"] = _action(win, edit, "&Memos…", _later("memos_window", "open_memos_window", win),
                          tip="Project, document and label memos: read, write, search")
     edit.addSeparator()
     a["search"] = _action(win, edit, "&Find in corpus…", win.open_search)
@@ -179,9 +180,10 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     a["prev_doc"] = _action(win, doc, "&Previous document", lambda: win.step_document(-1))
     doc.addSeparator()
     a["document_memo"] = _action(win, doc, "Document &memo…",
-                                 lambda: memos_window.open_document_memo(win),
+                                 _later("memos_window", "open_document_memo", win),
                                  tip="Your memo on the open document")
-    win.corpus.memoRequested.connect(lambda doc_id: memos_window.open_document_memo(win, doc_id))
+    win.corpus.memoRequested.connect(
+        lambda doc_id: _later("memos_window", "open_document_memo", win, doc_id)())
 
     view = bar.addMenu("&View")
     a["show_all"] = _action(win, view, "Show &all coders", win.set_show_all_coders,
@@ -210,7 +212,7 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     build_analysis_menu(win, bar, a)
     build_suggestions_menu(win, bar, a)
     team = bar.addMenu("&Team")
-    a["dashboard"] = _action(win, team, "&Dashboard…", lambda: dashboard.open_dashboard(win),
+    a["dashboard"] = _action(win, team, "&Dashboard…", _later("dashboard", "open_dashboard", win),
                              tip="Documents × coders: assignments, status, progress")
     win.coder_menu = bar.addMenu("Code&r")
     help_menu = bar.addMenu("&Help")
