@@ -27,7 +27,12 @@ from desk_annotator.agreement.segments import (
     stance_runs,
     theme_runs,
 )
-from desk_annotator.agreement.spans import LabelledSpans, f1_counts, pair_counts, span_index
+from desk_annotator.agreement.spans import (
+    LabelledSpans,
+    f1_counts,
+    pair_counts,
+    span_index,
+)
 from desk_annotator.agreement.tables import scheme_tables
 
 STANCES = ["pro", "con", "neutral"]
@@ -277,3 +282,47 @@ def test_report_is_stable_under_redundant_cuts(seed: int) -> None:
     for key in ("alpha", "fleiss_kappa", "gwet_ac1", "percent_agreement_pairs"):
         a, b = base["stance"].get(key), again["stance"].get(key)
         assert (a is None and b is None) or a == pytest.approx(b, rel=1e-12, abs=1e-12), key
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_alpha_u_observed_equals_pairwise_sum(seed: int) -> None:
+    """αU's O_d(c) without a loop over coder pairs equals, summed over ordered coder pairs
+    (a, b) and their intersecting sections: (b1−b2)² + (e1−e2)² for two meeting units, l² for
+    a unit of a lying in a gap of b and l² for a gap of a holding a unit of b."""
+    from desk_annotator.agreement.unitizing import UnitizingScheme
+
+    rng = np.random.default_rng(300 + seed)
+    n_docs, n_coders, n_cat = int(rng.integers(1, 4)), int(rng.integers(2, 7)), \
+        int(rng.integers(1, 3))
+    doc_length = rng.integers(1, 80, n_docs)
+    doc_coded = rng.random((n_docs, n_coders)) < 0.8
+    n = int(rng.integers(0, 60))
+    doc = rng.integers(0, n_docs, n)
+    start = rng.integers(0, 70, n)
+    end = start + rng.integers(1, 25, n)
+    scheme = UnitizingScheme("s", [f"k{i}" for i in range(n_cat)], doc_length, doc_coded, doc,
+                             rng.integers(0, n_coders, n), rng.integers(0, n_cat, n), start,
+                             end)
+    scheme._prepare()
+    udoc, ucoder, ucat, ustart, uend = scheme.units
+    expected = np.zeros((n_docs, n_cat))
+    for d in range(n_docs):
+        if doc_coded[d].sum() < 2:
+            continue
+        for c in range(n_cat):
+            for a in range(n_coders):
+                for b in range(n_coders):
+                    if a == b or not (doc_coded[d, a] and doc_coded[d, b]):
+                        continue
+                    mine = [(s, e) for k, (s, e) in enumerate(zip(ustart, uend))
+                            if udoc[k] == d and ucoder[k] == a and ucat[k] == c]
+                    theirs = [(s, e) for k, (s, e) in enumerate(zip(ustart, uend))
+                              if udoc[k] == d and ucoder[k] == b and ucat[k] == c]
+                    for s1, e1 in mine:
+                        met = [(s2, e2) for s2, e2 in theirs if s2 < e1 and e2 > s1]
+                        expected[d, c] += sum((s1 - s2) ** 2 + (e1 - e2) ** 2
+                                              for s2, e2 in met) if met else (e1 - s1) ** 2
+                    for s2, e2 in theirs:  # b's unit inside a gap of a
+                        if not any(s1 < e2 and e1 > s2 for s1, e1 in mine):
+                            expected[d, c] += (e2 - s2) ** 2
+    assert np.array_equal(scheme._o, expected)

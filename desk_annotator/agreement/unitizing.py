@@ -71,7 +71,7 @@ import numpy as np
 
 from desk_annotator.agreement import unitizing_2016 as u16
 from desk_annotator.agreement.coefficients import Measure, undefined
-from desk_annotator.agreement.segments import Segments, expand_ranges
+from desk_annotator.agreement.segments import Segments
 
 EPS = 1e-15
 CHUNK_ELEMENTS = 6_000_000  # floats per (resamples × sections) work array: ~48 MB each
@@ -165,36 +165,56 @@ class UnitizingScheme:
         self._gap_arrays = (gdoc, gcat, glen)
 
     def _observed(self, doc, coder, cat, start, end, n_docs, n_coders, n_cats) -> np.ndarray:
-        """O_d(c): Σ δ² over ordered coder pairs, per document and category."""
+        """O_d(c): Σ δ² over ordered coder pairs, per document and category, with no loop
+        over coder pairs.
+
+        All units lie on one line (categories and documents kept apart); a coder's units are
+        disjoint after merging. Unit v meets unit u iff start_v < end_u and end_v > start_u,
+        and the units with end_v ≤ start_u are a subset of those with start_v < end_u, so any
+        sum over the units meeting u is a prefix sum in start order minus one in end order
+        (u itself removed; a coder's other units never meet u). Σ over them of
+        (s_u − s_v)² + (e_u − e_v)² expands into prefix sums of 1, s, e and s² + e², in int64
+        (wrapping is harmless: only differences are used, and the result is small). A coder b
+        lets u lie wholly in its gap when b coded the document and none of b's units meets u:
+        per-coder counts of the same two prefixes give that for every b at once."""
         offset = np.concatenate(([0], np.cumsum(self.doc_length)[:-1]))
         big = int(self.doc_length.sum()) + 1
         key_s = cat * big + offset[doc] + start  # categories kept apart on one sorted axis
         key_e = cat * big + offset[doc] + end
-        by_coder = []
-        for m in range(n_coders):
-            idx = np.flatnonzero(coder == m)
-            idx = idx[np.argsort(key_s[idx], kind="stable")]
-            by_coder.append(idx)  # disjoint after merging, so key_e is sorted as well
+        n = key_s.size
         out = np.zeros(n_docs * n_cats)
+        if n == 0:
+            return out.reshape(n_docs, n_cats)
+        by_start = np.argsort(key_s, kind="stable")
+        by_end = np.argsort(key_e, kind="stable")
+        before_end = np.searchsorted(key_s[by_start], key_e, side="left")  # start_v < end_u
+        ended = np.searchsorted(key_e[by_end], key_s, side="right")  # end_v ≤ start_u
+        s64, e64 = start.astype(np.int64), end.astype(np.int64)
+        meeting = []
+        for f in (np.ones(n, np.int64), s64, e64, s64 * s64 + e64 * e64):
+            in_start = np.concatenate(([0], np.cumsum(f[by_start])))
+            in_end = np.concatenate(([0], np.cumsum(f[by_end])))
+            meeting.append(in_start[before_end] - in_end[ended] - f)
+        count, sum_s, sum_e, sum_sq = meeting
+        dist = count * (s64 * s64 + e64 * e64) - 2 * s64 * sum_s - 2 * e64 * sum_e + sum_sq
+        # Per coder b: how many of b's units meet u (the same prefix difference, per coder).
+        one_hot = np.zeros((n + 1, n_coders), dtype=np.int32)
+        one_hot[np.arange(1, n + 1), coder[by_start]] = 1
+        per_coder_start = np.cumsum(one_hot, axis=0, dtype=np.int32)
+        one_hot[1:] = 0
+        one_hot[np.arange(1, n + 1), coder[by_end]] = 1
+        per_coder_end = np.cumsum(one_hot, axis=0, dtype=np.int32)
+        del one_hot
+        met_by = per_coder_start[before_end] - per_coder_end[ended]  # (units, coders)
+        gap_of = self.doc_coded[doc] & (met_by == 0)
+        gap_of[np.arange(n), coder] = False  # u against its own coder is no pair
+        alone = gap_of.sum(axis=1)
+        lu2 = (e64 - s64) ** 2
         cell = doc * n_cats + cat
-        lu2 = (end - start).astype(float) ** 2
-        for a in range(n_coders):
-            for b in range(a + 1, n_coders):
-                ia, ib = by_coder[a], by_coder[b]
-                lo = np.searchsorted(key_e[ib], key_s[ia], side="right")
-                hi = np.searchsorted(key_s[ib], key_e[ia], side="left")
-                j, i = expand_ranges(lo, hi)
-                ua, ub = ia[i], ib[j]
-                dist = (start[ua] - start[ub]).astype(float) ** 2 + \
-                    (end[ua] - end[ub]).astype(float) ** 2
-                out += np.bincount(cell[ua], dist, out.size)
-                alone = ia[(hi <= lo) & self.doc_coded[doc[ia], b]]
-                out += np.bincount(cell[alone], lu2[alone], out.size)
-                lo = np.searchsorted(key_e[ia], key_s[ib], side="right")
-                hi = np.searchsorted(key_s[ia], key_e[ib], side="left")
-                alone = ib[(hi <= lo) & self.doc_coded[doc[ib], a]]
-                out += np.bincount(cell[alone], lu2[alone], out.size)
-        return 2.0 * out.reshape(n_docs, n_cats)  # each unordered pair stands for two ordered
+        # Each unordered pair of meeting units appears twice in dist (once from each side);
+        # a unit in another coder's gap appears once, for ordered pairs it counts twice.
+        out += np.bincount(cell, (dist + 2 * lu2 * alone).astype(float), out.size)
+        return out.reshape(n_docs, n_cats)
 
     def _gaps(self, doc, coder, cat, start, end, valid):
         """(doc, category, length) of every gap of every coder who coded a document."""
