@@ -214,7 +214,7 @@ def test_indexed_f1_pairs_equal_restricted_brute_force(seed: int) -> None:
         both = coded[:, a] & coded[:, b]
         fast = pair_counts(index[a], index[b], both)
 
-        def restrict(s: LabelledSpans) -> LabelledSpans:
+        def restrict(s: LabelledSpans, both: np.ndarray = both) -> LabelledSpans:
             k = both[s.doc]
             return LabelledSpans(s.label[k], s.start[k], s.end[k], s.doc[k])
 
