@@ -163,6 +163,12 @@ class ImportSnapshot(Op):
         return f"Import {self.source}"
 
     def apply(self, rec: ChangeRecorder, q: Queries) -> ImportReport:
+        from .bulk_gc import collector_paused  # a million rows built, none of them cyclic
+
+        with collector_paused():
+            return self._apply(rec, q)
+
+    def _apply(self, rec: ChangeRecorder, q: Queries) -> ImportReport:
         snap = self.snapshot
         report = ImportReport()
         label_map = self._labels(rec, q, report)

@@ -166,7 +166,13 @@ class SnapshotBuilder:
 def read_dataset(path: Path) -> tuple[ProjectSnapshot, list[str]]:
     """Read a dataset JSONL file into a snapshot (new GUIDs for coders and labels, matched by
     name later) plus warnings. Refuses the whole file with one FormatError on any problem."""
-    path = Path(path)
+    from desk_annotator.bulk_gc import collector_paused  # millions of objects, no cycles
+
+    with collector_paused():
+        return _read_dataset(Path(path))
+
+
+def _read_dataset(path: Path) -> tuple[ProjectSnapshot, list[str]]:
     # Plain valid files take the fast path (issue 14); anything else comes back here whole.
     from desk_annotator.io.dataset_jsonl_fast import read_dataset_fast
     fast = read_dataset_fast(path, SnapshotBuilder(), _add_record, DatasetRecord)

@@ -40,6 +40,7 @@ _VISIBLE = re.compile(r"\S")
 _ANNOTATIONS = TypeAdapter(list[Annotation])  # one validation call per record, in Rust
 
 
+_STR_OR_NONE = (str, type(None))
 _checked_names: set[str] = set()  # label names seen valid (a name's validity never changes)
 
 
@@ -131,46 +132,36 @@ def _plain_record(builder: Any, lineno: int, data: dict, warnings: list[str],
         raise _NotPlain
     length = len(text)
     names = _checked_names
+    str_or_none = _STR_OR_NONE
     rows = []
     for ann in anns:
         if type(ann) is not dict or not ann.keys() <= _ANNOTATION_KEYS:
             raise _NotPlain
-        start, end, quote = ann.get("start"), ann.get("end"), ann.get("quote")
-        coder, stance, themes = ann.get("coder"), ann.get("stance"), ann.get("themes", [])
+        get = ann.get
+        start, end, quote = get("start"), get("end"), get("quote")
+        coder, stance, themes = get("coder"), get("stance"), get("themes", [])
         if type(start) is not int or type(end) is not int or not 0 <= start < end <= length:
             raise _NotPlain
         piece = text[start:end]
         if quote is not None and quote != piece:
             raise _NotPlain
-        if type(coder) is not str or not coder:
+        if type(coder) is not str or not coder or type(themes) is not list:
             raise _NotPlain
-        if type(themes) is not list:
+        # type() first: an unhashable value (a list, an object) must not reach the set.
+        if stance is not None and (type(stance) is not str or stance not in names):
+            _check_name(stance)
+        for name in themes:
+            if type(name) is not str or name not in names:
+                _check_name(name)
+        note, created, updated = get("note"), get("created"), get("updated")
+        if (type(get("id")) not in str_or_none or type(note) not in str_or_none
+                or type(get("provenance")) not in str_or_none):
             raise _NotPlain
-        for name in (stance, *themes) if stance is not None else themes:
-            if type(name) is not str:
-                raise _NotPlain
-            if name not in names:  # label names repeat: each checked once
-                if not _VISIBLE.search(name):
-                    raise _NotPlain
-                if len(names) < 10_000:  # a file of endless names: no growth past that
-                    names.add(name)
-        for key in ("id", "note", "provenance"):
-            if not _optional_str(ann.get(key)):
-                raise _NotPlain
-        for key in ("created", "updated"):
-            stamp = ann.get(key)
-            if stamp is None:
-                continue
-            if type(stamp) is not str:
-                raise _NotPlain
-            if stamp in stamps:
-                continue
-            try:
-                datetime.fromisoformat(stamp)
-            except ValueError:
-                raise _NotPlain from None
-            stamps.add(stamp)
-        rows.append((ann, start, end, piece, coder, stance, themes))
+        if created is not None and (type(created) is not str or created not in stamps):
+            _check_stamp(created, stamps)
+        if updated is not None and (type(updated) is not str or updated not in stamps):
+            _check_stamp(updated, stamps)
+        rows.append((ann, start, end, piece, coder, stance, themes, note, created, updated))
     # Checked: now the same objects the thorough path makes (dataset_jsonl._add_record).
     digest = sha256_text(text)
     if sha is not None and sha != digest:
@@ -185,16 +176,53 @@ def _plain_record(builder: Any, lineno: int, data: dict, warnings: list[str],
     for coder_name, value in status.items():
         builder.statuses.append(DocStatus(document_id=doc.id,
                                           coder_id=builder.coder_id(coder_name), status=value))
-    coder_id, label_id = builder.coder_id, builder.label_id
+    # Names resolve to ids through small caches: a record repeats a few coders and labels
+    # over all its annotations.
+    coder_ids: dict[str, str] = {}
+    stance_ids: dict[str, str] = {}
+    theme_ids: dict[tuple[str, ...], list[str]] = {}
     made = []
-    for ann, start, end, piece, coder, stance, themes in rows:
-        item = {"id": ann.get("id") or new_id(), "document_id": doc.id,
-                "coder_id": coder_id(coder), "start": start, "end": end, "quote": piece,
-                "stance_id": None if stance is None else label_id("stance", stance),
-                "theme_ids": list(dict.fromkeys(label_id("themes", t) for t in themes)),
-                "note": ann.get("note")}
-        for key in ("created", "updated"):
-            if ann.get(key) is not None:
-                item[key] = ann[key]
+    doc_id = doc.id
+    for ann, start, end, piece, coder, stance, themes, note, created, updated in rows:
+        coder_id = coder_ids.get(coder)
+        if coder_id is None:
+            coder_id = coder_ids[coder] = builder.coder_id(coder)
+        if stance is None:
+            stance_id = None
+        else:
+            stance_id = stance_ids.get(stance)
+            if stance_id is None:
+                stance_id = stance_ids[stance] = builder.label_id("stance", stance)
+        key = tuple(themes)
+        ids = theme_ids.get(key)
+        if ids is None:
+            ids = theme_ids[key] = list(dict.fromkeys(builder.label_id("themes", t)
+                                                      for t in themes))
+        item = {"id": ann.get("id") or new_id(), "document_id": doc_id, "coder_id": coder_id,
+                "start": start, "end": end, "quote": piece, "stance_id": stance_id,
+                "theme_ids": ids, "note": note}
+        if created is not None:
+            item["created"] = created
+        if updated is not None:
+            item["updated"] = updated
         made.append(item)
     builder.annotations += _ANNOTATIONS.validate_python(made)
+
+
+def _check_name(name: Any) -> None:
+    """A label name the schema accepts (a string with a visible character), else _NotPlain."""
+    if type(name) is not str or not _VISIBLE.search(name):
+        raise _NotPlain
+    if len(_checked_names) < 10_000:  # a file of endless names: no growth past that
+        _checked_names.add(name)
+
+
+def _check_stamp(stamp: Any, stamps: set[str]) -> None:
+    """An ISO 8601 stamp (str), remembered once checked; else _NotPlain."""
+    if type(stamp) is not str:
+        raise _NotPlain
+    try:
+        datetime.fromisoformat(stamp)
+    except ValueError:
+        raise _NotPlain from None
+    stamps.add(stamp)
