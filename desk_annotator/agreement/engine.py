@@ -124,8 +124,10 @@ def _f1_for_pairs(seg: Segments, spans: list[LabelledSpans], n_labels: int,
 def _scheme_inputs(seg: Segments, single: Segments | None, runs: SchemeRuns,
                    single_runs: SchemeRuns | None, n_values: int, q: int, labels: list[str],
                    weights: dict[str, np.ndarray], f1: list[F1Counts],
-                   coded_doc: np.ndarray | None) -> measures.SchemeInputs:
-    counts = mr.rating_counts(runs.values, n_values)
+                   coded_doc: np.ndarray | None,
+                   counts: np.ndarray | None = None) -> measures.SchemeInputs:
+    if counts is None:
+        counts = mr.rating_counts(runs.values, n_values)
     tables = scheme_tables(seg, runs, n_values, counts)
     ratings = mr.rating_features(counts, runs.length, runs.doc, len(seg.docs), weights)
     single_pi, single_n1 = np.zeros(n_values), 0.0
@@ -371,7 +373,8 @@ def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
     single_docs = single_coder_documents(data)
     single = build_segments(data, single_docs, themes=False) if single_docs else None
     n_stance = len(seg.stance_labels)
-    coded_doc = coded_coincidence_doc(seg, n_stance)
+    stance_counts = mr.rating_counts(seg.stance, n_stance + 1)
+    coded_doc = coded_coincidence_doc(seg, n_stance, stance_counts)
 
     n_docs = len(seg.docs)
     resample = None
@@ -402,7 +405,8 @@ def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
     stance = _scheme_inputs(seg, single, stance_runs(seg),
                             None if single is None else stance_runs(single),
                             n_stance + 1, stance_categories(seg), seg.stance_labels, identity,
-                            _f1_for_pairs(seg, stance_spans, n_stance, pairs), coded_doc)
+                            _f1_for_pairs(seg, stance_spans, n_stance, pairs), coded_doc,
+                            stance_counts)
     if data.stance_ordered and n_stance >= 2:
         stance = stance._replace(ordinal=_ordinal_inputs(seg, single))
     report["stance"] = _scheme_block(

@@ -62,6 +62,23 @@ def _pair_tables(runs: SchemeRuns, n_values: int, pairs: list[tuple[int, int]]) 
     return out
 
 
+def doc_outer_sums(counts: np.ndarray, weight: np.ndarray, seg_doc: np.ndarray,
+                   n_docs: int) -> np.ndarray:
+    """(D, V, V) Σ over each document's segments of weight · n nᵀ (n: a segment's counts).
+
+    Segments are contiguous by document, so this is one reduceat of a (segments × values)
+    product per value, not V² weighted bincounts."""
+    n_values = counts.shape[1]
+    out = np.zeros((n_docs, n_values, n_values))
+    if seg_doc.size == 0:
+        return out
+    first = np.flatnonzero(np.concatenate(([True], seg_doc[1:] != seg_doc[:-1])))
+    at = seg_doc[first]
+    for k in range(n_values):
+        out[at, k, :] = np.add.reduceat((weight * counts[:, k])[:, None] * counts, first, axis=0)
+    return out
+
+
 def scheme_tables(seg: Segments, runs: SchemeRuns, n_values: int,
                   counts: np.ndarray | None = None) -> SchemeTables:
     """Per-document coincidences from one pass over the segments' value counts (how many
@@ -80,16 +97,9 @@ def scheme_tables(seg: Segments, runs: SchemeRuns, n_values: int,
                              for k in range(n_values)], axis=1) if n_values else \
         np.zeros((n_docs, 0))  # Σ_coders characters with each value, per document
     if seg_doc.size:
-        # Segments are contiguous by document: Σ_s len·n_k·n_j per document is a reduceat of
-        # one (segments × values) product per k; the −δ_kl·n_k of unordered-with-self pairs
-        # is taken off the diagonal afterwards. Every term is a whole number of characters.
-        first = np.flatnonzero(np.concatenate(([True], seg_doc[1:] != seg_doc[:-1])))
-        at = seg_doc[first]
-        for k in range(n_values):
-            coincidence[at, k, :] = np.add.reduceat((weight * counts[:, k])[:, None] * counts,
-                                                    first, axis=0)
+        coincidence += doc_outer_sums(counts, weight, seg_doc, n_docs)
         diagonal = np.arange(n_values)
-        coincidence[:, diagonal, diagonal] -= value_length
+        coincidence[:, diagonal, diagonal] -= value_length  # a coder is no pair with itself
     agree = np.bincount(seg_doc, weight * (counts * (counts - 1.0) / 2.0).sum(axis=1), n_docs)
     pair_doc_total = np.zeros((len(pairs), n_docs))
     for p, (a, b) in enumerate(pairs):
@@ -113,24 +123,25 @@ def fleiss_counts(seg: Segments, tables: SchemeTables, docs: np.ndarray) -> Mult
     )
 
 
-def coded_coincidence_doc(seg: Segments, n_labels: int) -> np.ndarray:
+def coded_coincidence_doc(seg: Segments, n_labels: int,
+                          stance_counts: np.ndarray | None = None) -> np.ndarray:
     """Per-document coincidences over characters that >= 2 coders gave a stance (labels only).
 
     Coders who gave no stance at a character are treated as missing there, so each character
     carries m_u = number of coders with a stance, weighted 1/(m_u - 1) (Krippendorff's rule).
+    `stance_counts` (segments × (1 + labels), rating_counts of seg.stance) saves a pass.
     """
     n_docs = seg.doc_coded.shape[0]
-    labels = np.arange(1, n_labels + 1, dtype=np.int16)
-    counts = (seg.stance[:, :, None] == labels[None, None, :]).sum(axis=0).astype(float)  # (S, K)
+    if stance_counts is None:
+        stance_counts = rating_counts(seg.stance, n_labels + 1)
+    counts = stance_counts[:, 1:]
     m_u = counts.sum(axis=1)
     sel = m_u >= 2
-    counts, weight = counts[sel], seg.length[sel] / (m_u[sel] - 1.0)
-    doc = seg.doc[sel]
-    out = np.zeros((n_docs, n_labels, n_labels))
-    for k in range(n_labels):
-        for j in range(n_labels):
-            products = counts[:, k] * (counts[:, j] - (1.0 if k == j else 0.0))
-            out[:, k, j] = np.bincount(doc, weight * products, n_docs)
+    out = doc_outer_sums(counts[sel], seg.length[sel] / (m_u[sel] - 1.0), seg.doc[sel], n_docs)
+    diagonal = np.arange(n_labels)
+    out[:, diagonal, diagonal] -= np.stack(
+        [np.bincount(seg.doc[sel], seg.length[sel] / (m_u[sel] - 1.0) * counts[sel, k], n_docs)
+         for k in range(n_labels)], axis=1) if n_labels else 0.0
     return out
 
 

@@ -89,11 +89,14 @@ NO_VARIATION = "no variation: expected disagreement is zero"
 def _merge_overlaps(doc, coder, cat, start, end, n_coders, n_cats):
     """Union of units of one (document, coder, category) that overlap by ≥ 1 character."""
     group = (doc * n_coders + coder) * n_cats + cat
-    order = np.lexsort((end, start, group))
-    g, s, e = group[order], start[order], end[order]
-    if g.size == 0:
+    if group.size == 0:
         return doc, coder, cat, start, end, 0
-    big = int(e.max()) + 1
+    big = int(end.max()) + 1
+    if (int(group.max()) + 1) * big * big < 2**62:  # one int64 key: one sort, not three
+        order = np.argsort((group * big + start) * big + end, kind="stable")
+    else:
+        order = np.lexsort((end, start, group))
+    g, s, e = group[order], start[order], end[order]
     # Running maximum of the end within the group (the group offset keeps groups apart).
     reach = np.maximum.accumulate(g * big + e) - g * big
     new = np.ones(g.size, dtype=bool)
