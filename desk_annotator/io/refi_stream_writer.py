@@ -7,16 +7,20 @@ with one empty slot element where a source's selections go; the small skeleton i
 by ElementTree, and the selections are formatted as text (escaped as ElementTree escapes) and
 written between the skeleton's pieces straight into the zip member. The bytes are the same as
 the element-built export's (a test compares the two), so exports stay byte-identical and valid
-against Project.xsd.
+against Project.xsd. Deflate runs in a second thread (:class:`_ArchiveWriter`) while the XML is
+formatted, and the coding GUIDs continue one SHA-1 state of their common prefix.
 """
 
 from __future__ import annotations
 
 import hashlib
+import queue
 import re
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 from xml.etree import ElementTree as ET
 
 from desk_annotator.io.refi_export import (
@@ -46,8 +50,23 @@ def fast_stable_guid(*parts: str) -> str:
     """:func:`refi_export.stable_guid` without building ``uuid.UUID`` objects (the same value:
     a version-5 UUID is the SHA-1 of namespace + name, with the version nibble set to 5 and the
     variant's top bits to 10)."""
-    h = hashlib.sha1(_NS_BYTES + "\x1f".join(parts).encode()).hexdigest().upper()
+    return _guid_text(hashlib.sha1(_NS_BYTES + "\x1f".join(parts).encode()).hexdigest())
+
+
+def _guid_text(h: str) -> str:
+    h = h.upper()
     return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+
+
+# The SHA-1 state after namespace + "coding" + separator: every coding's GUID continues it.
+_CODING_SHA = hashlib.sha1(_NS_BYTES + b"coding\x1f")
+
+
+def _coding_guid(ann_guid: str, label_guid: str) -> str:
+    """fast_stable_guid("coding", ann_guid, label_guid), the common prefix hashed once."""
+    h = _CODING_SHA.copy()
+    h.update(f"{ann_guid}\x1f{label_guid}".encode())
+    return _guid_text(h.hexdigest())
 
 
 def _attr(text: str) -> str:
@@ -133,7 +152,7 @@ class _Selections:
                 label = label_guid.get(label_id)
                 if label is None:
                     label = label_guid[label_id] = guids("label", label_id)  # hex: no escape
-                coding = fast_stable_guid("coding", ann_guid, label)
+                coding = _coding_guid(ann_guid, label)
                 parts.append(f'{pad1}<Coding guid="{coding}" creatingUser="{coder}"'
                              f'{created_attr}>{pad2}<CodeRef targetGUID="{label}" />'
                              f"{pad1}</Coding>")
@@ -181,22 +200,88 @@ def write_qdpx(path: Path, snapshot: ProjectSnapshot, *,
     def write(handle) -> None:  # type: ignore[no-untyped-def]
         # Level 1: a third of the time of the default level, the archive ~20% larger.
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED,
-                             compresslevel=1) as archive:
-            info = _entry("project.qde")
-            with archive.open(info, "w") as member:  # a seekable file: sizes written after
-                buffer: list[str] = []
-                size = 0
-                for piece in pieces:
-                    buffer.append(piece)
-                    size += len(piece)
-                    if size >= _CHUNK:
-                        member.write("".join(buffer).encode("utf-8"))
-                        buffer, size = [], 0
-                member.write("".join(buffer).encode("utf-8"))
-            for name, text in files:
-                archive.writestr(_entry(name), text.encode("utf-8"))
+                             compresslevel=1) as archive, _ArchiveWriter(archive, files) as out:
+            buffer: list[str] = []
+            size = 0
+            for piece in pieces:
+                buffer.append(piece)
+                size += len(piece)
+                if size >= _CHUNK:
+                    out.put("".join(buffer).encode("utf-8"))
+                    buffer, size = [], 0
+            out.put("".join(buffer).encode("utf-8"))
 
     write_bytes_atomically(Path(path), write)
+
+
+class _ArchiveWriter:
+    """Compresses and writes the archive in a second thread while the caller formats the XML:
+    zlib and file writes release the GIL, so on two cores deflate (a third of an export's time)
+    overlaps the formatting. ``put`` takes project.qde's bytes in order; on leaving, the source
+    files follow it. The archive is the one a single thread writes (same entries, same order,
+    one deflate stream each); an error in either thread stops both and is raised here."""
+
+    _END = b""
+
+    def __init__(self, archive: zipfile.ZipFile, files: list[tuple[str, str]]) -> None:
+        self._archive = archive
+        self._files = files
+        self._chunks: queue.Queue[bytes] = queue.Queue(maxsize=4)  # bounded: ~4 MB waiting
+        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="qdpx-deflate", daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def put(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        while True:
+            if self._error is not None or not self._thread.is_alive():
+                self._raise()
+            try:
+                self._chunks.put(chunk, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if exc is not None:  # formatting failed: the worker stops without the sources
+            self._stop.set()
+        while self._thread.is_alive():
+            try:
+                self._chunks.put(self._END, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        self._thread.join()
+        if exc is None and self._error is not None:
+            self._raise()
+
+    def _raise(self) -> None:
+        error = self._error or RuntimeError("the archive writer stopped")
+        raise error
+
+    def _run(self) -> None:
+        try:
+            with self._archive.open(_entry("project.qde"), "w") as member:
+                while (chunk := self._chunks.get()) != self._END:
+                    member.write(chunk)
+            if self._stop.is_set():
+                return
+            for name, text in self._files:
+                if self._stop.is_set():
+                    return
+                self._archive.writestr(_entry(name), text.encode("utf-8"))
+        except Exception as exc:  # noqa: BLE001 - raised again in the caller's thread
+            self._error = exc
+            while True:  # unblock a caller waiting on a full queue
+                try:
+                    self._chunks.get_nowait()
+                except queue.Empty:
+                    break
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
