@@ -22,7 +22,12 @@ from PySide6.QtWidgets import (
 from ..errors import DeskAnnotatorError
 from ..models import Annotation, Coder, is_model_coder
 from ..project import Changed, Project
-from ..store.reading_rows import annotation_rows, document_span_rows, span_themes
+from ..store.reading_rows import (
+    annotation_rows,
+    document_spans,
+    span_details,
+    span_themes,
+)
 from . import article_coding_bar, blind_lock, file_actions, layout_state, menus
 from .annotation_list import AnnotationPanel
 from .bridge import ProjectBridge
@@ -291,14 +296,15 @@ class MainWindow(QMainWindow):
     def _load_annotations(self, *, force_list: bool = False) -> None:
         doc_id = self.view.document_id
         coder_ids = self.visible_coder_ids()
-        # Plain rows, no model per annotation: a 50,000-annotation document opens in one
-        # sort (gui/span_index.py).
+        # Thin rows (start, end, id), no model per annotation: a 50,000-annotation document
+        # opens in one sort (gui/span_index.py); coders, stances and themes are read for
+        # what is painted or asked about.
         q = self.project.q
-        rows, _ = ([], {}) if doc_id is None else \
-            document_span_rows(q, doc_id, coder_ids, with_themes=False)
-        self.view.set_annotation_rows(  # themes: read for what is painted or asked about
-            rows, {}, lambda ids: annotation_rows(q, ids),
-            lambda ids: span_themes(q, doc_id or "", coder_ids, ids))
+        spans = [] if doc_id is None else document_spans(q, doc_id, coder_ids)
+        self.view.set_annotation_spans(
+            spans, lambda ids: annotation_rows(q, ids),
+            lambda ids: span_themes(q, doc_id or "", coder_ids, ids),
+            lambda ids: span_details(q, doc_id or "", coder_ids, ids))
         self._reload_annotation_list(force=force_list)
         self._refresh_header()
         self._update_mode_status()

@@ -33,7 +33,15 @@ from PySide6.QtWidgets import QMenu, QPlainTextEdit, QToolTip, QWidget
 from ..models import Annotation, Document, Label
 from ..text import Utf16Map
 from .plain import escape, rich_tooltip, safe_color
-from .span_index import Fetch, FetchThemes, LazyAnnotations, RowSource, SpanIndex
+from .span_index import (
+    Fetch,
+    FetchDetails,
+    FetchThemes,
+    LazyAnnotations,
+    RowSource,
+    SpanIndex,
+    Thin,
+)
 from .theme import ACCENT, UNLABELLED, highlight_alpha, tint, underline_style
 from .underlines import paint_styled_themes
 
@@ -137,6 +145,18 @@ class ReadingView(QPlainTextEdit):
         positions = {lb.id: lb.order for lb in self._labels.values()}
         source = RowSource(themes, fetch, self.document_id or "", positions, fetch_themes)
         self._spans.load_rows(rows, source, self._map)
+        self._after_reload()
+
+    def set_annotation_spans(self, spans: list[Thin], fetch: Fetch, fetch_themes: FetchThemes,
+                             fetch_details: FetchDetails) -> None:
+        """Replace every highlight by (start, end, id) rows (store/reading_rows.py, the list
+        is taken over); a span's coder and stance (``fetch_details``) and themes
+        (``fetch_themes``) are read for the spans a paint draws or a lookup ranks, its full
+        row (``fetch``) when an annotation is asked for."""
+        positions = {lb.id: lb.order for lb in self._labels.values()}
+        source = RowSource(None, fetch, self.document_id or "", positions, fetch_themes,
+                           fetch_details=fetch_details)
+        self._spans.load_spans(spans, source, self._map)
         self._after_reload()
 
     def _after_reload(self) -> None:
@@ -244,12 +264,14 @@ class ReadingView(QPlainTextEdit):
     def annotations_at(self, u16: int) -> list[Annotation]:
         """Highlights covering a UTF-16 position, own first, then innermost first."""
         spans = self._spans
+        ids = spans.covering(u16)
+        spans.prepare_looks(ids)  # their coders in one read, not one per id
 
         def rank(ann_id: str) -> tuple[bool, int]:
             s, e = spans.extent(ann_id)  # type: ignore[misc]
             return spans.coder_of(ann_id) != self.own_coder_id, e - s
 
-        return [spans.annotation(i) for i in sorted(spans.covering(u16), key=rank)]  # type: ignore[misc]
+        return [spans.annotation(i) for i in sorted(ids, key=rank)]  # type: ignore[misc]
 
     def _follow_cursor(self) -> None:
         cursor = self.textCursor()
