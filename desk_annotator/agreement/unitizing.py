@@ -80,6 +80,10 @@ DENSE_CELLS = 4_000_000  # documents × distinct unit lengths: the dense tables 
 # 10 M-character benchmark (8 themes, 1000 resamples) the dense path took 0.2 s where gathering
 # took 2.6 s at a cells / sections ratio of ~60.
 DENSE_FACTOR = 400
+# Resamples per sparse product: each stored entry adds a row of this many weights, so a short
+# row keeps the weights and the output in cache (all 1000 at once took 1.4x the CPU time on
+# the 50 M-character benchmark's tables).
+SPARSE_CHUNK = 32
 NO_PAIRS = "no document was coded by two or more coders"
 NO_UNITS = "no coder marked any unit"
 NO_LABEL = "no coder marked a unit with this label"
@@ -424,7 +428,7 @@ def _sparse_cross(w: np.ndarray, table, q) -> np.ndarray:
     if table is None:
         return out
     n_q = q.size
-    chunk = max(1, CHUNK_ELEMENTS // (3 * n_q + 1))
+    chunk = max(1, min(SPARSE_CHUNK, CHUNK_ELEMENTS // (3 * n_q + 1)))
     for b0 in range(0, w.shape[0], chunk):
         wt = np.ascontiguousarray(w[b0:b0 + chunk].T)  # (D, b)
         both = table @ wt  # (3Q, b): resampled unit mass, gap counts and gap lengths per bin
