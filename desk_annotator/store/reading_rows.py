@@ -13,30 +13,10 @@ from typing import Any
 
 from .queries import Queries
 
-SPAN_COLUMNS = ("id", "coder_id", "start", "end", "stance_id")
+SPAN_COLUMNS = ("id", "coder_id", "start", "end", "stance_id")  # set_annotation_rows' rows
 SEPARATOR = "\x1f"  # between theme ids in one group_concat: never in an id
 ROW_COLUMNS = ("id", "document_id", "coder_id", "start", "end", "quote", "stance_id", "note",
                "created", "updated")
-
-
-def document_span_rows(q: Queries, document_id: str, coder_ids: list[str] | None, *,
-                       with_themes: bool = True
-                       ) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
-    """SPAN_COLUMNS rows of a document's annotations by these coders (None = every coder),
-    in no particular order (the caller sorts what it indexes); and, ``with_themes``, each
-    annotation's theme ids joined by U+001F in no particular order (:func:`theme_ids` puts
-    them in codebook order for the few that are looked at; :func:`span_themes` reads them
-    later for some ids)."""
-    coder_clause, params = _coder_clause(document_id, coder_ids)
-    if coder_clause is None:
-        return [], {}
-    # Not sorted by SQLite: its temporary B-tree costs more than the caller's one sort.
-    rows = q.db.execute(
-        "SELECT id, coder_id, start, [end], stance_id FROM annotations "
-        f"WHERE document_id = ?{coder_clause}", params).fetchall()
-    return rows, span_themes(q, document_id, coder_ids) if with_themes else {}
-
-
 SPAN_ORDER = ("start", "end", "id")  # a thin row: the reading view's index entry
 
 
