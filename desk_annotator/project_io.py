@@ -172,23 +172,27 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
         from .document_coding import codings_by_name  # {"document_coding": {coder: {...}}}
         article_codings = codings_by_name(project, document_ids,
                                           [c for c, n in coders.items() if n in wanted])
+        # The exported coders' names by id: one lookup per annotation both picks and names.
+        wanted_names = {c: n for c, n in coders.items() if n in wanted}
+        no_themes: tuple[str, ...] = ()
         for doc in q.iter_documents(document_ids):
             rows, themes = q.annotation_tuples(doc.id)
             anns = []
+            add = anns.append
             for ann_id, coder_id, start, end, quote, stance_id, note, created, updated in rows:
-                coder = coders.get(coder_id)
-                if wanted is not None and coder not in wanted:
+                coder = wanted_names.get(coder_id)
+                if coder is None:  # another coder's (or an unknown coder's): not exported
                     continue
-                theme_ids = themes.get(ann_id, ())
-                if (coder is None or (stance_id and stance_id not in labels)
-                        or any(t not in labels for t in theme_ids)):
+                try:
+                    stance = labels[stance_id] if stance_id else None
+                    theme_names = [labels[t] for t in themes.get(ann_id, no_themes)]
+                except KeyError:  # a label the project lacks (cannot happen with its keys)
                     skipped += 1
                     continue
-                anns.append({"id": ann_id, "start": start, "end": end, "quote": quote,
-                             "coder": coder, "stance": labels[stance_id] if stance_id else None,
-                             "themes": [labels[t] for t in theme_ids], "note": note,
-                             "created": created, "updated": updated})
-                if ann_id in accepted_from:
+                add({"id": ann_id, "start": start, "end": end, "quote": quote, "coder": coder,
+                     "stance": stance, "themes": theme_names, "note": note, "created": created,
+                     "updated": updated})
+                if accepted_from and ann_id in accepted_from:
                     anns[-1]["provenance"] = accepted_from[ann_id]
             yield {"id": doc.id, "title": doc.title, "text": doc.text,
                    "metadata": {**doc.metadata, **custom.get(doc.id, {})},

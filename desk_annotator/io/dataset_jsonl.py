@@ -31,7 +31,7 @@ from desk_annotator.io.document_coding_io import (
 from desk_annotator.io.exchange_common import (
     IsoTime,
     SnapshotIndex,
-    atomic_text_writer,
+    atomic_binary_writer,
     metadata_value,
     raise_if_problems,
     title_from_text,
@@ -418,17 +418,16 @@ def record_to_dict(record: DatasetRecord | dict[str, Any]) -> dict[str, Any]:
 
 def write_dataset(path: Path, records: Iterable[DatasetRecord | dict[str, Any]]) -> int:
     """Stream records to ``path`` as JSONL (UTF-8, not ASCII-escaped); returns lines written."""
-    # orjson serialises about ten times faster than the json module: a million annotations
-    # spend most of their export time here.
-    def dumps(record: dict[str, Any]) -> str:
-        return orjson.dumps(record).decode()
+    # orjson serialises about ten times faster than the json module, and its UTF-8 bytes go
+    # to the file as they are: decoding them to str for a text file and encoding them back
+    # took a third of a million-annotation export.
+    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     count = 0
     try:
-        with atomic_text_writer(Path(path)) as handle:
+        with atomic_binary_writer(Path(path)) as handle:
             write = handle.write
             for record in records:
-                write(dumps(record_to_dict(record)))
-                write("\n")
+                write(dumps(record_to_dict(record), option=newline))
                 count += 1
     finally:
         # A generator over the store (iter_dataset_dicts) holds a read transaction: end it
