@@ -51,6 +51,7 @@ from __future__ import annotations
 import numpy as np
 
 from desk_annotator.agreement.coefficients import Measure, undefined
+from desk_annotator.agreement.segments import expand_ranges
 
 EPS = 1e-12
 NO_PAIRS = "no document was coded by two or more coders"
@@ -83,6 +84,46 @@ def _outer_sums(counts: np.ndarray, seg_len: np.ndarray, seg_doc: np.ndarray,
     return out
 
 
+def _covering_coders(doc, coder, g_start, g_end, cuts, n_coders, n_seg) -> np.ndarray:
+    """How many coders have a unit over each segment: each coder's units merged per document
+    into disjoint stretches, counted by one difference array."""
+    if doc.size == 0:
+        return np.zeros(n_seg, dtype=np.int64)
+    group = doc * n_coders + coder
+    order = np.lexsort((g_start, group))
+    g, s, e = group[order], g_start[order], g_end[order]
+    big = int(e.max()) + 1
+    reach = np.maximum.accumulate(g * big + e) - g * big  # running end within the group
+    fresh = np.ones(g.size, dtype=bool)
+    fresh[1:] = (g[1:] != g[:-1]) | (s[1:] >= reach[:-1])
+    first = np.flatnonzero(fresh)
+    lo = np.searchsorted(cuts, s[first])
+    hi = np.searchsorted(cuts, np.maximum.reduceat(e, first))
+    return np.cumsum(np.bincount(lo, minlength=n_seg + 1) -
+                     np.bincount(hi, minlength=n_seg + 1))[:-1]
+
+
+def _own_overlaps(doc, coder, g_start, g_end, n_coders):
+    """Every pair (x, y) of one coder's units that overlap, once, with the overlap's length:
+    y is a later unit in (start, input order) that starts before x ends, so only real
+    overlaps are listed (no window that a long unit could blow up)."""
+    if doc.size == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0)
+    group = doc * n_coders + coder
+    order = np.lexsort((g_start, group))
+    g, s, e = group[order], g_start[order], g_end[order]
+    big = int(g_end.max()) + 1
+    key = g * big + s  # sorted
+    until = np.searchsorted(key, g * big + e, side="left")  # same coder, starts before x ends
+    later, at = expand_ranges(np.arange(1, g.size + 1), until)
+    if later.size == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0)
+    overlap = (np.minimum(e[at], e[later]) - s[later]).astype(float)
+    return order[at], order[later], overlap
+
+
 def coincidences_2016(doc: np.ndarray, coder: np.ndarray, value: np.ndarray, start: np.ndarray,
                       end: np.ndarray, doc_length: np.ndarray, doc_coded: np.ndarray,
                       n_categories: int) -> tuple[np.ndarray, np.ndarray]:
@@ -107,46 +148,38 @@ def coincidences_2016(doc: np.ndarray, coder: np.ndarray, value: np.ndarray, sta
     lo, hi = np.searchsorted(cuts, g_start), np.searchsorted(cuts, g_end)
     n_seg = seg_start.size
 
-    # Counts of units are small integers: int32 halves the (segments × values) arrays.
-    pooled = np.zeros((n_seg, n_values), dtype=np.int32)
-    self_pairs = np.zeros((n_docs, n_values * n_values))
-    gap_per_segment = np.zeros(n_seg)
-    several_rows, several_counts = [], []
-    seg_open = valid[seg_doc]
-    for i in range(n_coders):  # loop over coders only; each pass is vectorised over segments
-        mine = coder == i
-        lo_i, hi_i, v_i = lo[mine], hi[mine], value[mine]
-        size = (n_seg + 1) * n_values
-        diff = np.bincount(lo_i * n_values + v_i, minlength=size) - \
-            np.bincount(hi_i * n_values + v_i, minlength=size)
-        counts = np.cumsum(diff.reshape(n_seg + 1, n_values)[:-1], axis=0, dtype=np.int32)
-        del diff
-        depth = np.cumsum(np.bincount(lo_i, minlength=n_seg + 1)
-                          - np.bincount(hi_i, minlength=n_seg + 1))[:-1]  # units covering
-        gap = (depth == 0) & doc_coded[seg_doc, i] & seg_open
-        counts[:, 0] = gap
-        pooled += counts
-        # c_i c_iᵀ is diag(c_i) where the coder gives one value once (nearly everywhere): only
-        # segments with overlapping units of this coder need the outer product.
-        rows = np.flatnonzero(depth > 1)
-        if rows.size:
-            several_rows.append(rows)
-            several_counts.append(counts[rows])
-            self_pairs += _outer_sums(counts[rows], seg_len[rows], seg_doc[rows], n_docs)
-        gap_per_segment += gap * seg_len
-    single = pooled.copy()  # Σ_i c_i over coders giving one value once there
-    for rows, counts in zip(several_rows, several_counts):
-        single[rows] -= counts
-    diagonal = np.arange(n_values) * (n_values + 1)
-    self_pairs[:, diagonal] += _doc_sums(single * seg_len[:, None], seg_doc, n_docs)
-    gap_length = _doc_sums(gap_per_segment, seg_doc, n_docs)
-    ordered = _outer_sums(pooled, seg_len, seg_doc, n_docs) - self_pairs  # Σ over i≠j only
+    # Σ over ordered coder pairs i ≠ j of c_i c_jᵀ = N Nᵀ − Σ_i c_i c_iᵀ (N = Σ_i c_i). N comes
+    # from one difference array over every unit, its ∅ column from how many coders cover each
+    # segment; Σ_i c_i c_iᵀ is each unit with itself (its length on the diagonal), each gap on
+    # the ∅ diagonal, and each pair of one coder's overlapping units (their overlap, both
+    # ways) — no pass per coder over the segments.
+    size = (n_seg + 1) * n_values
+    diff = np.bincount(lo * n_values + value, minlength=size) - \
+        np.bincount(hi * n_values + value, minlength=size)
+    pooled = np.cumsum(diff.reshape(n_seg + 1, n_values)[:-1], axis=0)
+    del diff
+    covering = _covering_coders(doc, coder, g_start, g_end, cuts, n_coders, n_seg)
+    gap = np.where(valid[seg_doc], raters[seg_doc] - covering, 0) if n_seg else covering
+    pooled[:, 0] = gap
+    gap_length = _doc_sums(gap * seg_len, seg_doc, n_docs)
+    lengths = (end - start).astype(float)
+    v2 = n_values * n_values
+    self_pairs = np.bincount(doc * v2 + value * (n_values + 1), lengths,
+                             n_docs * v2).astype(float)  # float even with no units
+    self_pairs[np.arange(n_docs) * v2] += gap_length
+    x, y, overlap = _own_overlaps(doc, coder, g_start, g_end, n_coders)
+    if x.size:
+        cell = doc[x] * v2
+        self_pairs += np.bincount(cell + value[x] * n_values + value[y], overlap, n_docs * v2)
+        self_pairs += np.bincount(cell + value[y] * n_values + value[x], overlap, n_docs * v2)
+    ordered = _outer_sums(pooled.astype(float), seg_len, seg_doc, n_docs) - \
+        self_pairs.reshape(n_docs, v2)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(valid, 1.0 / np.maximum(raters - 1, 1), 0.0)
     uo_d = (ordered * scale[:, None]).reshape(n_docs, n_values, n_values)
 
-    wsum_d = np.zeros((n_docs, n_values))
-    np.add.at(wsum_d, (doc, value), (end - start).astype(float) ** 2)
+    wsum_d = np.bincount(doc * n_values + value, lengths ** 2, n_docs * n_values).astype(
+        float).reshape(n_docs, n_values)
     wsum_d[:, 0] = gap_length
     return uo_d, wsum_d
 
