@@ -92,8 +92,112 @@ def instant(stamp: str) -> float:
 
 def _instants(stamps: list[str]) -> np.ndarray:
     """instant() of each stamp, parsing each distinct stamp once."""
-    moments = {s: instant(s) for s in set(stamps)}
-    return np.fromiter((moments[s] for s in stamps), dtype=np.float64, count=len(stamps))
+    distinct = list(dict.fromkeys(stamps))
+    index = {s: i for i, s in enumerate(distinct)}
+    moments = instants(distinct)
+    return moments[np.fromiter(map(index.__getitem__, stamps), np.int64, len(stamps))] \
+        if stamps else np.zeros(0)
+
+
+# The shapes instants_of() reads on arrays, by length in bytes: (digits of the fraction, time
+# zone): no zone (UTC), "Z", or "offset" (±HH:MM). Other stamps go through instant().
+_SHAPES = {19 + (k + 1 if k else 0) + {None: 0, "Z": 1, "offset": 6}[zone]: (k, zone)
+           for k in (0, 3, 6) for zone in (None, "Z", "offset")}
+_DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_EXACT_MICROSECONDS = 2**53  # below this an int64 count of µs converts to a float exactly
+
+
+class _Columns:
+    """Byte `col` of each stamp, gathered from the buffer one column at a time (a stamp ×
+    byte matrix of indices would take 8 bytes per character)."""
+
+    def __init__(self, buffer: np.ndarray, first: np.ndarray) -> None:
+        self.buffer, self.first = buffer, first
+
+    def __call__(self, col: int) -> np.ndarray:
+        return self.buffer[self.first + col]
+
+    def number(self, first: int, last: int) -> np.ndarray:
+        value = np.zeros(self.first.size, dtype=np.int64)
+        for col in range(first, last):
+            value = value * 10 + (self(col).astype(np.int64) - 48)
+        return value
+
+    def digits(self, cols: list[int]) -> np.ndarray:
+        ok = np.ones(self.first.size, dtype=bool)
+        for col in cols:
+            byte = self(col)
+            ok &= (byte >= 48) & (byte <= 57)
+        return ok
+
+
+def _fixed_shape(chars: _Columns, width: int, fraction: int, zone: str | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds since the epoch of stamps of one shape, and which of them
+    datetime.fromisoformat is sure to read so (every byte is checked; the others: instant())."""
+    ok = chars.digits([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+                      + list(range(20, 20 + fraction)))
+    for col, char in ((4, "-"), (7, "-"), (13, ":"), (16, ":")) + (((19, "."),) if fraction
+                                                                   else ()):
+        ok &= chars(col) == ord(char)
+    ok &= (chars(10) == ord("T")) | (chars(10) == ord(" "))
+    offset = np.zeros(chars.first.size, dtype=np.int64)
+    if zone == "Z":
+        ok &= chars(width - 1) == ord("Z")
+    elif zone == "offset":
+        tz = width - 6
+        sign = chars(tz)
+        ok &= ((sign == ord("+")) | (sign == ord("-"))) & (chars(tz + 3) == ord(":"))
+        ok &= chars.digits([tz + 1, tz + 2, tz + 4, tz + 5])
+        hours, minutes = chars.number(tz + 1, tz + 3), chars.number(tz + 4, tz + 6)
+        ok &= (hours < 24) & (minutes < 60)
+        offset = np.where(sign == ord("-"), -1, 1) * (hours * 3600 + minutes * 60)
+    year, month, day = chars.number(0, 4), chars.number(5, 7), chars.number(8, 10)
+    hour, minute, second = chars.number(11, 13), chars.number(14, 16), chars.number(17, 19)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _DAYS_IN_MONTH[np.clip(month, 0, 12)] - ((month == 2) & ~leap)
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    ok &= (hour < 24) & (minute < 60) & (second < 60)
+    # Days since 1970-01-01 of a proleptic Gregorian date, counted in 400-year eras.
+    y = year - (month <= 2)
+    era = y // 400
+    year_of_era = y - era * 400
+    day_of_year = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    days = era * 146097 + year_of_era * 365 + year_of_era // 4 - year_of_era // 100 \
+        + day_of_year - 719468
+    seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset
+    micro = chars.number(20, 20 + fraction) * 10 ** (6 - fraction) if fraction else 0
+    total = seconds * 1_000_000 + micro
+    ok &= np.abs(total) < _EXACT_MICROSECONDS
+    # µs / 10⁶ rounded once, as timedelta.total_seconds() divides its integer µs.
+    return total.astype(np.float64) / 1e6, ok
+
+
+def instants_of(data: bytes, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """instant() of each stamp data[start:end] (UTF-8), the usual ISO shapes (ours:
+    ``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``) read on arrays: a million distinct stamps in a
+    fraction of a second rather than seconds, no string object made per stamp."""
+    out = np.empty(start.size, dtype=np.float64)
+    done = np.zeros(start.size, dtype=bool)
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    lengths = end - start
+    for length, shape in _SHAPES.items():
+        rows = np.flatnonzero(lengths == length)
+        if rows.size:
+            values, ok = _fixed_shape(_Columns(buffer, start[rows]), length, *shape)
+            out[rows[ok]] = values[ok]
+            done[rows[ok]] = True
+    for i in np.flatnonzero(~done).tolist():
+        out[i] = instant(data[start[i]:end[i]].decode("utf-8"))
+    return out
+
+
+def instants(stamps: list[str]) -> np.ndarray:
+    """instant() of each stamp (see instants_of)."""
+    encoded = [s.encode("utf-8") for s in stamps]
+    lengths = np.fromiter(map(len, encoded), np.int64, len(encoded))
+    ends = np.cumsum(lengths)
+    return instants_of(b"".join(encoded), ends - lengths, ends)
 
 
 def span_columns(data: AgreementData) -> SpanColumns:
