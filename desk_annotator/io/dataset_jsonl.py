@@ -178,6 +178,12 @@ def _read_dataset(path: Path) -> tuple[ProjectSnapshot, list[str]]:
     fast = read_dataset_fast(path, SnapshotBuilder(), _add_record, DatasetRecord)
     if fast is not None:
         return fast
+    return read_dataset_thorough(path)
+
+
+def read_dataset_thorough(path: Path) -> tuple[ProjectSnapshot, list[str]]:
+    """The schema-model reader: every record through DatasetRecord, every problem listed.
+    What :func:`read_dataset` falls back to; the fast path must give the same snapshot."""
     problems: list[str] = []
     records: list[tuple[int, DatasetRecord]] = []
     warnings: list[str] = []
