@@ -266,7 +266,9 @@ class MainWindow(QMainWindow):
         self._refresh_header()
         self._load_annotations()
         self.corpus.select_document(doc.id if doc else None)
-        if doc is not None:
+        if doc is not None and doc.id != self.settings.project_value(self.project_key,
+                                                                     "last_document"):
+            # Only when it changed: reopening the last document writes no settings file.
             self.settings.set_project_value(self.project_key, "last_document", doc.id)
 
     def _refresh_header(self) -> None:

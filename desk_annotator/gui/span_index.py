@@ -35,7 +35,7 @@ Details = tuple[str, str | None]  # (coder id, stance id)
 FetchDetails = Callable[[list[str] | None], dict[str, Details]]  # ids (None = all) -> details
 _ID, _CODER, _START, _END, _STANCE = (SPAN_COLUMNS.index(c) for c in
                                       ("id", "coder_id", "start", "end", "stance_id"))
-PAGE = 256  # annotations built (and quotes read) together
+PAGE = 64  # annotations built (and quotes read) together: a screenful of the list and more
 _start_of, _end_of = operator.itemgetter(0), operator.itemgetter(1)
 
 
