@@ -126,10 +126,11 @@ def _overlap_pair(a: SpanIndex, b: SpanIndex) -> np.ndarray:
     if a.spans.label.size == 0 or b.spans.label.size == 0:
         return np.zeros(0, np.int64)
     sa, ea, sb, eb = a.line_start, a.line_end, b.line_start, b.line_end
-    lo = np.searchsorted(b.sorted_start, sa - b.longest, side="right")
-    hi = np.searchsorted(b.sorted_start, ea, side="left")
-    j_sorted, i = expand_ranges(lo, hi)
-    j = b.order[j_sorted]
+    # Query in a's start order (sorted queries search faster), then back to a's indices.
+    lo = np.searchsorted(b.sorted_start, a.sorted_start - b.longest, side="right")
+    hi = np.searchsorted(b.sorted_start, ea[a.order], side="left")
+    j_sorted, i_sorted = expand_ranges(lo, hi)
+    i, j = a.order[i_sorted], b.order[j_sorted]
     overlap = np.minimum(ea[i], eb[j]) - np.maximum(sa[i], sb[j])
     keep = overlap > 0
     i, j, overlap = i[keep], j[keep], overlap[keep]

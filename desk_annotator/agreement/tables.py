@@ -29,32 +29,26 @@ class SchemeTables(NamedTuple):
     value_totals_doc: np.ndarray  # (D, V) Σ_coders characters with each value
 
 
-def _runs(row: np.ndarray) -> np.ndarray:
-    """Indices of the segments where a coder's value changes (its runs' first segments)."""
-    change = np.flatnonzero(row[1:] != row[:-1]) + 1
-    return np.concatenate(([0], change)) if row.size else change
-
-
 def _pair_tables(runs: SchemeRuns, n_values: int, pairs: list[tuple[int, int]]) -> np.ndarray:
     """(P, V, V) characters per value pair for each coder pair, summed over documents.
 
-    Each coder's values form runs; a pair's table only needs the runs of its two coders cut
-    at each other's changes, so its cost follows the two coders' spans, not every coder's
-    segment boundaries (as a pass over all segments per pair would)."""
+    A pair's table only needs the segments where either of its two coders changes value
+    (each coder's changes marked once); runs between such changes are weighted by their
+    length, so a pair costs one pass over a boolean row and its two coders' runs."""
     values = runs.values
     out = np.zeros((len(pairs), n_values, n_values))
-    if values.shape[1] == 0:
+    n_seg = values.shape[1]
+    if n_seg == 0:
         return out
     ends = np.concatenate(([0], np.cumsum(runs.length)))
-    runs = [_runs(values[m]) for m in range(values.shape[0])]
+    changes = np.ones(values.shape, dtype=bool)  # segment 0 starts every coder's first run
+    np.not_equal(values[:, 1:], values[:, :-1], out=changes[:, 1:])
     v2 = n_values * n_values
+    either = np.empty(n_seg, dtype=bool)
     for p, (a, b) in enumerate(pairs):
-        # The union of two sorted run starts: a stable sort of their concatenation merges the
-        # two sorted halves in linear time (np.union1d would sort from scratch).
-        both = np.concatenate((runs[a], runs[b]))
-        both.sort(kind="stable")
-        first = both[np.concatenate(([True], both[1:] != both[:-1]))]
-        weight = (ends[np.append(first[1:], values.shape[1])] - ends[first]).astype(float)
+        np.logical_or(changes[a], changes[b], out=either)
+        first = np.flatnonzero(either)
+        weight = (ends[np.append(first[1:], n_seg)] - ends[first]).astype(float)
         va, vb = values[a, first].astype(np.int64), values[b, first].astype(np.int64)
         ok = (va >= 0) & (vb >= 0)  # both coded the document
         out[p] = np.bincount(va[ok] * n_values + vb[ok], weight[ok], v2).reshape(
