@@ -245,6 +245,7 @@ class _Evidence:
                 self.scores[key], self.lengths[key] = Score(), len(text)
             return
         done: dict[tuple, str] = {}
+        edge_at: dict[int, bool] = {}  # code point offset -> on_edge(text, offset)
         breaks = "\r" in text or "\n" in text
         for key, reading in READINGS.items():
             if not breaks and reading.line_breaks != "file":
@@ -264,24 +265,31 @@ class _Evidence:
                 continue
             done[umap.signature] = key
             spans, edges, matched, score = [], [], [], Score()
+            no_flags = (False, False)
             for sel in self.selections:
                 span = umap.span(sel)
                 spans.append(span)
                 valid = span.problem is None
-                flags = ((valid and on_edge(text, span.start)), (valid and on_edge(text, span.end)))
-                if span.problem == "outside":
-                    flags = (False, False)
-                edges.append(flags)
-                score.boundaries += 2
-                score.selections += 1
-                score.edges += flags[0] + flags[1]
-                score.inside += valid
+                if valid:  # a boundary's edge test is the same under every reading
+                    start_edge = edge_at.get(span.start)
+                    if start_edge is None:
+                        start_edge = edge_at[span.start] = on_edge(text, span.start)
+                    end_edge = edge_at.get(span.end)
+                    if end_edge is None:
+                        end_edge = edge_at[span.end] = on_edge(text, span.end)
+                    edges.append((start_edge, end_edge))
+                    score.edges += start_edge + end_edge
+                    score.inside += 1
+                else:
+                    edges.append(no_flags)
                 hit = None
                 if sel.text:
                     score.named += 1
                     hit = valid and matches_stated_text(text[span.start:span.end], sel.text)
                     score.matches += bool(hit)
                 matched.append(hit)
+            score.boundaries += 2 * len(self.selections)
+            score.selections += len(self.selections)
             self.spans[key], self.edges[key], self.matched[key] = spans, edges, matched
             self.scores[key] = score
 

@@ -132,7 +132,7 @@ def _settings_payload(codebook: Codebook, guids: GuidMap,
         for lb in codebook.labels
     }
     payload = {"kind": "settings", "version": EXTRA_VERSION, "codebook": codebook.name,
-               "labels": labels, "ids": dict(sorted(guids.originals.items()))}
+               "labels": labels, "ids": guids.originals}  # marker_line sorts the keys
     if positions != "codepoints":  # absent means the standard: code point exports stay as before
         payload["positions"] = positions
     return payload

@@ -132,7 +132,9 @@ def _selection(reader: _ProjectReader, sel: Element, doc: Document, nmap, where:
         else:
             warn("selection_snapped", example)
     get = sel.get
-    sel_user = reader.user(get("creatingUser"))
+    users = reader._user_ids  # creatingUser as written -> coder id, filled by reader.user
+    raw_user = get("creatingUser")
+    sel_user = users[raw_user] if raw_user in users else reader.user(raw_user)
     description, note_refs, codings = _children(sel)
     groups: dict[str, list[Label]] = {}
     code_refs = reader._code_refs
@@ -152,7 +154,8 @@ def _selection(reader: _ProjectReader, sel: Element, doc: Document, nmap, where:
         if label is None:
             warn("coding_unknown", f"{where} code {code_guid}")
             continue
-        coder = reader.user(coding.get("creatingUser"))
+        raw_user = coding.get("creatingUser")
+        coder = users[raw_user] if raw_user in users else reader.user(raw_user)
         if coder is None and sel_user is not None:
             coder = sel_user
             warn("coding_user_from_selection", where)
@@ -188,7 +191,7 @@ def _selection(reader: _ProjectReader, sel: Element, doc: Document, nmap, where:
             warn("extra_stance", f"{where} kept '{_name(labels, stances[0])}', dropped "
                  + ", ".join(f"'{_name(labels, s)}'" for s in stances[1:]))
         guid = sel_guid if nth == 0 else stable_guid("selection-split", sel_guid, coder_id)
-        ann_id = reader.ident(guid)
+        ann_id = reader.ids.get(guid, guid)  # reader.ident
         if ann_id in reader._ann_ids:
             warn("selection_duplicate", where)
             ann_id = stable_guid("duplicate-selection", guid,
