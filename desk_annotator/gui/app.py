@@ -3,6 +3,11 @@
 Importing this module loads no Qt: :func:`run_gui` first asks :mod:`..platform_check` whether
 a window can open here (a display, the X11 libraries Qt's xcb plugin links against) and prints
 one line instead of Qt's abort when not. Qt is imported only after that.
+
+The Qt-free core (models with pydantic, the store with sqlite-utils, the ops) is imported
+before Qt: once PySide is loaded it reads the source file of every module imported after it
+(its ``__feature__`` support looks for the word PySide6 in each), about 200 files that a
+start would otherwise read twice, the bytecode and the source.
 """
 
 from __future__ import annotations
@@ -23,6 +28,15 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def import_window() -> type[MainWindow]:
+    """The main window's class, with the Qt-free core imported first (see above)."""
+    from .. import project  # noqa: F401 - before Qt
+    from ..store import reading_rows  # noqa: F401 - before Qt
+    from .main_window import MainWindow
+
+    return MainWindow
 
 
 def make_app() -> QApplication:
@@ -72,9 +86,9 @@ def open_window(project_path: str | None, coder: str | None = None,
                 settings: Settings | None = None) -> MainWindow | None:
     """Create the application (if needed), open the project a start should open and show the
     main window; None (after telling the user) when the project cannot be opened."""
+    main_window_class = import_window()
     from PySide6.QtWidgets import QMessageBox
 
-    from .main_window import MainWindow
     from .plain import message_box
     from .settings import Settings
     from .theme import apply_theme
@@ -100,7 +114,7 @@ def open_window(project_path: str | None, coder: str | None = None,
         box.setIcon(QMessageBox.Icon.Critical)
         box.exec()
         return None
-    window = MainWindow(project, coder, settings)
+    window = main_window_class(project, coder, settings)
     settings.add_recent(window.project_key)
     window.show()
     if note:
@@ -120,6 +134,8 @@ def run_gui(project_path: str | None, coder: str | None = None) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 1
+    from .. import project  # noqa: F401 - the Qt-free core before Qt (see above)
+
     try:
         import PySide6.QtWidgets  # noqa: F401 - loads Qt's own libraries (libEGL, libGL, ...)
     except ImportError as exc:
