@@ -201,3 +201,54 @@ def test_snap_to_words_never_shrinks_words_and_stays_in_range(text: str, data: s
         # Every non-space character of the selection is still inside.
         inner = [i for i in range(a, b) if not text[i].isspace()]
         assert all(s <= i < e for i in inner)
+
+
+class _TinyChunks(Utf16Map):
+    """The same map cut into chunks of 3 code points: every chunk edge case in short texts."""
+
+    __slots__ = ()
+    CHUNK = 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_text)
+def test_chunked_map_matches_ground_truth_at_every_offset(text: str) -> None:
+    """Chunk edges inside, before and after astral characters, texts of whole chunks, the
+    empty text: every code point and UTF-16 offset as counted by encoding."""
+    for m in (_TinyChunks(text), Utf16Map(text)):
+        assert m.length_utf16 == utf16_len(text)
+        bounds = {utf16_len(text[:i]): i for i in range(len(text) + 1)}
+        for i in range(len(text) + 1):
+            assert m.to_utf16(i) == utf16_len(text[:i])
+        for u in range(m.length_utf16 + 1):
+            down, up = m.to_cp(u), m.to_cp(u, snap="up")
+            if u in bounds:
+                assert down == up == bounds[u]
+            else:
+                assert up == down + 1 and ord(text[down]) > 0xFFFF
+                assert utf16_len(text[:down]) == u - 1
+
+
+def test_long_text_map_matches_ground_truth():
+    """A text of many default-size chunks with emoji, astral CJK and lone BMP text between,
+    probed in every chunk and at every chunk edge (and after converting in any order)."""
+    import random
+
+    rng = random.Random(3)
+    pieces = ["word ", "中文", "😀", "𠀀", "\n", "é", "🇺🇸", "x" * 50]
+    text = "".join(rng.choice(pieces) for _ in range(60_000))
+    m = Utf16Map(text)
+    assert len(text) > 4 * Utf16Map.CHUNK and m.length_utf16 == utf16_len(text)
+    edges = [k * Utf16Map.CHUNK + d for k in range(len(text) // Utf16Map.CHUNK + 1)
+             for d in (-2, -1, 0, 1)]
+    probes = [p for p in edges + [rng.randrange(len(text) + 1) for _ in range(400)]
+              if 0 <= p <= len(text)]
+    rng.shuffle(probes)
+    encoded = text.encode("utf-16-le")
+    for cp in probes:
+        u = len(text[:cp].encode("utf-16-le")) // 2
+        assert m.to_utf16(cp) == u
+        assert m.to_cp(u) == cp
+        if cp < len(text) and ord(text[cp]) > 0xFFFF:  # inside its surrogate pair
+            assert m.to_cp(u + 1) == cp and m.to_cp(u + 1, snap="up") == cp + 1
+    assert len(encoded) // 2 == m.length_utf16
