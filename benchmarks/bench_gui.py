@@ -14,7 +14,8 @@ Rows (each the median of ``--runs`` fresh processes, default 3):
 window that is already up. Every row also reports the time from process launch (imports and
 the project's open checks included) to the same point, as ``from_launch`` (ms), and the
 process's CPU time over the measured interval, as ``cpu`` (ms: on a shared machine it moves
-far less with the load than the wall-clock figure); every annotation of the document is
+far less with the load than the wall-clock figure), and the load average, as ``load``; every
+annotation of the document is
 shown (all coders). The tag row types into a fresh copy of its project, so every run does the
 same work (20 new annotations) and the cached project is left as it was.
 
@@ -184,6 +185,7 @@ def main() -> int:
                "from_launch": round(statistics.median(r["from_launch"] for r in runs)),
                "runs": [round(r["measured"], 1) for r in runs],
                "cpu": round(statistics.median(r["cpu"] for r in runs), 1),
+               "load": round(os.getloadavg()[0], 2),  # 1-minute load average after the runs
                **({"first_window_no_document": round(statistics.median(
                    r["first_window_no_document"] for r in runs))}
                   if "first_window_no_document" in runs[0] else {}),
