@@ -15,12 +15,13 @@ window that is already up. Every row also reports the time from process launch (
 the project's open checks included) to the same point, as ``from_launch`` (ms), and the
 process's CPU time over the measured interval, as ``cpu`` (ms: on a shared machine it moves
 far less with the load than the wall-clock figure), and the load average, as ``load``; every
-annotation of the document is
-shown (all coders). The tag row types into a fresh copy of its project, so every run does the
-same work (20 new annotations) and the cached project is left as it was.
+annotation of the document is shown (all coders). The tag row types into a fresh copy of its
+project, so every run does the same work (20 new annotations) and the cached project is left
+as it was.
 
 Run:  .venv/bin/python benchmarks/bench_gui.py [--json] [--runs 3] [--source CHECKOUT]
-``--json`` prints one object per row: work, measured, target, unit (plus from_launch, runs).
+``--json`` prints one object per row: work, measured, target, unit (plus from_launch, cpu,
+load, runs).
 ``--source`` measures another checkout (e.g. the code before a change) on the same projects.
 The projects are built once under the temporary folder (benchmarks/big_projects.py).
 """
