@@ -16,8 +16,8 @@ from desk_annotator.agreement.data import (
     AgreementData,
     DocUnits,
     SpanColumns,
-    instants_of,
     check_document_ids,
+    instants_of,
     select,
 )
 from desk_annotator.models import Codebook, Coder
