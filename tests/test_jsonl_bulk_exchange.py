@@ -221,3 +221,19 @@ def test_streamed_export_writes_the_snapshot_dicts_bytes(sample_project: Path,
             assert out.read_bytes() == expected
             streamed = list(iter_dataset_dicts(project, coders))
             assert sum(len(d["annotations"]) for d in streamed) > 0
+
+
+def test_history_logs_pack_as_the_json_module_wrote_them() -> None:
+    """pack_log (orjson) writes the bytes json.dumps wrote, and reads logs packed by either."""
+    import zlib
+
+    from desk_annotator.store.changes import pack_log, unpack_log
+
+    log = [["i", "annotations", [["a-1"], ["é😀\u2028"]]],
+           ["i", "annotation_themes", [["a-1", "L1"], ["a-2", "L2"]]],
+           ["d", "documents", [{"id": "d", "text": "x\ty\n\x00“”", "n": -2**63, "f": 1.5,
+                                "none": None, "__rowid__": 3}]],
+           ["u", "meta", ["key"], {"value": "old"}, {"value": "new"}]]
+    by_json = json.dumps(log, ensure_ascii=False, separators=(",", ":")).encode()
+    assert zlib.decompress(pack_log(log)) == by_json
+    assert unpack_log(zlib.compress(by_json)) == log == unpack_log(pack_log(log))

@@ -13,6 +13,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import sqlite_utils
 
 # Primary-key columns of every table an operation may touch.
@@ -274,8 +275,20 @@ class ChangeRecorder:
 
 
 def pack_log(log: list[list[Any]]) -> bytes:
-    return zlib.compress(json.dumps(log, ensure_ascii=False, separators=(",", ":")).encode(), 3)
+    # orjson writes the same compact UTF-8 JSON as json.dumps(ensure_ascii=False, separators
+    # without spaces), some ten times faster: a million-annotation import logs two million
+    # keys. The values are SQLite's (integers within 64 bits, no NaN: SQLite stores NULL for
+    # it), which both write alike; anything orjson refuses still goes through json.
+    try:
+        text = orjson.dumps(log)
+    except (TypeError, orjson.JSONEncodeError):
+        text = json.dumps(log, ensure_ascii=False, separators=(",", ":")).encode()
+    return zlib.compress(text, 3)
 
 
 def unpack_log(blob: bytes) -> list[list[Any]]:
-    return json.loads(zlib.decompress(blob))
+    text = zlib.decompress(blob)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # what only json writes (NaN, Infinity)
+        return json.loads(text)
