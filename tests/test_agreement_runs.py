@@ -326,3 +326,30 @@ def test_alpha_u_observed_equals_pairwise_sum(seed: int) -> None:
                         if not any(s1 < e2 and e1 > s2 for s1, e1 in mine):
                             expected[d, c] += (e2 - s2) ** 2
     assert np.array_equal(scheme._o, expected)
+
+
+def test_a_forked_share_of_the_themes_gives_the_serial_report(monkeypatch) -> None:
+    """workers=2 computes some theme blocks in a forked process: the report must be the
+    serial one, value for value, key order included."""
+    import os
+
+    from desk_annotator.agreement import parallel
+
+    if not parallel.available():
+        pytest.skip("no fork, or this process runs several threads")
+    data = random_data(4)
+    serial = compute_agreement(data, bootstrap=50, workers=1)
+    real_split, children = parallel.split, []
+
+    def recording_split(child, parent):
+        def child_reporting_its_pid():
+            return os.getpid(), child()
+        (pid, result), mine = real_split(child_reporting_its_pid, parent)
+        children.append(pid)
+        return result, mine
+
+    monkeypatch.setattr(parallel, "split", recording_split)
+    forked = compute_agreement(data, bootstrap=50, workers=2)
+    assert children and children[0] != os.getpid()  # the share really ran elsewhere
+    assert list(forked) == list(serial) and list(forked["themes"]) == list(serial["themes"])
+    assert repr(forked) == repr(serial)

@@ -451,6 +451,11 @@ def _span_rows(seg: Segments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return cached
 
 
+def prepare_span_rows(seg: Segments) -> None:
+    """Build the span rows every scheme of `seg` reads (cached on it)."""
+    _span_rows(seg)
+
+
 def _build_span_rows(seg: Segments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows, theme_row, theme_idx = [], [], []
     first = 0
