@@ -134,7 +134,11 @@ def _overlap_pair(a: SpanIndex, b: SpanIndex) -> np.ndarray:
     overlap = np.minimum(ea[i], eb[j]) - np.maximum(sa[i], sb[j])
     keep = overlap > 0
     i, j, overlap = i[keep], j[keep], overlap[keep]
-    ranked = np.lexsort((j, i, -overlap))
+    widest = int(overlap.max(initial=0))
+    if (widest + 1) * (sa.size + 1) * (sb.size + 1) < 2**62:  # one int64 key, one sort
+        ranked = np.argsort(((widest - overlap) * sa.size + i) * sb.size + j, kind="stable")
+    else:
+        ranked = np.lexsort((j, i, -overlap))
     return _greedy_one_to_one(i[ranked], j[ranked], sa.size, sb.size)
 
 
