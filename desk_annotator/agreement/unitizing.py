@@ -248,6 +248,14 @@ class UnitizingScheme:
 
     def _cross_table(self, udoc, lu, gdoc, glen):
         """Unit and gap tables of one category, aggregated by (document, length)."""
+        n_docs = self.doc_length.size
+        if lu.size and glen.size:
+            q, u_q = np.unique(lu, return_inverse=True)
+            if n_docs * q.size > DENSE_CELLS:  # never dense: the sparse table sums the rows
+                sparse = _sparse_cross_table(udoc, lu**2, u_q.reshape(-1), q, gdoc, glen,
+                                             np.ones(glen.size), n_docs)
+                if sparse is not None:
+                    return sparse
         big = int(max(lu.max(initial=0), glen.max(initial=0))) + 2
         ukey, ucount = np.unique(udoc * big + lu.astype(np.int64), return_counts=True)
         u_doc, u_len = ukey // big, (ukey % big).astype(float)
@@ -258,7 +266,6 @@ class UnitizingScheme:
         g_doc, g_len = gkey // big, (gkey % big).astype(float)
         order = np.argsort(g_len, kind="stable")
         g_doc, g_len, gcount = g_doc[order], g_len[order], gcount[order].astype(float)
-        n_docs = self.doc_length.size
         cells = n_docs * q.size
         if cells <= DENSE_CELLS and cells <= DENSE_FACTOR * (u_doc.size + g_doc.size):
             # Few distinct unit lengths: per document d and length q the gap term
