@@ -148,3 +148,21 @@ def test_lazy_paint_equals_eager_paint(qtbot, mixed, where):
     view.viewport().repaint()
     assert view.painted == painted and len(painted) > 3
     assert view.viewport().grab().toImage() == lazy
+
+
+def test_text_handed_to_qt_as_utf16_units_is_the_text(qtbot, mixed):
+    """The astral text goes to Qt as UTF-16 code units: Qt holds exactly the document's text,
+    and a selection over emoji maps back to the same code points."""
+    from desk_annotator.gui.reading_view import _as_utf16_units
+
+    window, text, anns = mixed
+    view = window.view
+    assert view.toPlainText() == text
+    assert view.document().characterCount() == view.utf16.length_utf16 + 1
+    units = _as_utf16_units(text)
+    assert len(units) == view.utf16.length_utf16 and units != text
+    assert _as_utf16_units("plain café") == "plain café"
+    for a in anns[::97]:
+        view.select_span(a.start, a.end)
+        assert view.textCursor().selectedText() == text[a.start:a.end].replace("\n", "\u2029")
+        assert view.selection_span() == (a.start, a.end)
