@@ -322,3 +322,19 @@ def test_a_write_failing_in_the_deflate_thread_leaves_no_file(tmp_path) -> None:
     line = done.stdout.strip()
     assert line.startswith("REFUSED") and "full.qdpx" in line and "\n" not in line, done.stdout
     assert list(tmp_path.iterdir()) == []  # neither the archive nor a temporary beside it
+
+
+def test_guids_continued_from_a_hashed_prefix_are_uuid5() -> None:
+    from desk_annotator.io.refi_export import stable_guid
+    from desk_annotator.io.refi_stream_writer import (
+        _ANNOTATION_SHA,
+        _coding_guid,
+        _continued_guid,
+    )
+
+    rng = random.Random(3)
+    for _ in range(200):
+        a = "".join(rng.choice(PIECES) for _ in range(rng.randrange(0, 5)))
+        b = "".join(rng.choice(PIECES) for _ in range(rng.randrange(0, 5)))
+        assert _continued_guid(_ANNOTATION_SHA, a) == stable_guid("annotation", a)
+        assert _coding_guid(a, b) == stable_guid("coding", a, b)

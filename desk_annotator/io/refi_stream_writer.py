@@ -58,15 +58,21 @@ def _guid_text(h: str) -> str:
     return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 
-# The SHA-1 state after namespace + "coding" + separator: every coding's GUID continues it.
+# The SHA-1 states after namespace + kind + separator: every annotation's and every coding's
+# GUID continues one of them instead of hashing the common prefix again.
+_ANNOTATION_SHA = hashlib.sha1(_NS_BYTES + b"annotation\x1f")
 _CODING_SHA = hashlib.sha1(_NS_BYTES + b"coding\x1f")
 
 
-def _coding_guid(ann_guid: str, label_guid: str) -> str:
-    """fast_stable_guid("coding", ann_guid, label_guid), the common prefix hashed once."""
-    h = _CODING_SHA.copy()
-    h.update(f"{ann_guid}\x1f{label_guid}".encode())
+def _continued_guid(state, tail: str) -> str:  # type: ignore[no-untyped-def]
+    h = state.copy()
+    h.update(tail.encode())
     return _guid_text(h.hexdigest())
+
+
+def _coding_guid(ann_guid: str, label_guid: str) -> str:
+    """fast_stable_guid("coding", ann_guid, label_guid)."""
+    return _continued_guid(_CODING_SHA, f"{ann_guid}\x1f{label_guid}")
 
 
 def _attr(text: str) -> str:
@@ -103,7 +109,7 @@ class _Selections:
         originals = guids.originals
         ann_guids = []
         for ann in anns:  # GuidMap's rule, inline: the GUID, or a stable one recorded
-            guid = normalize_guid(ann.id) or fast_stable_guid("annotation", ann.id)
+            guid = normalize_guid(ann.id) or _continued_guid(_ANNOTATION_SHA, ann.id)
             if guid != ann.id:
                 originals[guid] = ann.id
             ann_guids.append(guid)
