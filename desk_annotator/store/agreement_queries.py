@@ -137,7 +137,10 @@ def _blocks(q: Queries, table_alias: str, table: str, document_ids: list[str] | 
     if document_ids is not None:
         return [(f"WHERE a.document_id IN ({','.join('?' * len(chunk))})", chunk)
                 for chunk in _chunks(document_ids)]
-    low, high = q.db.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
+    # Two subqueries: SQLite reads a lone min() or max() off the b-tree's edge, but scans the
+    # whole table for both in one select.
+    low, high = q.db.execute(f"SELECT (SELECT min(rowid) FROM {table}), "
+                             f"(SELECT max(rowid) FROM {table})").fetchone()
     if low is None:
         return []
     return [(f"WHERE {table_alias}.rowid >= ? AND {table_alias}.rowid < ?", [s, s + BLOCK])
