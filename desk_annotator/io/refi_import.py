@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
@@ -125,7 +126,15 @@ class _IdentityMap:
         self.raw = self.text = text
 
     def map_span(self, start: int, end: int) -> MappedSpan:
-        return MappedSpan(start, end, False)
+        return _SameSpan(start, end, False)  # type: ignore[return-value]
+
+
+class _SameSpan(NamedTuple):
+    """MappedSpan's fields as a tuple: one per selection, a frozen dataclass costs more."""
+
+    start: int
+    end: int
+    snapped: bool
 
 
 def _offset_map(raw: str) -> NormalizationMap | _IdentityMap:

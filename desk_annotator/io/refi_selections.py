@@ -21,7 +21,7 @@ from desk_annotator.io.position_units import (
     decide_positions,
     report_lines,
 )
-from desk_annotator.io.refi_codes import local
+from desk_annotator.io.refi_codes import _LOCAL, local
 from desk_annotator.io.refi_export import normalize_guid, stable_guid
 from desk_annotator.models import Annotation, Document, Label, now_iso
 
@@ -75,8 +75,10 @@ def _children(sel: Element) -> tuple[Element | None, list[Element], list[Element
     description = None
     note_refs: list[Element] = []
     codings: list[Element] = []
+    names = _LOCAL
     for child in sel:
-        name = local(child.tag)
+        tag = child.tag
+        name = names.get(tag) or local(tag)  # local(), its cache read inline
         if name == "Coding":
             codings.append(child)
         elif name == "Description":
@@ -88,8 +90,10 @@ def _children(sel: Element) -> tuple[Element | None, list[Element], list[Element
 
 
 def _code_ref(coding: Element) -> Element | None:
+    names = _LOCAL
     for child in coding:
-        if local(child.tag) == "CodeRef":
+        tag = child.tag
+        if (names.get(tag) or local(tag)) == "CodeRef":
             return child
     return None
 
