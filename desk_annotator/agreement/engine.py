@@ -405,15 +405,18 @@ def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
                       "interval": INTERVAL_METHOD},
         "thresholds": {"reliable": 0.800, "tentative": 0.667},
     }
-    def theme_block(t: int) -> dict[str, Any]:
+    def theme_block(t: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Theme t's block and its presence entry (its runs made here, in whichever process
+        computes it)."""
         name = seg.theme_labels[t]
-        theme = _scheme_inputs(seg, single, themes[t],
+        runs = theme_runs(seg, t)
+        theme = _scheme_inputs(seg, single, runs,
                                None if single is None else theme_runs(single, t), 2, 2, [name],
                                {"identity": np.eye(2)},
                                _f1_for_pairs(seg, [spans[t] for spans in theme_spans], 1, pairs),
                                None)
-        return _scheme_block(seg, theme, ["absent", name], un.theme_unitizing(seg, t),
-                             resample, why_no_boot)
+        return (_scheme_block(seg, theme, ["absent", name], un.theme_unitizing(seg, t),
+                              resample, why_no_boot), presence.theme_presence_entry(seg, runs))
 
     def stance_block() -> dict[str, Any]:
         stance = _scheme_inputs(seg, single, stance_runs(seg),
@@ -427,17 +430,18 @@ def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
                              un.stance_unitizing(seg), resample, why_no_boot)
 
     identity = {"identity": np.eye(n_stance + 1)}
-    themes = [theme_runs(seg, t) for t in range(len(seg.theme_labels))]
+    n_themes = len(seg.theme_labels)
     n_spans = sum(s.start.size for s in seg.coder_spans)
     if workers is None:
         workers = 2 if parallel.worth_it(len(seg.coders), n_spans) else 1
-    blocks: dict[int, dict[str, Any]] = {}
-    if workers > 1 and len(themes) >= 2 and parallel.available():
-        away = _child_share(seg, stance_spans, theme_spans)
+    blocks: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+    away = _child_share(seg, stance_spans, theme_spans) \
+        if workers > 1 and parallel.available() else set()
+    if away:
         un.prepare_span_rows(seg)  # built once before the fork, shared by both processes
 
-        def here() -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
-            return stance_block(), {t: theme_block(t) for t in range(len(themes))
+        def here() -> tuple[dict[str, Any], dict[int, tuple[dict, dict]]]:
+            return stance_block(), {t: theme_block(t) for t in range(n_themes)
                                     if t not in away}
 
         there, (report["stance"], mine) = parallel.split(
@@ -445,22 +449,23 @@ def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
         blocks = {**mine, **there}
     else:
         report["stance"] = stance_block()
-        blocks = {t: theme_block(t) for t in range(len(themes))}
-    report["themes"] = {name: blocks[t] for t, name in enumerate(seg.theme_labels)}
-    report["theme_presence"] = presence.theme_presence(seg, themes)
+        blocks = {t: theme_block(t) for t in range(n_themes)}
+    report["themes"] = {name: blocks[t][0] for t, name in enumerate(seg.theme_labels)}
+    report["theme_presence"] = {name: blocks[t][1] for t, name in enumerate(seg.theme_labels)}
     return report
 
 
 # What a stance span costs against a theme span, plus what this process does besides (the
-# segments before the fork, the blocks' transfer): measured on the 50 M-character benchmark,
-# where 1.0 left the two processes within ~10% of each other.
+# segments before the fork, reading the blocks back): with 1.0 the two processes' CPU times
+# came within 5% of each other on the benchmark's data (10 coders, 8 themes).
 STANCE_SPAN_COST = 1.0
 
 
 def _child_share(seg: Segments, stance_spans: list[LabelledSpans],
                  theme_spans: list[list[LabelledSpans]]) -> set[int]:
-    """Themes for the second process: from the last, until it holds about half the work. A
-    scheme's cost follows its spans (the stance block took 37% of the benchmark's report
+    """Themes for the second process: from the last, while it holds at most half the work
+    (possibly every theme, when the stance is the bigger half). A scheme's cost follows its
+    spans (the stance block took 37% of the benchmark's report
     with 80% of the spans carrying a stance and 12% each theme)."""
     costs = [sum(spans[t].label.size for spans in theme_spans)
              for t in range(len(seg.theme_labels))]
@@ -468,7 +473,7 @@ def _child_share(seg: Segments, stance_spans: list[LabelledSpans],
     away: set[int] = set()
     load = 0.0
     for t in reversed(range(len(costs))):
-        if load + costs[t] > total / 2 or len(away) == len(costs) - 1:
+        if load + costs[t] > total / 2:
             break
         away.add(t)
         load += costs[t]

@@ -49,27 +49,26 @@ def binary_indices(obj: dict[str, Any], table: np.ndarray, pair: bool = False) -
 def theme_presence(seg: Segments, themes: list[SchemeRuns]) -> dict[str, Any]:
     """Does each coder use theme t anywhere in a document? Units = documents, values 0/1.
     `themes[t]` holds theme t's values (segments.theme_runs)."""
-    out: dict[str, Any] = {}
+    return {name: theme_presence_entry(seg, themes[t]) for t, name in enumerate(seg.theme_labels)}
+
+
+def theme_presence_entry(seg: Segments, runs: SchemeRuns) -> dict[str, Any]:
+    """theme_presence for one theme's runs."""
     n_docs = len(seg.docs)
     raters = seg.doc_coded.sum(axis=1).astype(float)
-    for t, name in enumerate(seg.theme_labels):
-        runs = themes[t]
-        used = np.stack([np.bincount(runs.doc, (runs.values[m] == 1) * 1.0, n_docs) > 0
-                         for m in range(len(seg.coders))], axis=1) & seg.doc_coded \
-            if n_docs and seg.coders else np.zeros((n_docs, len(seg.coders)), bool)
-        ones = used.sum(axis=1).astype(float)
-        zeros = raters - ones
-        ok = raters >= 2
-        scale = np.where(ok, 1.0 / np.maximum(raters - 1.0, 1.0), 0.0)
-        o = np.array([[(zeros * (zeros - 1) * scale).sum(), (zeros * ones * scale).sum()],
-                      [(zeros * ones * scale).sum(), (ones * (ones - 1) * scale).sum()]])
-        entry: dict[str, Any] = {"reasons": {}, "n_documents": int(ok.sum())}
-        _put(entry, "alpha", krippendorff_alpha(o))
-        pairs = (raters * (raters - 1) / 2)[ok].sum()
-        agree = ((zeros * (zeros - 1) + ones * (ones - 1)) / 2)[ok].sum()
-        _put(entry, "percent_agreement", Measure(agree / pairs) if pairs else
-             undefined("no document was coded by two or more coders"))
-        out[name] = entry
-    return out
-
-
+    used = np.stack([np.bincount(runs.doc, (runs.values[m] == 1) * 1.0, n_docs) > 0
+                     for m in range(len(seg.coders))], axis=1) & seg.doc_coded \
+        if n_docs and seg.coders else np.zeros((n_docs, len(seg.coders)), bool)
+    ones = used.sum(axis=1).astype(float)
+    zeros = raters - ones
+    ok = raters >= 2
+    scale = np.where(ok, 1.0 / np.maximum(raters - 1.0, 1.0), 0.0)
+    o = np.array([[(zeros * (zeros - 1) * scale).sum(), (zeros * ones * scale).sum()],
+                  [(zeros * ones * scale).sum(), (ones * (ones - 1) * scale).sum()]])
+    entry: dict[str, Any] = {"reasons": {}, "n_documents": int(ok.sum())}
+    _put(entry, "alpha", krippendorff_alpha(o))
+    pairs = (raters * (raters - 1) / 2)[ok].sum()
+    agree = ((zeros * (zeros - 1) + ones * (ones - 1)) / 2)[ok].sum()
+    _put(entry, "percent_agreement", Measure(agree / pairs) if pairs else
+         undefined("no document was coded by two or more coders"))
+    return entry
