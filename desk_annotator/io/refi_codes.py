@@ -8,10 +8,11 @@ plain round trip of our own export is reported.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from xml.etree.ElementTree import Element
+
+import orjson
 
 from desk_annotator.io.refi_export import MARKER, normalize_guid, stable_guid
 from desk_annotator.io.untrusted import MAX_NESTING, nesting_exceeds, refusal
@@ -63,9 +64,9 @@ def marker_payload(description: str | None) -> dict | None:
     """The JSON our exporter appends to a Set description, or None for anybody else's text."""
     for line in (description or "").splitlines():
         if line.startswith(MARKER):
-            try:
-                payload = json.loads(line[len(MARKER):])
-            except (ValueError, RecursionError):  # RecursionError: hostile nesting, not ours
+            try:  # orjson: the settings line of a big export holds every remapped id
+                payload = orjson.loads(line[len(MARKER):])
+            except (ValueError, RecursionError):  # hostile nesting, odd numbers: not ours
                 return None
             if not isinstance(payload, dict) or nesting_exceeds(payload, MAX_NESTING):
                 return None
