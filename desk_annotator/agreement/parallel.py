@@ -7,8 +7,8 @@ or pickling them; only the finished blocks (plain JSON-able data) come back thro
 The figures are those of the serial run: the same functions on the same arrays.
 
 Forking is used only when it is safe and pays: the platform forks, this process runs a single
-thread (a forked copy of a multi-threaded process, such as the GUI, may deadlock), there are
-at least two cores, and the input is big (see `worth_it`). The child leaves through
+thread and has no GUI toolkit loaded (a forked copy of a multi-threaded process, such as the
+GUI, may deadlock), at least two cores are ours, and the input is big (see `worth_it`). The child leaves through
 ``os._exit`` so it never runs the parent's clean-up (open database handles, temporary files).
 If the child fails or dies, its share is computed here instead.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -30,9 +31,21 @@ MIN_CODERS = 10
 MIN_SPANS = 100_000
 
 
+# A GUI toolkit runs native threads that Python's thread count does not see.
+GUI_MODULES = ("PySide6", "PyQt6", "PySide2", "PyQt5")
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - platforms without affinity masks
+        return os.cpu_count() or 1
+
+
 def available() -> bool:
     return ("fork" in multiprocessing.get_all_start_methods()
-            and threading.active_count() == 1 and (os.cpu_count() or 1) >= 2)
+            and threading.active_count() == 1 and _cores() >= 2
+            and not any(name in sys.modules for name in GUI_MODULES))
 
 
 def worth_it(n_coders: int, n_spans: int) -> bool:
