@@ -338,3 +338,29 @@ def test_guids_continued_from_a_hashed_prefix_are_uuid5() -> None:
         b = "".join(rng.choice(PIECES) for _ in range(rng.randrange(0, 5)))
         assert _continued_guid(_ANNOTATION_SHA, a) == stable_guid("annotation", a)
         assert _coding_guid(a, b) == stable_guid("coding", a, b)
+
+
+def test_marker_lines_read_as_the_stdlib_reads_them() -> None:
+    import json
+
+    from desk_annotator.io.refi_codes import marker_payload
+    from desk_annotator.io.refi_export import marker_line
+
+    payload = {"kind": "settings", "version": 1, "codebook": "cb 😀 \"q\" \\ \u2028",
+               "ids": {f"{i:08X}-0000-5000-8000-000000000000": f"{i}-é" for i in range(500)}}
+    line = marker_line(payload)
+    assert marker_payload("Written by us.\n" + line) == json.loads(line.split(":", 1)[1])
+    assert marker_payload(marker_line({"deep": [[[[[[]]]]]]})) == {"deep": [[[[[[]]]]]]}
+    assert marker_payload("desk-annotator: " + "[" * 5000 + "]" * 5000) is None  # hostile
+    assert marker_payload("desk-annotator: {not json") is None
+    assert marker_payload("desk-annotator: [1, 2]") is None  # not an object: not ours
+    assert marker_payload("plain description") is None
+
+
+def test_a_codebook_name_with_unicode_line_separators_round_trips(tmp_path) -> None:
+    snap = random_snapshot(10, n_docs=2, per_doc=3, n_coders=2, stored=True)
+    snap = snap.model_copy(update={"codebook": snap.codebook.model_copy(
+        update={"name": "cb\u2028two\x85three"})})
+    write_qdpx(tmp_path / "n.qdpx", snap)
+    back, _ = read_qdpx(tmp_path / "n.qdpx")
+    assert back.codebook.name == "cb\u2028two\x85three"

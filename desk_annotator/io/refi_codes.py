@@ -19,6 +19,7 @@ from desk_annotator.io.untrusted import MAX_NESTING, nesting_exceeds, refusal
 from desk_annotator.models import Label, Scheme
 
 DEFAULT_COLOR = "#888888"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _HEX = re.compile(r"^(?:#|0x)?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
 _TRIPLE = re.compile(r"^(?:rgba?\()?\s*(\d{1,3})\s*[, ]\s*(\d{1,3})\s*[, ]\s*(\d{1,3})")
 
@@ -62,7 +63,9 @@ def text_of(element: Element | None) -> str | None:
 
 def marker_payload(description: str | None) -> dict | None:
     """The JSON our exporter appends to a Set description, or None for anybody else's text."""
-    for line in (description or "").splitlines():
+    # Split at line breaks only: splitlines() also splits at U+2028, U+0085 and others,
+    # which json.dumps leaves raw inside a name, and the marker line would be cut there.
+    for line in _LINE_BREAK.split(description or ""):
         if line.startswith(MARKER):
             try:  # orjson: the settings line of a big export holds every remapped id
                 payload = orjson.loads(line[len(MARKER):])
