@@ -19,7 +19,8 @@ from desk_annotator.io.untrusted import MAX_NESTING, nesting_exceeds, refusal
 from desk_annotator.models import Label, Scheme
 
 DEFAULT_COLOR = "#888888"
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK = re.compile(r"[\r\n]")
+_MARKER_AFTER_BREAK = re.compile("[\r\n]" + re.escape(MARKER))
 _HEX = re.compile(r"^(?:#|0x)?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$")
 _TRIPLE = re.compile(r"^(?:rgba?\()?\s*(\d{1,3})\s*[, ]\s*(\d{1,3})\s*[, ]\s*(\d{1,3})")
 
@@ -63,18 +64,31 @@ def text_of(element: Element | None) -> str | None:
 
 def marker_payload(description: str | None) -> dict | None:
     """The JSON our exporter appends to a Set description, or None for anybody else's text."""
-    # Split at line breaks only: splitlines() also splits at U+2028, U+0085 and others,
-    # which json.dumps leaves raw inside a name, and the marker line would be cut there.
-    for line in _LINE_BREAK.split(description or ""):
-        if line.startswith(MARKER):
-            try:  # orjson: the settings line of a big export holds every remapped id
-                payload = orjson.loads(line[len(MARKER):])
-            except (ValueError, RecursionError):  # hostile nesting, odd numbers: not ours
-                return None
-            if not isinstance(payload, dict) or nesting_exceeds(payload, MAX_NESTING):
-                return None
-            return payload
-    return None
+    line = _marker_line(description or "")
+    if line is None:
+        return None
+    try:  # orjson: the settings line of a big export holds every remapped id
+        payload = orjson.loads(line[len(MARKER):])
+    except (ValueError, RecursionError):  # hostile nesting, odd numbers: not ours
+        return None
+    if not isinstance(payload, dict) or nesting_exceeds(payload, MAX_NESTING):
+        return None
+    return payload
+
+
+def _marker_line(text: str) -> str | None:
+    """The first line starting with MARKER. Lines end at CR, LF or CR LF only: splitlines()
+    also splits at U+2028, U+0085 and others, which json.dumps leaves raw inside a name. Found
+    by searching, not by splitting: a big export's settings line is megabytes long."""
+    if text.startswith(MARKER):
+        start = 0
+    else:
+        found = _MARKER_AFTER_BREAK.search(text)
+        if found is None:
+            return None
+        start = found.start() + 1
+    end = _LINE_BREAK.search(text, start)
+    return text[start:end.start() if end else len(text)]
 
 
 def settings_payload(sets: Element | None) -> dict:
