@@ -207,25 +207,36 @@ def _sorted_by(doc: np.ndarray, start: np.ndarray, end: np.ndarray, coder: np.nd
     return np.lexsort((rowid, coder, end, start, doc))
 
 
-def _query_order(doc: np.ndarray, coder: np.ndarray, start: np.ndarray, end: np.ndarray,
-                 created: Texts, rowid: np.ndarray) -> np.ndarray:
-    """The order of ``Queries.annotations`` for each coder (document, start, end, created as
-    text), sorted here rather than by SQLite; creation stamps are compared only where one coder
-    has several spans of the same extent (they break the stance rule's ties)."""
+def _ids(q: Queries, rowids: list[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for chunk in _chunks(rowids):
+        found.update(q.db.execute("SELECT rowid, id FROM annotations WHERE rowid IN "
+                                  f"({','.join('?' * len(chunk))})", chunk).fetchall())
+    return found
+
+
+def _query_order(q: Queries, doc: np.ndarray, coder: np.ndarray, start: np.ndarray,
+                 end: np.ndarray, created: Texts, rowid: np.ndarray) -> np.ndarray:
+    """The order of ``Queries.annotations`` for each coder (document, start, end, then created
+    and id as text), sorted here rather than by SQLite; stamps and ids are read and compared
+    only where one coder has several spans of the same extent (they break the stance rule's
+    ties)."""
     order = _sorted_by(doc, start, end, coder, rowid)
     d, c, s, e = doc[order], coder[order], start[order], end[order]
     same = (d[1:] == d[:-1]) & (c[1:] == c[:-1]) & (s[1:] == s[:-1]) & (e[1:] == e[:-1])
     if not same.any():
         return order
-    # Rows of one extent form a run in `order`; within each run, sort by the stamp as text,
-    # keeping rowid order among equal stamps: one stable sort of (run, rank of the stamp).
+    # Rows of one extent form a run in `order`; within each run, sort by (stamp, id): one
+    # stable sort of (run, rank of the pair).
     tied = np.zeros(order.size, dtype=bool)
     tied[1:] |= same
     tied[:-1] |= same
-    stamps = [created.text(i) for i in order[tied].tolist()]
-    rank_of = {stamp: r for r, stamp in enumerate(sorted(set(stamps)))}
+    rows = order[tied].tolist()
+    id_of = _ids(q, rowid[rows].tolist())
+    keys = [(created.text(i), id_of[r]) for i, r in zip(rows, rowid[rows].tolist())]
+    rank_of = {key: r for r, key in enumerate(sorted(set(keys)))}
     rank = np.zeros(order.size, dtype=np.int64)
-    rank[tied] = [rank_of[stamp] for stamp in stamps]
+    rank[tied] = [rank_of[key] for key in keys]
     run = np.concatenate(([0], np.cumsum(~same)))
     return order[np.argsort(run * (len(rank_of) + 1) + rank, kind="stable")]
 
@@ -267,7 +278,7 @@ def span_rows(q: Queries, document_ids: list[str] | None = None) -> SpanRows:
     ann_coder = _positions(coder_rowid, coder_rowids)
     ann_stance = _positions(stance_rowid, label_rowids)
     known = np.flatnonzero(ann_doc >= 0)
-    order = known[_query_order(ann_doc[known], ann_coder[known], start[known], end[known],
+    order = known[_query_order(q, ann_doc[known], ann_coder[known], start[known], end[known],
                                created.take(known), rowid[known])]
     position = np.full(rowid.size, -1, dtype=np.int64)  # row in rowid order -> final row
     position[order] = np.arange(order.size)

@@ -211,8 +211,10 @@ class Queries:
             where.append(f"coder_id IN ({','.join('?' * len(coder_ids))})")
             params += coder_ids
         clause = f"WHERE {' AND '.join(where)}" if where else ""
+        # The id last: spans of one extent and stamp come in one order whatever plan SQLite
+        # picks (the agreement's stance tie-break follows it; store.agreement_queries too).
         rows = self._rows(f"SELECT {_ANN_COLS} FROM annotations {clause} "
-                          "ORDER BY document_id, start, [end], created", params)
+                          "ORDER BY document_id, start, [end], created, id", params)
         return self._with_themes(rows)
 
     def annotation(self, ann_id: str) -> Annotation | None:
