@@ -8,6 +8,7 @@ it forwards. Replaying in reverse order keeps foreign keys satisfied at every st
 
 from __future__ import annotations
 
+import contextlib
 import json
 import zlib
 from dataclasses import dataclass, field
@@ -177,15 +178,18 @@ class ChangeRecorder:
             kind, table = entry[0], entry[1]
             if kind == "i":
                 keys = entry[2]
-                captured = []
-                for key_values in reversed(keys):
-                    key = dict(zip(PRIMARY_KEYS[table], key_values))
-                    row = self._fetch(table, key)
-                    if row is not None:
-                        captured.append(row)
-                        self._delete(table, key)
-                        self.touched.note(table, row)
-                captured.reverse()
+                if len(keys) >= BULK_KEYS:
+                    captured = self._take_rows(table, keys)
+                else:
+                    captured = []
+                    for key_values in reversed(keys):
+                        key = dict(zip(PRIMARY_KEYS[table], key_values))
+                        row = self._fetch(table, key)
+                        if row is not None:
+                            captured.append(row)
+                            self._delete(table, key)
+                            self.touched.note(table, row)
+                    captured.reverse()
                 kept.append(["i", table, keys, captured])
             elif kind == "u":
                 key = dict(zip(PRIMARY_KEYS[table], entry[2]))
@@ -205,7 +209,9 @@ class ChangeRecorder:
         for entry in log:
             kind, table = entry[0], entry[1]
             if kind == "i":
-                self._insert_rows(table, entry[3])
+                rows = entry[3]
+                with self._bulk_summaries(table, rows):
+                    self._insert_rows(table, rows)
                 kept.append(["i", table, entry[2]])
             elif kind == "u":
                 key = dict(zip(PRIMARY_KEYS[table], entry[2]))
@@ -221,6 +227,55 @@ class ChangeRecorder:
                     self.touched.note(table, row)
                 kept.append(entry)
         return kept
+
+    # -- bulk undo and redo (a big import) ---------------------------------------------
+    def _take_rows(self, table: str, keys: list[list[Any]]) -> list[Row]:
+        """Capture and delete the rows of ``keys`` (those still there, in ``keys`` order) a
+        few hundred per statement: undoing a 100,000-annotation import row by row took
+        minutes, most of it in the summary triggers, suspended here as an import does."""
+        pk = PRIMARY_KEYS[table]
+        wanted = set(map(tuple, keys))
+        found: dict[tuple, Row] = {}
+        # Rows are looked up by the key's first column (an index's leading column: a
+        # row-value IN over a VALUES list scanned the whole table per statement), and a
+        # composite key's extra rows of the same first value are left out.
+        firsts = list(dict.fromkeys(k[0] for k in keys))
+        for i in range(0, len(firsts), _CHUNK):
+            chunk = firsts[i:i + _CHUNK]
+            cur = self.db.execute(f"{_select(table)} WHERE {_q(pk[0])} IN "
+                                  f"({','.join('?' * len(chunk))})", chunk)
+            names = [d[0] for d in cur.description]
+            for values in cur.fetchall():
+                row = dict(zip(names, values))
+                key = tuple(row[c] for c in pk)
+                if key in wanted:
+                    found[key] = row
+        captured = [found[k] for k in map(tuple, keys) if k in found]
+        where, _params = self._where(table, dict.fromkeys(pk))
+        with self._bulk_summaries(table, captured):
+            self.db.conn.executemany(f"DELETE FROM {table} WHERE {where}",
+                                     [tuple(r[c] for c in pk) for r in captured])
+        for row in captured:
+            self.touched.note(table, row)
+        return captured
+
+    def _bulk_summaries(self, table: str, rows: list[Row]) -> Any:
+        """triggers_suspended for many annotation or theme rows (else a no-op context)."""
+        from .bulk_summaries import BULK_ROWS, triggers_suspended
+
+        if table not in ("annotations", "annotation_themes") or len(rows) < BULK_ROWS:
+            return contextlib.nullcontext()
+        if table == "annotations":
+            documents = {r["document_id"] for r in rows}
+        else:  # their annotations are still there: themes are undone first, redone last
+            ids = sorted({r["annotation_id"] for r in rows})
+            documents = set()
+            for i in range(0, len(ids), _CHUNK):
+                chunk = ids[i:i + _CHUNK]
+                documents.update(d for (d,) in self.db.execute(
+                    "SELECT DISTINCT document_id FROM annotations WHERE id IN "
+                    f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        return triggers_suspended(self.db, documents, len(rows))
 
     # -- helpers -------------------------------------------------------------------------
     def _where(self, table: str, key: Row) -> tuple[str, tuple[Any, ...]]:
@@ -272,6 +327,12 @@ class ChangeRecorder:
                 f"INSERT INTO {table} (rowid, {', '.join(map(_q, cols))}) "
                 f"VALUES (?, {', '.join('?' for _ in cols)})", (rowid, *row.values()))
             self.touched.note(table, row)
+
+
+# Inserted rows undone in bulk from this many on (fewer: one by one, as always); keys per
+# lookup statement, under SQLite's oldest limit of 999 parameters.
+BULK_KEYS = 1000
+_CHUNK = 400
 
 
 def pack_log(log: list[list[Any]]) -> bytes:
