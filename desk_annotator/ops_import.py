@@ -163,7 +163,8 @@ class ImportSnapshot(Op):
         return f"Import {self.source}"
 
     def apply(self, rec: ChangeRecorder, q: Queries) -> ImportReport:
-        from .bulk_gc import collector_paused  # a million rows built, none of them cyclic
+        # A million rows built, none of them in a cycle: no collector passes meanwhile.
+        from .bulk_gc import collector_paused
 
         with collector_paused():
             return self._apply(rec, q)

@@ -11,14 +11,19 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from test_bulk_summaries import _assert_summaries_right
 
 from desk_annotator.io import dataset_jsonl
 from desk_annotator.io.dataset_jsonl_fast import read_dataset_fast
 from desk_annotator.project import Project
-from desk_annotator.project_io import export_path, import_paths, iter_dataset_dicts, snapshot
+from desk_annotator.project_io import (
+    export_path,
+    import_paths,
+    iter_dataset_dicts,
+    snapshot,
+)
 from desk_annotator.sample import fill_from_sample
 from desk_annotator.store.bulk_summaries import BULK_ROWS
-from test_bulk_summaries import _assert_summaries_right
 
 STAMP = "2025-08-01T00:00:00+00:00"
 # Astral characters (two UTF-16 units, one code point), combining-free CJK, typographic quotes.

@@ -166,7 +166,8 @@ class SnapshotBuilder:
 def read_dataset(path: Path) -> tuple[ProjectSnapshot, list[str]]:
     """Read a dataset JSONL file into a snapshot (new GUIDs for coders and labels, matched by
     name later) plus warnings. Refuses the whole file with one FormatError on any problem."""
-    from desk_annotator.bulk_gc import collector_paused  # millions of objects, no cycles
+    # Millions of objects, none of them in a cycle: the collector's passes would find nothing.
+    from desk_annotator.bulk_gc import collector_paused
 
     with collector_paused():
         return _read_dataset(Path(path))
