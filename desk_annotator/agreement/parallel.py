@@ -31,8 +31,9 @@ MIN_CODERS = 10
 MIN_SPANS = 100_000
 
 
-# A GUI toolkit runs native threads that Python's thread count does not see.
-GUI_MODULES = ("PySide6", "PyQt6", "PySide2", "PyQt5")
+# A GUI toolkit runs native threads that Python's thread count does not see; any loaded
+# binding of it has a `<binding>.QtCore` module (this module never imports one).
+GUI_CORE_SUFFIX = ".QtCore"
 
 
 def _cores() -> int:
@@ -45,7 +46,7 @@ def _cores() -> int:
 def available() -> bool:
     return ("fork" in multiprocessing.get_all_start_methods()
             and threading.active_count() == 1 and _cores() >= 2
-            and not any(name in sys.modules for name in GUI_MODULES))
+            and not any(name.endswith(GUI_CORE_SUFFIX) for name in list(sys.modules)))
 
 
 def worth_it(n_coders: int, n_spans: int) -> bool:
