@@ -50,8 +50,8 @@ def generated(tmp_path_factory):
         title = f"{words} {rng.randrange(50)}" if rng.random() < 0.9 else "Same title"
         text = f"text {i} " + "word " * rng.randrange(0, 40)
         meta = {"outlet": rng.choice(OUTLETS),
-                "date": rng.choice([None, f"20{rng.randrange(10, 25)}-0{rng.randrange(1, 9)}-1"
-                                    f"{rng.randrange(9)}"]),
+                "date": rng.choice([None, (f"20{rng.randrange(10, 25)}-0{rng.randrange(1, 9)}"
+                                           f"-1{rng.randrange(9)}")]),
                 "author": rng.choice([None, "Ana", "Bø", "李"])}
         doc = Document(title=title, text=text, sha256=sha256_text(text), metadata=meta)
         docs.append(doc)
@@ -169,7 +169,7 @@ def test_sorting_survives_a_reload_and_a_status_change(win, project, generated):
     win.corpus.table.sortByColumn(COLUMNS.index(("status", "Status")),
                                   Qt.SortOrder.AscendingOrder)
     first = win.corpus.visible_document_ids()[0]
-    assert dict((r["id"], r["status"]) for r in rows)[first] == "doing"
+    assert {r["id"]: r["status"] for r in rows}[first] == "doing"
     project.set_status(first, alice, "todo")  # re-sorted: it moves among the todo ones
     ids = win.corpus.visible_document_ids()
     status = {r["id"]: r["status"] for r in rows} | {first: "todo"}
