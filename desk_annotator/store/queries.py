@@ -191,7 +191,9 @@ class Queries:
         annotation: the fastest read, for exporting a million annotations."""
         rows = self.db.execute(
             "SELECT id, coder_id, start, [end], quote, stance_id, note, created, updated "
-            "FROM annotations WHERE document_id = ? ORDER BY start, [end], created",
+            # id last, as in annotations(): ties come out in one order whatever plan SQLite
+            # picks (an index added by a migration changed it once; the export's bytes follow)
+            "FROM annotations WHERE document_id = ? ORDER BY start, [end], created, id",
             (document_id,)).fetchall()
         themes: dict[str, list[str]] = defaultdict(list)
         for ann_id, label_id in self.db.execute(
