@@ -261,6 +261,9 @@ def _migration_12_document_span_index(db: sqlite_utils.Database) -> None:
     # ~115 bytes per annotation; idx_annotations_document stays for the per-coder reads.
     db.execute("CREATE INDEX IF NOT EXISTS idx_annotations_document_spans "
                "ON annotations(document_id, start, [end], id, coder_id)")
+    # (coder_id) is a prefix of migration 10's (coder_id, stance_id): every read it served
+    # the longer one serves, and every annotation written paid for both.
+    db.execute("DROP INDEX IF EXISTS idx_annotations_coder")
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
