@@ -32,6 +32,10 @@ class Settings:
                 self.data = loaded if isinstance(loaded, dict) else {}
         except (OSError, ValueError) as exc:  # a broken settings file must not stop the app
             log.warning("ignoring unreadable settings %s: %s", self.path, exc)
+        # What the file holds, as save() would write it: a save that would write the same
+        # bytes is skipped (building a window set five unchanged values, each an atomic write
+        # with two fsyncs, on every start).
+        self._saved = _serialised(self.data) if self.path.exists() and self.data else None
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
@@ -41,11 +45,14 @@ class Settings:
         self.save()
 
     def save(self) -> None:
+        text = _serialised(self.data)
+        if text == self._saved and self.path.exists():
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with atomic_path(self.path) as tmp:
-                tmp.write_text(json.dumps(self.data, indent=1, ensure_ascii=False),
-                               encoding="utf-8")
+                tmp.write_text(text, encoding="utf-8")
+            self._saved = text
         except (OSError, WriteFailed) as exc:
             log.warning("could not save settings %s: %s", self.path, exc)
 
@@ -92,6 +99,10 @@ class Settings:
 
     def recent_projects(self) -> list[str]:
         return [p for p in self.data.get("recent_projects", []) if isinstance(p, str)]
+
+
+def _serialised(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=1, ensure_ascii=False)
 
 
 def _decoded(raw: object) -> QByteArray | None:

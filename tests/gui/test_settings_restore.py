@@ -153,3 +153,27 @@ def test_a_long_meta_line_does_not_squeeze_the_side_panels(qtbot, home, tmp_path
     assert side_widths(window) == before
     assert window.meta_label.wordWrap()
     quit_app(window)
+
+
+def test_a_save_that_changes_nothing_leaves_the_file_alone(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    first = Settings(path)
+    first.set("snap_to_words", True)
+    written = path.stat()
+    again = Settings(path)  # a restart: the same values set again write nothing
+    again.set("snap_to_words", True)
+    again.set_project_value("p.sqlite", "coder", "ana")
+    assert path.stat().st_ino != written.st_ino  # a real change is written (a new file)
+    changed = path.stat()
+    again.set_project_value("p.sqlite", "coder", "ana")
+    again.add_recent("p.sqlite")
+    again.add_recent("p.sqlite")
+    assert path.stat().st_ino != changed.st_ino  # add_recent changed the list once
+    settled = path.stat()
+    again.add_recent("p.sqlite")
+    Settings(path).set("snap_to_words", True)
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (settled.st_ino, settled.st_mtime_ns)
+    assert Settings(path).project_value("p.sqlite", "coder") == "ana"
+    path.unlink()  # a file removed behind our back is written again, even if unchanged
+    again.set("snap_to_words", True)
+    assert Settings(path).get("snap_to_words") is True
