@@ -95,7 +95,7 @@ def connect(path: str | Path, *, read_only: bool = False) -> Opened:
     """Open (or create) a project database, checked and migrated to the current schema.
     A file this process cannot write is opened read-only (``Opened.read_only`` says why)."""
     if _is_memory(path):
-        db = sqlite_utils.Database(_raw_connect(":memory:"))
+        db = sqlite_utils.Database(_raw_connect(":memory:"), execute_plugins=False)
         _configure(db)
         _upgrade(db, _recognise(db, None))
         return Opened(db)
@@ -128,7 +128,8 @@ def connect(path: str | Path, *, read_only: bool = False) -> Opened:
         conn = _raw_connect(str(path))
     except sqlite3.Error as exc:
         raise ProjectOpenError(describe_sqlite_error(exc, path, "cannot open the project")) from exc
-    db = sqlite_utils.Database(conn)
+    # No sqlite-utils plugins are used: skip the scan of every installed package for them.
+    db = sqlite_utils.Database(conn, execute_plugins=False)
     try:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA foreign_keys = ON")
@@ -152,7 +153,7 @@ def connect(path: str | Path, *, read_only: bool = False) -> Opened:
 
 def _open_viewer(path: Path, reason: str) -> Opened:
     try:
-        db = sqlite_utils.Database(open_read_only(path))
+        db = sqlite_utils.Database(open_read_only(path), execute_plugins=False)
     except sqlite3.Error as exc:
         raise ProjectOpenError(describe_sqlite_error(exc, path, "cannot open the project")) from exc
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -172,7 +173,7 @@ def _recognise_read_only(path: Path) -> int:
         _remove_created(siblings, existed)
         raise ProjectOpenError(describe_sqlite_error(exc, path, "cannot open the project")) from exc
     try:
-        db = sqlite_utils.Database(conn)
+        db = sqlite_utils.Database(conn, execute_plugins=False)
         _configure(db)
         version = _recognise(db, path)
         if 0 < version < SCHEMA_VERSION:

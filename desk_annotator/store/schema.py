@@ -253,7 +253,7 @@ def _migration_11_label_summaries(db: sqlite_utils.Database) -> None:
     fill_label_summaries(db)
 
 
-def _migration_12_document_span_index(db: sqlite_utils.Database) -> None:
+def _migration_12_read_indexes(db: sqlite_utils.Database) -> None:
     # The reading view's open reads (start, end, id) of every annotation of one document, and
     # the blind view the same for one coder: with this index the read is covered (no lookup of
     # each row in the table) and comes out in the order the span index keeps, so a 50,000-
@@ -264,6 +264,9 @@ def _migration_12_document_span_index(db: sqlite_utils.Database) -> None:
     # (coder_id) is a prefix of migration 10's (coder_id, stance_id): every read it served
     # the longer one serves, and every annotation written paid for both.
     db.execute("DROP INDEX IF EXISTS idx_annotations_coder")
+    # The status bar's progress counts one coder's done documents at start-up: from this
+    # index, not a scan of every coder's statuses (50,000 documents, cold: 0.2-0.3 s).
+    db.execute("CREATE INDEX IF NOT EXISTS idx_doc_status_coder ON doc_status(coder_id, status)")
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
@@ -278,7 +281,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_9_suggestions,
     _migration_10_open_summaries,
     _migration_11_label_summaries,
-    _migration_12_document_span_index,
+    _migration_12_read_indexes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 PROJECT_TABLES = {"meta", "coders", "labels", "documents", "annotations", "annotation_themes",
