@@ -262,3 +262,38 @@ def test_a_damaged_annotations_page_big_file_caught_by_the_background_check(
     result = CliRunner().invoke(cli, ["--project", str(path), "check", "--full"])
     assert result.exit_code != 0
     assert "damaged" in result.output or "corrupt" in result.output
+
+
+class _Text:
+    def __init__(self, title: str, text: str) -> None:
+        self.title, self.text, self.metadata = title, text, {}
+
+
+def test_full_quote_check_names_each_bad_quote_among_many(tmp_path: Path) -> None:
+    """The full check compares a document's quotes in one pass; when one differs it names
+    exactly the bad ones. A quote holding U+001F (the pass's separator) and one at the very
+    end of an emoji text are compared too."""
+    path = tmp_path / "p.sqlite"
+    text = ("Export controls 😀 on open models\x1f and 中文 sources. " * 40) + "end 👩‍💻"
+    with Project(path) as p:
+        coder = p.ensure_coder("coder-1")
+        p.add_documents([_Text("A", text), _Text("B", "Plain text about safety.")])
+        doc_a, doc_b = (d.id for d in p.q.document_infos())
+        spans = [(i, i + 7 + i % 13) for i in range(0, len(text) - 20, 9)]
+        anns = [p.add_annotation(doc_a, coder.id, s, e) for s, e in spans]
+        anns.append(p.add_annotation(doc_a, coder.id, len(text) - 5, len(text)))
+        plain = p.add_annotation(doc_b, coder.id, 0, 5)
+        assert p.store.quote_problems(full=True).bad == []
+        assert p.store.quote_problems(full=True).checked == len(anns) + 1
+    bad = [anns[3].id, anns[-1].id]
+    separator = next(a for a in anns if "\x1f" in a.quote and a.id not in bad)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE annotations SET quote = 'tampered' WHERE id = ?", (bad[0],))
+        conn.execute("UPDATE annotations SET [end] = ? WHERE id = ?", (len(text) + 3, bad[1]))
+    conn.close()
+    with Project(path) as p:
+        check = p.store.quote_problems(full=True)
+        assert sorted(b[0] for b in check.bad) == sorted(bad)
+        assert check.checked == len(anns) + 1
+        assert separator.id not in {b[0] for b in check.bad} and plain.id not in check.bad

