@@ -161,6 +161,7 @@ class AddAnnotation(Op):
                          coder_id=self.coder_id, start=self.start, end=self.end, quote=quote,
                          stance_id=self.stance_id, theme_ids=list(self.theme_ids), note=self.note)
         insert_annotation(rec, ann)
+        rec.quotes_cut.add(ann.id)
         return ann
 
 
@@ -201,6 +202,7 @@ class UpdateAnnotation(Op):
         if self.note is not UNSET:
             values["note"] = self.note or None
         rec.update("annotations", {"id": ann.id}, values)
+        rec.quotes_cut.add(ann.id)
         for tid in ann.theme_ids:
             if tid not in themes:
                 rec.delete("annotation_themes", {"annotation_id": ann.id, "label_id": tid})

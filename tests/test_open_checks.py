@@ -297,3 +297,29 @@ def test_full_quote_check_names_each_bad_quote_among_many(tmp_path: Path) -> Non
         assert sorted(b[0] for b in check.bad) == sorted(bad)
         assert check.checked == len(anns) + 1
         assert separator.id not in {b[0] for b in check.bad} and plain.id not in check.bad
+
+
+def test_a_tag_or_edit_leaves_nothing_queued_and_its_quote_right(tmp_path: Path) -> None:
+    """Quotes an op cut from the text in its own transaction are taken off the queue without
+    a second read of the text; a quote tampered by another program is still caught, and an
+    edit through our ops writes it right again."""
+    path = tmp_path / "p.sqlite"
+    text = "Open models 😀 and export controls were debated at length. " * 50
+    with Project(path) as p:
+        coder = p.ensure_coder("coder-1")
+        p.add_documents([_Text("A", text)])
+        doc = p.q.document_infos()[0].id
+        ann = p.add_annotation(doc, coder.id, 12, 40)
+        assert _queued(path) == set() and ann.quote == text[12:40]
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE annotations SET quote = 'tampered' WHERE id = ?", (ann.id,))
+    conn.close()
+    assert _queued(path) == {ann.id}
+    with Project(path) as p:
+        assert [line.split()[1] for line in p.integrity_problems] == [ann.id]
+        edited = p.update_annotation(ann.id, coder.id, end=41)
+        assert edited.quote == text[12:41]
+    assert _queued(path) == set()
+    with Project(path) as p:
+        assert p.store.quote_problems(full=True).bad == []

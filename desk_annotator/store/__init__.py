@@ -61,7 +61,7 @@ class Store:
             with transaction(self.db):
                 rec = ChangeRecorder(self.db)
                 result = apply(rec)
-                verify_written(self.db, rec.touched.annotation_ids)
+                verify_written(self.db, rec.touched.annotation_ids, rec.quotes_cut)
                 if rec.log and undoable:
                     self.history.record(coder_id, kind, description, rec.log)
         return result, rec.touched

@@ -165,11 +165,21 @@ def settle_queue(db: sqlite_utils.Database, check: QuoteCheck) -> None:
 CHECKED_IN_ACTION = 5_000
 
 
-def verify_written(db: sqlite_utils.Database, annotation_ids: set[str]) -> None:
-    """Inside an action's transaction: compare the quotes it queued, take the good ones off."""
+def verify_written(db: sqlite_utils.Database, annotation_ids: set[str],
+                   cut_from_text: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """Inside an action's transaction: compare the quotes it queued, take the good ones off.
+
+    ``cut_from_text``: annotations whose quote the action itself cut from the stored text in
+    this transaction (right by construction): taken off without reading the text."""
     if not annotation_ids or len(annotation_ids) > CHECKED_IN_ACTION:
         return
-    ids = list(annotation_ids)
+    known = annotation_ids & cut_from_text
+    if known:
+        db.conn.executemany("DELETE FROM unchecked_quotes WHERE annotation_id = ?",
+                            [(i,) for i in known])
+    ids = list(annotation_ids - known)
+    if not ids:
+        return
     by_doc: dict[str, list[tuple]] = defaultdict(list)
     for first in range(0, len(ids), 900):
         chunk = ids[first:first + 900]
