@@ -44,7 +44,10 @@ def _cores() -> int:
 
 
 def available() -> bool:
-    return ("fork" in multiprocessing.get_all_start_methods()
+    # Linux only: macOS offers fork too, but its system frameworks (Accelerate under numpy,
+    # among others) are not safe in a forked child, and Windows has no fork.
+    return (sys.platform.startswith("linux")
+            and "fork" in multiprocessing.get_all_start_methods()
             and threading.active_count() == 1 and _cores() >= 2
             and not any(name.endswith(GUI_CORE_SUFFIX) for name in list(sys.modules)))
 
