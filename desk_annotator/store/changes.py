@@ -53,6 +53,19 @@ def _q(name: str) -> str:
     return f"[{name}]"
 
 
+# Which ids a changed row of each table names: (Touched set, column) pairs, one table list for
+# the row-at-a-time and the bulk form alike.
+_DOCUMENT_ROWS = ("doc_status", "assignments", "document_variables", "document_set_members",
+                  "document_codings", "document_coding_themes")
+TOUCHED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "documents": (("document_ids", "id"),),
+    "annotations": (("annotation_ids", "id"), ("document_ids", "document_id")),
+    "annotation_themes": (("annotation_ids", "annotation_id"),),
+    "suggestions": (("annotation_ids", "annotation_id"),),
+    **{table: (("document_ids", "document_id"),) for table in _DOCUMENT_ROWS},
+}
+
+
 @dataclass
 class Touched:
     """What an operation changed, for views to refresh just that (Anki's OpChanges)."""
@@ -63,38 +76,17 @@ class Touched:
 
     def note(self, table: str, row: Row) -> None:
         self.tables.add(table)
-        if table == "documents":
-            self.document_ids.add(row["id"])
-        elif table in ("annotations",):
-            self.annotation_ids.add(row["id"])
-            if row.get("document_id"):
-                self.document_ids.add(row["document_id"])
-        elif table in ("annotation_themes", "suggestions"):
-            self.annotation_ids.add(row["annotation_id"])
-        elif table in ("doc_status", "assignments", "document_variables",
-                       "document_set_members", "document_codings", "document_coding_themes"):
-            self.document_ids.add(row["document_id"])
+        for target, column in TOUCHED_COLUMNS.get(table, ()):
+            if row.get(column):
+                getattr(self, target).add(row[column])
 
     def note_columns(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         """:meth:`note` for many rows given as tuples in ``columns`` order (bulk inserts: one
         set update per column instead of a call per row)."""
         self.tables.add(table)
-        position = {c: i for i, c in enumerate(columns)}
-
-        def column(name: str) -> list[Any]:
-            i = position[name]
-            return [r[i] for r in rows]
-
-        if table == "documents":
-            self.document_ids.update(column("id"))
-        elif table == "annotations":
-            self.annotation_ids.update(column("id"))
-            self.document_ids.update(d for d in column("document_id") if d)
-        elif table in ("annotation_themes", "suggestions"):
-            self.annotation_ids.update(column("annotation_id"))
-        elif table in ("doc_status", "assignments", "document_variables",
-                       "document_set_members", "document_codings", "document_coding_themes"):
-            self.document_ids.update(column("document_id"))
+        for target, column in TOUCHED_COLUMNS.get(table, ()):
+            i = columns.index(column)
+            getattr(self, target).update(r[i] for r in rows if r[i])
 
 
 class ChangeRecorder:
