@@ -134,7 +134,12 @@ def read_snapshot_file(path: Path, *, doccano_coder: str = "doccano",
     name = path.name.lower()
     for ending in sorted(DATASET_READERS, key=len, reverse=True):
         if name.endswith(ending):
-            return DATASET_READERS[ending](path, options, stances)
+            # Every reader builds up to millions of objects, none of them in a cycle: the
+            # collector's passes would walk them all and find nothing (bulk_gc).
+            from .bulk_gc import collector_paused
+
+            with collector_paused():
+                return DATASET_READERS[ending](path, options, stances)
     raise ImportRefused(path, f"not a dataset file ({path.suffix or 'no extension'}; datasets "
                               f"are {', '.join(sorted(DATASET_READERS))})")
 

@@ -165,15 +165,9 @@ class SnapshotBuilder:
 
 def read_dataset(path: Path) -> tuple[ProjectSnapshot, list[str]]:
     """Read a dataset JSONL file into a snapshot (new GUIDs for coders and labels, matched by
-    name later) plus warnings. Refuses the whole file with one FormatError on any problem."""
-    # Millions of objects, none of them in a cycle: the collector's passes would find nothing.
-    from desk_annotator.bulk_gc import collector_paused
-
-    with collector_paused():
-        return _read_dataset(Path(path))
-
-
-def _read_dataset(path: Path) -> tuple[ProjectSnapshot, list[str]]:
+    name later) plus warnings. Refuses the whole file with one FormatError on any problem.
+    (import_files.read_snapshot_file runs every reader with the cyclic collector paused.)"""
+    path = Path(path)
     # Plain valid files take the fast path (issue 14); anything else comes back here whole.
     from desk_annotator.io.dataset_jsonl_fast import read_dataset_fast
     fast = read_dataset_fast(path, SnapshotBuilder(), _add_record, DatasetRecord)
