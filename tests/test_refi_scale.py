@@ -117,6 +117,10 @@ def _one_thread_zip(path: Path, members: list[tuple[str, bytes]]) -> None:
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
+            try:  # a ZipInfo passed in keeps its own level (the archive's is not applied)
+                info.compress_level = 1  # type: ignore[attr-defined]  # Python >= 3.13
+            except AttributeError:
+                info._compresslevel = 1  # type: ignore[attr-defined]
             with out.open(info, "w") as member:
                 member.write(data)
 
@@ -364,3 +368,23 @@ def test_a_codebook_name_with_unicode_line_separators_round_trips(tmp_path) -> N
     write_qdpx(tmp_path / "n.qdpx", snap)
     back, _ = read_qdpx(tmp_path / "n.qdpx")
     assert back.codebook.name == "cb\u2028two\x85three"
+
+
+def test_every_member_is_deflated_at_level_1(tmp_path) -> None:
+    """The level the stream writer promises reaches each entry (a ZipInfo it builds does not
+    take the archive's level by itself): project.qde and the sources are deflated exactly as
+    zlib's level 1 deflates them."""
+    import zlib
+
+    path = tmp_path / "l1.qdpx"
+    write_qdpx(path, random_snapshot(11, n_docs=3, per_doc=30, n_coders=3))
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+        assert len(infos) == 4
+        for info in infos:
+            plain = archive.read(info)
+            squeezer = zlib.compressobj(1, zlib.DEFLATED, -15)
+            want = squeezer.compress(plain) + squeezer.flush()
+            at = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+            assert data[at:at + info.compress_size] == want, info.filename

@@ -178,12 +178,15 @@ def _metadata_keys(snapshot: ProjectSnapshot) -> list[str]:
 
 def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str,
                       positions: str = "codepoints", *, selections=None,  # type: ignore[no-untyped-def]
-                      guids: GuidMap | None = None
+                      guids: GuidMap | None = None,
+                      annotations_by_doc: dict[str, list] | None = None,
                       ) -> tuple[ET.Element, list[tuple[str, str]]]:
     """The ``Project`` element and the (archive name, text) of every source file.
 
-    ``selections(source_element, annotations, guids, units)``, when given, stands in for the
-    PlainTextSelection elements (io/refi_stream_writer.py writes them as text)."""
+    ``selections(source_element, items, guids, units)``, when given, stands in for the
+    PlainTextSelection elements (io/refi_stream_writer.py writes them as text); ``items`` are a
+    source's entries of ``annotations_by_doc`` when that is given (the stream writer's rows),
+    else its annotations."""
     check_positions(positions, EXPORT_POSITIONS)
     _check_snapshot(snapshot)
     ns = PROJECT_NS
@@ -206,9 +209,12 @@ def build_project_xml(snapshot: ProjectSnapshot, project_name: str, origin: str,
 
     from desk_annotator.io.refi_document_codings import codings_set, source_codings
     article = source_codings(snapshot, guids)  # article-level codings: Codings of the source
-    by_doc: dict[str, list[Annotation]] = {}
-    for ann in snapshot.annotations:
-        by_doc.setdefault(ann.document_id, []).append(ann)
+    by_doc: dict[str, list] = {}
+    if annotations_by_doc is not None:
+        by_doc = annotations_by_doc
+    else:
+        for ann in snapshot.annotations:
+            by_doc.setdefault(ann.document_id, []).append(ann)
     files: list[tuple[str, str]] = []
     if snapshot.documents:
         sources = _el(root, ns, "Sources")

@@ -14,11 +14,12 @@ formatted, and the coding GUIDs continue one SHA-1 state of their common prefix.
 from __future__ import annotations
 
 import hashlib
+import operator
 import queue
 import re
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Self
 from xml.etree import ElementTree as ET
@@ -44,6 +45,7 @@ _LEVEL = 3  # Project > Sources > TextSource > PlainTextSelection
 _NS_BYTES = GUID_NAMESPACE.bytes
 _VARIANT = "89AB"
 _CHUNK = 1 << 20  # characters gathered before a write into the zip member
+COMPRESS_LEVEL = 1  # deflate level of every entry
 
 
 def fast_stable_guid(*parts: str) -> str:
@@ -62,6 +64,12 @@ def _guid_text(h: str) -> str:
 # GUID continues one of them instead of hashing the common prefix again.
 _ANNOTATION_SHA = hashlib.sha1(_NS_BYTES + b"annotation\x1f")
 _CODING_SHA = hashlib.sha1(_NS_BYTES + b"coding\x1f")
+_ANNOTATION_PREFIX = _NS_BYTES + b"annotation\x1f"
+_CODING_PREFIX = _NS_BYTES + b"coding\x1f"
+# Byte maps setting a version-5 UUID's version nibble and its variant's top bits.
+_VERSION_5 = bytes((b & 0x0F) | 0x50 for b in range(256))
+_VARIANT_10 = bytes((b & 0x3F) | 0x80 for b in range(256))
+_DIGEST = operator.methodcaller("digest")
 
 
 def _continued_guid(state, tail: str) -> str:  # type: ignore[no-untyped-def]
@@ -73,6 +81,19 @@ def _continued_guid(state, tail: str) -> str:  # type: ignore[no-untyped-def]
 def _coding_guid(ann_guid: str, label_guid: str) -> str:
     """fast_stable_guid("coding", ann_guid, label_guid)."""
     return _continued_guid(_CODING_SHA, f"{ann_guid}\x1f{label_guid}")
+
+
+def uuid5_batch(prefix: bytes, tails: list[str]) -> list[str]:
+    """``fast_stable_guid`` of many names at once (``prefix``: namespace + kind + separator):
+    the digests are joined and their version and variant bits set by two byte translations
+    over all of them, so the per-name Python work is one hash and one slicing."""
+    digests = bytearray(b"".join(map(_DIGEST, map(hashlib.sha1,
+                                                  [prefix + t.encode() for t in tails]))))
+    digests[6::20] = digests[6::20].translate(_VERSION_5)
+    digests[8::20] = digests[8::20].translate(_VARIANT_10)
+    h = digests.hex().upper()
+    return [f"{h[i:i + 8]}-{h[i + 8:i + 12]}-{h[i + 12:i + 16]}-{h[i + 16:i + 20]}-"
+            f"{h[i + 20:i + 32]}" for i in range(0, len(h), 40)]
 
 
 def _attr(text: str) -> str:
@@ -93,73 +114,106 @@ def _cdata(text: str) -> str:
     return text
 
 
+# What the export writes of one annotation, in this order: (id, coder id, start, end, stance
+# id or None, note or None, created, updated, theme ids). Plain tuples: the project's thin
+# read path (desk_annotator/qdpx_export.py) gives these without building a model per row.
+SelectionRow = tuple[str, str, int, int, "str | None", "str | None", str, str, Sequence[str]]
+
+
+def selection_rows(annotations: Iterable[Annotation]) -> dict[str, list[SelectionRow]]:
+    """A snapshot's annotations as selection rows by document, in their order."""
+    by_doc: dict[str, list[SelectionRow]] = {}
+    for a in annotations:
+        row = (a.id, a.coder_id, a.start, a.end, a.stance_id, a.note, a.created, a.updated,
+               a.theme_ids)
+        found = by_doc.get(a.document_id)
+        if found is None:
+            by_doc[a.document_id] = [row]
+        else:
+            found.append(row)
+    return by_doc
+
+
 class _Selections:
-    """The slot callback of build_project_xml: records each source's annotations (and gives
+    """The slot callback of build_project_xml: records each source's selection rows (and gives
     them their GUIDs now, so remapped ids reach the settings Set written at the end)."""
 
     def __init__(self) -> None:
-        self.slots: list[tuple[list[Annotation], list[str], Utf16Map | None]] = []
+        self.slots: list[tuple[list[SelectionRow], list[str], Utf16Map | None]] = []
         self.created_attrs: dict[str, str] = {}  # timestamp -> its attribute text (or "")
         self.updated_attrs: dict[str, str] = {}
 
-    def __call__(self, src: ET.Element, anns: list[Annotation], guids: GuidMap,
+    def __call__(self, src: ET.Element, rows: list[SelectionRow], guids: GuidMap,
                  units: Utf16Map | None) -> None:
-        if not anns:
+        if not rows:
             return
         originals = guids.originals
+        # GuidMap's rule: the id when it is a GUID, else a stable one (recorded). The stable
+        # ones are hashed together, one batch per source.
+        given = [normalize_guid(row[0]) for row in rows]
+        derived = iter(uuid5_batch(_ANNOTATION_PREFIX,
+                                   [row[0] for row, g in zip(rows, given) if g is None]))
         ann_guids = []
-        for ann in anns:  # GuidMap's rule, inline: the GUID, or a stable one recorded
-            guid = normalize_guid(ann.id) or _continued_guid(_ANNOTATION_SHA, ann.id)
-            if guid != ann.id:
-                originals[guid] = ann.id
+        for row, guid in zip(rows, given, strict=True):
+            if guid is None:
+                guid = next(derived)
+            if guid != row[0]:
+                originals[guid] = row[0]
             ann_guids.append(guid)
         ET.SubElement(src, SLOT_TAG, {"n": str(len(self.slots))})
-        self.slots.append((anns, ann_guids, units))
+        self.slots.append((rows, ann_guids, units))
 
     def text(self, n: int, guids: GuidMap) -> Iterator[str]:
         """Slot ``n`` as the text ElementTree would have written (indented at level 3)."""
-        anns, ann_guids, units = self.slots[n]
+        rows, ann_guids, units = self.slots[n]
         pad = "\n" + _INDENT * _LEVEL
         pad1, pad2 = pad + _INDENT, pad + _INDENT * 2
         coder_guid: dict[str, str] = {}
         label_guid: dict[str, str] = {}
         created_attrs, updated_attrs = self.created_attrs, self.updated_attrs
-        for i, (ann, ann_guid) in enumerate(zip(anns, ann_guids, strict=True)):
-            coder = coder_guid.get(ann.coder_id)
-            if coder is None:
-                coder = coder_guid[ann.coder_id] = guids("coder", ann.coder_id)  # hex
-            start, end = ann.start, ann.end
-            if units is not None:
-                start, end = units.to_utf16(start), units.to_utf16(end)
-            created_attr = created_attrs.get(ann.created)
-            if created_attr is None:  # stamps repeat: checked and escaped once each
-                created_attr = created_attrs[ann.created] = (
-                    f' creationDateTime="{_attr(ann.created)}"'
-                    if _DATETIME.match(ann.created) else "")
-            updated_attr = updated_attrs.get(ann.updated)
-            if updated_attr is None:
-                updated_attr = updated_attrs[ann.updated] = (
-                    f' modifiedDateTime="{_attr(ann.updated)}"'
-                    if _DATETIME.match(ann.updated) else "")
-            parts = [pad if i else "", f'<PlainTextSelection guid="{ann_guid}" startPosition="',
-                     str(start), '" endPosition="', str(end), f'" creatingUser="{coder}"',
-                     created_attr, f' modifyingUser="{coder}"', updated_attr]
-            label_ids = ([ann.stance_id] if ann.stance_id else []) + list(ann.theme_ids)
-            if ann.note is None and not label_ids:
-                parts.append(" />")
-                yield "".join(parts)
-                continue
-            parts.append(">")
-            if ann.note is not None:
-                note = _cdata(ann.note)
-                parts.append(f"{pad1}<Description>{note}</Description>" if note
-                             else f"{pad1}<Description />")
-            for label_id in label_ids:
+        # Every label GUID of every row, then all their coding GUIDs in one batch.
+        row_labels: list[list[str]] = []
+        tails: list[str] = []
+        for row, ann_guid in zip(rows, ann_guids, strict=True):
+            stance_id, theme_ids = row[4], row[8]
+            labels = []
+            for label_id in ([stance_id, *theme_ids] if stance_id else theme_ids):
                 label = label_guid.get(label_id)
                 if label is None:
                     label = label_guid[label_id] = guids("label", label_id)  # hex: no escape
-                coding = _coding_guid(ann_guid, label)
-                parts.append(f'{pad1}<Coding guid="{coding}" creatingUser="{coder}"'
+                labels.append(label)
+                tails.append(f"{ann_guid}\x1f{label}")
+            row_labels.append(labels)
+        codings = iter(uuid5_batch(_CODING_PREFIX, tails))
+        for i, (row, ann_guid, labels) in enumerate(zip(rows, ann_guids, row_labels,
+                                                        strict=True)):
+            _ann_id, coder_id, start, end, _stance, note, created, updated, _themes = row
+            coder = coder_guid.get(coder_id)
+            if coder is None:
+                coder = coder_guid[coder_id] = guids("coder", coder_id)  # hex
+            if units is not None:
+                start, end = units.to_utf16(start), units.to_utf16(end)
+            created_attr = created_attrs.get(created)
+            if created_attr is None:  # stamps repeat: checked and escaped once each
+                created_attr = created_attrs[created] = (
+                    f' creationDateTime="{_attr(created)}"' if _DATETIME.match(created) else "")
+            updated_attr = updated_attrs.get(updated)
+            if updated_attr is None:
+                updated_attr = updated_attrs[updated] = (
+                    f' modifiedDateTime="{_attr(updated)}"' if _DATETIME.match(updated) else "")
+            head = (f'{pad if i else ""}<PlainTextSelection guid="{ann_guid}" startPosition='
+                    f'"{start}" endPosition="{end}" creatingUser="{coder}"{created_attr} '
+                    f'modifyingUser="{coder}"{updated_attr}')
+            if note is None and not labels:
+                yield head + " />"
+                continue
+            parts = [head, ">"]
+            if note is not None:
+                note = _cdata(note)
+                parts.append(f"{pad1}<Description>{note}</Description>" if note
+                             else f"{pad1}<Description />")
+            for label in labels:
+                parts.append(f'{pad1}<Coding guid="{next(codings)}" creatingUser="{coder}"'
                              f'{created_attr}>{pad2}<CodeRef targetGUID="{label}" />'
                              f"{pad1}</Coding>")
             parts.append(f"{pad}</PlainTextSelection>")
@@ -173,13 +227,19 @@ def _skeleton_text(root: ET.Element) -> str:
 
 
 def project_xml_pieces(snapshot: ProjectSnapshot, project_name: str, origin: str,
-                       positions: str = "codepoints"
+                       positions: str = "codepoints", *,
+                       rows: dict[str, list[SelectionRow]] | None = None
                        ) -> tuple[Iterator[str], list[tuple[str, str]]]:
-    """The text of ``project.qde`` as pieces (to stream), and the source files."""
+    """The text of ``project.qde`` as pieces (to stream), and the source files.
+
+    ``rows``: the selection rows by document id, given instead of ``snapshot.annotations``
+    (then empty) by the project's thin read path, which has checked them as
+    build_project_xml checks a snapshot's annotations."""
     selections = _Selections()
     guids = GuidMap()
-    root, files = build_project_xml(snapshot, project_name, origin, positions,
-                                    selections=selections, guids=guids)
+    root, files = build_project_xml(
+        snapshot, project_name, origin, positions, selections=selections, guids=guids,
+        annotations_by_doc=rows if rows is not None else selection_rows(snapshot.annotations))
     skeleton = _skeleton_text(root)
 
     def pieces() -> Iterator[str]:
@@ -195,18 +255,21 @@ def project_xml_pieces(snapshot: ProjectSnapshot, project_name: str, origin: str
 
 def write_qdpx(path: Path, snapshot: ProjectSnapshot, *,
                project_name: str = "desk-annotator project",
-               origin: str = "desk-annotator", positions: str = "codepoints") -> None:
+               origin: str = "desk-annotator", positions: str = "codepoints",
+               rows: dict[str, list[SelectionRow]] | None = None) -> None:
     """Write ``snapshot`` as a REFI-QDA 1.0 project archive (valid against Project.xsd).
 
     ``positions``: "codepoints" (the standard, default) or "utf16" (UTF-16 code units, what
-    NVivo and QualCoder count; line breaks are written as LF and count one).
+    NVivo and QualCoder count; line breaks are written as LF and count one). ``rows``: see
+    project_xml_pieces.
     """
-    pieces, files = project_xml_pieces(snapshot, project_name, origin, positions)
+    pieces, files = project_xml_pieces(snapshot, project_name, origin, positions, rows=rows)
 
     def write(handle) -> None:  # type: ignore[no-untyped-def]
-        # Level 1: a third of the time of the default level, the archive ~20% larger.
+        # Level 1 (set on each entry, see _entry): a third of the time of the default
+        # level, the archive ~20% larger.
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED,
-                             compresslevel=1) as archive, _ArchiveWriter(archive, files) as out:
+                             compresslevel=COMPRESS_LEVEL) as archive, _ArchiveWriter(archive, files) as out:
             buffer: list[str] = []
             size = 0
             for piece in pieces:
@@ -294,7 +357,15 @@ def _entry(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
+    # The archive's compresslevel reaches only entries it names itself: a ZipInfo passed in
+    # keeps its own level, None (zlib's default, 6) unless set here. Python 3.13 renamed the
+    # attribute; 3.11 and 3.12 have only the underscored one (a slot).
+    try:
+        info.compress_level = COMPRESS_LEVEL  # type: ignore[attr-defined]
+    except AttributeError:
+        info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]
     return info
 
 
-__all__ = ["PROJECT_NS", "fast_stable_guid", "project_xml_pieces", "write_qdpx"]
+__all__ = ["PROJECT_NS", "SelectionRow", "fast_stable_guid", "project_xml_pieces",
+           "selection_rows", "uuid5_batch", "write_qdpx"]
