@@ -81,11 +81,13 @@ def export_codebook_file(project: Project, path: str | Path) -> None:
 
 def snapshot(project: Project, *, coder_names: list[str] | None = None,
              document_ids: list[str] | None = None,
-             statuses: list[str] | None = None) -> ProjectSnapshot:
+             statuses: list[str] | None = None,
+             with_annotations: bool = True) -> ProjectSnapshot:
     """The project (or a selection of coders and documents) as plain models, read in one
     read transaction: one consistent state even while other programs commit. ``statuses``
     keeps the documents one of the selected coders has at one of them (see
-    export_formats.documents_with_status)."""
+    export_formats.documents_with_status). ``with_annotations=False``: no annotations (an
+    export that reads them its own way, qdpx_export.py, inside its own read transaction)."""
     q = project.q
     with project.reading():
         coders = q.coders()
@@ -108,7 +110,7 @@ def snapshot(project: Project, *, coder_names: list[str] | None = None,
             doc.metadata.update(custom.get(doc.id, {}))
         doc_ids = {d.id for d in documents}
         annotations = [a for a in q.annotations(coder_ids=sorted(coder_ids))
-                       if a.document_id in doc_ids] if coder_ids else []
+                       if a.document_id in doc_ids] if coder_ids and with_annotations else []
         kept_statuses = [s for s in q.statuses()
                          if s.coder_id in coder_ids and s.document_id in doc_ids]
         from .memos import snapshot_memos  # memos ride along (REFI Notes, merges, packages)
@@ -243,9 +245,9 @@ def export_path(project: Project, path: str | Path, *, coder_names: list[str] | 
         n = write_csv(path, snapshot_to_csv_rows(snapshot(project, coder_names=coder_names)))
         return f"{n} annotations written to {path}"
     if name.endswith(".qdpx"):
-        from .io.refi_qda import write_qdpx
-        write_qdpx(path, snapshot(project, coder_names=coder_names),
-                   project_name=Path(str(project.path)).stem, positions=positions)
+        from .qdpx_export import export_qdpx  # annotations read as tuples (issue 14)
+        export_qdpx(project, path, coder_names=coder_names, document_ids=document_ids,
+                    statuses=statuses, positions=positions)
         unit = " (positions in UTF-16 units)" if positions == "utf16" else ""
         return f"REFI-QDA project written to {path}{unit}"
     if name.endswith(".xmi.zip"):
