@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from .models import Codebook, ImportReport, ProjectSnapshot, is_model_coder
 # from here for existing callers.
 from .import_files import DATASET_EXTENSIONS, import_paths, read_snapshot_file  # noqa: F401
 from .project import Project
-from .store import SQLiteError, describe_sqlite_error, suggestion_queries
+from .store import SQLiteError, dataset_queries, describe_sqlite_error, suggestion_queries
 
 log = logging.getLogger(__name__)
 
@@ -176,32 +177,54 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
                                           [c for c, n in coders.items() if n in wanted])
         # The exported coders' names by id: one lookup per annotation both picks and names.
         wanted_names = {c: n for c, n in coders.items() if n in wanted}
-        no_themes: tuple[str, ...] = ()
-        for doc in q.iter_documents(document_ids):
-            rows, themes = q.annotation_tuples(doc.id)
-            anns = []
-            add = anns.append
-            for ann_id, coder_id, start, end, quote, stance_id, note, created, updated in rows:
-                coder = wanted_names.get(coder_id)
-                if coder is None:  # another coder's (or an unknown coder's): not exported
-                    continue
-                try:
-                    stance = labels[stance_id] if stance_id else None
-                    theme_names = [labels[t] for t in themes.get(ann_id, no_themes)]
-                except KeyError:  # a label the project lacks (cannot happen with its keys)
-                    skipped += 1
-                    continue
-                add({"id": ann_id, "start": start, "end": end, "quote": quote, "coder": coder,
-                     "stance": stance, "themes": theme_names, "note": note, "created": created,
-                     "updated": updated})
-                if accepted_from and ann_id in accepted_from:
-                    anns[-1]["provenance"] = accepted_from[ann_id]
-            yield {"id": doc.id, "title": doc.title, "text": doc.text,
-                   "metadata": {**doc.metadata, **custom.get(doc.id, {})},
-                   "status": status_by_doc.get(doc.id, {}), "annotations": anns,
-                   "sha256": doc.sha256, **document_memos.get(doc.id, {}),
-                   **({"document_coding": article_codings[doc.id]}
-                      if doc.id in article_codings else {})}
+        # One group_concat of theme ids -> their names in codebook order: a project has few
+        # distinct theme combinations, so each is sorted once, not once per annotation.
+        order = {lb.id: (lb.order, lb.id) for lb in q.labels()}
+        theme_lists: dict[str, list[str] | None] = {}
+
+        def theme_names(joined: str) -> list[str] | None:
+            ids = joined.split(" ")
+            if not all(t in labels for t in ids):
+                return None  # a label the project lacks (cannot happen with its keys)
+            return [labels[t] for t in sorted(ids, key=order.__getitem__)]
+
+        with dataset_queries.mapped_reads(q), \
+                closing(dataset_queries.documents_with_rows(q, document_ids)) as read_ahead:
+            for doc, rows in read_ahead:
+                text = doc.text
+                anns = []
+                add = anns.append
+                for (ann_id, coder_id, start, end, quote, stance_id, note, created, updated,
+                     themes) in rows:
+                    coder = wanted_names.get(coder_id)
+                    if coder is None:  # another coder's (or an unknown coder's): not exported
+                        continue
+                    if themes is None:
+                        names: list[str] | None = []
+                    else:
+                        names = theme_lists.get(themes)
+                        if names is None and themes not in theme_lists:
+                            names = theme_lists[themes] = theme_names(themes)
+                        if names is not None:
+                            names = list(names)  # each record owns its list
+                    if names is None or (stance_id is not None and stance_id not in labels):
+                        skipped += 1
+                        continue
+                    # A quote the row does not carry is proven equal to the text's slice
+                    # (store/dataset_queries.py); the stored one wins wherever it is not.
+                    add({"id": ann_id, "start": start, "end": end,
+                         "quote": text[start:end] if quote is None else quote, "coder": coder,
+                         "stance": labels[stance_id] if stance_id is not None else None,
+                         "themes": names, "note": note, "created": created,
+                         "updated": created if updated is None else updated})
+                    if accepted_from and ann_id in accepted_from:
+                        anns[-1]["provenance"] = accepted_from[ann_id]
+                yield {"id": doc.id, "title": doc.title, "text": text,
+                       "metadata": {**doc.metadata, **custom.get(doc.id, {})},
+                       "status": status_by_doc.get(doc.id, {}), "annotations": anns,
+                       "sha256": doc.sha256, **document_memos.get(doc.id, {}),
+                       **({"document_coding": article_codings[doc.id]}
+                          if doc.id in article_codings else {})}
         if skipped:
             _warn_skipped(project, skipped, "a coder or label the project lacks")
 
