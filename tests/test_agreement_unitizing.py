@@ -296,6 +296,37 @@ def test_bootstrap_rows_match_one_at_a_time(path, monkeypatch):
     assert scheme.point_alpha_u()[0].value == pytest.approx(scheme.alpha_u()[0][0], abs=1e-12)
 
 
+@pytest.mark.parametrize("path", ["dense", "sparse", "gather"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_bootstrap_rows_match_reference_on_every_path(path, seed, monkeypatch):
+    """Varied random schemes (empty and uncoded documents, abutting and overlapping units,
+    gaps shorter than every unit, 1-3 categories, 2-4 coders) with a resample weight matrix
+    holding zeros and repeats: every row of every path equals the literal reference for that
+    row's weights, and the sparse and dense paths give the same bits."""
+    if path != "dense":
+        monkeypatch.setattr(unitizing, "DENSE_CELLS", 0)
+        monkeypatch.setattr(unitizing, "CHUNK_ELEMENTS", 40)  # several resample chunks
+    if path == "gather":
+        monkeypatch.setattr(unitizing, "_sparse_cross_table", lambda *args: None)
+    rng = np.random.default_rng(seed)
+    for _ in range(25):
+        lengths, coded, rows, n_cats = random_case(rng)
+        lengths = [x * int(rng.integers(1, 4)) for x in lengths]  # some long gaps too
+        w = rng.integers(0, 4, (7, len(lengths))).astype(float)
+        scheme = scheme_of(lengths, coded, rows, n_cats)
+        overall, per = scheme.alpha_u(w)
+        for b in range(w.shape[0]):
+            ref_overall, ref_per = ref_alpha_u(lengths, coded, rows, n_cats, w[b])
+            close(overall[b], ref_overall)
+            close(per[b], ref_per)
+        if path == "sparse":
+            monkeypatch.setattr(unitizing, "DENSE_CELLS", 10**9)
+            dense = scheme_of(lengths, coded, rows, n_cats).alpha_u(w)
+            monkeypatch.setattr(unitizing, "DENSE_CELLS", 0)
+            assert np.array_equal(overall, dense[0], equal_nan=True)
+            assert np.array_equal(per, dense[1], equal_nan=True)
+
+
 def test_krippendorff_1995_units_as_coded():
     units, length = _krippendorff_1995(1)
     rows = [(0, m, c, s, e) for c, name in enumerate(units) for m, us in enumerate(units[name])

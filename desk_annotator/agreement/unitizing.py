@@ -294,8 +294,6 @@ class UnitizingScheme:
             both = w @ table[1]
             half = table[1].shape[1] // 2
             return np.einsum("bq,bq->b", both[:, :half], both[:, half:])
-        if table[0] == "sparse":
-            return _sparse_cross(w, *table[1:])
         _, u_doc, u_mass, u_q, q, g_doc, g_len, g_count, first_fit = table
         out = np.zeros(w.shape[0])
         if u_doc.size == 0 or g_doc.size == 0:
@@ -324,8 +322,14 @@ class UnitizingScheme:
         w = np.ones((1, n_docs)) if w is None else np.atleast_2d(np.asarray(w, dtype=float))
         p, t, length = w @ self._p, w @ self._t, w @ self._l
         n, f1, sq, o = w @ self._n, w @ self._f1, w @ self._sq, w @ self._o
-        cross = np.stack([self._cross(w, c) for c in range(len(self.categories))], axis=1) \
-            if self.categories else np.zeros((w.shape[0], 0))
+        cross = np.zeros((w.shape[0], len(self.categories)))
+        sparse_cats = [c for c, t in enumerate(self._cross_tables) if t[0] == "sparse"]
+        if sparse_cats:
+            cross[:, sparse_cats] = np.stack(_sparse_crosses(
+                w, [self._cross_tables[c] for c in sparse_cats]), axis=1)
+        for c, table in enumerate(self._cross_tables):
+            if table[0] != "sparse":
+                cross[:, c] = self._cross(w, c)
         with np.errstate(divide="ignore", invalid="ignore"):
             d_o = o / (p * length)[:, None]
             denom = (t * (t - 1.0))[:, None] - sq
@@ -408,42 +412,63 @@ class UnitizingScheme:
 
 # ---------------------------------------------------------------- the bilinear term, sparse
 def _sparse_cross_table(u_doc, u_mass, u_q, q, g_doc, g_len, g_count, n_docs):
-    """One sparse (3Q × document) table of a category's units and gaps binned by unit length,
-    or None without scipy. Bin k holds the gaps with q_k ≤ g < q_{k+1} (q: the distinct unit
-    lengths), so the suffix sums over bins k..Q−1 are the counts and length sums of the gaps
-    with g ≥ q_k; shorter gaps fit no unit and are dropped. One sparse product per resample
-    chunk then costs resamples × (the documents' occupied bins and unit lengths), and the
-    suffix sums run over Q bins rather than over every distinct gap length."""
+    """One sparse ((Q + G) × document) table of a category's units and gaps, or None without
+    scipy: rows 0..Q−1 hold each document's unit mass l² per distinct unit length q, rows
+    Q..Q+G−1 its gap count per distinct gap length (gaps shorter than every unit fit none and
+    are dropped). With one row per gap *length* a gap's length sum is its count times that
+    length, so the table needs one entry per (document, gap length) instead of two per
+    (document, unit-length bin): a resample's product, the cost of the αU bootstrap, reads
+    about a quarter fewer entries. The suffix sums over G gap lengths then give, for every q,
+    the count and the length sum of the gaps with g ≥ q."""
     try:
         from scipy import sparse
     except ImportError:  # pragma: no cover - scipy is a dependency; the gather path remains
         return None
     if u_doc.size == 0 or g_doc.size == 0:
-        return ("sparse", None, q)
+        return ("sparse", None, q, None, None)
+    fits = g_len >= q[0]
+    lengths, g_row = np.unique(g_len[fits], return_inverse=True)
+    rows = np.concatenate((u_q, q.size + g_row.reshape(-1)))
+    cols = np.concatenate((u_doc, g_doc[fits]))
+    values = np.concatenate((u_mass.astype(float), g_count[fits].astype(float)))
+    table = sparse.csr_matrix((values, (rows, cols)), shape=(q.size + lengths.size, n_docs))
+    first_fit = np.searchsorted(lengths, q, side="left")  # first gap length ≥ each q
+    return ("sparse", table, q, lengths, first_fit)
+
+
+def _sparse_fit(both: np.ndarray, q, lengths, first_fit) -> np.ndarray:
+    """Σ_u W l² Σ_g W (g − l + 1)_+ per column of `both`, this category's rows of
+    table @ Wᵀ: (Q + G, b)."""
     n_q = q.size
-    bins = np.searchsorted(q, g_len, side="right") - 1
-    fits = bins >= 0
-    rows = np.concatenate((u_q, n_q + bins[fits], 2 * n_q + bins[fits]))
-    cols = np.concatenate((u_doc, g_doc[fits], g_doc[fits]))
-    values = np.concatenate((u_mass.astype(float), g_count[fits], (g_count * g_len)[fits]))
-    table = sparse.csr_matrix((values, (rows, cols)), shape=(3 * n_q, n_docs))
-    return ("sparse", table, q)
+    units, counts = both[:n_q], both[n_q:]
+    tail_n = np.zeros((lengths.size + 1, both.shape[1]))
+    tail_g = np.zeros_like(tail_n)
+    np.cumsum(counts[::-1], axis=0, out=tail_n[-2::-1])  # gaps with length ≥ lengths[i]
+    np.cumsum((counts * lengths[:, None])[::-1], axis=0, out=tail_g[-2::-1])
+    fit = tail_g[first_fit] - (q - 1.0)[:, None] * tail_n[first_fit]
+    return np.einsum("qb,qb->b", units, fit)
 
 
-def _sparse_cross(w: np.ndarray, table, q) -> np.ndarray:
-    out = np.zeros(w.shape[0])
-    if table is None:
+def _sparse_crosses(w: np.ndarray, tables: list) -> list[np.ndarray]:
+    """The bilinear term of every sparse category at once: their tables stacked into one
+    matrix, so each chunk of resamples is transposed once and multiplied once for all of
+    them (a chunk's weights stay in cache across the categories)."""
+    from scipy import sparse
+
+    live = [t for t in tables if t[1] is not None]
+    out = [np.zeros(w.shape[0]) for _ in tables]
+    if not live:
         return out
-    n_q = q.size
-    chunk = max(1, min(SPARSE_CHUNK, CHUNK_ELEMENTS // (3 * n_q + 1)))
+    stacked = live[0][1] if len(live) == 1 else sparse.vstack([t[1] for t in live],
+                                                              format="csr")
+    bounds = np.cumsum([0] + [t[1].shape[0] for t in live])
+    chunk = max(1, min(SPARSE_CHUNK, CHUNK_ELEMENTS // (stacked.shape[0] + 1)))
+    where = [i for i, t in enumerate(tables) if t[1] is not None]
     for b0 in range(0, w.shape[0], chunk):
         wt = np.ascontiguousarray(w[b0:b0 + chunk].T)  # (D, b)
-        both = table @ wt  # (3Q, b): resampled unit mass, gap counts and gap lengths per bin
-        units = both[:n_q]
-        tail_n = np.cumsum(both[n_q:2 * n_q][::-1], axis=0)[::-1]  # gaps with g ≥ q_k
-        tail_g = np.cumsum(both[2 * n_q:][::-1], axis=0)[::-1]
-        fit = tail_g - (q - 1.0)[:, None] * tail_n  # Σ_g w (g − l + 1) over g ≥ l
-        out[b0:b0 + chunk] = np.einsum("qb,qb->b", units, fit)
+        both = stacked @ wt  # (rows, b): resampled unit mass and gap counts per length
+        for k, (i, table) in enumerate(zip(where, live)):
+            out[i][b0:b0 + chunk] = _sparse_fit(both[bounds[k]:bounds[k + 1]], *table[2:])
     return out
 
 
