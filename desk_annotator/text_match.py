@@ -22,10 +22,13 @@ Rules, identical for plain and regex patterns:
   ends inside a character's folding ("f|fi" against the ligature ﬁ), the position is skipped
   even when a longer alternative would fit. Likewise an alternative that folds to nothing (a
   lone combining mark with accents ignored) matches empty first, and the position is skipped.
-- A regex is Python ``re`` (MULTILINE) run on the folded text; its literal characters are folded
+- A regex is the ``regex`` package's (``re``'s syntax, VERSION0; MULTILINE) run on the folded
+  text; its literal characters are folded
   the same way (outside a character class a character that folds to several becomes a group, so
   ``ß+`` means ``(?:ss)+``; inside a class only one-to-one foldings apply). An invalid regex
-  raises :class:`PatternError` with one line for the user.
+  raises :class:`PatternError` with one line for the user, and so does one that backtracks
+  for more than REGEX_SECONDS_PER_TEXT on one text (``(a|aa)+$`` against "aaaa…b"): ``re``
+  cannot be interrupted, and such a pattern froze the concordance and the find bar for hours.
 
 So every reported slice ``text[start:end]``, folded, equals the folded pattern (plain) or is
 matched in full by the folded regex (barring look-around and anchors, which see the context).
@@ -34,11 +37,14 @@ matched in full by the folded regex (barring look-around and anchors, which see 
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from bisect import bisect_right
 from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from typing import Any
+
+import regex as regex_engine
 
 from .errors import DeskAnnotatorError
 
@@ -66,7 +72,12 @@ def _fold_punctuation(s: str, quotes: bool, dashes: bool) -> str:
 
 
 class PatternError(DeskAnnotatorError):
-    """A search pattern that cannot be used (an invalid regular expression)."""
+    """A search pattern that cannot be used (an invalid or runaway regular expression)."""
+
+
+# The regex time one text may take, all its searches together: far beyond any sane pattern on
+# a 5 MB text, short enough that a runaway one is reported instead of freezing the program.
+REGEX_SECONDS_PER_TEXT = 2.0
 
 
 @dataclass(frozen=True)
@@ -305,20 +316,22 @@ class Matcher:
         self.pattern = pattern
         self.options = options
         pattern = unicodedata.normalize("NFC", pattern)  # stored texts are NFC
-        self.regex: re.Pattern[str] | None = None
+        self.regex: Any = None  # a compiled regex_engine pattern
         self.needle = ""
+        self._deadline = 0.0
         if options.regex:
             folded = fold_regex(pattern, options)
+            compile_ = regex_engine.compile
+            flags_ = regex_engine.MULTILINE | regex_engine.VERSION0
             try:
-                re.compile(folded)  # errors at positions of the pattern as typed
+                compile_(folded, regex_engine.VERSION0)  # errors at positions as typed
                 if options.whole_word:
                     flags = re.match(r"(?:\(\?[aiLmsux]+\))*", folded).group(0)  # stay first
                     body = folded[len(flags):]
-                    self.regex = re.compile(f"{flags}(?<!{_WORD})(?:{body})(?!{_WORD})",
-                                            re.MULTILINE)
+                    self.regex = compile_(f"{flags}(?<!{_WORD})(?:{body})(?!{_WORD})", flags_)
                 else:
-                    self.regex = re.compile(folded, re.MULTILINE)
-            except (re.error, OverflowError, RecursionError) as exc:
+                    self.regex = compile_(folded, flags_)
+            except (regex_engine.error, OverflowError, RecursionError) as exc:
                 # A position in the folded pattern would mislead when folding changed it.
                 raise PatternError(_regex_message(exc, folded == pattern)) from None
         else:
@@ -330,7 +343,14 @@ class Matcher:
 
     def _candidates(self, folded: str, pos: int) -> tuple[int, int] | None:
         if self.regex is not None:
-            m = self.regex.search(folded, pos)
+            try:
+                m = self.regex.search(folded, pos,
+                                      timeout=max(0.001, self._deadline - time.monotonic()))
+            except TimeoutError:
+                raise PatternError(
+                    f"The regular expression takes too long: over {REGEX_SECONDS_PER_TEXT:g} s "
+                    "on one text (nested repetition such as (a|aa)+ makes it try every way "
+                    "to split a long run); simplify it") from None
             return m.span() if m else None
         i = folded.find(self.needle, pos)
         return (i, i + len(self.needle)) if i != -1 else None
@@ -339,6 +359,7 @@ class Matcher:
         if self.empty or not text:
             return []
         folded = fold_text(text, self.options.folding)
+        self._deadline = time.monotonic() + REGEX_SECONDS_PER_TEXT
         found: list[tuple[int, int]] = []
         pos, n = 0, len(folded.text)
         while pos <= n:
@@ -358,7 +379,7 @@ class Matcher:
 
 
 def _regex_message(exc: Exception, with_position: bool) -> str:
-    if isinstance(exc, re.error):
+    if isinstance(exc, regex_engine.error):
         where = f" at position {exc.pos + 1}" if with_position and exc.pos is not None else ""
         return f"Invalid regular expression: {exc.msg}{where}"
     return "Invalid regular expression: too large or too deeply nested"

@@ -137,3 +137,22 @@ def test_cli_concordance_and_words(corpus, project_path: Path, tmp_path: Path, c
     with pytest.raises(SystemExit) as exit_:
         main(["--project", str(project_path), "words", "--language", "klingon"])
     assert exit_.value.code == 2
+
+
+def test_a_runaway_regex_is_refused_with_one_line_and_the_program_goes_on(project: Project,
+                                                                          monkeypatch) -> None:
+    """``(a|aa)+$`` tries every way to split a run of a's: with ``re`` one concordance over this
+    text ran for hours. It stops after the per-text limit with one line; a sane regex on the
+    same text still works afterwards."""
+    import time
+
+    from desk_annotator import text_match
+
+    monkeypatch.setattr(text_match, "REGEX_SECONDS_PER_TEXT", 0.3)
+    project.add_documents([make_article("Runs", "a" * 60 + "b and more text", language="en")])
+    began = time.monotonic()
+    with pytest.raises(PatternError, match="takes too long"):
+        concordance(project.q, "(a|aa)+$", MatchOptions(regex=True))
+    assert time.monotonic() - began < 30
+    assert [ln.match for ln in concordance(project.q, "a+b", MatchOptions(regex=True))] == [
+        "a" * 60 + "b"]
