@@ -388,3 +388,45 @@ def test_every_member_is_deflated_at_level_1(tmp_path) -> None:
             want = squeezer.compress(plain) + squeezer.flush()
             at = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
             assert data[at:at + info.compress_size] == want, info.filename
+
+
+def test_guids_hashed_in_one_batch_are_uuid5() -> None:
+    from desk_annotator.io.refi_export import stable_guid
+    from desk_annotator.io.refi_stream_writer import (
+        _ANNOTATION_PREFIX,
+        _CODING_PREFIX,
+        uuid5_batch,
+    )
+
+    rng = random.Random(4)
+    names = ["".join(rng.choice(PIECES) for _ in range(rng.randrange(0, 6)))
+             for _ in range(300)] + ["", "\n", "a\x1fb"]
+    assert uuid5_batch(_ANNOTATION_PREFIX, names) == [stable_guid("annotation", a)
+                                                      for a in names]
+    assert uuid5_batch(_CODING_PREFIX, names) == [stable_guid("coding", a) for a in names]
+    assert uuid5_batch(_CODING_PREFIX, names[:1]) == [stable_guid("coding", names[0])]
+    assert uuid5_batch(_CODING_PREFIX, []) == []
+
+
+@pytest.mark.parametrize("size", [5, 999, 1000, 3000])
+def test_big_id_maps_are_written_as_json_writes_them(size) -> None:
+    """The settings line's "ids" map (every id that is not a GUID) is joined by hand from
+    1,000 entries on: the same text json.dumps writes, escapes or not."""
+    import json
+
+    from desk_annotator.io.refi_export import _payload_json
+
+    rng = random.Random(size)
+    odd = ['q"uote', "back\\slash", "tab\tline\nfeed", "\x00\x1f", "\u2028\x85", "\ud800",
+           "\x7f", "😀🇺🇸", "e\u0301"]
+    plain = {f"{rng.getrandbits(64):016X}-{i}": f"{i}-é😀" for i in range(size)}
+    escaped = dict(plain)
+    escaped[f"{size}-key \"x\""] = rng.choice(odd)
+    escaped["Z-last"] = rng.choice(odd)
+    for ids in (plain, escaped, {k: f"v{i}" for i, k in enumerate(plain)}):
+        for payload in ({"kind": "settings", "version": 1, "codebook": "cb \"q\" 😀",
+                         "labels": {"B": {"key": None, "order": 1}}, "ids": ids},
+                        {"ids": ids, "kind": "x"}, {"ids": ids}, {"a": [1, 2], "ids": ids,
+                                                                   "positions": "utf16"}):
+            assert _payload_json(payload) == json.dumps(payload, ensure_ascii=False,
+                                                        sort_keys=True)

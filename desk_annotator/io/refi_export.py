@@ -81,7 +81,46 @@ def xml_safe(text: str) -> str:
 
 
 def marker_line(payload: dict) -> str:
-    return MARKER + " " + json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    return MARKER + " " + _payload_json(payload)
+
+
+# A payload's "ids" map from this many entries on is written by _string_map_json (a 100,000-
+# annotation export remaps every id that is not a GUID: json.dumps took a third of a second).
+_BIG_MAP = 1000
+# What json.dumps(ensure_ascii=False) writes other than as itself: the quote, the backslash and
+# the C0 controls.
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+
+
+def _payload_json(payload: dict) -> str:
+    """``json.dumps(payload, ensure_ascii=False, sort_keys=True)``, the same text."""
+    ids = payload.get("ids")
+    if not isinstance(ids, dict) or len(ids) < _BIG_MAP:
+        return json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    rest = {**payload, "ids": {}}
+    text = json.dumps(rest, ensure_ascii=False, sort_keys=True)
+    # The keys sort before "ids" come first: their text, then the empty map to replace.
+    head = json.dumps({k: v for k, v in rest.items() if k < "ids"}, ensure_ascii=False,
+                      sort_keys=True)[:-1]
+    slot = head + (", " if head != "{" else "") + '"ids": {}'
+    big = _string_map_json(ids)
+    if big is None or not text.startswith(slot):
+        return json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    return slot[:-2] + big + text[len(slot):]
+
+
+def _string_map_json(mapping: dict) -> str | None:
+    """json.dumps of a str -> str map with sorted keys when no key or value needs an escape
+    (one search over all of them), else None."""
+    if not all(type(k) is str for k in mapping):
+        return None
+    keys = sorted(mapping)
+    values = [mapping[k] for k in keys]
+    if not all(type(v) is str for v in values):
+        return None
+    if _JSON_ESCAPED.search("".join(keys)) or _JSON_ESCAPED.search("".join(values)):
+        return None
+    return "{" + ", ".join([f'"{k}": "{v}"' for k, v in zip(keys, values)]) + "}"
 
 
 class GuidMap:
