@@ -44,8 +44,6 @@ from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
-import regex as regex_engine
-
 from .errors import DeskAnnotatorError
 
 # Straight, curly and modifier quotes/apostrophes/primes fold to the ASCII ones.
@@ -320,6 +318,8 @@ class Matcher:
         self.needle = ""
         self._deadline = 0.0
         if options.regex:
+            import regex as regex_engine  # only for regex searches: not on every start-up
+
             folded = fold_regex(pattern, options)
             compile_ = regex_engine.compile
             flags_ = regex_engine.MULTILINE | regex_engine.VERSION0
@@ -379,7 +379,7 @@ class Matcher:
 
 
 def _regex_message(exc: Exception, with_position: bool) -> str:
-    if isinstance(exc, regex_engine.error):
+    if not isinstance(exc, (OverflowError, RecursionError)):  # the regex package's error
         where = f" at position {exc.pos + 1}" if with_position and exc.pos is not None else ""
         return f"Invalid regular expression: {exc.msg}{where}"
     return "Invalid regular expression: too large or too deeply nested"
