@@ -369,8 +369,8 @@ def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
     """The agreement report of DESIGN §5 as plain JSON-able data (see module docs).
 
     `workers`: 1 computes everything here; 2 lets a forked process compute some theme blocks
-    (parallel.py; identical figures); None (default) uses 2 for big inputs with 10 or more
-    coders when forking is safe (single-threaded process, two or more cores)."""
+    (parallel.py; identical figures); None (default) uses 2 for inputs of 100,000 spans or
+    more when forking is safe (single-threaded process, two or more cores)."""
     if bootstrap < 0:
         raise OperationError(f"bootstrap resamples must be 0 or more, not {bootstrap}")
     seg = build_segments(data, themes=False)
