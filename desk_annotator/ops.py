@@ -5,6 +5,7 @@ only through the ChangeRecorder, so no op can change a row that undo would not r
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -12,6 +13,7 @@ from .document_coding import delete_document_rows, drop_label_rows, merge_label_
 from .errors import OperationError
 from .models import (
     METADATA_KEYS,
+    MODEL_CODER_PREFIX,
     STATUSES,
     Annotation,
     Coder,
@@ -93,6 +95,28 @@ def document_row(title: str, text: str, sha: str, metadata: dict[str, Any], doc_
     return row
 
 
+# -- names -----------------------------------------------------------------------------------
+
+def check_name(what: str, name: str) -> None:
+    """A coder's or label's name as people type it: not empty, and no control characters
+    (a tab or line break in a name splits a CSV column or a REFI-QDA attribute, a NUL cuts
+    the name short in other programs) or lone surrogates. Format characters stay: emoji use
+    zero-width joiners."""
+    if not name.strip():
+        raise OperationError(f"a {what} needs a name")
+    bad = next((ch for ch in name if unicodedata.category(ch) in ("Cc", "Cs")), None)
+    if bad is not None:
+        raise OperationError(f"a {what} name cannot contain the control character "
+                             f"U+{ord(bad):04X}: {name!r}")
+
+
+def check_coder_name(name: str) -> None:
+    check_name("coder", name)
+    if name.strip().startswith(MODEL_CODER_PREFIX):
+        raise OperationError(f"coder names starting with {MODEL_CODER_PREFIX!r} are kept for "
+                             f"the suggestion engines: {name.strip()!r}")
+
+
 # -- coders ----------------------------------------------------------------------------------
 
 @dataclass
@@ -105,9 +129,8 @@ class AddCoder(Op):
         return f"Add coder {self.name}"
 
     def apply(self, rec: ChangeRecorder, q: Queries) -> Coder:
+        check_coder_name(self.name)
         name = self.name.strip()
-        if not name:
-            raise OperationError("a coder needs a name")
         if q.coder_by_name(name):
             raise OperationError(f"a coder named {name!r} already exists")
         coder = Coder(id=self.id or new_id(), name=name)
@@ -127,8 +150,7 @@ class RenameCoder(Op):
     def apply(self, rec: ChangeRecorder, q: Queries) -> None:
         if q.coder(self.coder_id) is None:
             raise OperationError(f"coder {self.coder_id} does not exist")
-        if not self.name.strip():
-            raise OperationError("a coder needs a name")
+        check_coder_name(self.name)
         other = q.coder_by_name(self.name.strip())
         if other and other.id != self.coder_id:
             raise OperationError(f"a coder named {self.name!r} already exists")
@@ -282,8 +304,7 @@ class DeleteDocuments(Op):
 
 def check_label_fields(q: Queries, label_id: str | None, scheme: str, name: str,
                        key: str | None) -> None:
-    if not name.strip():
-        raise OperationError("a label needs a name")
+    check_name("label", name)
     for other in q.labels():
         if other.id == label_id:
             continue

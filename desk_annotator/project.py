@@ -241,6 +241,7 @@ class Project:
         return self.q.coder_by_name(name)
 
     def ensure_coder(self, name: str) -> Coder:
+        ops.check_name("coder", name)  # before the lookup: SQLite cannot hold a lone surrogate
         return self.q.coder_by_name(name.strip()) or self.run(ops.AddCoder(name))
 
     def require_coder(self, name: str) -> Coder:

@@ -522,3 +522,37 @@ def test_every_refusal_is_a_desk_annotator_error(tmp_path) -> None:
     path.write_text('{"text": "x", "annotations": ' + nested(DEEP) + "}\n", encoding="utf-8")
     with pytest.raises(DeskAnnotatorError):
         read_dataset(path)
+
+
+@pytest.mark.parametrize("name", ["tab\there", "line\nbreak", "nul\x00cut", "bell\x07",
+                                  "del\x7f", "lone \ud83d surrogate"])
+def test_control_characters_in_names_are_refused_and_nothing_changes(project, name) -> None:
+    """A tab or line break in a label or coder name would split a CSV column or a REFI-QDA
+    attribute; a NUL cuts the name short in other programs. Refused in one line, whichever
+    way the name comes in (new or renamed); the history and the rows stay as they were."""
+    coder = project.ensure_coder("coder-1")
+    label = project.add_label("themes", "chips")
+    before = (project.q.coders(), project.q.labels(), len(project.history()))
+    attempts = [lambda: project.add_label("themes", name),
+                lambda: project.update_label(label.id, name=name),
+                lambda: project.ensure_coder(name)]
+    from desk_annotator import ops
+    attempts.append(lambda: project.run(ops.RenameCoder(coder.id, name)))
+    for attempt in attempts:
+        with pytest.raises(DeskAnnotatorError) as info:
+            attempt()
+        assert "control character" in str(info.value) and "\n" not in str(info.value)
+    assert (project.q.coders(), project.q.labels(), len(project.history())) == before
+
+
+def test_a_person_cannot_take_a_suggestion_engines_coder_name(project) -> None:
+    """"model:…" coders are the suggestion engines' (left out of agreement and exports unless
+    named): a person named so would silently drop out of them."""
+    coder = project.ensure_coder("coder-1")
+    from desk_annotator import ops
+    for attempt in (lambda: project.ensure_coder("model:tfidf"),
+                    lambda: project.run(ops.RenameCoder(coder.id, " model:me"))):
+        with pytest.raises(DeskAnnotatorError, match="kept for the suggestion engines"):
+            attempt()
+    assert [c.name for c in project.q.coders()] == ["coder-1"]
+    project.add_label("themes", "emoji 👩‍💻 with a zero-width joiner")  # format characters stay
