@@ -50,7 +50,8 @@ def _checked(project: Project, snap: ProjectSnapshot, rows: dict[str, list[Row]]
     problems: list[str] = []
     left_out = 0
     kept: dict[str, list[Row]] = {}
-    for doc_id, doc_rows in rows.items():
+    for doc_id in sorted(rows):  # problems listed in the order the snapshot path lists them
+        doc_rows = rows[doc_id]
         good = []
         for row in doc_rows:
             ann_id, _coder, _start, end, stance_id, _note, _c, _u, theme_ids = row
@@ -68,6 +69,7 @@ def _checked(project: Project, snap: ProjectSnapshot, rows: dict[str, list[Row]]
                     problems.append(f"annotation {ann_id} has unknown theme label {theme}")
             good.append(row)
         kept[doc_id] = good
+    kept = {doc_id: kept[doc_id] for doc_id in rows}  # back in document order
     if left_out:
         # Cannot happen within one read transaction (foreign keys); as project_io says it.
         log.warning("%s: %d annotation(s) left out of the export: they refer to %s",
