@@ -257,3 +257,27 @@ def test_gold_before_adjudication_is_one_clear_error(project):
     project.ensure_coder("coder-1")
     with pytest.raises(DeskAnnotatorError, match="no gold layer yet"):
         build_matrix(project, "documents", "gold")
+
+
+def test_a_set_limits_the_rows_to_its_documents(built, project_path, run_cli, tmp_path):
+    """--set: rows of the set's documents only (document and passage rows, API and CLI); the
+    counts of each row are those of the whole matrix; an empty or unknown set is one line."""
+    from desk_annotator.ops_sets import CreateSet
+
+    project, (d0, d1, d2) = built
+    whole = {(r["document_id"], r["coder"]): r for r in _as_dicts(build_matrix(project))}
+    project.run(CreateSet("second and third", [d1, d2]))
+    project.run(CreateSet("nothing", []))
+    limited = _as_dicts(build_matrix(project, set_name="second and third"))
+    assert {r["document_id"] for r in limited} == {d1, d2}
+    assert all(r == whole[(r["document_id"], r["coder"])] for r in limited)
+    passages = _as_dicts(build_matrix(project, rows="passages", set_name="second and third"))
+    assert {r["document_id"] for r in passages} == {d1} and len(passages) == 3
+    project.close()
+    out = tmp_path / "set.csv"
+    code, stdout, _ = run_cli("--project", project_path, "matrix", out, "--set",
+                              "second and third")
+    assert code == 0 and {r["document_id"] for r in _read_csv(out)} == {d1, d2}
+    for name in ("nothing", "no such set"):
+        code, _, err = run_cli("--project", project_path, "matrix", out, "--set", name)
+        assert code == 1 and len(err.strip().splitlines()) == 1

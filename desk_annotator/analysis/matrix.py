@@ -122,9 +122,11 @@ def _unique_key(key: str, taken: set[str]) -> str:
     return key
 
 
-def build_matrix(project: Any, rows: Rows = "documents", coder: str | None = None) -> Matrix:
+def build_matrix(project: Any, rows: Rows = "documents", coder: str | None = None,
+                 set_name: str | None = None) -> Matrix:
     """The matrix of ``project``; ``coder`` (a coder's name, e.g. ``gold``) restricts it to
-    that coder's coding, else every coder's (a ``coder`` column tells them apart)."""
+    that coder's coding, else every coder's (a ``coder`` column tells them apart);
+    ``set_name`` to the documents of that document set (an empty set is refused)."""
     if rows not in ("documents", "passages"):
         raise DeskAnnotatorError(f"unknown rows {rows!r}: use documents or passages")
     q = project.q
@@ -136,9 +138,15 @@ def build_matrix(project: Any, rows: Rows = "documents", coder: str | None = Non
         else:  # every coder but the models (suggestions)
             coders = [c for c in q.coders() if not is_model_coder(c.name)]
         codebook = q.codebook()
-        docs = q.document_infos()
+        if set_name is None:
+            docs = q.document_infos()
+        else:
+            from ..document_sets import restrict_to_set
+            docs = q.document_infos(restrict_to_set(project, set_name, None))
+        kept = {d.id for d in docs}
         coder_ids = [c.id for c in coders]
-        anns = q.annotations(coder_ids=coder_ids) if coder_ids else []
+        anns = [a for a in q.annotations(coder_ids=coder_ids)
+                if a.document_id in kept] if coder_ids else []
         done = {(s.document_id, s.coder_id) for s in q.statuses() if s.status == "done"}
         variables, var_values = _variables(project)
     stances, themes = codebook.stance, codebook.themes
