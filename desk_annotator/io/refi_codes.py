@@ -8,8 +8,9 @@ plain round trip of our own export is reported.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from xml.etree.ElementTree import Element
 
 import orjson
@@ -52,10 +53,27 @@ def kids(element: Element | None, name: str) -> list[Element]:
 def kid(element: Element | None, name: str) -> Element | None:
     if element is None:
         return None
+    names = _LOCAL
     for child in element:
-        if local(child.tag) == name:
+        if (names.get(child.tag) or local(child.tag)) == name:  # local(), its cache inline
             return child
     return None
+
+
+def children_by_name(element: Element) -> dict[str, list[Element]]:
+    """An element's children grouped by local name, in document order: one pass for an
+    element read for several kinds of children (a source holds thousands of selections)."""
+    groups: dict[str, list[Element]] = {}
+    names = _LOCAL
+    for child in element:
+        tag = child.tag
+        name = names.get(tag) or local(tag)
+        found = groups.get(name)
+        if found is None:
+            groups[name] = [child]
+        else:
+            found.append(child)
+    return groups
 
 
 def text_of(element: Element | None) -> str | None:
@@ -63,17 +81,43 @@ def text_of(element: Element | None) -> str | None:
 
 
 def marker_payload(description: str | None) -> dict | None:
-    """The JSON our exporter appends to a Set description, or None for anybody else's text."""
+    """The JSON our exporter appends to a Set description, or None for anybody else's text.
+    Inside :func:`payloads_remembered`, a long line's payload is shared by every caller given
+    that line: read it, never change it."""
     line = _marker_line(description or "")
     if line is None:
         return None
+    memo = _memo if len(line) >= _LONG_LINE else None
+    if memo is not None and line in memo:
+        return memo[line]
     try:  # orjson: the settings line of a big export holds every remapped id
         payload = orjson.loads(line[len(MARKER):])
     except (ValueError, RecursionError):  # hostile nesting, odd numbers: not ours
-        return None
+        payload = None
     if not isinstance(payload, dict) or nesting_exceeds(payload, MAX_NESTING):
-        return None
+        payload = None
+    if memo is not None:
+        memo[line] = payload
     return payload
+
+
+# The reader asks for the payload of each Set several times (settings, statuses, document
+# sets, article codings): a big export's settings line, megabytes of remapped ids, is parsed
+# once per file read. Keyed by the line itself, so a payload is never another text's.
+_LONG_LINE = 1 << 16
+_memo: dict[str, dict | None] | None = None
+
+
+@contextlib.contextmanager
+def payloads_remembered() -> Iterator[None]:
+    """Remember long marker lines' payloads while one file is read (then forget them)."""
+    global _memo
+    outer = _memo
+    _memo = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _memo = outer
 
 
 def _marker_line(text: str) -> str | None:

@@ -29,10 +29,12 @@ from desk_annotator.io.position_units import (
 from desk_annotator.io.refi_archive import SafeZip, parse_xml, read_xml_file
 from desk_annotator.io.refi_codes import (
     CodeTree,
+    children_by_name,
     kid,
     kids,
     local,
     marker_payload,
+    payloads_remembered,
     settings_payload,
     text_of,
 )
@@ -248,8 +250,13 @@ class _ProjectReader:
         self.warn("source_no_text", f"{owner} ({path_attr!r} is not in the archive)")
         return None
 
-    def _text_of_source(self, src: Element, owner: str) -> str | None:
-        content = kid(src, "PlainTextContent")
+    def _text_of_source(self, src: Element, owner: str,
+                        children: dict[str, list[Element]] | None = None) -> str | None:
+        """``children``: src's children by name, when the caller has them (one pass)."""
+        if children is not None:
+            content = (children.get("PlainTextContent") or [None])[0]
+        else:
+            content = kid(src, "PlainTextContent")
         if content is not None:
             return content.text or ""  # XML cannot hold NUL or lone surrogates
         path_attr = src.get("plainTextPath")
@@ -297,14 +304,15 @@ class _ProjectReader:
     def _text_source(self, src: Element, variables: dict[str, str]) -> None:
         guid = normalize_guid(src.get("guid")) or stable_guid("source", src.get("name") or "")
         title = (src.get("name") or "").strip() or guid
-        raw = self._text_of_source(src, f"'{title}'")
+        children = children_by_name(src)  # one pass: a source holds thousands of selections
+        raw = self._text_of_source(src, f"'{title}'", children)
         if raw is None:
             return
         if guid in self.doc_by_guid:
             self.warn("source_duplicate", f"'{title}'")
             guid = stable_guid("duplicate-source", guid, str(len(self.documents)))
         metadata: dict[str, str | None] = {}
-        for value in kids(src, "VariableValue"):
+        for value in children.get("VariableValue", ()):
             ref = kid(value, "VariableRef")
             ref_guid = normalize_guid(ref.get("targetGUID")) if ref is not None else None
             var_name = variables.get(ref_guid or "")
@@ -313,7 +321,7 @@ class _ProjectReader:
             key = _KNOWN_KEYS.get(var_name.casefold(), var_name)
             data = [child for child in value if local(child.tag) != "VariableRef"]
             metadata[key] = (data[0].text or "") if data else None
-        memo = text_of(kid(src, "Description"))
+        memo = text_of((children.get("Description") or [None])[0])
         if memo:
             metadata.setdefault("description", memo)
         nmap = _offset_map(raw)
@@ -321,11 +329,12 @@ class _ProjectReader:
                        sha256=sha256_text(nmap.text), metadata=metadata)
         self.documents.append(doc)
         self.doc_by_guid[guid] = doc
-        self.source_codings.append((doc, kids(src, "Coding")))  # refi_document_codings
-        refs = [g for r in kids(src, "NoteRef") if (g := normalize_guid(r.get("targetGUID")))]
+        self.source_codings.append((doc, children.get("Coding", [])))  # refi_document_codings
+        refs = [g for r in children.get("NoteRef", ())
+                if (g := normalize_guid(r.get("targetGUID")))]
         if refs:  # the document's memos (refi_notes)
             self.document_note_refs.append((doc.id, refs))
-        self._pending.append((doc, nmap, kids(src, "PlainTextSelection")))
+        self._pending.append((doc, nmap, children.get("PlainTextSelection", [])))
 
     def place_selections(self, positions: str, prior: str, quiet: bool) -> None:
         """Decide the position unit of every source (on its raw text), then read the
@@ -402,7 +411,7 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def _read_qdpx(path: Path, positions: str) -> tuple[ProjectSnapshot, list[str]]:
-    with SafeZip(path) as archive:
+    with SafeZip(path) as archive, payloads_remembered():
         qde = archive.find("project.qde")
         if qde is None:
             at_root = [n for n in archive.names() if n.casefold().endswith(".qde") and "/" not in n]
