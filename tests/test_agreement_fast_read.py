@@ -219,3 +219,59 @@ def test_json_report_has_the_json_modules_values(tmp_path: Path) -> None:
     assert json.loads(text) == plain
     assert list(json.loads(text)) == list(plain)
     assert text.endswith("}\n") and "\n  \"alpha\": 0.125," in text
+
+
+def _span_rows_fields(rows) -> dict:
+    out = {}
+    for name, value in vars(rows).items():
+        if isinstance(value, agreement_queries.Texts):
+            value = [value.text(i) for i in range(value.start.size)]
+        out[name] = value.tolist() if isinstance(value, np.ndarray) else value
+    return out
+
+
+@pytest.mark.parametrize("seed", [4, 6])
+def test_plain_column_read_equals_the_joined_read(tmp_path: Path, seed: int,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole-file read that finds ids in numpy gives the joined read's rows, also with
+    references the joins drop or leave empty (an unknown document, coder, stance or theme
+    label, a theme pair of no annotation), ids of several widths, a uuid-width id table and
+    an id holding the separator (that file is read with the joins)."""
+    project = _random_project(tmp_path / "p.sqlite", seed)
+    conn = project.store.db.conn
+    conn.execute("PRAGMA foreign_keys = OFF")  # references another program left dangling
+    with conn:
+        conn.execute("UPDATE annotations SET coder_id = 'nobody' WHERE rowid % 11 = 0")
+        conn.execute("UPDATE annotations SET stance_id = 'no label' WHERE rowid % 13 = 0")
+        conn.execute("UPDATE annotations SET document_id = 'no document' WHERE rowid % 17 = 0")
+        conn.execute("INSERT INTO annotation_themes (annotation_id, label_id) "
+                     "SELECT annotation_id, 'gone' FROM annotation_themes WHERE rowid % 5 = 0")
+        conn.execute("INSERT INTO annotation_themes (annotation_id, label_id) "
+                     "SELECT DISTINCT 'no annotation', label_id FROM annotation_themes")
+        conn.execute("UPDATE annotations SET id = id || 'x' WHERE rowid % 7 = 0")  # widths
+    q = project.q
+    calls = []
+    real = agreement_queries._annotations_by_text_ids
+
+    def counted(*args):
+        calls.append(real(*args))
+        return calls[-1]
+
+    monkeypatch.setattr(agreement_queries, "_annotations_by_text_ids", counted)
+    plain = _span_rows_fields(span_rows(q))
+    assert calls and calls[-1] is not None  # the plain read was used
+    monkeypatch.setattr(agreement_queries, "_annotations_by_text_ids", lambda *a: None)
+    joined = _span_rows_fields(span_rows(q))
+    assert plain == joined
+    assert -1 in plain["ann_coder"] and -1 in plain["ann_stance"] and -1 in plain["theme_label"]
+    # An id holding the separator: the plain read gives up and the joins read the file.
+    with conn:
+        conn.execute("UPDATE annotations SET id = id || char(31) WHERE rowid = 2")
+    monkeypatch.setattr(agreement_queries, "_annotations_by_text_ids", counted)
+    span_rows(q)
+    assert calls[-1] is None
+    monkeypatch.setattr(agreement_queries, "_annotations_by_text_ids", lambda *a: None)
+    with_joins = _span_rows_fields(span_rows(q))
+    monkeypatch.setattr(agreement_queries, "_annotations_by_text_ids", counted)
+    assert _span_rows_fields(span_rows(q)) == with_joins
+    project.close()

@@ -116,8 +116,57 @@ def _separated(text: str | None, count: int) -> Texts | None:
     return Texts(data, np.concatenate(([0], cuts + 1)), np.concatenate((cuts, [len(data)])))
 
 
+def _fixed_strings(data: bytes | None, count: int) -> np.ndarray | None:
+    """A group_concat of `count` strings separated by SEPARATOR as one fixed-width byte-string
+    array (numpy's "S" type: compared and sorted as bytes, like SQLite's BINARY collation), or
+    None when it does not split into exactly that many or holds a NUL byte (numpy pads "S"
+    values with NULs, so a NUL would make two ids compare equal)."""
+    if not count:
+        return np.zeros(0, dtype="S1")
+    raw = np.frombuffer(data or b"", dtype=np.uint8)
+    is_cut = raw == SEPARATOR_BYTE
+    cuts = np.flatnonzero(is_cut)
+    if cuts.size != count - 1 or (raw == 0).any():
+        return None
+    lengths = np.diff(np.concatenate(([-1], cuts, [raw.size]))) - 1
+    width = max(int(lengths.max()), 1)
+    data = raw[~is_cut]  # the strings' bytes, end to end
+    if int(lengths.min()) == width:  # ids of one width (uuids): rows as they are
+        out = data.reshape(count, width)
+    else:  # each string's bytes moved to its row, the rest of the row NUL
+        out = np.zeros((count, width), dtype=np.uint8)
+        shift = np.arange(count) * width - (np.cumsum(lengths) - lengths)
+        out.reshape(-1)[np.arange(data.size) + np.repeat(shift, lengths)] = data
+    return out.view(f"S{width}").reshape(count)
+
+
+def _index_in(values: np.ndarray, ids: list[str]) -> np.ndarray | None:
+    """The index in `ids` of each value of a byte-string array, -1 where it is not there;
+    None when an id holds a NUL byte (see _fixed_strings)."""
+    encoded = [i.encode("utf-8") for i in ids]
+    if any(b"\0" in e for e in encoded):
+        return None
+    table = np.array(encoded, dtype=f"S{max(map(len, encoded), default=1) or 1}")
+    return _row_of(values, table)
+
+
+def _row_of(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """The row in `table` (unique byte strings) of each value, -1 where it is not there."""
+    if not table.size or not values.size:
+        return np.full(values.size, -1, dtype=np.int64)
+    width = max(table.dtype.itemsize, values.dtype.itemsize)
+    table, values = table.astype(f"S{width}"), values.astype(f"S{width}")
+    order = np.argsort(table, kind="stable")
+    ordered = table[order]
+    at = np.minimum(np.searchsorted(ordered, values), ordered.size - 1)
+    return np.where(ordered[at] == values, order[at], -1).astype(np.int64)
+
+
 BLOCK = 1 << 18  # rowids per query block: bounds each group_concat text (SQLite's limit: 1 GB)
 SEPARATOR_BYTE = 0x1F  # between creation stamps: the unit separator, not part of an ISO stamp
+# The separator as a literal in the SQL text: SQLite evaluates a group_concat's separator for
+# every row, and char(31) there took 2.5x the time of the whole block's read.
+SEPARATOR_SQL = "'" + chr(SEPARATOR_BYTE) + "'"
 
 _ANNOTATION_FROM = ("FROM annotations a JOIN documents d ON d.id = a.document_id "
                     "LEFT JOIN coders c ON c.id = a.coder_id "
@@ -129,6 +178,77 @@ _THEME_FROM = ("FROM annotation_themes t JOIN annotations a ON a.id = t.annotati
                "LEFT JOIN labels l ON l.id = t.label_id ")
 _THEME_INTS = ["a.rowid", "ifnull(l.rowid, -1)"]
 
+
+# The whole file read without joins: each row's document, coder and stance ids come as text
+# (one group_concat each) and numpy finds them among the few documents, coders and labels.
+# The joins had SQLite search three indexes per annotation and one more per theme pair (the
+# annotation's rowid by its id): ~2/3 of the read on the 1 M-annotation project.
+_PLAIN_INTS = ["a.rowid", "a.start", "a.[end]"]
+_PLAIN_TEXTS = ["a.id", "a.document_id", "a.coder_id", "ifnull(a.stance_id, '')"]
+_PLAIN_THEME_TEXTS = ["t.annotation_id", "t.label_id"]
+
+
+def _plain_block(q: Queries, table: str, ints: list[str], texts: list[str],
+                 stamp: str | None, where: str, params: list
+                 ) -> tuple[list[np.ndarray], list[np.ndarray], Texts | None] | None:
+    columns = [f"group_concat({c})" for c in ints] + \
+        [f"CAST(group_concat({c}, {SEPARATOR_SQL}) AS BLOB)" for c in texts]
+    if stamp is not None:
+        columns.append(f"group_concat({stamp}, {SEPARATOR_SQL})")
+    row = q.db.execute(f"SELECT count(*), {', '.join(columns)} FROM {table} {where}",
+                       params).fetchone()
+    count = row[0]
+    numbers = [_integers(value, count) for value in row[1:1 + len(ints)]]
+    strings = [_fixed_strings(value, count) for value in row[1 + len(ints):][:len(texts)]]
+    stamps = _separated(row[-1], count) if stamp is not None else None
+    if any(a is None for a in numbers + strings) or (stamp is not None and stamps is None):
+        return None
+    return numbers, strings, stamps  # type: ignore[return-value]
+
+
+def _read_plain(q: Queries, table: str, alias: str, ints: list[str], texts: list[str],
+                stamp: str | None = None
+                ) -> tuple[list[np.ndarray], list[np.ndarray], Texts] | None:
+    """Every row of `table` as integer and byte-string columns (and one text column as
+    Texts), in rowid blocks; None if a block does not read back (the caller then reads with
+    the joins)."""
+    numbers: list[list[np.ndarray]] = [[] for _ in ints]
+    strings: list[list[np.ndarray]] = [[] for _ in texts]
+    stamps: list[Texts] = []
+    for where, params in _blocks(q, alias, table, None):
+        block = _plain_block(q, f"{table} {alias}", ints, texts, stamp, where, params)
+        if block is None:
+            return None
+        for column, values in zip(numbers + strings, block[0] + block[1]):
+            column.append(values)
+        if block[2] is not None:
+            stamps.append(block[2])
+    return ([np.concatenate(c) if c else _NONE for c in numbers],
+            [np.concatenate(c) if c else np.zeros(0, dtype="S1") for c in strings],
+            Texts.joined(stamps))
+
+
+def _annotations_by_text_ids(q: Queries, doc_ids: list[str], coder_ids: list[str],
+                             label_ids: list[str]) -> tuple | None:
+    """Every annotation and theme pair with its references found by id in numpy: (rowid,
+    doc, coder, start, end, stance, created, theme pair's annotation row (rowid order), theme
+    pair's label), indexes -1 where the id is not there; None when any part does not read
+    back exactly (then span_rows reads with the joins)."""
+    if "" in label_ids:  # '' stands for "no stance" here
+        return None
+    read = _read_plain(q, "annotations", "a", _PLAIN_INTS, _PLAIN_TEXTS, _CREATED)
+    themes = _read_plain(q, "annotation_themes", "t", [], _PLAIN_THEME_TEXTS)
+    if read is None or themes is None:
+        return None
+    (rowid, start, end), (ann_id, doc_id, coder_id, stance_id), created = read
+    indexes = [_index_in(values, ids) for values, ids in
+               ((doc_id, doc_ids), (coder_id, coder_ids), (stance_id, label_ids),
+                (themes[1][1], label_ids))]
+    if any(i is None for i in indexes):
+        return None
+    ann_doc, ann_coder, ann_stance, t_label = indexes
+    at = _row_of(themes[1][0], ann_id)
+    return rowid, ann_doc, ann_coder, start, end, ann_stance, created, at, t_label
 
 def _blocks(q: Queries, table_alias: str, table: str, document_ids: list[str] | None
             ) -> list[tuple[str, list]]:
@@ -156,7 +276,7 @@ def _aggregated(q: Queries, sql_from: str, ints: list[str], where: str, params: 
     read back (then :func:`_one_by_one`)."""
     columns = [f"group_concat({c})" for c in ints]
     if text is not None:
-        columns.append(f"group_concat({text}, char({SEPARATOR_BYTE}))")
+        columns.append(f"group_concat({text}, {SEPARATOR_SQL})")
     row = q.db.execute(f"SELECT count(*), {', '.join(columns)} {sql_from}{where}",
                        params).fetchone()
     count = row[0]
@@ -258,6 +378,25 @@ def _rowids_and_ids(q: Queries, table: str) -> tuple[np.ndarray, list[str]]:
     return np.fromiter((r[0] for r in rows), np.int64, len(rows)), [r[1] for r in rows]
 
 
+def _joined_read(q: Queries, document_ids: list[str] | None, doc_rowids: np.ndarray,
+                 coder_rowids: np.ndarray, label_rowids: np.ndarray) -> tuple:
+    """_annotations_by_text_ids's columns read with SQLite joining the ids (a chosen set of
+    documents, or a file whose ids do not read back as plain columns). The theme pairs'
+    annotation rows are found by rowid after the annotations are in rowid order."""
+    (rowid, doc_rowid, coder_rowid, start, end, stance_rowid), created = _read(
+        q, _ANNOTATION_FROM, _ANNOTATION_INTS, _CREATED, "a", "annotations", document_ids)
+    if rowid.size and not bool((np.diff(rowid) > 0).all()):  # read by document: rowid order
+        by_rowid = np.argsort(rowid, kind="stable")
+        rowid, doc_rowid, coder_rowid, start, end, stance_rowid = (
+            a[by_rowid] for a in (rowid, doc_rowid, coder_rowid, start, end, stance_rowid))
+        created = created.take(by_rowid)
+    (t_rowid, t_label_rowid), _ = _read(q, _THEME_FROM, _THEME_INTS, None, "t",
+                                        "annotation_themes", document_ids)
+    return (rowid, _positions(doc_rowid, doc_rowids), _positions(coder_rowid, coder_rowids),
+            start, end, _positions(stance_rowid, label_rowids), created,
+            _positions(t_rowid, rowid), _positions(t_label_rowid, label_rowids))
+
+
 def span_rows(q: Queries, document_ids: list[str] | None = None) -> SpanRows:
     """The agreement columns of `document_ids` (default: every document)."""
     if document_ids is not None:
@@ -267,29 +406,29 @@ def span_rows(q: Queries, document_ids: list[str] | None = None) -> SpanRows:
     coder_rowids, coder_ids = _rowids_and_ids(q, "coders")
     label_rowids, label_ids = _rowids_and_ids(q, "labels")
 
-    (rowid, doc_rowid, coder_rowid, start, end, stance_rowid), created = _read(
-        q, _ANNOTATION_FROM, _ANNOTATION_INTS, _CREATED, "a", "annotations", document_ids)
+    plain = _annotations_by_text_ids(q, [r[1] for r in docs], coder_ids, label_ids) \
+        if document_ids is None else None
+    if plain is not None:
+        rowid, ann_doc, ann_coder, start, end, ann_stance, created, at, t_label = plain
+    else:
+        rowid, ann_doc, ann_coder, start, end, ann_stance, created, at, t_label = _joined_read(
+            q, document_ids, doc_rowids, coder_rowids, label_rowids)
     if rowid.size and not bool((np.diff(rowid) > 0).all()):  # read by document: rowid order
         by_rowid = np.argsort(rowid, kind="stable")
-        rowid, doc_rowid, coder_rowid, start, end, stance_rowid = (
-            a[by_rowid] for a in (rowid, doc_rowid, coder_rowid, start, end, stance_rowid))
+        rowid, ann_doc, ann_coder, start, end, ann_stance = (
+            a[by_rowid] for a in (rowid, ann_doc, ann_coder, start, end, ann_stance))
         created = created.take(by_rowid)
-    ann_doc = _positions(doc_rowid, doc_rowids)
-    ann_coder = _positions(coder_rowid, coder_rowids)
-    ann_stance = _positions(stance_rowid, label_rowids)
+        at = np.where(at >= 0, np.argsort(by_rowid)[np.maximum(at, 0)], -1) if plain else at
     known = np.flatnonzero(ann_doc >= 0)
     order = known[_query_order(q, ann_doc[known], ann_coder[known], start[known], end[known],
                                created.take(known), rowid[known])]
     position = np.full(rowid.size, -1, dtype=np.int64)  # row in rowid order -> final row
     position[order] = np.arange(order.size)
 
-    (t_rowid, t_label_rowid), _ = _read(q, _THEME_FROM, _THEME_INTS, None, "t",
-                                        "annotation_themes", document_ids)
-    at = _positions(t_rowid, rowid)
     theme_row = np.full(at.size, -1, dtype=np.int64)
     theme_row[at >= 0] = position[at[at >= 0]]
     keep = theme_row >= 0
-    theme_row, t_label = theme_row[keep], _positions(t_label_rowid[keep], label_rowids)
+    theme_row, t_label = theme_row[keep], t_label[keep]
     pair_order = np.argsort(theme_row, kind="stable")
 
     doc_index = {r[1]: i for i, r in enumerate(docs)}
