@@ -74,7 +74,8 @@ def frequencies_cmd(obj, by: str | None, labels: str | None, coder: str | None,
 @click.option("--by", metavar="VARIABLE", default="outlet", show_default=True,
               help="Document variable for the columns: built-in "
                    f"({', '.join(tables.VARIABLES)}) or custom (numbers with many values in "
-                   "5 bins, dates by month); or themes/stance: stance × themes.")
+                   "5 bins, dates by month); set: one column per document set; or themes/stance: "
+                   "stance × themes.")
 @click.option("--labels", type=click.Choice(tables.SCHEME_NAMES), default="stance",
               show_default=True, help="Label set for the rows.")
 @_CODER

@@ -223,3 +223,21 @@ def test_the_arrays_follow_every_change(corpus, tmp_path):
     with Project(corpus.path, check_integrity=False) as other:
         other.add_annotation(d4.id, c2.id, 30, 40, stance_id=pro.id)
     assert tables.crosstab(corpus, by="outlet").data["counts"] == [[1, 5], [4, 2]]
+
+
+def test_crosstab_by_set_counts_a_shared_document_in_each_set_and_says_so(corpus):
+    result = tables.crosstab(corpus, labels="stance", by="set")
+    # first (D1, D3): pro a1 a3 b1 g1, con a2 + a5 b3 g2; second (D2, D3): pro a4, con b2 +
+    # a5 b3 g2. The empty set has no column; a7 (D4, in no set) is left out.
+    assert result.data["columns"] == ["first", "second"]
+    assert result.data["counts"] == [[4, 1], [4, 4]]
+    assert any("1 passage of documents in no set" in w for w in result.warnings)
+    assert any("overlapping sets: 1 document" in w for w in result.warnings)
+    docs = tables.crosstab(corpus, labels="stance", by="set", unit="documents")
+    assert docs.data["counts"] == [[1, 1], [2, 2]]
+    only_first = tables.crosstab(corpus, labels="stance", by="set", set_name="first")
+    # restricted to D1 and D3: the second set's column holds D3 only, no D2
+    assert only_first.data["counts"] == [[4, 0], [4, 3]]
+    themes = tables.crosstab(corpus, labels="themes", by="set", coders=["gold"])
+    # gold: D1 g1 [A, B]; D3 g2 [A]
+    assert themes.data["counts"] == [[2, 1], [1, 0], [0, 0]]

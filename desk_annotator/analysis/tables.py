@@ -276,6 +276,8 @@ def crosstab(project: Any, *, labels: str = "stance", by: str = "outlet",
         if by == labels:
             raise OperationError(f"cannot cross {labels} with itself")
         return _stance_by_theme(ctx, unit, transpose=labels == "themes")
+    if by == "set":
+        return _labels_by_set(ctx, labels, unit)
     groups = grouping(project, ctx.facts, by)
     row_labels = ctx.labels(labels)
     u = ctx.units(labels)
@@ -303,6 +305,51 @@ def crosstab(project: Any, *, labels: str = "stance", by: str = "outlet",
     result = _crosstab_result("crosstab", title, unit, labels, [lb.name for lb in row_labels],
                               groups.name, [str(groups.labels[g]) for g in present], counts,
                               warnings, multiple)
+    result.data["colors"] = ctx.colors
+    return result
+
+
+_OVERLAPPING_SETS = ("overlapping sets: {n} document(s) are in more than one set and count in "
+                     "each, so the columns are not independent samples and chi-square/Cramér's "
+                     "V are only indicative")
+
+
+def _labels_by_set(ctx: _Context, labels: str, unit: str) -> Result:
+    """Labels × document sets: one column per set that has documents. A document in two sets
+    counts in both columns (said in a warning: chi-square assumes disjoint columns); passages
+    of documents in no set are left out (also said)."""
+    sets = [s for s in document_sets(ctx.project) if s.size]
+    if not sets:
+        raise OperationError("no document set has documents yet (see: set create)")
+    masks = [set_mask(ctx.project, ctx.facts, s.name) for s in sets]
+    row_labels = ctx.labels(labels)
+    docs = unit == "documents"
+    counts = [[0] * len(sets) for _ in row_labels]
+    for j, mask in enumerate(masks):
+        u = ctx.units(labels, mask)
+        found = aggregate([(u["label"], len(row_labels))], documents=u["doc"],
+                          n_docs=ctx.facts.n_docs, counts=u["n"])
+        for lab, n, distinct in found.rows():
+            counts[lab][j] += distinct if docs else n
+    in_sets = np.sum(masks, axis=0)
+    warnings = []
+    outside = ctx.units(labels, in_sets == 0)
+    if len(outside["doc"]):
+        n_out = (len(set(outside["doc"].tolist())) if docs else int(outside["n"].sum()))
+        warnings.append(f"{n_out} {unit if n_out != 1 else unit[:-1]} of documents in no set "
+                        "left out")
+    shared = int((in_sets > 1).sum()) if ctx.doc_ok is None else int(
+        ((in_sets > 1) & ctx.doc_ok).sum())
+    if shared:
+        warnings.append(_OVERLAPPING_SETS.format(n=shared))
+    multiple = None
+    if labels == "themes":
+        multiple = _MULTIPLE.format(what="passage" if not docs else "document")
+    elif docs:
+        multiple = _MULTIPLE.format(what="document (one per stance it has)")
+    title = f"{labels} by document set ({ctx.who})"
+    result = _crosstab_result("crosstab", title, unit, labels, [lb.name for lb in row_labels],
+                              "set", [s.name for s in sets], counts, warnings, multiple)
     result.data["colors"] = ctx.colors
     return result
 

@@ -207,7 +207,8 @@ class TablesWindow(QWidget):
         if kind == "frequencies":
             items = [NO_GROUPING, "document", "set", *names]
         elif kind == "crosstab":
-            items = [*names, "themes" if self.labels_box.currentData() == "stance" else "stance"]
+            items = [*names, "set",
+                     "themes" if self.labels_box.currentData() == "stance" else "stance"]
         else:
             items = names
         self._refill(self.by_box, items)
