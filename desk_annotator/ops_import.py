@@ -358,7 +358,10 @@ class ImportSnapshot(Op):
         report.annotations_added += len(rows)
         from .store.bulk_summaries import triggers_suspended  # summaries recounted set-wise
 
-        with triggers_suspended(rec.db, {r[1] for r in rows}, len(rows) + len(theme_rows)):
+        # Every row's quote was just compared with its document's stored text (above):
+        # nothing for the open's quote check to do.
+        with triggers_suspended(rec.db, {r[1] for r in rows}, len(rows) + len(theme_rows),
+                                quotes_checked=True):
             rec.insert_tuples("annotations", ANNOTATION_COLUMNS, rows)
             rec.insert_tuples("annotation_themes", ("annotation_id", "label_id"), theme_rows)
 

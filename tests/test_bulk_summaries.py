@@ -16,7 +16,11 @@ from desk_annotator.project_io import import_paths
 from desk_annotator.sample import fill_from_sample
 from desk_annotator.store import label_summaries, summaries
 from desk_annotator.store.bulk_summaries import BULK_ROWS
-from desk_annotator.store.label_summaries import recount_label_summaries, recount_label_totals
+from desk_annotator.store.integrity import CHECKED_IN_ACTION
+from desk_annotator.store.label_summaries import (
+    recount_label_summaries,
+    recount_label_totals,
+)
 from desk_annotator.store.summaries import summary_mismatches
 
 STANCES = ["supportive", "critical", "neutral", "mixed"]
@@ -154,3 +158,74 @@ def test_a_killed_big_import_leaves_the_triggers_and_an_intact_file(tmp_path: Pa
             break
     with Project(path) as project:  # and the project opens and works as before
         assert project.q.annotation_count() in (225, 225 + 401 * 60)
+
+
+def _varied_dataset(path: Path, documents: int) -> int:
+    """New documents only: astral and CJK text, CRLF kept as written, an empty document,
+    passages without a stance, with no theme or several, overlapping spans, seven coders."""
+    import random
+
+    rng = random.Random(11)
+    words = ["policy", "😀", "治理", "café", "🇺🇸", "data", "“quoted”", "e\u0301"]
+    n = 0
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(documents):
+            text = "\r\n".join(" ".join(rng.choice(words) for _ in range(60)) for _ in range(3))
+            anns = []
+            for j in range(0 if i == 3 else 90):
+                start = rng.randrange(len(text) - 30)
+                end = start + rng.randrange(1, 30)
+                anns.append({"id": f"V{i}-{j}", "start": start, "end": end,
+                             "quote": text[start:end], "coder": f"coder-{j % 7}",
+                             "stance": None if j % 5 == 0 else STANCES[j % 4],
+                             "themes": rng.sample(THEMES, j % 4), "note": None})
+            n += len(anns)
+            out.write(json.dumps({"id": f"V-{i}", "title": f"Varied {i}", "text": text,
+                                  "annotations": anns}, ensure_ascii=False) + "\n")
+    return n
+
+
+def test_a_big_import_of_new_documents_queues_no_quote_and_counts_as_a_recount(
+        tmp_path: Path, monkeypatch) -> None:
+    """A bulk import of varied new documents: every summary equals a recount (label_owners
+    row for row), and no quote is left for the next open to check (the import compared each
+    with the stored text), while the restored triggers queue a later change again."""
+    monkeypatch.setenv("DESK_ANNOTATOR_HOME", str(tmp_path / "home"))
+    path = tmp_path / "p.sqlite"
+    with Project(path) as project:
+        fill_from_sample(project)
+        queued_before = project.store.db.execute("SELECT count(*) FROM unchecked_quotes"
+                                                 ).fetchone()
+    data = tmp_path / "varied.jsonl"
+    passages = _varied_dataset(data, 60)
+    # the bulk path, and more than the quotes an action checks itself before its commit
+    assert passages >= max(BULK_ROWS, CHECKED_IN_ACTION)
+    with Project(path) as project:
+        report = import_paths(project, [data], add_missing_labels=True)
+        assert report.annotations_added == passages, report
+    _assert_summaries_right(path)
+    conn = sqlite3.connect(path)
+    owners = conn.execute("SELECT annotation_id, kind, label_id, document_id, coder_id, length "
+                          "FROM label_owners ORDER BY 1, 2, 3").fetchall()
+    expected = conn.execute(
+        "SELECT id, 's', stance_id, document_id, coder_id, [end] - start FROM annotations "
+        "WHERE stance_id IS NOT NULL UNION ALL "
+        "SELECT a.id, 't', t.label_id, a.document_id, a.coder_id, a.[end] - a.start "
+        "FROM annotation_themes t JOIN annotations a ON a.id = t.annotation_id "
+        "ORDER BY 1, 2, 3").fetchall()
+    assert owners == expected
+    assert conn.execute("SELECT count(*) FROM unchecked_quotes").fetchone() == queued_before
+    conn.close()
+    with Project(path) as project:
+        check = project.store.quote_problems(full=True)
+        assert check.bad == [] and check.checked >= passages
+    # The triggers are back: a quote another program changes afterwards is queued again.
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE annotations SET quote = 'tampered' WHERE id = 'V0-1'")
+    conn.commit()
+    assert conn.execute("SELECT count(*) FROM unchecked_quotes WHERE annotation_id = 'V0-1'"
+                        ).fetchone() == (1,)
+    conn.close()
+    with Project(path) as project:  # undo of the import: the per-row triggers take it out
+        project.undo()
+    _assert_summaries_right(path)

@@ -34,8 +34,9 @@ def _saved_triggers(db: sqlite_utils.Database) -> list[tuple[str, str]] | None:
     return saved if len(saved) == len(names) else None
 
 
-def _recount(db: sqlite_utils.Database) -> None:
-    """Recompute every summary row of the documents in temp.bulk_documents."""
+def _recount(db: sqlite_utils.Database, *, queue_quotes: bool = True) -> None:
+    """Recompute every summary row of the documents in temp.bulk_documents; ``queue_quotes``
+    False leaves the quote-check queue as it is (the caller checked the quotes it wrote)."""
     run = db.execute
     # store/summaries.py: counts per (document, coder), owners, the unchecked-quotes queue
     run(f"DELETE FROM annotation_owners WHERE document_id IN {_AFFECTED}")
@@ -45,9 +46,10 @@ def _recount(db: sqlite_utils.Database) -> None:
     run("INSERT INTO annotation_counts (document_id, coder_id, annotations) "
         "SELECT document_id, coder_id, count(*) FROM annotations "
         f"WHERE document_id IN {_AFFECTED} GROUP BY document_id, coder_id")
-    run("INSERT INTO unchecked_quotes (annotation_id) SELECT a.id FROM annotations a "
-        f"WHERE a.document_id IN {_AFFECTED} AND NOT EXISTS "
-        "(SELECT 1 FROM unchecked_quotes u WHERE u.annotation_id = a.id)")
+    if queue_quotes:
+        run("INSERT INTO unchecked_quotes (annotation_id) SELECT a.id FROM annotations a "
+            f"WHERE a.document_id IN {_AFFECTED} AND NOT EXISTS "
+            "(SELECT 1 FROM unchecked_quotes u WHERE u.annotation_id = a.id)")
     # store/label_summaries.py: per (kind, document, coder, label), then the totals
     run(f"DELETE FROM label_owners WHERE document_id IN {_AFFECTED}")
     run("INSERT INTO label_owners (annotation_id, kind, label_id, document_id, coder_id, length) "
@@ -86,12 +88,19 @@ def _indexes_to_rebuild(db: sqlite_utils.Database, rows: int) -> list[tuple[str,
 
 @contextlib.contextmanager
 def triggers_suspended(db: sqlite_utils.Database, document_ids: Iterable[str],
-                       rows: int) -> Iterator[None]:
+                       rows: int, *, quotes_checked: bool = False) -> Iterator[None]:
     """Run the body's inserts of ``rows`` annotation/theme rows into ``document_ids`` with the
     summary triggers dropped, then recount those documents and restore the triggers. Must be
     called inside the caller's write transaction; small writes keep the triggers. A large
     insert also drops the tables' secondary indexes and builds them again at the end (all in
-    the same transaction: a failure rolls the drops back with the rest)."""
+    the same transaction: a failure rolls the drops back with the rest).
+
+    ``quotes_checked``: the body writes only annotations whose quote the caller compared with
+    its document's text as stored in this same transaction (an import does), so they are not
+    put on the quote-check queue: nothing else can write the file inside our transaction, and
+    the insert trigger would queue them only for the next open to find them right (a million
+    queued quotes made that open read every text again, some 3 s). The queue entries of the
+    documents' other annotations stay as they were."""
     saved = _saved_triggers(db) if rows >= BULK_ROWS else None
     if saved is None or not db.conn.in_transaction:
         yield
@@ -107,13 +116,15 @@ def triggers_suspended(db: sqlite_utils.Database, document_ids: Iterable[str],
         yield
         for _name, sql in indexes:
             db.execute(sql)
+        # The recount too runs with the big cache: its inserts into the owner tables (keyed
+        # by annotation id, filled in document order) re-read most pages with the default.
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS bulk_documents (id TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM temp.bulk_documents")
+        db.conn.executemany("INSERT OR IGNORE INTO temp.bulk_documents (id) VALUES (?)",
+                            ((d,) for d in document_ids))
+        _recount(db, queue_quotes=not quotes_checked)
+        db.execute("DELETE FROM temp.bulk_documents")
     finally:
         db.execute(f"PRAGMA cache_size = {cache}")
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS bulk_documents (id TEXT PRIMARY KEY)")
-    db.execute("DELETE FROM temp.bulk_documents")
-    db.conn.executemany("INSERT OR IGNORE INTO temp.bulk_documents (id) VALUES (?)",
-                        ((d,) for d in document_ids))
-    _recount(db)
-    db.execute("DELETE FROM temp.bulk_documents")
     for _name, sql in saved:
         db.execute(sql)
