@@ -335,23 +335,40 @@ def _document_entries(seg: Segments, values: dict[str, np.ndarray],
     """Per document: the same functions as the totals, evaluated on that document's row."""
     keys = [k for k in DOCUMENT_KEYS if k != "alpha_coded" or coded_doc is not None]
     nothing = [float("nan")] * len(seg.docs)  # e.g. F1 when fewer than two coders
-    columns = {k: values[k].tolist() if k in values else nothing for k in keys}
-    coded_rows = seg.doc_coded.tolist()
+    # (key, values, reason when undefined in a document with text)
+    columns = [(k, values[k].tolist() if k in values else nothing,
+                DOCUMENT_REASONS.get(k, "no variation in this document")) for k in keys]
+    coders = _document_coders(seg)
     out = []
     for d, doc in enumerate(seg.docs):
+        reasons: dict[str, str] = {}
         entry: dict[str, Any] = {"id": doc.id, "title": doc.title, "length": doc.length,
-                                 "coders": [c for c, on in zip(seg.coders, coded_rows[d]) if on],
-                                 "reasons": {}}
-        for key in keys:
-            value = columns[key][d]
-            if value == value:  # not NaN
+                                 "coders": list(coders[d]), "reasons": reasons}
+        for key, column, why in columns:
+            value = column[d]
+            if value == value:  # noqa: PLR0124 - not NaN (no function call per value)
                 entry[key] = value
             else:
                 entry[key] = None
-                entry["reasons"][key] = "the document is empty" if doc.length == 0 else \
-                    DOCUMENT_REASONS.get(key, "no variation in this document")
+                reasons[key] = "the document is empty" if doc.length == 0 else why
         out.append(entry)
     return out
+
+
+def _document_coders(seg: Segments) -> list[tuple[str, ...]]:
+    """The selected coders who coded each document, in coder order; made once per Segments
+    (every scheme's document list repeats them) from its few distinct coded-by patterns."""
+    cached = getattr(seg, "_document_coders", None)
+    if cached is None:
+        if seg.doc_coded.size:
+            patterns, which = np.unique(seg.doc_coded, axis=0, return_inverse=True)
+            names = [tuple(c for c, on in zip(seg.coders, row) if on)
+                     for row in patterns.tolist()]
+            cached = [names[i] for i in which.reshape(-1).tolist()]
+        else:
+            cached = [()] * len(seg.docs)
+        seg._document_coders = cached  # type: ignore[attr-defined]
+    return cached
 
 
 DOCUMENT_KEYS = ["alpha", "alpha_coded", "alpha_u", "percent_agreement", "fleiss_kappa",
