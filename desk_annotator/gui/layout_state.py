@@ -4,7 +4,10 @@ A layout saved at 1.5x scaling and restored at 1x (or the other way round) put t
 list and codebook panels back at a fraction of their width, so each scale — the screen's
 device pixel ratio and logical DPI — keeps its own entry under ``layouts`` in settings.json.
 Whatever a saved state says, the two side panels are never narrower than MIN_PANEL_WIDTH:
-the docks carry that minimum, and a restored state narrower than it is widened.
+the docks carry that minimum, and a restored state narrower than it is widened. The window is
+never bigger than the screen's free area: the default size shrinks to a small screen (1440 px
+cut the codebook panel off on a 1400 px one), and a layout saved on a bigger monitor is
+shrunk and moved into view.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ if TYPE_CHECKING:
 MIN_PANEL_WIDTH = 180
 SIDE_PANELS = ("corpus", "codebook")
 DEFAULT_SIZE = (1440, 900)
+# Room for the window manager's title bar and borders, which the window's own size excludes.
+FRAME_ALLOWANCE = (16, 48)
 
 
 def scale_key(window: MainWindow) -> str:
@@ -43,7 +48,24 @@ def restore_layout(window: MainWindow) -> None:
         window.resize(*DEFAULT_SIZE)
     if state is not None:
         window.restoreState(state)
+    fit_to_screen(window)
     widen_side_panels(window)
+
+
+def fit_to_screen(window: MainWindow) -> None:
+    """Shrink the window to the screen's available area (less the frame) and move it inside."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None or window.isMaximized() or window.isFullScreen():
+        return
+    free = screen.availableGeometry()
+    width = min(window.width(), free.width() - FRAME_ALLOWANCE[0])
+    height = min(window.height(), free.height() - FRAME_ALLOWANCE[1])
+    if (width, height) != (window.width(), window.height()):
+        window.resize(max(width, 200), max(height, 200))
+    x = min(max(window.x(), free.left()), free.right() - window.width() - FRAME_ALLOWANCE[0])
+    y = min(max(window.y(), free.top()), free.bottom() - window.height() - FRAME_ALLOWANCE[1])
+    if (x, y) != (window.x(), window.y()):
+        window.move(max(x, free.left()), max(y, free.top()))
 
 
 def widen_side_panels(window: MainWindow) -> None:

@@ -177,3 +177,27 @@ def test_a_save_that_changes_nothing_leaves_the_file_alone(tmp_path: Path) -> No
     path.unlink()  # a file removed behind our back is written again, even if unchanged
     again.set("snap_to_words", True)
     assert Settings(path).get("snap_to_words") is True
+
+
+def test_the_window_fits_the_screen_by_default_and_after_a_bigger_monitor(qtbot, home,
+                                                                          tmp_path: Path) -> None:
+    """The default size (1440 × 900) cut the codebook panel off on a 1400 px screen; a layout
+    saved on a bigger monitor came back bigger than this one. Both fit the free area now."""
+    a = make_project(tmp_path / "a.sqlite", "Alpha")
+    window = start(qtbot, a)
+    free = window.screen().availableGeometry()
+    assert free.width() < layout_state.DEFAULT_SIZE[0]  # the offscreen screen is small
+
+    def fits() -> bool:  # no bigger than the screen, or than the panels' minimum widths
+        least = window.minimumSizeHint()
+        return (window.width() <= max(free.width(), least.width())
+                and window.height() <= max(free.height(), least.height()))
+
+    assert fits(), (window.size(), window.minimumSizeHint())
+    window.resize(free.width() * 3, free.height() * 2)  # as on a monitor three times wider
+    window.move(free.width() * 2, 0)
+    quit_app(window)
+    window = start(qtbot)
+    assert fits(), (window.size(), window.minimumSizeHint())
+    assert free.contains(window.geometry().topLeft()), window.geometry()
+    quit_app(window)
