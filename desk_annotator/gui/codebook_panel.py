@@ -99,6 +99,7 @@ class DefinitionSection(QWidget):
         self.text.setMinimumHeight(60)
         self.text.setMaximumHeight(150)
         self.label: Label | None = None
+        self._shown = False  # nothing set yet, not even the hint
         self.show_label(None)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
@@ -119,6 +120,9 @@ class DefinitionSection(QWidget):
         self.toggled.emit(expanded)
 
     def show_label(self, label: Label | None) -> None:
+        if self._shown and label == self.label:
+            return  # already shown: setHtml lays the text out again (every label key press)
+        self._shown = True
         self.label = label
         if label is None:
             self.text.setHtml("<span style='color:gray;'>Point at a label, or click one, to "

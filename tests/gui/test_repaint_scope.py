@@ -187,3 +187,23 @@ def test_suggestions_coming_and_going_repaint_their_outlines(qtbot, workbench) -
     _settle()
     assert len(layer.rows) == 1
     assert _same_pixels(window)
+
+
+def test_the_definition_follows_label_keys_and_edits(qtbot, workbench) -> None:
+    window, project, _doc_id, text, _log = workbench
+    shown = window.codebook.definition.text
+    pro = next(lb for lb in project.q.labels() if lb.name == "pro")
+    project.update_label(pro.id, description="For the policy.")
+    _settle()
+    for line in (1, 2):  # the same key twice: the same definition, set once
+        _select_on_screen(window, text, line, 10)
+        qtbot.keyClick(window.view, "1", Qt.KeyboardModifier.NoModifier)
+        _settle()
+        assert "For the policy." in shown.toPlainText()
+    project.update_label(pro.id, description="Supports the measure.")
+    _settle()
+    assert "Supports the measure." in shown.toPlainText()
+    _select_on_screen(window, text, 3, 10)
+    qtbot.keyClick(window.view, "2", Qt.KeyboardModifier.NoModifier)
+    _settle()
+    assert "con" in shown.toPlainText() and "Supports" not in shown.toPlainText()
