@@ -363,6 +363,11 @@ class ImportSnapshot(Op):
         with triggers_suspended(rec.db, {r[1] for r in rows}, len(rows) + len(theme_rows),
                                 quotes_checked=True):
             rec.insert_tuples("annotations", ANNOTATION_COLUMNS, rows)
+            # In key order: each insert appends to the primary key's b-tree instead of seeking
+            # (a million theme rows: 10.8 -> 6.1 s CPU, for a 1.5-2.3 s sort). The annotations
+            # keep the file's order: their rowids are that order, which ties of equal spans
+            # follow.
+            theme_rows.sort()
             rec.insert_tuples("annotation_themes", ("annotation_id", "label_id"), theme_rows)
 
     def _statuses(self, rec: ChangeRecorder, q: Queries, snap: ProjectSnapshot,
