@@ -9,17 +9,21 @@ writes the same bytes either way (tests compare the two).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Collection
 
 from .queries import Queries
 
-# id, coder_id, start, end, stance_id, note, created, updated (NULL: the same as created, one
-# string fewer per never-edited annotation), in the order of Queries.annotations.
+# document_id, id, coder_id, start, end, stance_id, note, created, updated (NULL: the same as
+# created, one string fewer per never-edited annotation). In table order, sorted in Python
+# into the order of Queries.annotations: a scan reads the table's pages in turn, where the
+# index order looked every row up in the table (a fifth of the read). Python orders these
+# strings as SQLite's BINARY collation does (code points, as UTF-8 bytes compare).
 _ROWS_SQL = """
     SELECT document_id, id, coder_id, start, [end], stance_id, note, created,
            CASE WHEN updated = created THEN NULL ELSE updated END
-      FROM annotations
-     ORDER BY document_id, start, [end], created, id"""
+      FROM annotations"""
+_ORDER = operator.itemgetter(0, 3, 4, 7, 1)  # document_id, start, end, created, id
 # Theme label ids in label order, as Queries.annotations lists them.
 _THEMES_SQL = """
     SELECT t.annotation_id, t.label_id FROM annotation_themes t
@@ -48,8 +52,9 @@ def selection_rows(q: Queries, coder_ids: Collection[str], document_ids: Collect
     no_themes: tuple[str, ...] = ()
     current_doc = None
     current: list[Row] = []
-    for doc_id, ann_id, coder_id, start, end, stance_id, note, created, updated in \
-            q.db.execute(_ROWS_SQL).fetchall():
+    rows = q.db.execute(_ROWS_SQL).fetchall()
+    rows.sort(key=_ORDER)
+    for doc_id, ann_id, coder_id, start, end, stance_id, note, created, updated in rows:
         if coder_id not in coders:
             continue
         if doc_id != current_doc:
