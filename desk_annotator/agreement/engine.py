@@ -229,9 +229,11 @@ def _scheme_block(seg: Segments, inputs: measures.SchemeInputs, value_names: lis
     if inputs.coded_doc is not None:
         _put(block, "alpha_coded", co.krippendorff_alpha(inputs.coded_doc.sum(axis=0)), override)
 
+    # The 2016 coincidences before αU's tables: each is a big transient (at 1 M annotations
+    # the report's memory peak), so neither is built while the other's arrays are held.
+    family = unitizing.point_2016()
     alpha_u, alpha_u_label = unitizing.point_alpha_u()
     _put(block, "alpha_u", alpha_u, override)
-    family = unitizing.point_2016()
     for key in FAMILY_2016:
         _put(block, key, family[key], override)
     if unitizing.notes:

@@ -161,7 +161,7 @@ def coincidences_2016(doc: np.ndarray, coder: np.ndarray, value: np.ndarray, sta
     diff = np.bincount(np.concatenate((lo * n_values + value, hi * n_values + value)),
                        np.concatenate((np.ones(lo.size), -np.ones(hi.size))), size)
     pooled = np.cumsum(diff.reshape(n_seg + 1, n_values)[:-1], axis=0)
-    del diff
+    del diff, lo, hi, seg_start
     covering = _covering_coders(doc, coder, g_start, g_end, cuts, n_coders, n_seg)
     gap = np.where(valid[seg_doc], raters[seg_doc] - covering, 0) if n_seg else covering
     pooled[:, 0] = gap
