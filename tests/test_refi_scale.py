@@ -430,3 +430,29 @@ def test_big_id_maps_are_written_as_json_writes_them(size) -> None:
                                                                    "positions": "utf16"}):
             assert _payload_json(payload) == json.dumps(payload, ensure_ascii=False,
                                                         sort_keys=True)
+
+
+def test_normalize_guid_short_cuts_agree_with_the_pattern() -> None:
+    """normalize_guid answers canonical and short values without its pattern: the same
+    answers the pattern gives, on GUIDs in every form and on near misses."""
+    import re
+    import uuid
+
+    from desk_annotator.io.refi_export import normalize_guid
+
+    pattern = re.compile(r"^\s*\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                         r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?\s*$")
+
+    def by_pattern(value: str) -> str | None:
+        match = pattern.match(value) if value else None
+        return match.group(1).upper() if match else None
+
+    rng = random.Random(12)
+    values = ["", "0-1", "x" * 36, "-" * 36, "G" * 36]
+    for _ in range(300):
+        g = str(uuid.UUID(int=rng.getrandbits(128)))
+        values += [g, g.upper(), "{" + g + "}", f" {g.upper()}\n", g.upper()[:-1] + "g",
+                   g.upper().replace("-", "", 1) + "0", g.upper()[:35], g.upper() + "0",
+                   g.upper()[:8] + "0" + g.upper()[9:], "-" + g.upper()[1:]]
+    for value in values:
+        assert normalize_guid(value) == by_pattern(value), value

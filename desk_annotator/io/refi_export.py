@@ -61,10 +61,16 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 
 def normalize_guid(value: str | None) -> str | None:
     """A GUID in our canonical form (upper case, no braces), or None if ``value`` is not one."""
-    if not value:
+    if not value or len(value) < 36:  # shorter than any GUID: most ids that are not one
         return None
+    if (len(value) == 36 and value[8] == value[13] == value[18] == value[23] == "-"
+            and value.count("-") == 4 and not value.strip(_CANONICAL_CHARS)):
+        return value  # already canonical (every GUID we write, and most we read)
     match = _GUID.match(value)
     return match.group(1).upper() if match else None
+
+
+_CANONICAL_CHARS = "0123456789ABCDEF-"
 
 
 def stable_guid(*parts: str) -> str:
