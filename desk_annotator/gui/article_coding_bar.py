@@ -78,7 +78,8 @@ class ArticleCodingBar(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 6, 0, 0)
         row.setSpacing(4)
-        self.caption = plain_label()
+        # Children made with their parent: one moved under it once built is styled again.
+        self.caption = plain_label("", self)
         self.caption.setText("Article:")
         row.addWidget(self.caption)
         self.stance_row = QHBoxLayout()
@@ -88,13 +89,13 @@ class ArticleCodingBar(QWidget):
         self.theme_row = QHBoxLayout()
         self.theme_row.setSpacing(3)
         row.addLayout(self.theme_row)
-        self.add_theme = QToolButton()
+        self.add_theme = QToolButton(self)
         self.add_theme.setText("+ Theme")
         self.add_theme.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.theme_menu = QMenu(self.add_theme)
         self.add_theme.setMenu(self.theme_menu)
         row.addWidget(self.add_theme)
-        self.note_button = QToolButton()
+        self.note_button = QToolButton(self)
         self.note_button.setText("Note…")
         self.note_button.clicked.connect(self.edit_note)
         row.addWidget(self.note_button)
@@ -168,7 +169,7 @@ class ArticleCodingBar(QWidget):
             action.setEnabled(usable)
 
     def _chip(self, label: Label, *, removable: bool = False) -> QToolButton:
-        button = QToolButton()
+        button = QToolButton(self)
         name = label.name if len(label.name) <= CHIP_CHARS else label.name[:CHIP_CHARS - 1] + "…"
         button.setText(menu_text(name) + (" ×" if removable else ""))
         button.setCheckable(True)

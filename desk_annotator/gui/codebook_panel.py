@@ -35,12 +35,14 @@ class LabelButton(QPushButton):
         self.setCheckable(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep the keyboard in the reading view
-        swatch = QLabel()
+        # Children made with their parent (here and for the button): a widget moved under a
+        # parent once built is styled again, and a codebook has a button per label.
+        swatch = QLabel(self)
         shape = "border-radius: 6px;" if label.scheme == "stance" else "border-radius: 2px;"
         swatch.setFixedSize(12, 12)
         swatch.setStyleSheet(f"background: {safe_color(label.color)}; {shape}")
-        name = plain_label(label.name)
-        key = plain_label(label.key or "")
+        name = plain_label(label.name, self)
+        key = plain_label(label.key or "", self)
         key.setStyleSheet("color: palette(placeholder-text); font-family: monospace;")
         for child in (swatch, name, key):
             child.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -181,7 +183,7 @@ class CodebookPanel(QWidget):
         self.definition.show_label(self._labels.get(self._pinned or ""))
         for scheme, title in (("stance", "STANCE · one per passage"),
                               ("themes", "THEMES · any number")):
-            heading = QLabel(title)
+            heading = QLabel(title, self._body)
             heading.setObjectName("sectionTitle")
             self._body_layout.addWidget(heading)
             in_scheme = sorted((lb for lb in labels if lb.scheme == scheme), key=lambda lb: lb.order)
@@ -191,7 +193,7 @@ class CodebookPanel(QWidget):
                 empty.setObjectName("docMeta")
                 self._body_layout.addWidget(empty)
             for label in in_scheme:
-                button = LabelButton(label)
+                button = LabelButton(label, self._body)
                 button.clicked.connect(lambda _checked=False, lid=label.id: self._clicked(lid))
                 button.hovered.connect(self._hovered)
                 self.buttons[label.id] = button

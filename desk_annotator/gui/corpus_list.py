@@ -386,20 +386,22 @@ class CorpusPanel(QWidget):
         self._order_before_reload: list[str] = []
         self.model.modelAboutToBeReset.connect(self._remember_order)
         self.proxy.setSourceModel(self.model)
-        self.search = QLineEdit(placeholderText="Search title, outlet, author, date…")
+        # Children made with their parent: one moved under it once built is styled again.
+        self.search = QLineEdit(self, placeholderText="Search title, outlet, author, date…")
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip(SEARCH_TIP)
         self.search.textChanged.connect(self._search_changed)
-        self.status_filter = QComboBox()
+        self.status_filter = QComboBox(self)
         for text, value in (("All", None), ("To do", "todo"), ("Doing", "doing"),
                             ("Done", "done")):
             self.status_filter.addItem(text, value)
         self.status_filter.currentIndexChanged.connect(
             lambda _i: self.proxy.set_status(self.status_filter.currentData()))
-        self.set_filter = QComboBox()  # filled and applied by gui/corpus_sets.py
+        self.set_filter = QComboBox(self)  # filled and applied by gui/corpus_sets.py
         self.set_filter.setToolTip("Only the documents of a document set")
         self.set_filter.setVisible(False)
-        self.table = QTableView()
+        self.stack = QStackedWidget(self)
+        self.table = QTableView(self.stack)
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # keep import order at first
@@ -424,11 +426,10 @@ class CorpusPanel(QWidget):
         self._build_document_actions()
         self.empty = QLabel("No documents yet.\n\nUse File → Import… or drop article files "
                             "(txt, md, html, docx, pdf) or a dataset (jsonl, qdpx) on this "
-                            "window.")
+                            "window.", self.stack)
         self.empty.setObjectName("emptyState")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.stack = QStackedWidget()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
         top = QHBoxLayout()

@@ -79,13 +79,16 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
 
-        self.view = ReadingView()
+        # The docks and the centre first, each panel built inside its own: a finished panel
+        # moved into a dock afterwards re-styles (a StyleChange event) every widget it holds.
+        self._make_containers()
+        self.view = ReadingView(self._centre)
         self.coding = CodingController(project, self.view, self.coder_id, self.flash)
         self.coding.snap_to_words = bool(self.settings.get("snap_to_words", True))
         self.view.context_menu_hook = lambda menu: menus.fill_context_menu(self, menu)
-        self.corpus = CorpusPanel()
-        self.codebook = CodebookPanel()
-        self.annotations = AnnotationPanel()
+        self.corpus = CorpusPanel(self.docks["corpus"])
+        self.codebook = CodebookPanel(self.docks["codebook"])
+        self.annotations = AnnotationPanel(self.docks["annotations"])
         self._build_layout()
         self.actions_by_name = menus.build_menus(self)
         self._build_status_bar()
@@ -119,43 +122,48 @@ class MainWindow(QMainWindow):
         self.external.start()  # other programs' commits show up here
 
     # -- layout -------------------------------------------------------------------------------
+    def _make_containers(self) -> None:
+        self._centre = QWidget(self)
+        self.docks: dict[str, QDockWidget] = {}
+        for name, title in (("corpus", "Documents"), ("codebook", "Codebook"),
+                            ("annotations", "Annotations")):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock-{name}")
+            self.docks[name] = dock
+
     def _build_layout(self) -> None:
-        self.header = QWidget()
+        self.header = QWidget(self._centre)
         self.header.setObjectName("docHeader")
-        self.title_label = plain_label(word_wrap=True)  # user data: never rich text
+        self.title_label = plain_label("", self.header, word_wrap=True)  # never rich text
         self.title_label.setObjectName("docTitle")
         # Wraps: one long outlet · date · author line must not widen the centre and squeeze
         # the document and codebook panels (seen under Xvfb at 1440 px).
-        self.meta_label = plain_label(word_wrap=True)
+        self.meta_label = plain_label("", self.header, word_wrap=True)
         self.meta_label.setObjectName("docMeta")
         head = QVBoxLayout(self.header)
         head.setContentsMargins(20, 12, 20, 10)
         head.addWidget(self.title_label)
         head.addWidget(self.meta_label)
-        centre = QWidget()
+        centre = self._centre
         column = QVBoxLayout(centre)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         self._centre_column = column  # banners (read-only, storage warning) go on top
         column.addWidget(self.header)
         column.addWidget(self.view, 1)
-        self.find_bar = FindBar(self.view, settings=self.settings)  # Ctrl+F; hidden until then
+        self.find_bar = FindBar(self.view, centre, settings=self.settings)  # Ctrl+F; hidden
         column.addWidget(self.find_bar)
         self.setCentralWidget(centre)
-        self.docks: dict[str, QDockWidget] = {}
-        for name, title, widget, area in (
-                ("corpus", "Documents", self.corpus, Qt.DockWidgetArea.LeftDockWidgetArea),
-                ("codebook", "Codebook", self.codebook, Qt.DockWidgetArea.RightDockWidgetArea),
-                ("annotations", "Annotations", self.annotations,
-                 Qt.DockWidgetArea.BottomDockWidgetArea)):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(f"dock-{name}")
+        for name, widget, area in (
+                ("corpus", self.corpus, Qt.DockWidgetArea.LeftDockWidgetArea),
+                ("codebook", self.codebook, Qt.DockWidgetArea.RightDockWidgetArea),
+                ("annotations", self.annotations, Qt.DockWidgetArea.BottomDockWidgetArea)):
+            dock = self.docks[name]
             dock.setWidget(widget)
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetClosable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
             self.addDockWidget(area, dock)
-            self.docks[name] = dock
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.resizeDocks([self.docks["corpus"], self.docks["codebook"]], [470, 280],
