@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 
@@ -51,16 +52,32 @@ class Utf16Map:
     CHUNK = 1 << 16
 
     def __init__(self, text: str) -> None:
+        self._setup(text, None)
+
+    @classmethod
+    def with_utf16(cls, text: str) -> tuple[Utf16Map, bytes]:
+        """The map and the text as UTF-16 in the machine's byte order, from the one encoding
+        pass that builds the map (a view handing an astral text to Qt needs both); the bytes
+        are empty for an ASCII text, which needs no map."""
+        pieces: list[bytes] = []
+        made = cls.__new__(cls)
+        made._setup(text, pieces)
+        return made, b"".join(pieces)
+
+    def _setup(self, text: str, pieces: list[bytes] | None) -> None:
         n, size = len(text), self.CHUNK
         self._text = text
         self.length = n
         # Astral characters before each chunk (one entry more than there are chunks).
         before = [0]
         if not text.isascii():
+            codec = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"
             for i in range(0, n, size):
                 chunk = text[i:i + size]
-                before.append(before[-1] + len(chunk.encode("utf-16-le", "surrogatepass")) // 2
-                              - len(chunk))
+                data = chunk.encode(codec, "surrogatepass")
+                before.append(before[-1] + len(data) // 2 - len(chunk))
+                if pieces is not None:
+                    pieces.append(data)
         else:
             before.extend([0] * ((n + size - 1) // size))
         self._before = before

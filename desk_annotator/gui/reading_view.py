@@ -53,16 +53,18 @@ UNDERLINE_HEIGHT = 2.5
 DASH = 7.0
 
 
-def _as_utf16_units(text: str) -> str:
+def _as_utf16_units(text: str, data: bytes | None = None) -> str:
     """The same text as a str of UTF-16 code units (each astral character as its two
-    surrogates), which Qt takes in as it is.
+    surrogates), which Qt takes in as it is; ``data``: the text already encoded as UTF-16
+    in the machine's byte order (Utf16Map.with_utf16), so it is not encoded twice.
 
     PySide copies a str of BMP characters into a QString at memory speed but converts one
     holding astral characters character by character: half of setPlainText on a 5 MB text
     with 90,000 emoji. Qt's text is the same either way; without the C call, the text itself."""
     try:
-        data = text.encode("utf-16-le" if sys.byteorder == "little" else "utf-16-be",
-                           "surrogatepass")
+        if data is None:
+            data = text.encode("utf-16-le" if sys.byteorder == "little" else "utf-16-be",
+                               "surrogatepass")
         return _from_kind_and_data(2, data, len(data) // 2)  # 2: two bytes per character
     except (AttributeError, OSError, TypeError, ValueError):
         return text
@@ -138,13 +140,13 @@ class ReadingView(QPlainTextEdit):
 
     def set_document(self, document: Document | None) -> None:
         self._document = document
-        self._map = Utf16Map(document.text if document else "")
+        text = document.text if document else ""
+        self._map, units = Utf16Map.with_utf16(text)  # one encoding pass for both
         self._spans.clear(self._map)
         self._current = None
         self._search, self._search_starts, self._search_max = [], [], 0
-        text = document.text if document else ""
         astral = self._map.length_utf16 != self._map.length and _from_kind_and_data is not None
-        self.setPlainText(_as_utf16_units(text) if astral else text)
+        self.setPlainText(_as_utf16_units(text, units) if astral else text)
         self.verticalScrollBar().setValue(0)
         self.documentLoaded.emit()
 
