@@ -273,12 +273,22 @@ def import_paths(project: Project, paths: Iterable[str | Path], *,
                  doccano_coder: str = "doccano",
                  options: ReadOptions | None = None) -> ImportReport:
     """Import articles and datasets (folders recurse). Refused files are listed in the report."""
+    from .bulk_gc import collector_paused
+
     stance_names = {lb.name for lb in project.q.labels() if lb.scheme == "stance"}
-    read = read_inputs(paths, stance_names=stance_names, doccano_coder=doccano_coder,
-                       progress=progress, is_project_file=project.owns_file, options=options)
-    report = ImportReport(refused=list(read.refused))
-    for step in write_steps(project, read, add_missing_labels=add_missing_labels):
-        report = report.merge(step())
+    # One pause of the cyclic collector over reading and writing, ended once the snapshots
+    # are gone: turned on again while they lived (between the read and the write, and after
+    # it), its next passes walked their millions of objects, which all stay alive and form no
+    # cycle (bulk_gc): some 3% of a million-annotation import.
+    with collector_paused():
+        read = read_inputs(paths, stance_names=stance_names, doccano_coder=doccano_coder,
+                           progress=progress, is_project_file=project.owns_file,
+                           options=options)
+        report = ImportReport(refused=list(read.refused))
+        steps = write_steps(project, read, add_missing_labels=add_missing_labels)
+        del read
+        while steps:  # each step, and the snapshot it holds, dropped once it has run
+            report = report.merge(steps.pop(0)())
     return report
 
 
