@@ -231,7 +231,7 @@ class UnitizingScheme:
         groups = ((d_all[:, None] * n_coders + m_all[:, None]) * n_cats
                   + np.arange(n_cats)[None, :]).ravel()  # every (doc, coder, cat) that exists
         group = (doc * n_coders + coder) * n_cats + cat
-        order = np.lexsort((start, group))
+        order = u16.by_group_then_start(group, start)
         g, s, e = group[order], start[order], end[order]
         first = np.ones(g.size, dtype=bool)
         first[1:] = g[1:] != g[:-1]
