@@ -386,8 +386,13 @@ def test_retrieve_docx_with_control_characters_in_title_text_and_label(project, 
     file with a traceback; they are written as U+FFFD (the quote's whitespace as spaces)."""
     import docx
 
+    from desk_annotator.models import Codebook, Label
+
     coder = project.ensure_coder("coder-1")
-    stance = project.add_label("stance", "pro\x1bcon")
+    # Typed names refuse control characters; a codebook file another program wrote can
+    # still bring one in.
+    project.import_codebook(Codebook(labels=[Label(scheme="stance", name="pro\x1bcon")]))
+    stance = next(lb for lb in project.q.labels() if lb.name == "pro\x1bcon")
     text = "Page one ends.\x0cPage two\x1b starts here."
     project.add_documents([article("Title\x1bhere", text)])
     doc = project.q.document_infos()[0].id
