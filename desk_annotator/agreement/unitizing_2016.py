@@ -157,10 +157,13 @@ def coincidences_2016(doc: np.ndarray, coder: np.ndarray, value: np.ndarray, sta
     offset = np.concatenate(([0], np.cumsum(doc_length)[:-1])).astype(np.int64)
     total = int(doc_length.sum())
     g_start, g_end = offset[doc] + start, offset[doc] + end
-    cuts = np.unique(np.concatenate((offset, [total], g_start, g_end)))
+    # Each unit's first and end segment from unique's inverse (no binary search per unit).
+    cuts, where = np.unique(np.concatenate((offset, [total], g_start, g_end)),
+                            return_inverse=True)
+    lo, hi = where[offset.size + 1:offset.size + 1 + doc.size], where[offset.size + 1 + doc.size:]
+    del where
     seg_start, seg_len = cuts[:-1], np.diff(cuts).astype(float)
     seg_doc = np.searchsorted(offset, seg_start, side="right") - 1
-    lo, hi = np.searchsorted(cuts, g_start), np.searchsorted(cuts, g_end)
     n_seg = seg_start.size
 
     # Σ over ordered coder pairs i ≠ j of c_i c_jᵀ = N Nᵀ − Σ_i c_i c_iᵀ (N = Σ_i c_i). N comes
