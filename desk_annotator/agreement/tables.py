@@ -131,11 +131,13 @@ def coded_coincidence_doc(seg: Segments, n_labels: int,
     counts = stance_counts[:, 1:]
     m_u = counts.sum(axis=1)
     sel = m_u >= 2
-    out = doc_outer_sums(counts[sel], seg.length[sel] / (m_u[sel] - 1.0), seg.doc[sel], n_docs)
+    # The selected segments gathered once (each label's pass had gathered them again).
+    counts, doc, weight = counts[sel], seg.doc[sel], seg.length[sel] / (m_u[sel] - 1.0)
+    out = doc_outer_sums(counts, weight, doc, n_docs)
     diagonal = np.arange(n_labels)
     out[:, diagonal, diagonal] -= np.stack(
-        [np.bincount(seg.doc[sel], seg.length[sel] / (m_u[sel] - 1.0) * counts[sel, k], n_docs)
-         for k in range(n_labels)], axis=1) if n_labels else 0.0
+        [np.bincount(doc, weight * counts[:, k], n_docs) for k in range(n_labels)],
+        axis=1) if n_labels else 0.0
     return out
 
 
