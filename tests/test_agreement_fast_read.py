@@ -18,6 +18,7 @@ from desk_annotator.agreement.data import (
     build_agreement_data,
     instant,
     instants,
+    instants_of,
     span_columns,
 )
 from desk_annotator.agreement.from_rows import agreement_data_from_rows
@@ -204,6 +205,24 @@ def test_instants_equal_instant_of_each_stamp() -> None:
     want = np.array([instant(s) for s in stamps])
     assert np.array_equal(got, want)
     assert np.isfinite(got).sum() > 2000  # the array path met many valid stamps
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_instants_of_separated_stamps_in_any_order(seed: int) -> None:
+    """Stamps as the agreement read hands them over: one buffer, each stamp followed by the
+    separator, taken in a shuffled order (the row view of equal-length stamps), with stamps of
+    several lengths and junk mixed in (those take the column gather or instant())."""
+    rng = random.Random(seed)
+    ours = [f"2025-0{rng.randint(1, 9)}-{rng.randint(10, 28)}T{rng.randint(10, 23)}:"
+            f"{rng.randint(10, 59)}:{rng.randint(10, 59)}.{rng.randint(0, 999999):06d}+00:00"
+            for _ in range(3000)]
+    for stamps in (ours, ours + _random_stamps(rng, 3000) + STAMPS):
+        data = "\x1f".join(stamps).encode("utf-8")
+        lengths = np.array([len(s.encode("utf-8")) for s in stamps])
+        start = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+        order = np.array(rng.sample(range(len(stamps)), len(stamps)))
+        got = instants_of(data, start[order], start[order] + lengths[order])
+        assert np.array_equal(got, np.array([instant(stamps[i]) for i in order]))
 
 
 def test_json_report_has_the_json_modules_values(tmp_path: Path) -> None:

@@ -113,22 +113,47 @@ class _Columns:
 
     def __init__(self, buffer: np.ndarray, first: np.ndarray) -> None:
         self.buffer, self.first = buffer, first
+        self.size = first.size
 
     def __call__(self, col: int) -> np.ndarray:
         return self.buffer[self.first + col]
 
     def number(self, first: int, last: int) -> np.ndarray:
-        value = np.zeros(self.first.size, dtype=np.int64)
+        value = np.zeros(self.size, dtype=np.int64)
         for col in range(first, last):
             value = value * 10 + (self(col).astype(np.int64) - 48)
         return value
 
     def digits(self, cols: list[int]) -> np.ndarray:
-        ok = np.ones(self.first.size, dtype=bool)
+        ok = np.ones(self.size, dtype=bool)
         for col in cols:
             byte = self(col)
             ok &= (byte >= 48) & (byte <= 57)
         return ok
+
+
+class _Rows(_Columns):
+    """The same columns from a (stamps × bytes) matrix of the stamps' bytes: each column a
+    strided view rather than a gather through an index array."""
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.matrix, self.size = matrix, matrix.shape[0]
+
+    def __call__(self, col: int) -> np.ndarray:
+        return self.matrix[:, col]
+
+
+def _columns_of(buffer: np.ndarray, first: np.ndarray, length: int) -> _Columns:
+    """Stamps of one length as columns: as rows of a matrix when each starts at a multiple of
+    length + 1 (a buffer of such stamps, each followed by one separator byte: the agreement
+    read's group_concat, in any order), else gathered column by column."""
+    stride = length + 1
+    n_rows = -(-buffer.size // stride)
+    if first.size and not (first % stride).any() and int(first.max()) // stride < n_rows:
+        padded = np.zeros(n_rows * stride, dtype=np.uint8)
+        padded[:buffer.size] = buffer
+        return _Rows(padded.reshape(n_rows, stride)[first // stride, :length])
+    return _Columns(buffer, first)
 
 
 def _fixed_shape(chars: _Columns, width: int, fraction: int, zone: str | None
@@ -141,7 +166,7 @@ def _fixed_shape(chars: _Columns, width: int, fraction: int, zone: str | None
                                                                    else ()):
         ok &= chars(col) == ord(char)
     ok &= (chars(10) == ord("T")) | (chars(10) == ord(" "))
-    offset = np.zeros(chars.first.size, dtype=np.int64)
+    offset = np.zeros(chars.size, dtype=np.int64)
     if zone == "Z":
         ok &= chars(width - 1) == ord("Z")
     elif zone == "offset":
@@ -184,7 +209,8 @@ def instants_of(data: bytes, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     for length, shape in _SHAPES.items():
         rows = np.flatnonzero(lengths == length)
         if rows.size:
-            values, ok = _fixed_shape(_Columns(buffer, start[rows]), length, *shape)
+            values, ok = _fixed_shape(_columns_of(buffer, start[rows], length), length,
+                                      *shape)
             out[rows[ok]] = values[ok]
             done[rows[ok]] = True
     for i in np.flatnonzero(~done).tolist():
