@@ -6,6 +6,7 @@ writer wrote it."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from pathlib import Path
@@ -33,7 +34,7 @@ from desk_annotator.models import (
 )
 from desk_annotator.project import Project
 from desk_annotator.store import agreement_queries
-from desk_annotator.store.agreement_queries import span_rows
+from desk_annotator.store.agreement_queries import Texts, span_rows
 from desk_annotator.text import normalize_text, sha256_text
 
 WORDS = ["policy", "chips", "治理", "开源", "café", "🇺🇸", "emoji 😀", "𝔘𝔫𝔦", "the", "\r\n", "—"]
@@ -216,10 +217,14 @@ def test_instants_of_separated_stamps_in_any_order(seed: int) -> None:
     ours = [f"2025-0{rng.randint(1, 9)}-{rng.randint(10, 28)}T{rng.randint(10, 23)}:"
             f"{rng.randint(10, 59)}:{rng.randint(10, 59)}.{rng.randint(0, 999999):06d}+00:00"
             for _ in range(3000)]
-    for stamps in (ours, ours + _random_stamps(rng, 3000) + STAMPS):
-        data = "\x1f".join(stamps).encode("utf-8")
+    for stamps, blocks in ((ours, 1), (ours, 3), (ours + _random_stamps(rng, 3000) + STAMPS, 2)):
+        # Blocks joined end to end as Texts.joined does (no separator between two blocks).
+        cut = np.linspace(0, len(stamps), blocks + 1).astype(int)
+        parts = [Texts.of(["\x1f".join(stamps[a:b])]) for a, b in itertools.pairwise(cut)]
+        data = Texts.joined(parts).data
         lengths = np.array([len(s.encode("utf-8")) for s in stamps])
         start = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+        start -= np.searchsorted(cut[1:], np.arange(len(stamps)), side="right")
         order = np.array(rng.sample(range(len(stamps)), len(stamps)))
         got = instants_of(data, start[order], start[order] + lengths[order])
         assert np.array_equal(got, np.array([instant(stamps[i]) for i in order]))

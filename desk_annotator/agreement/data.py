@@ -144,16 +144,26 @@ class _Rows(_Columns):
 
 
 def _columns_of(buffer: np.ndarray, first: np.ndarray, length: int) -> _Columns:
-    """Stamps of one length as columns: as rows of a matrix when each starts at a multiple of
-    length + 1 (a buffer of such stamps, each followed by one separator byte: the agreement
-    read's group_concat, in any order), else gathered column by column."""
+    """Stamps of one length as columns: as rows of one (stamps × length) matrix when they lie
+    on a few grids of step length + 1 (stamps each followed by one separator byte, as the
+    agreement read's group_concat blocks give them, in any order: one grid per block), each
+    grid a strided view of the buffer; else gathered column by column."""
     stride = length + 1
-    n_rows = -(-buffer.size // stride)
-    if first.size and not (first % stride).any() and int(first.max()) // stride < n_rows:
-        padded = np.zeros(n_rows * stride, dtype=np.uint8)
-        padded[:buffer.size] = buffer
-        return _Rows(padded.reshape(n_rows, stride)[first // stride, :length])
-    return _Columns(buffer, first)
+    phase = first % stride
+    grids = np.unique(phase)
+    if not first.size or grids.size > MAX_GRIDS:
+        return _Columns(buffer, first)
+    matrix = np.empty((first.size, length), dtype=np.uint8)
+    for r in grids.tolist():
+        on = phase == r
+        rows = (buffer.size - r - length) // stride + 1  # whole stamps from offset r on
+        view = np.lib.stride_tricks.as_strided(buffer[r:], shape=(rows, length),
+                                               strides=(stride, 1), writeable=False)
+        matrix[on] = view[(first[on] - r) // stride]
+    return _Rows(matrix)
+
+
+MAX_GRIDS = 64  # beyond this many grids the column gather costs less than the row copies
 
 
 def _fixed_shape(chars: _Columns, width: int, fraction: int, zone: str | None
