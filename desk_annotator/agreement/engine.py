@@ -464,18 +464,28 @@ def _compute(data: AgreementData, bootstrap: int, seed: int,
     if workers is None:
         workers = 2 if parallel.worth_it(len(seg.coders), n_spans) else 1
     blocks: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
-    away = _child_share(seg, stance_spans, theme_spans) \
-        if workers > 1 and parallel.available() else set()
-    if away:
+    if workers > 1 and n_themes and parallel.available():
         un.prepare_span_rows(seg)  # built once before the fork, shared by both processes
+        # Both processes take the next theme from one shared counter, biggest first: the
+        # child from the start, this process once the stance block is done, so the halves
+        # end within about one theme of each other whatever the schemes cost (a split fixed
+        # beforehand from span counts left the child 4-5 s of CPU behind or ahead).
+        order = _themes_by_size(theme_spans, n_themes)
+        counter = parallel.shared_counter()
+
+        def themes_claimed() -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
+            out = {}
+            while (i := parallel.claim(counter)) < n_themes:
+                out[order[i]] = theme_block(order[i])
+            return out
 
         def here() -> tuple[dict[str, Any], dict[int, tuple[dict, dict]]]:
-            return stance_block(), {t: theme_block(t) for t in range(n_themes)
-                                    if t not in away}
+            return stance_block(), themes_claimed()
 
-        there, (report["stance"], mine) = parallel.split(
-            lambda: {t: theme_block(t) for t in away}, here)
+        there, (report["stance"], mine) = parallel.split(themes_claimed, here)
         blocks = {**mine, **there}
+        # A child that failed after claiming themes leaves them to this process.
+        blocks.update({t: theme_block(t) for t in range(n_themes) if t not in blocks})
     else:
         report["stance"] = stance_block()
         blocks = {t: theme_block(t) for t in range(n_themes)}
@@ -484,27 +494,8 @@ def _compute(data: AgreementData, bootstrap: int, seed: int,
     return report
 
 
-# What a stance span costs against a theme span, plus what this process does besides (the
-# segments before the fork, reading the blocks back). Measured on the benchmark's data (10
-# coders, 8 themes): at 1.0 the helper took 7 themes, and at 50 M characters this process
-# then spent 9.9 s of CPU to the helper's 7.7 s; at 1.25 the helper takes all 8.
-STANCE_SPAN_COST = 1.25
-
-
-def _child_share(seg: Segments, stance_spans: list[LabelledSpans],
-                 theme_spans: list[list[LabelledSpans]]) -> set[int]:
-    """Themes for the second process: from the last, while it holds at most half the work
-    (possibly every theme, when the stance is the bigger half). A scheme's cost follows its
-    spans (the stance block took 37% of the benchmark's report
-    with 80% of the spans carrying a stance and 12% each theme)."""
-    costs = [sum(spans[t].label.size for spans in theme_spans)
-             for t in range(len(seg.theme_labels))]
-    total = STANCE_SPAN_COST * sum(s.label.size for s in stance_spans) + sum(costs)
-    away: set[int] = set()
-    load = 0.0
-    for t in reversed(range(len(costs))):
-        if load + costs[t] > total / 2:
-            break
-        away.add(t)
-        load += costs[t]
-    return away
+def _themes_by_size(theme_spans: list[list[LabelledSpans]], n_themes: int) -> list[int]:
+    """Theme indexes, most spans first (a scheme's cost follows its spans; the biggest taken
+    first leaves the small ones to even out the two processes' ends)."""
+    spans = [sum(per_coder[t].label.size for per_coder in theme_spans) for t in range(n_themes)]
+    return sorted(range(n_themes), key=lambda t: (-spans[t], t))

@@ -57,6 +57,19 @@ def worth_it(n_coders: int, n_spans: int) -> bool:
     return n_coders >= 2 and n_spans >= MIN_SPANS and available()
 
 
+def shared_counter():
+    """An integer both processes of a split see (made before the fork; from 0)."""
+    return multiprocessing.get_context("fork").Value("i", 0)
+
+
+def claim(counter) -> int:
+    """The counter's value, and one more for the next caller (either process)."""
+    with counter.get_lock():
+        value = counter.value
+        counter.value = value + 1
+    return value
+
+
 def _run_child(child: Callable[[], object], writer) -> None:  # pragma: no cover - child side
     try:
         writer.send(("ok", child()))
