@@ -227,3 +227,16 @@ def test_expanded_percentile_reads_the_widened_levels() -> None:
     z = iv.expanded_z(10)
     assert res.bounds == pytest.approx(tuple(np.quantile(stat(w), [iv.normal_cdf(-z),
                                                                    iv.normal_cdf(z)])))
+
+
+def test_resamples_drawn_in_a_thread_are_the_seeded_draws() -> None:
+    """The report draws its resample weights in a thread while it builds the segments: the
+    same generator and seed give the same weights as drawing them in line, and the thread is
+    gone once they are handed over (a second process may only fork a single thread)."""
+    from desk_annotator.agreement.engine import _DrawnMeanwhile
+
+    for n_docs, resamples, seed in ((2, 5, 1), (37, 200, 20250726), (500, 50, 3)):
+        drawing = _DrawnMeanwhile(n_docs, resamples, seed)
+        got = drawing.result(n_docs)
+        assert np.array_equal(got, iv.document_resamples(n_docs, resamples, seed))
+        assert not drawing.thread.is_alive()
