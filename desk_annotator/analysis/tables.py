@@ -262,6 +262,15 @@ _MULTIPLE = ("multiple response: a {what} can count in several rows, so the cell
              "independent observations and chi-square/Cramér's V are only indicative")
 
 
+def _multiple_response(labels: str, documents: bool) -> str | None:
+    """The warning of a crosstab whose unit can count in several rows, or None."""
+    if labels == "themes":
+        return _MULTIPLE.format(what="document" if documents else "passage")
+    if documents:
+        return _MULTIPLE.format(what="document (one per stance it has)")
+    return None
+
+
 def crosstab(project: Any, *, labels: str = "stance", by: str = "outlet",
              coders: list[str] | None = None, unit: str = "passages",
              set_name: str | None = None) -> Result:
@@ -296,11 +305,7 @@ def crosstab(project: Any, *, labels: str = "stance", by: str = "outlet",
             counts[lab][col[g - 1]] += n
     warnings = [f"{missing} {unit if missing != 1 else unit[:-1]} with no {by} left out"
                 ] if missing else []
-    multiple = None
-    if labels == "themes":
-        multiple = _MULTIPLE.format(what="passage" if not docs else "document")
-    elif docs:
-        multiple = _MULTIPLE.format(what="document (one per stance it has)")
+    multiple = _multiple_response(labels, docs)
     title = f"{labels} by {groups.name} ({ctx.who})"
     result = _crosstab_result("crosstab", title, unit, labels, [lb.name for lb in row_labels],
                               groups.name, [str(groups.labels[g]) for g in present], counts,
@@ -342,11 +347,7 @@ def _labels_by_set(ctx: _Context, labels: str, unit: str) -> Result:
         ((in_sets > 1) & ctx.doc_ok).sum())
     if shared:
         warnings.append(_OVERLAPPING_SETS.format(n=shared))
-    multiple = None
-    if labels == "themes":
-        multiple = _MULTIPLE.format(what="passage" if not docs else "document")
-    elif docs:
-        multiple = _MULTIPLE.format(what="document (one per stance it has)")
+    multiple = _multiple_response(labels, docs)
     title = f"{labels} by document set ({ctx.who})"
     result = _crosstab_result("crosstab", title, unit, labels, [lb.name for lb in row_labels],
                               "set", [s.name for s in sets], counts, warnings, multiple)
