@@ -170,3 +170,20 @@ def test_blind_mode_offers_only_the_own_coder_in_the_tables_and_findings(qtbot, 
     assert offered[0] == ALL_CODERS and {"coder-1", "coder-2", "coder-3"} <= set(offered)
     tw.close()
     tw2.close()
+
+
+def test_crosstab_by_set_is_offered_and_shown_as_computed(window, project, tmp_path):
+    docs = [d.id for d in project.q.document_infos()]
+    project.run(CreateSet("first half", docs[: len(docs) // 2 + 1]))
+    project.run(CreateSet("second half", docs[len(docs) // 2:]))  # one document in both
+    window.fill_choices()
+    window.choose(kind="crosstab", labels="stance")
+    assert window.by_box.findData("set") >= 0
+    window.choose(by="set")
+    assert window.wait()
+    expected = tables.crosstab(project, labels="stance", by="set")
+    assert window.model.columns == ["stance", "first half", "second half", "Total"]
+    rows = shown_rows(window)
+    assert [r[1:-1] for r in rows[:-1]] == [[str(n) for n in r] for r in expected.data["counts"]]
+    assert any("overlapping sets" in w for w in expected.warnings)
+    window.grab().save(str(tmp_path / "crosstab-by-set.png"))
