@@ -188,14 +188,16 @@ _PLAIN_TEXTS = ["a.id", "a.document_id", "a.coder_id", "ifnull(a.stance_id, '')"
 _PLAIN_THEME_TEXTS = ["t.annotation_id", "t.label_id"]
 
 
-def _plain_block(q: Queries, table: str, ints: list[str], texts: list[str],
+def _plain_block(q: Queries, sql_from: str, ints: list[str], texts: list[str],
                  stamp: str | None, where: str, params: list
                  ) -> tuple[list[np.ndarray], list[np.ndarray], Texts | None] | None:
+    """One block as columns from one row of group_concats: integer columns, fixed-width
+    byte-string columns and one separated text column; None if a column does not read back."""
     columns = [f"group_concat({c})" for c in ints] + \
         [f"CAST(group_concat({c}, {SEPARATOR_SQL}) AS BLOB)" for c in texts]
     if stamp is not None:
         columns.append(f"group_concat({stamp}, {SEPARATOR_SQL})")
-    row = q.db.execute(f"SELECT count(*), {', '.join(columns)} FROM {table} {where}",
+    row = q.db.execute(f"SELECT count(*), {', '.join(columns)} {sql_from} {where}",
                        params).fetchone()
     count = row[0]
     numbers = [_integers(value, count) for value in row[1:1 + len(ints)]]
@@ -216,7 +218,7 @@ def _read_plain(q: Queries, table: str, alias: str, ints: list[str], texts: list
     strings: list[list[np.ndarray]] = [[] for _ in texts]
     stamps: list[Texts] = []
     for where, params in _blocks(q, alias, table, None):
-        block = _plain_block(q, f"{table} {alias}", ints, texts, stamp, where, params)
+        block = _plain_block(q, f"FROM {table} {alias}", ints, texts, stamp, where, params)
         if block is None:
             return None
         for column, values in zip(numbers + strings, block[0] + block[1]):
@@ -272,19 +274,10 @@ Block = tuple[list[np.ndarray], Texts | None]
 
 def _aggregated(q: Queries, sql_from: str, ints: list[str], where: str, params: list,
                 text: str | None) -> Block | None:
-    """One block as columns from one row of group_concats, or None if a column does not
-    read back (then :func:`_one_by_one`)."""
-    columns = [f"group_concat({c})" for c in ints]
-    if text is not None:
-        columns.append(f"group_concat({text}, {SEPARATOR_SQL})")
-    row = q.db.execute(f"SELECT count(*), {', '.join(columns)} {sql_from}{where}",
-                       params).fetchone()
-    count = row[0]
-    arrays = [_integers(value, count) for value in row[1:1 + len(ints)]]
-    texts = _separated(row[-1], count) if text is not None else None
-    if any(a is None for a in arrays) or (text is not None and texts is None):
-        return None
-    return arrays, texts  # type: ignore[return-value]
+    """One block of a joined read (:func:`_plain_block` without byte-string columns), or None
+    if a column does not read back (then :func:`_one_by_one`)."""
+    block = _plain_block(q, sql_from, ints, [], text, where, params)
+    return None if block is None else (block[0], block[2])
 
 
 def _one_by_one(q: Queries, sql_from: str, ints: list[str], where: str, params: list,
