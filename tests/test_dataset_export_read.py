@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_jsonl_bulk_exchange import _records, _write
+from test_jsonl_bulk_exchange import _records, _write, one_value
 
 from desk_annotator.io import dataset_jsonl
 from desk_annotator.project import Project
@@ -68,11 +68,7 @@ def _change_quotes_behind_our_back(path: Path, n: int) -> list[tuple[str, str]]:
 
 
 def _queued(path: Path) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT count(*) FROM unchecked_quotes").fetchone()[0]
-    finally:
-        conn.close()
+    return int(one_value(path, "SELECT count(*) FROM unchecked_quotes"))
 
 
 def test_empty_queue_exports_the_text_slices_as_the_stored_quotes(project_path: Path,

@@ -72,12 +72,17 @@ def _state(path: Path) -> dict[str, list]:
         conn.close()
 
 
-def _integrity(path: Path) -> str:
+def one_value(path: Path, sql: str) -> object:
+    """The first column of the first row of ``sql``, read by a connection of its own."""
     conn = sqlite3.connect(path)
     try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+        return conn.execute(sql).fetchone()[0]
     finally:
         conn.close()
+
+
+def _integrity(path: Path) -> str:
+    return str(one_value(path, "PRAGMA integrity_check"))
 
 
 @pytest.fixture
