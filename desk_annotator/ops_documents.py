@@ -171,4 +171,4 @@ class DeleteDocument(Op):
 
 def annotation_count(q: Queries, document_id: str) -> int:
     """Every coder's annotations on the document (what a deletion would take with it)."""
-    return len(q.annotation_tuples(document_id)[0])
+    return q.document_annotation_count(document_id)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +179,7 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
         # One group_concat of theme ids -> their names in codebook order: a project has few
         # distinct theme combinations, so each is sorted once, not once per annotation.
         order = {lb.id: (lb.order, lb.id) for lb in q.labels()}
-        theme_lists: dict[str, list[str] | None] = {}
+        theme_lists: dict[str | None, list[str] | None] = {None: []}
 
         def theme_names(joined: str) -> list[str] | None:
             ids = joined.split(" ")
@@ -188,9 +187,8 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
                 return None  # a label the project lacks (cannot happen with its keys)
             return [labels[t] for t in sorted(ids, key=order.__getitem__)]
 
-        with dataset_queries.mapped_reads(q), \
-                closing(dataset_queries.documents_with_rows(q, document_ids)) as read_ahead:
-            for doc, rows in read_ahead:
+        with dataset_queries.mapped_reads(q):
+            for doc, rows in dataset_queries.documents_with_rows(q, document_ids):
                 text = doc.text
                 anns = []
                 add = anns.append
@@ -199,14 +197,9 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
                     coder = wanted_names.get(coder_id)
                     if coder is None:  # another coder's (or an unknown coder's): not exported
                         continue
-                    if themes is None:
-                        names: list[str] | None = []
-                    else:
-                        names = theme_lists.get(themes)
-                        if names is None and themes not in theme_lists:
-                            names = theme_lists[themes] = theme_names(themes)
-                        if names is not None:
-                            names = list(names)  # each record owns its list
+                    if themes not in theme_lists:
+                        theme_lists[themes] = theme_names(themes)
+                    names = theme_lists[themes]
                     if names is None or (stance_id is not None and stance_id not in labels):
                         skipped += 1
                         continue
@@ -215,7 +208,7 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
                     add({"id": ann_id, "start": start, "end": end,
                          "quote": text[start:end] if quote is None else quote, "coder": coder,
                          "stance": labels[stance_id] if stance_id is not None else None,
-                         "themes": names, "note": note, "created": created,
+                         "themes": list(names), "note": note, "created": created,
                          "updated": created if updated is None else updated})
                     if accepted_from and ann_id in accepted_from:
                         anns[-1]["provenance"] = accepted_from[ann_id]

@@ -64,7 +64,7 @@ def mapped_reads(q: Queries) -> Iterator[None]:
 def documents_with_rows(q: Queries, document_ids: list[str] | None = None
                         ) -> Iterator[tuple[Document, list[tuple]]]:
     """(document, annotation rows) in document order; rows are in (start, end, created, id)
-    order, as annotation_tuples orders them. Run it inside one read transaction."""
+    order, as Queries.annotations orders them. Run it inside one read transaction."""
     db = q.db
     queued = db.execute("SELECT count(*) FROM unchecked_quotes").fetchone()[0]
     stored: dict[str, str] = {}

@@ -183,25 +183,10 @@ class Queries:
         themes = self._theme_ids([r["id"] for r in rows])
         return [Annotation.model_construct(**r, theme_ids=themes.get(r["id"], [])) for r in rows]
 
-    EXPORT_COLUMNS = ("id", "coder_id", "start", "end", "quote", "stance_id", "note", "created",
-                      "updated")
-
-    def annotation_tuples(self, document_id: str) -> tuple[list[tuple], dict[str, list[str]]]:
-        """A document's annotations as tuples in EXPORT_COLUMNS order, plus theme ids by
-        annotation: the fastest read, for exporting a million annotations."""
-        rows = self.db.execute(
-            "SELECT id, coder_id, start, [end], quote, stance_id, note, created, updated "
-            # id last, as in annotations(): ties come out in one order whatever plan SQLite
-            # picks (an index added by a migration changed it once; the export's bytes follow)
-            "FROM annotations WHERE document_id = ? ORDER BY start, [end], created, id",
-            (document_id,)).fetchall()
-        themes: dict[str, list[str]] = defaultdict(list)
-        for ann_id, label_id in self.db.execute(
-                "SELECT t.annotation_id, t.label_id FROM annotation_themes t "
-                "JOIN annotations a ON a.id = t.annotation_id JOIN labels l ON l.id = t.label_id "
-                "WHERE a.document_id = ? ORDER BY l.position", (document_id,)):
-            themes[ann_id].append(label_id)
-        return rows, themes
+    def document_annotation_count(self, document_id: str) -> int:
+        """Every coder's annotations on the document (counted in idx_annotations_document)."""
+        return self.db.execute("SELECT count(*) FROM annotations WHERE document_id = ?",
+                               (document_id,)).fetchone()[0]
 
     def annotations(self, document_id: str | None = None,
                     coder_ids: list[str] | None = None) -> list[Annotation]:
