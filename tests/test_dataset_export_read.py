@@ -119,3 +119,20 @@ def test_the_read_leaves_the_connection_unmapped(project_path: Path, tmp_path: P
     with Project(project_path) as project:
         _export(project, tmp_path)
         assert project.q.db.execute("PRAGMA mmap_size").fetchone()[0] == 0
+
+
+def test_a_quote_another_program_changes_while_the_project_is_open_is_exported_as_stored(
+        project_path: Path, tmp_path: Path) -> None:
+    """The session keeps the project open; the sqlite3 module (another program's connection)
+    rewrites quotes and commits; the open session's next export carries the stored quotes
+    (the triggers queued them), equal to the snapshot exporter's, and the file stays sound."""
+    with Project(project_path) as project:
+        first = _export(project, tmp_path)
+        changed = dict(_change_quotes_behind_our_back(project_path, 5))
+        assert _queued(project_path) >= 5
+        got = _export(project, tmp_path)
+        assert got != first and got == _expected_bytes(project)
+    exported = {a["id"]: a["quote"] for line in got.splitlines()
+                for a in json.loads(line)["annotations"]}
+    assert all(exported[i] == q for i, q in changed.items())
+    assert one_value(project_path, "PRAGMA integrity_check") == "ok"
