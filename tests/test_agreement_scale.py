@@ -206,3 +206,28 @@ def test_bootstrap_alpha_u_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
         results[path] = scheme.alpha_u(w)[1]
     assert np.array_equal(results["sparse"], results["gather"])
     assert np.allclose(results["dense"], results["gather"], rtol=1e-12, atol=0)
+
+
+def test_sparse_fit_runs_equal_the_literal_suffix_sums() -> None:
+    """The αU bootstrap's fit term summed over runs of gap rows equals, for every unit length
+    q and resample, Σ over gap lengths g ≥ q of count·(g − q + 1), times the unit mass, on
+    random tables: unit lengths sharing a first fitting gap, unit lengths longer than every
+    gap, a single gap length, no gap long enough at all."""
+    from desk_annotator.agreement import unitizing as un
+
+    rng = np.random.default_rng(14)
+    for case in range(300):
+        n_q, n_g, b = int(rng.integers(1, 12)), int(rng.integers(0, 15)), int(rng.integers(1, 6))
+        q = np.unique(rng.integers(1, 40, n_q)).astype(float)
+        lengths = np.unique(rng.integers(1, 60 if case % 3 else 20, n_g)).astype(float)
+        lengths = lengths[lengths >= q[0]] if case % 5 else lengths[:0]
+        both = rng.integers(0, 50, (q.size + lengths.size, b)).astype(float)
+        first_fit = np.searchsorted(lengths, q, side="left")
+        got = un._sparse_fit(both, q, lengths, *un._fit_runs(first_fit, lengths.size))
+        units, counts = both[:q.size], both[q.size:]
+        want = np.zeros(b)
+        for k, l in enumerate(q):
+            for i, g in enumerate(lengths):
+                if g >= l:
+                    want += units[k] * counts[i] * (g - l + 1)
+        assert np.array_equal(got, want), case
