@@ -31,14 +31,20 @@ from typing import Any
 import numpy as np
 
 from ..store.label_summaries import label_summaries_present
-from ..store.table_queries import DOCUMENT_SEPARATOR, VARIABLES, TableQueries
+from ..store.table_queries import (
+    DOCUMENT_SEPARATOR,
+    STORED_VARIABLES,
+    TableQueries,
+    date_parts,
+)
 
 
 @dataclass
 class Facts:
     doc_ids: list[str]
     doc_titles: list[str]
-    doc_values: dict[str, list[Any]]  # built-in variable -> value per document code
+    doc_values: dict[str, list[Any]]  # built-in variable -> value per document code (see
+    # variable_values: month and year are added when first asked for)
     coder_ids: list[str]
     label_ids: list[str]
     doc_rowids: np.ndarray | None = None
@@ -61,6 +67,15 @@ class Facts:
     @property
     def n_docs(self) -> int:
         return len(self.doc_ids)
+
+    def variable_values(self, name: str) -> list[Any]:
+        """The value per document code of the built-in variable ``name``."""
+        if name not in self.doc_values:
+            derived = date_parts(name, self.doc_values["date"])
+            if derived is None:
+                raise KeyError(name)
+            self.doc_values[name] = derived
+        return self.doc_values[name]
 
     def passages(self, scheme: str) -> dict[str, np.ndarray]:
         """Every labelled passage of a scheme, unfiltered: ``ann`` (index into a_*), ``doc``,
@@ -118,8 +133,7 @@ def load_base(tq: TableQueries) -> Facts:
     docs = tq.document_values()
     coders = tq.rowid_keys("coders")
     labels = tq.rowid_keys("labels")
-    names = list(VARIABLES)
-    doc_values = {name: [row[3 + i] for row in docs] for i, name in enumerate(names)}
+    doc_values = {name: [row[3 + i] for row in docs] for i, name in enumerate(STORED_VARIABLES)}
     return Facts(doc_ids=[r[1] for r in docs], doc_titles=[r[2] for r in docs],
                  doc_values=doc_values, coder_ids=[r[1] for r in coders],
                  label_ids=[r[1] for r in labels], doc_rowids=_rowids(docs),

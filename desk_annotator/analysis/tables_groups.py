@@ -73,7 +73,7 @@ def _number_grouping(name: str, values: list[float | None]) -> Grouping:
 def grouping(project: Any, facts: Facts, name: str) -> Grouping:
     """The groups of documents by the variable ``name`` (built-in or custom)."""
     if name in VARIABLES:
-        return _from_values(name, facts.doc_values[name])
+        return _from_values(name, facts.variable_values(name))
     try:
         var = vars_.find_variable(project, name, builtin=False)
     except OperationError:
