@@ -5,6 +5,8 @@ Expected failures print one line on stderr and exit 1; usage errors exit 2 (clic
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import json
 import sys
@@ -438,7 +440,18 @@ _commands.update(dict.items(cli.commands))
 cli.commands = _commands
 
 
+def _no_collection_at_exit() -> None:
+    """Python's exit collects garbage over every object the imports made (full passes, a
+    tenth of a second of a table command); a command has closed its project and files by
+    then (click's close callbacks), so those objects are left to the end of the process.
+    Not after Qt was loaded (the window, a PDF): its objects are torn down as usual."""
+    if not any(name.startswith("desk_annotator.gui") for name in sys.modules):
+        gc.freeze()
+
+
 def main(argv: list[str] | None = None) -> None:
+    if argv is None:  # the program itself (the console script, python -m), not a caller's test
+        atexit.register(_no_collection_at_exit)
     try:
         cli.main(args=argv, prog_name="desk-annotator", standalone_mode=False)
     except click.exceptions.Abort:
