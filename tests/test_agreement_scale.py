@@ -231,3 +231,36 @@ def test_sparse_fit_runs_equal_the_literal_suffix_sums() -> None:
                 if g >= l:
                     want += units[k] * counts[i] * (g - l + 1)
         assert np.array_equal(got, want), case
+
+
+@pytest.mark.parametrize("share,kept,block", [(0.0, 10**9, 10**9), (0.2, 10**9, 50),
+                                              (0.1, 300, 1), (2.0, 10**9, 10**9)])
+def test_bootstrap_alpha_u_dense_rows_equal_the_sparse_product(
+        monkeypatch: pytest.MonkeyPatch, share: float, kept: int, block: int) -> None:
+    """Rows of αU's stacked tables multiplied dense by BLAS (every row, the fuller ones in
+    blocks of one or a few rows, only the fullest under an output cap, none) give the very
+    floats of the sparse product alone, on varied random schemes with three categories."""
+    from desk_annotator.agreement import intervals as iv
+    from desk_annotator.agreement import unitizing as un
+
+    monkeypatch.setattr(un, "DENSE_CELLS", 0)  # the sparse tables, even on small data
+    rng = np.random.default_rng(int(share * 10) + block)
+    for case in range(6):
+        n_docs, n = int(rng.integers(5, 60)), int(rng.integers(50, 900))
+        doc_length = rng.integers(50 if case % 2 else 5, 400, n_docs)
+        doc = rng.integers(0, n_docs, n)
+        start = rng.integers(0, 150, n)
+        end = start + rng.integers(1, 60 if case % 3 else 3, n)
+        coders = int(rng.integers(2, 6))
+        coded = rng.random((n_docs, coders)) < 0.85
+        args = ("stance", ["a", "b", "c"], doc_length, coded, doc,
+                rng.integers(0, coders, n), rng.integers(0, 3, n), start, end)
+        w = iv.document_resamples(n_docs, 150, case)
+        monkeypatch.setattr(un, "DENSE_ROW_SHARE", 2.0)  # no dense row: the sparse product
+        reference = un.UnitizingScheme(*args).alpha_u(w)
+        monkeypatch.setattr(un, "DENSE_ROW_SHARE", share)
+        monkeypatch.setattr(un, "DENSE_ROW_OUTPUT", kept)
+        monkeypatch.setattr(un, "DENSE_BLOCK_CELLS", block)
+        got = un.UnitizingScheme(*args).alpha_u(w)
+        assert np.array_equal(got[0], reference[0], equal_nan=True)
+        assert np.array_equal(got[1], reference[1], equal_nan=True)
