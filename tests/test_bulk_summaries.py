@@ -229,3 +229,33 @@ def test_a_big_import_of_new_documents_queues_no_quote_and_counts_as_a_recount(
     with Project(path) as project:  # undo of the import: the per-row triggers take it out
         project.undo()
     _assert_summaries_right(path)
+
+
+def test_a_theme_left_behind_by_another_program_counts_once_its_annotation_is_imported(
+        tmp_path: Path, monkeypatch) -> None:
+    """Another program (foreign keys off, as in the sqlite3 shell) left a theme row whose
+    annotation it deleted; a big import then brings that annotation back in a new document.
+    The theme belongs to it again and counts (a theme counts when its annotation row exists),
+    so the import's own rows are not the whole truth: the summaries equal a recount."""
+    monkeypatch.setenv("DESK_ANNOTATOR_HOME", str(tmp_path / "home"))
+    path = tmp_path / "p.sqlite"
+    with Project(path) as project:
+        fill_from_sample(project)
+    conn = sqlite3.connect(path)  # foreign keys off: the module's default
+    conn.execute("INSERT INTO labels (id, scheme, name) VALUES ('left-behind', 'themes', "
+                 "'left behind')")
+    conn.execute("INSERT INTO annotation_themes (annotation_id, label_id) "
+                 "VALUES ('V0-1', 'left-behind')")
+    conn.commit()
+    conn.close()
+    data = tmp_path / "varied.jsonl"
+    passages = _varied_dataset(data, 20)
+    assert passages >= BULK_ROWS
+    with Project(path) as project:
+        report = import_paths(project, [data], add_missing_labels=True)
+        assert report.annotations_added == passages, report
+    _assert_summaries_right(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT sum(passages) FROM label_counts WHERE kind = 't' "
+                        "AND label_id = 'left-behind'").fetchone() == (1,)
+    conn.close()
