@@ -7,10 +7,14 @@ the rest.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from .atomic import WriteFailed, atomic_path, describe_os_error
 from .errors import DeskAnnotatorError, FormatError
@@ -143,12 +147,36 @@ def _warn_skipped(project: Project, n: int, why: str) -> None:
 
 def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *,
                        document_ids: list[str] | None = None,
-                       statuses: list[str] | None = None) -> Iterator[dict[str, Any]]:
+                       statuses: list[str] | None = None,
+                       helper: bool = False) -> Iterator[dict[str, Any]]:
     """Dataset JSONL records straight from the store, one document at a time (streaming).
 
     The whole iteration is one read transaction (coders and labels are read first, documents
     later: without it a coder or label added meanwhile by another program would be missing
-    from the lookups). Close the generator, or exhaust it, to end the transaction."""
+    from the lookups). Close the generator, or exhaust it, to end the transaction.
+
+    ``helper=True`` (what export_path asks): a large export shares the annotations with a
+    second process (store/dataset_split.py); its documents' ``annotations`` are then an
+    ``orjson.Fragment`` holding the serialised list, not a list: for writing only."""
+    from .store import dataset_split
+    # No helper inside a read transaction the caller began (its snapshot may be older than
+    # the lock), nor for a small project (the lock would hold writers up for nothing).
+    lock_wanted = (helper and str(project.path) != ":memory:" and not project.read_only
+                   and not project.q.db.conn.in_transaction and not getattr(sys, "frozen", False)
+                   and sum(dataset_queries.annotation_counts(project.q).values())
+                   >= dataset_split.SPLIT_MIN_ANNOTATIONS)
+    with contextlib.ExitStack() as stack:
+        lock = stack.enter_context(dataset_split.writers_held(Path(project.path))) \
+            if lock_wanted else None
+        yield from _dataset_dicts(project, coder_names, document_ids, statuses, lock, stack)
+
+
+def _dataset_dicts(project: Project, coder_names: list[str] | None,
+                   document_ids: list[str] | None, statuses: list[str] | None,
+                   lock: Any, stack: contextlib.ExitStack) -> Iterator[dict[str, Any]]:
+    """iter_dataset_dicts inside the write lock ``lock`` (None: no helper), which is let go
+    once both processes' read transactions hold their snapshot."""
+    from .store import dataset_split
     q = project.q
     with project.reading():
         coders = {c.id: c.name for c in q.coders()}
@@ -162,7 +190,6 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
             name = coders.get(st.coder_id)
             if name is not None and (wanted is None or name in wanted):
                 status_by_doc.setdefault(st.document_id, {})[name] = st.status
-        skipped = 0
         if statuses is not None:
             document_ids = documents_with_status(
                 q, [c for c in q.coders() if wanted is None or c.name in wanted], statuses,
@@ -176,50 +203,52 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
                                           [c for c, n in coders.items() if n in wanted])
         # The exported coders' names by id: one lookup per annotation both picks and names.
         wanted_names = {c: n for c, n in coders.items() if n in wanted}
-        # One group_concat of theme ids -> their names in codebook order: a project has few
-        # distinct theme combinations, so each is sorted once, not once per annotation.
         order = {lb.id: (lb.order, lb.id) for lb in q.labels()}
-        theme_lists: dict[str | None, list[str] | None] = {None: []}
-
-        def theme_names(joined: str) -> list[str] | None:
-            ids = joined.split(" ")
-            if not all(t in labels for t in ids):
-                return None  # a label the project lacks (cannot happen with its keys)
-            return [labels[t] for t in sorted(ids, key=order.__getitem__)]
-
+        arrays = dataset_queries.AnnotationArrays(q.db.conn, wanted_names, labels, order,
+                                                  accepted_from)
+        first_helped, helped = _helper_for(project, document_ids, arrays, lock, stack)
+        dataset_split.release(lock)  # both snapshots are held (or there is no helper)
         with dataset_queries.mapped_reads(q):
-            for doc, rows in dataset_queries.documents_with_rows(q, document_ids):
-                text = doc.text
-                anns = []
-                add = anns.append
-                for (ann_id, coder_id, start, end, quote, stance_id, note, created, updated,
-                     themes) in rows:
-                    coder = wanted_names.get(coder_id)
-                    if coder is None:  # another coder's (or an unknown coder's): not exported
-                        continue
-                    if themes not in theme_lists:
-                        theme_lists[themes] = theme_names(themes)
-                    names = theme_lists[themes]
-                    if names is None or (stance_id is not None and stance_id not in labels):
-                        skipped += 1
-                        continue
-                    # A quote the row does not carry is proven equal to the text's slice
-                    # (store/dataset_queries.py); the stored one wins wherever it is not.
-                    add({"id": ann_id, "start": start, "end": end,
-                         "quote": text[start:end] if quote is None else quote, "coder": coder,
-                         "stance": labels[stance_id] if stance_id is not None else None,
-                         "themes": list(names), "note": note, "created": created,
-                         "updated": created if updated is None else updated})
-                    if accepted_from and ann_id in accepted_from:
-                        anns[-1]["provenance"] = accepted_from[ann_id]
-                yield {"id": doc.id, "title": doc.title, "text": text,
+            for pos, doc in enumerate(dataset_queries.documents(q, document_ids)):
+                anns: Any = None
+                if pos >= first_helped and helped is not None:
+                    if pos == first_helped:
+                        done = helped.arrays()
+                        if done is None:
+                            helped = None
+                        else:
+                            helped_arrays, skipped_there = done
+                            arrays.skipped += skipped_there
+                    if helped is not None:
+                        anns = orjson.Fragment(next(helped_arrays))
+                if anns is None:
+                    anns = arrays.annotations(doc.id, doc.text)
+                yield {"id": doc.id, "title": doc.title, "text": doc.text,
                        "metadata": {**doc.metadata, **custom.get(doc.id, {})},
                        "status": status_by_doc.get(doc.id, {}), "annotations": anns,
                        "sha256": doc.sha256, **document_memos.get(doc.id, {}),
                        **({"document_coding": article_codings[doc.id]}
                           if doc.id in article_codings else {})}
-        if skipped:
-            _warn_skipped(project, skipped, "a coder or label the project lacks")
+        if arrays.skipped:
+            _warn_skipped(project, arrays.skipped, "a coder or label the project lacks")
+
+
+def _helper_for(project: Project, document_ids: list[str] | None, arrays: Any, lock: Any,
+                stack: contextlib.ExitStack) -> tuple[int, Any]:
+    """(position of the first document the helper process does, the helper), or (no
+    position, None) when there is no lock or the export is too small."""
+    from .store import dataset_split
+    if lock is None:
+        return sys.maxsize, None
+    q = project.q
+    ids = [d.id for d in q.document_infos(document_ids)] if document_ids is not None else \
+        [r[0] for r in q.db.execute("SELECT id FROM documents ORDER BY rowid")]
+    first = dataset_split.split_point(ids, dataset_queries.annotation_counts(q))
+    if first >= len(ids):
+        return sys.maxsize, None
+    helped = dataset_split.Helper(Path(project.path), ids[first:], arrays)
+    stack.callback(helped.close)
+    return (first, helped) if helped.ready else (sys.maxsize, None)
 
 
 def export_path(project: Project, path: str | Path, *, coder_names: list[str] | None = None,
@@ -251,10 +280,11 @@ def export_path(project: Project, path: str | Path, *, coder_names: list[str] | 
         return f"spaCy export: {counts}"
     if name.endswith(".jsonl"):
         from .io.dataset_jsonl import write_dataset
-        with project.reading():
-            n = write_dataset(path, iter_dataset_dicts(project, coder_names,
-                                                       document_ids=document_ids,
-                                                       statuses=statuses))
+        # No read transaction around it: the records' own must begin after the write lock
+        # that lets a helper process share the work (store/dataset_split.py).
+        n = write_dataset(path, iter_dataset_dicts(project, coder_names,
+                                                   document_ids=document_ids,
+                                                   statuses=statuses, helper=True))
         return f"{n} documents written to {path}"
     if name.endswith(".csv"):
         from .io.csv_export import snapshot_to_csv_rows, write_csv

@@ -17,7 +17,7 @@ from desk_annotator.io import dataset_jsonl
 from desk_annotator.project import Project
 from desk_annotator.project_io import export_path, import_paths, snapshot
 from desk_annotator.sample import fill_from_sample
-from desk_annotator.store import dataset_queries
+from desk_annotator.store import dataset_queries, dataset_worker
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_empty_queue_exports_the_text_slices_as_the_stored_quotes(project_path: 
 def test_queued_quotes_are_exported_as_stored(project_path: Path, tmp_path: Path,
                                               monkeypatch, whole_queue_limit: int) -> None:
     # 0: the queue is "big", so the read joins it instead of loading it into a dict.
-    monkeypatch.setattr(dataset_queries, "QUEUE_READ_WHOLE", whole_queue_limit)
+    monkeypatch.setattr(dataset_worker, "QUEUE_READ_WHOLE", whole_queue_limit)
     changed = dict(_change_quotes_behind_our_back(project_path, 7))
     # Opening checks the queue; the changed quotes are wrong, so they stay queued.
     with Project(project_path) as project:
