@@ -6,6 +6,7 @@ for every selection of coders, documents and statuses and both position units.""
 
 from __future__ import annotations
 
+import gc
 import zipfile
 from pathlib import Path
 
@@ -93,3 +94,16 @@ def test_thin_export_refuses_what_the_snapshot_export_refuses(tmp_path) -> None:
         assert str(thin.value) == str(old.value)
         assert f"annotation {ann} has unknown theme label {stance}" in str(thin.value)
         assert not out.exists() and not (tmp_path / "old.qdpx").exists()
+        assert gc.isenabled()  # the collector, paused while exporting, is back after a refusal
+
+
+def test_export_leaves_the_collector_as_it_found_it(project, tmp_path) -> None:
+    """The export pauses the collector (qdpx_export.py) and gives it back as it was."""
+    export_path(project, tmp_path / "p.qdpx")
+    assert gc.isenabled()
+    gc.disable()  # a caller that keeps it off finds it off
+    try:
+        export_path(project, tmp_path / "q.qdpx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
