@@ -440,8 +440,6 @@ def _compute(data: AgreementData, bootstrap: int, seed: int,
     single_docs = single_coder_documents(data)
     single = build_segments(data, single_docs, themes=False) if single_docs else None
     n_stance = len(seg.stance_labels)
-    stance_counts = mr.rating_counts(seg.stance, n_stance + 1)
-    coded_doc = coded_coincidence_doc(seg, n_stance, stance_counts)
 
     n_docs = len(seg.docs)
     resample = None
@@ -485,6 +483,10 @@ def _compute(data: AgreementData, bootstrap: int, seed: int,
                               resample, why_no_boot), presence.theme_presence_entry(seg, runs))
 
     def stance_block() -> dict[str, Any]:
+        # The stance's own counts are made here, after any fork: the helper process starts
+        # on the themes without waiting for them (~0.6 s of the 1 M-annotation run).
+        stance_counts = mr.rating_counts(seg.stance, n_stance + 1)
+        coded_doc = coded_coincidence_doc(seg, n_stance, stance_counts)
         stance = _scheme_inputs(seg, single, stance_runs(seg),
                                 None if single is None else stance_runs(single),
                                 n_stance + 1, stance_categories(seg), seg.stance_labels,
