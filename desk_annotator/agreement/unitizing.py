@@ -326,10 +326,16 @@ class UnitizingScheme:
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(D_O, D_E, N_c), each (B, C), for the document weight matrix w (B, D)."""
         self._prepare()
-        n_docs = self.doc_length.size
+        n_docs, n_cats = self.doc_length.size, len(self.categories)
         w = np.ones((1, n_docs)) if w is None else np.atleast_2d(np.asarray(w, dtype=float))
-        p, t, length = w @ self._p, w @ self._t, w @ self._l
-        n, f1, sq, o = w @ self._n, w @ self._f1, w @ self._sq, w @ self._o
+        # One pass over w for all seven per-document parts (w is 1,000 × documents floats:
+        # seven products read it seven times per scheme).
+        if not hasattr(self, "_linear"):
+            self._linear = np.column_stack((self._p, self._t, self._l, self._n, self._f1,
+                                            self._sq, self._o))
+        parts = w @ self._linear
+        p, t, length = parts[:, 0], parts[:, 1], parts[:, 2]
+        n, f1, sq, o = (parts[:, 3 + k * n_cats:3 + (k + 1) * n_cats] for k in range(4))
         cross = np.zeros((w.shape[0], len(self.categories)))
         sparse_cats = [c for c, t in enumerate(self._cross_tables) if t[0] == "sparse"]
         if sparse_cats:
