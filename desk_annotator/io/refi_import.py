@@ -128,7 +128,8 @@ class _IdentityMap:
         self.raw = self.text = text
 
     def map_span(self, start: int, end: int) -> MappedSpan:
-        return _SameSpan(start, end, False)  # type: ignore[return-value]
+        # tuple.__new__: the named tuple's own __new__ is a Python function (one per selection)
+        return _new_tuple(_SameSpan, (start, end, False))  # type: ignore[return-value]
 
 
 class _SameSpan(NamedTuple):
@@ -137,6 +138,9 @@ class _SameSpan(NamedTuple):
     start: int
     end: int
     snapped: bool
+
+
+_new_tuple = tuple.__new__
 
 
 def _offset_map(raw: str) -> NormalizationMap | _IdentityMap:

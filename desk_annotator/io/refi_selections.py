@@ -35,6 +35,7 @@ def place_selections(reader: _ProjectReader, positions: str, prior: str, quiet: 
     """Decide the position unit of every source (on its raw text), then read the selections in
     it into ``reader.annotations`` (the unit lines into ``reader.unit_lines``)."""
     parsed: list[list[tuple[Element, str, Selection | None]]] = []
+    new_selection = tuple.__new__
     for doc, _nmap, sels in reader._pending:
         rows = []
         title = doc.title
@@ -42,10 +43,10 @@ def place_selections(reader: _ProjectReader, positions: str, prior: str, quiet: 
             get = sel.get
             start, end = get("startPosition"), get("endPosition")
             where = f"'{title}' {start}-{end}"
-            try:
-                stated = Selection(int(start if start is not None else ""),
-                                   int(end if end is not None else ""),
-                                   (get("name") or "").strip() or None)
+            try:  # tuple.__new__: the named tuple's own __new__ is a Python function
+                stated = new_selection(Selection, (int(start if start is not None else ""),
+                                                   int(end if end is not None else ""),
+                                                   (get("name") or "").strip() or None))
             except ValueError:
                 stated = None
             rows.append((sel, where, stated))
