@@ -148,32 +148,35 @@ def _warn_skipped(project: Project, n: int, why: str) -> None:
 def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *,
                        document_ids: list[str] | None = None,
                        statuses: list[str] | None = None,
-                       helper: bool = False) -> Iterator[dict[str, Any]]:
+                       helper: Path | None = None) -> Iterator[dict[str, Any]]:
     """Dataset JSONL records straight from the store, one document at a time (streaming).
 
     The whole iteration is one read transaction (coders and labels are read first, documents
     later: without it a coder or label added meanwhile by another program would be missing
     from the lookups). Close the generator, or exhaust it, to end the transaction.
 
-    ``helper=True`` (what export_path asks): a large export shares the annotations with a
-    second process (store/dataset_split.py); its documents' ``annotations`` are then an
-    ``orjson.Fragment`` holding the serialised list, not a list: for writing only."""
+    ``helper``: the file being written (export_path gives it). A large export then shares
+    the annotations with a second process (store/dataset_split.py), whose part file goes
+    beside that file; its documents' ``annotations`` are an ``orjson.Fragment`` holding the
+    serialised list, not a list: for writing only."""
     from .store import dataset_split
     # No helper inside a read transaction the caller began (its snapshot may be older than
     # the lock), nor for a small project (the lock would hold writers up for nothing).
-    lock_wanted = (helper and str(project.path) != ":memory:" and not project.read_only
+    lock_wanted = (helper is not None and str(project.path) != ":memory:" and not project.read_only
                    and not project.q.db.conn.in_transaction and not getattr(sys, "frozen", False)
                    and sum(dataset_queries.annotation_counts(project.q).values())
                    >= dataset_split.SPLIT_MIN_ANNOTATIONS)
     with contextlib.ExitStack() as stack:
         lock = stack.enter_context(dataset_split.writers_held(Path(project.path))) \
             if lock_wanted else None
-        yield from _dataset_dicts(project, coder_names, document_ids, statuses, lock, stack)
+        yield from _dataset_dicts(project, coder_names, document_ids, statuses, lock, stack,
+                                  helper)
 
 
 def _dataset_dicts(project: Project, coder_names: list[str] | None,
                    document_ids: list[str] | None, statuses: list[str] | None,
-                   lock: Any, stack: contextlib.ExitStack) -> Iterator[dict[str, Any]]:
+                   lock: Any, stack: contextlib.ExitStack,
+                   beside: Path | None) -> Iterator[dict[str, Any]]:
     """iter_dataset_dicts inside the write lock ``lock`` (None: no helper), which is let go
     once both processes' read transactions hold their snapshot."""
     from .store import dataset_split
@@ -206,7 +209,7 @@ def _dataset_dicts(project: Project, coder_names: list[str] | None,
         order = {lb.id: (lb.order, lb.id) for lb in q.labels()}
         arrays = dataset_queries.AnnotationArrays(q.db.conn, wanted_names, labels, order,
                                                   accepted_from)
-        first_helped, helped = _helper_for(project, document_ids, arrays, lock, stack)
+        first_helped, helped = _helper_for(project, document_ids, arrays, lock, stack, beside)
         dataset_split.release(lock)  # both snapshots are held (or there is no helper)
         with dataset_queries.mapped_reads(q):
             for pos, doc in enumerate(dataset_queries.documents(q, document_ids)):
@@ -234,11 +237,11 @@ def _dataset_dicts(project: Project, coder_names: list[str] | None,
 
 
 def _helper_for(project: Project, document_ids: list[str] | None, arrays: Any, lock: Any,
-                stack: contextlib.ExitStack) -> tuple[int, Any]:
+                stack: contextlib.ExitStack, beside: Path | None) -> tuple[int, Any]:
     """(position of the first document the helper process does, the helper), or (no
     position, None) when there is no lock or the export is too small."""
     from .store import dataset_split
-    if lock is None:
+    if lock is None or beside is None:
         return sys.maxsize, None
     q = project.q
     ids = [d.id for d in q.document_infos(document_ids)] if document_ids is not None else \
@@ -246,7 +249,7 @@ def _helper_for(project: Project, document_ids: list[str] | None, arrays: Any, l
     first = dataset_split.split_point(ids, dataset_queries.annotation_counts(q))
     if first >= len(ids):
         return sys.maxsize, None
-    helped = dataset_split.Helper(Path(project.path), ids[first:], arrays)
+    helped = dataset_split.Helper(Path(project.path), ids[first:], arrays, beside)
     stack.callback(helped.close)
     return (first, helped) if helped.ready else (sys.maxsize, None)
 
@@ -284,7 +287,7 @@ def export_path(project: Project, path: str | Path, *, coder_names: list[str] | 
         # that lets a helper process share the work (store/dataset_split.py).
         n = write_dataset(path, iter_dataset_dicts(project, coder_names,
                                                    document_ids=document_ids,
-                                                   statuses=statuses, helper=True))
+                                                   statuses=statuses, helper=path))
         return f"{n} documents written to {path}"
     if name.endswith(".csv"):
         from .io.csv_export import snapshot_to_csv_rows, write_csv

@@ -17,6 +17,7 @@ import orjson
 import pytest
 from test_jsonl_bulk_exchange import _write
 
+from desk_annotator.atomic import TEMP_MARK
 from desk_annotator.io import dataset_jsonl
 from desk_annotator.project import Project
 from desk_annotator.project_io import (
@@ -60,7 +61,6 @@ def _hostile_records(n_docs: int = 9, per_doc: int = 30) -> list[dict]:
 @pytest.fixture
 def project_path(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("DESK_ANNOTATOR_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))  # where the part file goes
     path = tmp_path / "p.sqlite"
     with Project(path) as project:
         import_paths(project, [_write(tmp_path / "d.jsonl", _hostile_records())],
@@ -82,14 +82,15 @@ def _export(project: Project, tmp_path: Path, **kwargs) -> bytes:
     return out.read_bytes()
 
 
-def _helped(project: Project, **kwargs) -> list[bool]:
+def _helped(project: Project, tmp_path: Path, **kwargs) -> list[bool]:
     """Per document: did the helper process make its annotations?"""
     return [isinstance(d["annotations"], orjson.Fragment)
-            for d in iter_dataset_dicts(project, helper=True, **kwargs)]
+            for d in iter_dataset_dicts(project, helper=tmp_path / "out.jsonl", **kwargs)]
 
 
 def _no_part_files(tmp_path: Path) -> bool:
-    return not list(tmp_path.glob("desk-export-*.part"))
+    """Nothing of a temporary name left beside the export (the helper's part goes there)."""
+    return not [p.name for p in tmp_path.iterdir() if TEMP_MARK in p.name]
 
 
 def test_the_helper_writes_the_bytes_of_the_export_without_it(project_path: Path, tmp_path: Path,
@@ -99,14 +100,14 @@ def test_the_helper_writes_the_bytes_of_the_export_without_it(project_path: Path
         assert alone == _expected(project)
         monkeypatch.setattr(dataset_split, "SPLIT_MIN_ANNOTATIONS", 0)
         assert _export(project, tmp_path) == alone
-        helped = _helped(project)
+        helped = _helped(project, tmp_path)
         assert any(helped) and not all(helped)  # both processes did some documents
         # Selections: the coders and the documents named (display order kept).
         coders = ["coder \"one\"", "c😀"]
         assert _export(project, tmp_path, coder_names=coders) == _expected(project, coders)
         ids = ["doc-7 \"d\"", "doc-2 \"d\"", "empty", "doc-5 \"d\""]
         assert _export(project, tmp_path, document_ids=ids) == _expected(project, None, ids)
-        assert any(_helped(project, document_ids=ids))
+        assert any(_helped(project, tmp_path, document_ids=ids))
     # Annotations with several themes, written against the codebook's order (reversed).
     lines = [json.loads(line) for line in alone.splitlines()]
     several = [a["themes"] for rec in lines for a in rec["annotations"] if len(a["themes"]) > 2]
@@ -127,7 +128,7 @@ def test_the_helper_exports_queued_quotes_as_stored(project_path: Path, tmp_path
         with Project(project_path) as project:
             got = _export(project, tmp_path)
             assert got == _expected(project)
-            assert any(_helped(project))
+            assert any(_helped(project, tmp_path))
         assert got.count(b"changed \\\"elsewhere\\\"") > 10
 
 
@@ -136,7 +137,7 @@ def test_the_helper_reads_the_state_of_the_start_while_another_program_commits(
     monkeypatch.setattr(dataset_split, "SPLIT_MIN_ANNOTATIONS", 0)
     with Project(project_path) as project:
         before = _expected(project)
-        records = iter_dataset_dicts(project, helper=True)
+        records = iter_dataset_dicts(project, helper=tmp_path / "out.jsonl")
         first = next(records)  # the helper has started and the write lock is let go
         other = sqlite3.connect(project_path, timeout=2)
         with other:  # commits at once: nothing holds the write lock any more
@@ -159,7 +160,7 @@ def test_a_busy_writer_leaves_the_work_to_this_process(project_path: Path, tmp_p
     writer.execute("BEGIN IMMEDIATE")
     try:
         with Project(project_path) as project:
-            assert not any(_helped(project))
+            assert not any(_helped(project, tmp_path))
             assert _export(project, tmp_path) == _expected(project)
     finally:
         writer.execute("ROLLBACK")
@@ -173,13 +174,13 @@ def test_a_helper_that_cannot_start_or_fails_leaves_no_part_file(project_path: P
     with Project(project_path) as project:
         expected = _expected(project)
         monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
-        assert not any(_helped(project))
+        assert not any(_helped(project, tmp_path))
         assert _export(project, tmp_path) == expected
         # A "Python" that says it is ready and then dies without an answer.
         fake = tmp_path / "dies-after-ready"
         fake.write_text("#!/bin/sh\nread job\necho ready\nexit 3\n")
         fake.chmod(0o755)
         monkeypatch.setattr(sys, "executable", str(fake))
-        assert not any(_helped(project))
+        assert not any(_helped(project, tmp_path))
         assert _export(project, tmp_path) == expected
     assert _no_part_files(tmp_path)

@@ -14,15 +14,14 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import sqlite3
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from ..atomic import temp_sibling
 from . import dataset_worker
 from .dataset_worker import AnnotationArrays
 
@@ -85,14 +84,17 @@ class Helper:
     order, or None when it failed (then do them here)."""
 
     def __init__(self, project_path: Path, document_ids: list[str],
-                 arrays: AnnotationArrays) -> None:
+                 arrays: AnnotationArrays, beside: Path) -> None:
+        """``beside``: the exported file. The part file goes next to it under a temporary
+        name of our own (atomic.temp_sibling): the next export there removes the part a
+        killed run left."""
         self.document_ids = document_ids
         self.part: Path | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         try:
-            fd, name = tempfile.mkstemp(prefix="desk-export-", suffix=".part")
-            os.close(fd)
-            self.part = Path(name)
+            part = temp_sibling(Path(beside))
+            part.open("xb").close()
+            self.part = part
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", dataset_worker.__file__],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
