@@ -9,7 +9,9 @@ folder with the project imported from it (exchange_data.py). Each timing is one 
 ``desk-annotator`` process, start-up included: ``import --add-missing-labels data.jsonl`` into
 a new project file, and ``export out.jsonl`` from the cached project. With ``--json``: one JSON
 object per line (work, measured, target, unit) for ``python -m benchmarks``; the median of
-``--repeat`` runs. The text output adds the child's CPU seconds (telling on a busy machine).
+``--repeat`` runs. The text output adds the child's CPU seconds (telling on a busy machine);
+the export's include its helper process (store/dataset_split.py: a large export shares the
+annotations with a second process), so on a free second core they exceed the wall time.
 """
 
 from __future__ import annotations
