@@ -184,3 +184,18 @@ def test_a_helper_that_cannot_start_or_fails_leaves_no_part_file(project_path: P
         assert not any(_helped(project, tmp_path))
         assert _export(project, tmp_path) == expected
     assert _no_part_files(tmp_path)
+
+
+def test_the_helper_opens_a_project_whose_path_needs_quoting(project_path: Path, tmp_path: Path,
+                                                             monkeypatch) -> None:
+    monkeypatch.setattr(dataset_split, "SPLIT_MIN_ANNOTATIONS", 0)
+    folder = tmp_path / "a folder #1 %20 ?x=é"
+    folder.mkdir()
+    moved = folder / "p q.sqlite"
+    with Project(project_path) as project:
+        expected = _expected(project)
+    project_path.rename(moved)
+    with Project(moved) as project:
+        assert any(_helped(project, folder))
+        assert _export(project, folder) == expected
+    assert _no_part_files(folder)

@@ -43,7 +43,9 @@ def writers_held(path: Path) -> Iterator[sqlite3.Connection | None]:
     Release it early with :func:`release`; it is released on leaving in any case."""
     conn: sqlite3.Connection | None = None
     try:
-        conn = sqlite3.connect(str(path), timeout=LOCK_WAIT_S, isolation_level=None)
+        # mode=rw: never create a file where the project was.
+        conn = sqlite3.connect(Path(path).absolute().as_uri() + "?mode=rw", uri=True,
+                               timeout=LOCK_WAIT_S, isolation_level=None)
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:
         log.debug("%s: exporting without a helper process (%s)", path, exc)
