@@ -7,13 +7,16 @@ from pathlib import Path
 
 from .paths import default_codebook_path, default_project_path, sample_corpus_dir
 from .project import Project
-from .project_io import import_codebook_file, import_paths
 
 log = logging.getLogger(__name__)
 
 
 def fill_from_sample(project: Project) -> None:
     """Codebook, articles and the demo annotations of coder-1..coder-3."""
+    # Here, not at the top: every command opens its project through this module, and only the
+    # first start of the default project imports anything (project_io and its readers).
+    from .project_io import import_codebook_file, import_paths
+
     if default_codebook_path().exists():
         import_codebook_file(project, default_codebook_path())
     corpus = sample_corpus_dir()
