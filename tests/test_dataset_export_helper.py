@@ -199,3 +199,23 @@ def test_the_helper_opens_a_project_whose_path_needs_quoting(project_path: Path,
         assert any(_helped(project, folder))
         assert _export(project, folder) == expected
     assert _no_part_files(folder)
+
+
+def test_writers_wait_while_the_lock_is_held_and_not_after(project_path: Path) -> None:
+    other = sqlite3.connect(project_path, timeout=0, isolation_level=None)
+    try:
+        with dataset_split.writers_held(project_path) as lock:
+            assert lock is not None
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            # Readers are not held up: a read transaction begins and reads.
+            assert other.execute("SELECT count(*) FROM annotations").fetchone()[0] > 0
+            dataset_split.release(lock)
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+    finally:
+        other.close()
+    missing = project_path.with_name("no-such.sqlite")
+    with dataset_split.writers_held(missing) as lock:
+        assert lock is None
+    assert not missing.exists()
