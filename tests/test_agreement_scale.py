@@ -235,32 +235,64 @@ def test_sparse_fit_runs_equal_the_literal_suffix_sums() -> None:
 
 @pytest.mark.parametrize("share,kept,block", [(0.0, 10**9, 10**9), (0.2, 10**9, 50),
                                               (0.1, 300, 1), (2.0, 10**9, 10**9)])
-def test_bootstrap_alpha_u_dense_rows_equal_the_sparse_product(
-        monkeypatch: pytest.MonkeyPatch, share: float, kept: int, block: int) -> None:
+@pytest.mark.parametrize("weights", ["resamples", "large", "fractions"])
+def test_bootstrap_alpha_u_row_products_equal_the_float64_sparse_product(
+        monkeypatch: pytest.MonkeyPatch, share: float, kept: int, block: int,
+        weights: str) -> None:
     """Rows of αU's stacked tables multiplied dense by BLAS (every row, the fuller ones in
-    blocks of one or a few rows, only the fullest under an output cap, none) give the very
-    floats of the sparse product alone, on varied random schemes with three categories."""
+    blocks of one or a few rows, only the fullest under an output cap, none) and rows
+    multiplied in float32 give the very floats of the float64 sparse product alone, on varied
+    random schemes with three categories: resample weights, whole weights above the float32
+    plan in some resamples, fractional weights (float32 must then be refused), and units
+    long enough that some rows' sums do not fit float32."""
     from desk_annotator.agreement import intervals as iv
     from desk_annotator.agreement import unitizing as un
 
     monkeypatch.setattr(un, "DENSE_CELLS", 0)  # the sparse tables, even on small data
-    rng = np.random.default_rng(int(share * 10) + block)
+    rng = np.random.default_rng(int(share * 10) + block + len(weights))
     for case in range(6):
         n_docs, n = int(rng.integers(5, 60)), int(rng.integers(50, 900))
-        doc_length = rng.integers(50 if case % 2 else 5, 400, n_docs)
+        doc_length = rng.integers(50 if case % 2 else 5, 4500 if case % 3 == 2 else 400,
+                                  n_docs)
         doc = rng.integers(0, n_docs, n)
         start = rng.integers(0, 150, n)
         end = start + rng.integers(1, 60 if case % 3 else 3, n)
+        if case % 3 == 2:  # odd unit lengths near 4,001: l² near 2**24, sums beyond float32
+            end[::3] = start[::3] + 4001 - 2 * rng.integers(0, 3, end[::3].size)
         coders = int(rng.integers(2, 6))
         coded = rng.random((n_docs, coders)) < 0.85
         args = ("stance", ["a", "b", "c"], doc_length, coded, doc,
                 rng.integers(0, coders, n), rng.integers(0, 3, n), start, end)
         w = iv.document_resamples(n_docs, 150, case)
-        monkeypatch.setattr(un, "DENSE_ROW_SHARE", 2.0)  # no dense row: the sparse product
+        if weights == "large":
+            w[rng.integers(0, 150, 3), rng.integers(0, n_docs, 3)] = 40.0
+        elif weights == "fractions":
+            w = w * rng.choice([1.0, 0.5, 1.25], size=w.shape)
+        monkeypatch.setattr(un, "DENSE_ROW_SHARE", 2.0)  # no dense row,
+        monkeypatch.setattr(un, "FLOAT32_WHOLE", 0.0)  # no float32 row
         reference = un.UnitizingScheme(*args).alpha_u(w)
+        monkeypatch.setattr(un, "FLOAT32_WHOLE", 2.0**24)
         monkeypatch.setattr(un, "DENSE_ROW_SHARE", share)
         monkeypatch.setattr(un, "DENSE_ROW_OUTPUT", kept)
         monkeypatch.setattr(un, "DENSE_BLOCK_CELLS", block)
         got = un.UnitizingScheme(*args).alpha_u(w)
         assert np.array_equal(got[0], reference[0], equal_nan=True)
         assert np.array_equal(got[1], reference[1], equal_nan=True)
+
+
+def test_float32_rows_are_those_whose_sums_fit() -> None:
+    """A row is multiplied in float32 only when its entries are whole and Σ|entry| times the
+    largest planned weight stays below 2**24."""
+    from scipy import sparse
+
+    from desk_annotator.agreement import unitizing as un
+
+    table = sparse.csr_matrix(np.array([[1.0, 2.0, 0.0], [2.0**20, 0.0, 0.0],
+                                        [0.0, 0.0, 0.0], [0.5, 0.0, 1.0], [2.0**19, 2.0**19, 1.0]]))
+    assert un._single_rows(table, 16.0).tolist() == [True, False, True, False, False]
+    assert un._single_rows(table, 8.0).tolist() == [True, True, True, False, True]
+    assert un._single_rows(table, 1.0).tolist() == [True, True, True, False, True]
+    assert un._whole_up_to(np.array([[0.0, 3.0], [16.0, 1.0]]), 16.0)
+    assert not un._whole_up_to(np.array([[0.0, 17.0]]), 16.0)
+    assert not un._whole_up_to(np.array([[0.5, 1.0]]), 16.0)
+    assert not un._whole_up_to(np.array([[np.nan, 1.0]]), 16.0)
