@@ -105,3 +105,21 @@ def test_crosstab_by_each_variable_same_from_counts_as_from_annotations(messy, t
         assert facts_for(project, themes=False, detail=False).counted is False
         for (by, unit), want in counted.items():
             assert tables.crosstab(project, by=by, unit=unit).to_json() == want, (by, unit)
+
+
+def test_counts_read_without_characters_then_with_them(messy, tmp_path):
+    """A crosstab or timeline reads the counts without the characters; a frequencies table
+    after it on the same open project reads them then: the same rows as in a fresh project."""
+    tables.crosstab(messy, by="outlet")
+    tables.timeline(messy)
+    facts = facts_for(messy, themes=False, detail=False, lengths=False)
+    assert facts.counted and "length" not in facts.summary("stance")
+    after = tables.frequencies(messy, by="outlet").tables[0].rows
+    assert "length" in facts_for(messy, themes=True, detail=False).summary("stance")
+    crosstab_again = tables.crosstab(messy, by="outlet").to_json()
+    path = messy.path
+    messy.close()
+    with Project(path) as fresh:
+        assert tables.frequencies(fresh, by="outlet").tables[0].rows == after
+        assert tables.crosstab(fresh, by="outlet").to_json() == crosstab_again
+        assert any(row[-2] for row in after)  # characters counted, not zeros

@@ -60,6 +60,8 @@ class Facts:
     t_label: np.ndarray | None = None  # (None until a table of themes needs them)
     _passages: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
     _summaries: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    _summary_lengths: set[str] = field(default_factory=set, repr=False)  # schemes whose
+    # summary carries ``length`` (a crosstab or timeline reads the counts without it)
     # per scheme, (coder code, label code, passages, characters, documents) per coder and label
     totals: dict[str, list[tuple[int, int, int, int, int]]] = field(default_factory=dict,
                                                                     repr=False)
@@ -101,7 +103,8 @@ class Facts:
 
     def summary(self, scheme: str) -> dict[str, np.ndarray]:
         """Per (document, coder, label) with passages of a scheme: ``doc``, ``coder``,
-        ``label`` (codes), ``n`` (passages), ``length`` (their characters)."""
+        ``label`` (codes), ``n`` (passages), ``length`` (their characters; only when
+        facts_for was asked for lengths)."""
         if scheme not in self._summaries:
             if self.counted:
                 raise RuntimeError("label counts not loaded (facts_for(detail=False))")
@@ -158,17 +161,19 @@ def load_themes(tq: TableQueries, facts: Facts) -> None:
     facts.t_label = _codes(arrays["theme"], facts.label_rowids)
 
 
-def load_summary(tq: TableQueries, facts: Facts, scheme: str) -> bool:
+def load_summary(tq: TableQueries, facts: Facts, scheme: str, lengths: bool = True) -> bool:
     """The trigger-kept counts of a scheme as codes; False (nothing loaded) when an id does
     not split cleanly (one holding the separator). A count whose document, coder or label is
-    no longer in the project is left out, as the per-annotation read leaves it out."""
+    no longer in the project is left out, as the per-annotation read leaves it out.
+    lengths=False: without the characters (``length``), which only frequencies show."""
     doc_code = {d: i for i, d in enumerate(facts.doc_ids)}
     coder_code = {c: i for i, c in enumerate(facts.coder_ids)}
     label_code = {lab: i for i, lab in enumerate(facts.label_ids)}
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("doc", "coder", "label", "n",
-                                                          "length")}
+                                                          *(("length",) if lengths else ()))}
     fixed = _FixedWidthIds(facts.doc_ids)
-    for coder_id, label_id, n, docs, passages, characters in tq.label_count_groups(scheme):
+    for coder_id, label_id, n, docs, passages, characters in tq.label_count_groups(
+            scheme, characters=lengths):
         coder, label = coder_code.get(coder_id, -1), label_code.get(label_id, -1)
         if coder < 0 or label < 0:
             continue
@@ -183,9 +188,14 @@ def load_summary(tq: TableQueries, facts: Facts, scheme: str) -> bool:
         parts["coder"].append(np.full(int(keep.sum()), coder, dtype=np.int64))
         parts["label"].append(np.full(int(keep.sum()), label, dtype=np.int64))
         parts["n"].append(np.fromstring(passages, sep=",", dtype=np.int64)[keep])
-        parts["length"].append(np.fromstring(characters, sep=",", dtype=np.int64)[keep])
+        if lengths:
+            parts["length"].append(np.fromstring(characters, sep=",", dtype=np.int64)[keep])
     facts._summaries[scheme] = {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64))
                                 for k, v in parts.items()}
+    if lengths:
+        facts._summary_lengths.add(scheme)
+    else:
+        facts._summary_lengths.discard(scheme)
     return True
 
 
@@ -237,7 +247,7 @@ def load_totals(tq: TableQueries, facts: Facts, scheme: str) -> None:
 
 
 def _complete(tq: TableQueries, facts: Facts, themes: bool, detail: bool,
-              totals: bool = False) -> None:
+              totals: bool = False, lengths: bool = True) -> None:
     """Read what the tables to come need and ``facts`` does not hold yet."""
     if totals and facts.counted and not detail:
         for scheme in ("stance", "themes") if themes else ("stance",):
@@ -251,7 +261,9 @@ def _complete(tq: TableQueries, facts: Facts, themes: bool, detail: bool,
             load_themes(tq, facts)
         return
     for scheme in ("stance", "themes") if themes else ("stance",):
-        if scheme not in facts._summaries and not load_summary(tq, facts, scheme):
+        if scheme in facts._summaries and (not lengths or scheme in facts._summary_lengths):
+            continue
+        if not load_summary(tq, facts, scheme, lengths):
             facts.counted = False  # read per annotation instead
             _complete(tq, facts, themes, detail, totals)
             return
@@ -263,12 +275,13 @@ _lock = threading.Lock()
 
 
 def facts_for(project: Any, *, themes: bool = True, detail: bool = True,
-              totals: bool = False) -> Facts:
+              totals: bool = False, lengths: bool = True) -> Facts:
     """The arrays of ``project`` (a Project or a ProjectReader), from the cache while the
     project is unchanged. themes=False: a table of the stance alone, which does not need
     the (annotation, theme) pairs; they are read when a later table asks for them.
     detail=False: a table that needs only :meth:`Facts.summary`, not each passage;
-    totals=True: only ``Facts.totals`` (per coder and label), when the counts are kept."""
+    totals=True: only ``Facts.totals`` (per coder and label), when the counts are kept;
+    lengths=False: the summary need not carry the passages' characters."""
     store = project.store
     with store.reading():  # the arrays come from one consistent state
         key = (store.data_version(), store.db.conn.total_changes)
@@ -277,10 +290,10 @@ def facts_for(project: Any, *, themes: bool = True, detail: bool = True,
         tq = TableQueries(store.db)
         if hit is not None and hit[0] == key:
             facts = hit[1]
-            _complete(tq, facts, themes, detail, totals)
+            _complete(tq, facts, themes, detail, totals, lengths)
             return facts
         facts = load_base(tq)
-        _complete(tq, facts, themes, detail, totals)
+        _complete(tq, facts, themes, detail, totals, lengths)
     with _lock:
         _cache[store] = (key, facts)
     return facts

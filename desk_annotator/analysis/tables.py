@@ -69,12 +69,13 @@ class _Context:
 
     def __init__(self, project: Any, coders: list[str] | None,
                  set_name: str | None = None, *, themes: bool = True,
-                 detail: bool = True, totals: bool = False) -> None:
+                 detail: bool = True, totals: bool = False, lengths: bool = True) -> None:
         self.project = project
         self.q = project.q
         self.codebook = self.q.codebook()
         self.detail = detail
-        self.facts = facts_for(project, themes=themes, detail=detail, totals=totals)
+        self.facts = facts_for(project, themes=themes, detail=detail, totals=totals,
+                               lengths=lengths)
         self.coder_names = {c.id: c.name for c in self.q.coders()}
         code_of = {cid: i for i, cid in enumerate(self.facts.coder_ids)}
         self.coder_ok: np.ndarray | None = None
@@ -279,7 +280,7 @@ def crosstab(project: Any, *, labels: str = "stance", by: str = "outlet",
     _check(labels, SCHEME_NAMES, "label set")
     _check(unit, UNITS, "unit")
     ctx = _Context(project, coders, set_name, themes="themes" in (labels, by),
-                   detail=by in SCHEME_NAMES)
+                   detail=by in SCHEME_NAMES, lengths=False)
     docs = unit == "documents"
     if by in SCHEME_NAMES:
         if by == labels:
@@ -453,7 +454,7 @@ def timeline(project: Any, *, coders: list[str] | None = None, unit: str = "pass
     (value, month), how many stance passages (or documents) and the percentage carrying
     each stance."""
     _check(unit, UNITS, "unit")
-    ctx = _Context(project, coders, set_name, themes=False, detail=False)
+    ctx = _Context(project, coders, set_name, themes=False, detail=False, lengths=False)
     stances = ctx.labels("stance")
     series = grouping(project, ctx.facts, by)
     months = grouping(project, ctx.facts, "month")

@@ -199,7 +199,8 @@ class TableQueries:
         out["coder"], out["stance"] = both // span, both % span
         return out
 
-    def label_count_groups(self, scheme: str) -> list[tuple[Any, ...]]:
+    def label_count_groups(self, scheme: str, *, characters: bool = True
+                           ) -> list[tuple[Any, ...]]:
         """The trigger-kept counts (store/label_summaries.py) of a scheme, one row per (coder,
         label): coder id, label id, how many documents, then the documents' ids joined by
         ``DOCUMENT_SEPARATOR`` (UTF-8 bytes), and their passages and characters comma-joined, in the same
@@ -207,11 +208,12 @@ class TableQueries:
         rows carry the few hundred thousand counts that stand for a million annotations.
         The separator is written into the SQL as a literal: SQLite then takes it once, where
         char(31) (or a bound parameter) is evaluated again for each of those counts, a third
-        of this read."""
+        of this read. characters=False: None in their place (a crosstab does not show them)."""
+        chars = "group_concat(characters)" if characters else "NULL"
         return self._tuples(
             "SELECT coder_id, label_id, count(*), "
             f"CAST(group_concat(document_id, '{DOCUMENT_SEPARATOR}') AS BLOB), "
-            "group_concat(passages), group_concat(characters) FROM label_counts "
+            f"group_concat(passages), {chars} FROM label_counts "
             "WHERE kind = ? GROUP BY coder_id, label_id",
             ["s" if scheme == "stance" else "t"])
 
