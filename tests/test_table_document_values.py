@@ -123,3 +123,20 @@ def test_counts_read_without_characters_then_with_them(messy, tmp_path):
         assert tables.frequencies(fresh, by="outlet").tables[0].rows == after
         assert tables.crosstab(fresh, by="outlet").to_json() == crosstab_again
         assert any(row[-2] for row in after)  # characters counted, not zeros
+
+
+def test_frequencies_per_coder_read_no_documents_and_later_tables_do(messy):
+    """Frequencies per coder read only the kept totals; a table after them on the same open
+    project reads the documents then, and gives what it gives in a fresh process."""
+    want_crosstab = tables.crosstab(messy, by="month").to_json()
+    want_by_doc = tables.frequencies(messy, by="document").tables[0].rows
+    path = messy.path
+    messy.close()
+    with Project(path) as project:
+        per_coder = tables.frequencies(project).tables[0].rows
+        facts = facts_for(project, themes=True, detail=False, totals=True)
+        assert facts.counted and not facts.has_documents and facts.doc_ids == []
+        assert per_coder and tables.crosstab(project, by="month").to_json() == want_crosstab
+        assert facts_for(project, detail=False).has_documents
+        assert tables.frequencies(project, by="document").tables[0].rows == want_by_doc
+        assert tables.frequencies(project).tables[0].rows == per_coder

@@ -51,6 +51,8 @@ class Facts:
     coder_rowids: np.ndarray | None = None
     label_rowids: np.ndarray | None = None
     counted: bool = False  # the trigger-kept label counts are complete (all triggers there)
+    has_documents: bool = True  # doc_* filled (load_documents): every table but frequencies
+    # per coder, which reads only the totals
     a_doc: np.ndarray | None = None  # per annotation: document code (None until loaded)
     a_coder: np.ndarray | None = None
     a_stance: np.ndarray | None = None  # label code, -1 for none
@@ -131,17 +133,27 @@ def _rowids(rows: list[tuple[Any, ...]]) -> np.ndarray:
     return np.array([r[0] for r in rows], dtype=np.int64)
 
 
-def load_base(tq: TableQueries) -> Facts:
-    """Documents with their variables, coders and labels; no coding yet."""
-    docs = tq.document_values()
+def load_base(tq: TableQueries, *, documents: bool = True) -> Facts:
+    """Documents with their variables, coders and labels; no coding yet. documents=False:
+    not the documents yet (:func:`load_documents`; frequencies per coder need none)."""
     coders = tq.rowid_keys("coders")
     labels = tq.rowid_keys("labels")
-    doc_values = {name: [row[3 + i] for row in docs] for i, name in enumerate(STORED_VARIABLES)}
-    return Facts(doc_ids=[r[1] for r in docs], doc_titles=[r[2] for r in docs],
-                 doc_values=doc_values, coder_ids=[r[1] for r in coders],
-                 label_ids=[r[1] for r in labels], doc_rowids=_rowids(docs),
-                 coder_rowids=_rowids(coders), label_rowids=_rowids(labels),
-                 counted=label_summaries_present(tq.db))
+    facts = Facts(doc_ids=[], doc_titles=[], doc_values={}, coder_ids=[r[1] for r in coders],
+                  label_ids=[r[1] for r in labels], coder_rowids=_rowids(coders),
+                  label_rowids=_rowids(labels), counted=label_summaries_present(tq.db),
+                  has_documents=False)
+    if documents:
+        load_documents(tq, facts)
+    return facts
+
+
+def load_documents(tq: TableQueries, facts: Facts) -> None:
+    docs = tq.document_values()
+    facts.doc_ids, facts.doc_titles = [r[1] for r in docs], [r[2] for r in docs]
+    facts.doc_values = {name: [row[3 + i] for row in docs]
+                        for i, name in enumerate(STORED_VARIABLES)}
+    facts.doc_rowids = _rowids(docs)
+    facts.has_documents = True
 
 
 def load_annotations(tq: TableQueries, facts: Facts) -> None:
@@ -249,11 +261,13 @@ def load_totals(tq: TableQueries, facts: Facts, scheme: str) -> None:
 def _complete(tq: TableQueries, facts: Facts, themes: bool, detail: bool,
               totals: bool = False, lengths: bool = True) -> None:
     """Read what the tables to come need and ``facts`` does not hold yet."""
-    if totals and facts.counted and not detail:
+    if totals and facts.counted and not detail:  # the totals alone: no documents needed
         for scheme in ("stance", "themes") if themes else ("stance",):
             if scheme not in facts.totals:
                 load_totals(tq, facts, scheme)
         return
+    if not facts.has_documents:
+        load_documents(tq, facts)
     if detail or not facts.counted:
         if facts.a_rowid is None:
             load_annotations(tq, facts)
@@ -292,7 +306,7 @@ def facts_for(project: Any, *, themes: bool = True, detail: bool = True,
             facts = hit[1]
             _complete(tq, facts, themes, detail, totals, lengths)
             return facts
-        facts = load_base(tq)
+        facts = load_base(tq, documents=False)  # _complete reads them when needed
         _complete(tq, facts, themes, detail, totals, lengths)
     with _lock:
         _cache[store] = (key, facts)
