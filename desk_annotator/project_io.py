@@ -162,7 +162,10 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
     from .store import dataset_split
     # No helper inside a read transaction the caller began (its snapshot may be older than
     # the lock), nor for a small project (the lock would hold writers up for nothing).
-    lock_wanted = (helper is not None and str(project.path) != ":memory:" and not project.read_only
+    # (A ProjectReader, the window's export connection, has no read_only: its file is the
+    # open project's; a file that cannot be written refuses the lock, and there is no helper.)
+    lock_wanted = (helper is not None and str(project.path) != ":memory:"
+                   and not getattr(project, "read_only", False)
                    and not project.q.db.conn.in_transaction and not getattr(sys, "frozen", False)
                    and sum(dataset_queries.annotation_counts(project.q).values())
                    >= dataset_split.SPLIT_MIN_ANNOTATIONS)

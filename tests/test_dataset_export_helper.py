@@ -219,3 +219,18 @@ def test_writers_wait_while_the_lock_is_held_and_not_after(project_path: Path) -
     with dataset_split.writers_held(missing) as lock:
         assert lock is None
     assert not missing.exists()
+
+
+def test_the_windows_export_connection_uses_the_helper_too(project_path: Path, tmp_path: Path,
+                                                           monkeypatch) -> None:
+    """The window exports through a read-only second connection (export_formats.reader_for)
+    in a worker thread: the same file, with the helper."""
+    from desk_annotator.export_formats import reader_for
+
+    monkeypatch.setattr(dataset_split, "SPLIT_MIN_ANNOTATIONS", 0)
+    with Project(project_path) as project:
+        expected = _expected(project)
+        with reader_for(project) as reader:
+            assert any(_helped(reader, tmp_path))
+            assert _export(reader, tmp_path) == expected
+    assert _no_part_files(tmp_path)
