@@ -247,8 +247,7 @@ def _helper_for(project: Project, document_ids: list[str] | None, arrays: Any, l
     if lock is None or beside is None:
         return sys.maxsize, None
     q = project.q
-    ids = [d.id for d in q.document_infos(document_ids)] if document_ids is not None else \
-        [r[0] for r in q.db.execute("SELECT id FROM documents ORDER BY rowid")]
+    ids = dataset_queries.document_ids(q, document_ids)
     first = dataset_split.split_point(ids, dataset_queries.annotation_counts(q))
     if first >= len(ids):
         return sys.maxsize, None

@@ -53,6 +53,13 @@ def documents(q: Queries, document_ids: list[str] | None = None) -> Iterator[Doc
                        sha256=row["sha256"], metadata=Queries._metadata(row))
 
 
+def document_ids(q: Queries, document_ids: list[str] | None = None) -> list[str]:
+    """The ids :func:`documents` yields, in its order, without the texts."""
+    if document_ids is not None:
+        return [info.id for info in q.document_infos(document_ids)]
+    return [r[0] for r in q.db.execute("SELECT id FROM documents ORDER BY rowid")]
+
+
 def annotation_counts(q: Queries) -> dict[str, int]:
     """Annotations per document id from the summary table (what a split of the work weighs;
     a stale summary only makes the split uneven)."""
