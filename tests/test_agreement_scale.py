@@ -296,3 +296,25 @@ def test_float32_rows_are_those_whose_sums_fit() -> None:
     assert not un._whole_up_to(np.array([[0.0, 17.0]]), 16.0)
     assert not un._whole_up_to(np.array([[0.5, 1.0]]), 16.0)
     assert not un._whole_up_to(np.array([[np.nan, 1.0]]), 16.0)
+
+
+def test_planned_weights_checked_once_only_for_a_fixed_matrix() -> None:
+    """The float32 plan's check of a whole weight matrix: remembered only for a read-only
+    matrix owning its data (which cannot change), never confused between two matrices, and
+    a writable matrix checked again after it changed."""
+    from desk_annotator.agreement import unitizing as un
+
+    whole = np.ones((300, 7))
+    assert un._planned_weights(whole)
+    whole[5, 3] = 0.5  # writable: checked again
+    assert not un._planned_weights(whole)
+    fixed = np.full((300, 7), 3.0)
+    fixed.flags.writeable = False
+    assert un._planned_weights(fixed) and un._planned_weights(fixed)
+    large = np.full((300, 7), 3.0)
+    large[299, 6] = 17.0
+    large.flags.writeable = False
+    assert not un._planned_weights(large)
+    assert un._planned_weights(fixed)
+    view = fixed[:, :3]  # a view does not own its data: never remembered
+    assert un._planned_weights(view)

@@ -453,6 +453,8 @@ def _compute(data: AgreementData, bootstrap: int, seed: int,
             iv.document_resamples(n_docs, bootstrap, seed)
     if drawing is not None:
         drawing.thread.join()
+    if resample is not None:  # fixed from here on (unitizing.py then checks it only once)
+        resample.flags.writeable = False
 
     stance_spans, theme_spans = [], []
     for coder in seg.coders:
