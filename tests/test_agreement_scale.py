@@ -199,7 +199,7 @@ def test_bootstrap_alpha_u_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(un, "DENSE_CELLS", 10**9 if path == "dense" else 0)
         monkeypatch.setattr(un, "DENSE_FACTOR", 10**9)
         if path == "gather":
-            monkeypatch.setattr(un, "_sparse_cross_table", lambda *a: None)
+            monkeypatch.setattr(un, "sparse_cross_table", lambda *a: None)
         scheme = un.UnitizingScheme(*args)
         scheme._prepare()
         assert {t[0] for t in scheme._cross_tables} == {path}
@@ -213,7 +213,7 @@ def test_sparse_fit_runs_equal_the_literal_suffix_sums() -> None:
     q and resample, Σ over gap lengths g ≥ q of count·(g − q + 1), times the unit mass, on
     random tables: unit lengths sharing a first fitting gap, unit lengths longer than every
     gap, a single gap length, no gap long enough at all."""
-    from desk_annotator.agreement import unitizing as un
+    from desk_annotator.agreement import unitizing_products as up
 
     rng = np.random.default_rng(14)
     for case in range(300):
@@ -223,7 +223,7 @@ def test_sparse_fit_runs_equal_the_literal_suffix_sums() -> None:
         lengths = lengths[lengths >= q[0]] if case % 5 else lengths[:0]
         both = rng.integers(0, 50, (q.size + lengths.size, b)).astype(float)
         first_fit = np.searchsorted(lengths, q, side="left")
-        got = un._sparse_fit(both, q, lengths, *un._fit_runs(first_fit, lengths.size))
+        got = up._sparse_fit(both, q, lengths, *up._fit_runs(first_fit, lengths.size))
         units, counts = both[:q.size], both[q.size:]
         want = np.zeros(b)
         for k, l in enumerate(q):
@@ -247,6 +247,7 @@ def test_bootstrap_alpha_u_row_products_equal_the_float64_sparse_product(
     long enough that some rows' sums do not fit float32."""
     from desk_annotator.agreement import intervals as iv
     from desk_annotator.agreement import unitizing as un
+    from desk_annotator.agreement import unitizing_products as up
 
     monkeypatch.setattr(un, "DENSE_CELLS", 0)  # the sparse tables, even on small data
     rng = np.random.default_rng(int(share * 10) + block + len(weights))
@@ -268,13 +269,13 @@ def test_bootstrap_alpha_u_row_products_equal_the_float64_sparse_product(
             w[rng.integers(0, 150, 3), rng.integers(0, n_docs, 3)] = 40.0
         elif weights == "fractions":
             w = w * rng.choice([1.0, 0.5, 1.25], size=w.shape)
-        monkeypatch.setattr(un, "DENSE_ROW_SHARE", 2.0)  # no dense row,
-        monkeypatch.setattr(un, "FLOAT32_WHOLE", 0.0)  # no float32 row
+        monkeypatch.setattr(up, "DENSE_ROW_SHARE", 2.0)  # no dense row,
+        monkeypatch.setattr(up, "FLOAT32_WHOLE", 0.0)  # no float32 row
         reference = un.UnitizingScheme(*args).alpha_u(w)
-        monkeypatch.setattr(un, "FLOAT32_WHOLE", 2.0**24)
-        monkeypatch.setattr(un, "DENSE_ROW_SHARE", share)
-        monkeypatch.setattr(un, "DENSE_ROW_OUTPUT", kept)
-        monkeypatch.setattr(un, "DENSE_BLOCK_CELLS", block)
+        monkeypatch.setattr(up, "FLOAT32_WHOLE", 2.0**24)
+        monkeypatch.setattr(up, "DENSE_ROW_SHARE", share)
+        monkeypatch.setattr(up, "DENSE_ROW_OUTPUT", kept)
+        monkeypatch.setattr(up, "DENSE_BLOCK_CELLS", block)
         got = un.UnitizingScheme(*args).alpha_u(w)
         assert np.array_equal(got[0], reference[0], equal_nan=True)
         assert np.array_equal(got[1], reference[1], equal_nan=True)
@@ -285,36 +286,36 @@ def test_float32_rows_are_those_whose_sums_fit() -> None:
     largest planned weight stays below 2**24."""
     from scipy import sparse
 
-    from desk_annotator.agreement import unitizing as un
+    from desk_annotator.agreement import unitizing_products as up
 
     table = sparse.csr_matrix(np.array([[1.0, 2.0, 0.0], [2.0**20, 0.0, 0.0],
                                         [0.0, 0.0, 0.0], [0.5, 0.0, 1.0], [2.0**19, 2.0**19, 1.0]]))
-    assert un._single_rows(table, 16.0).tolist() == [True, False, True, False, False]
-    assert un._single_rows(table, 8.0).tolist() == [True, True, True, False, True]
-    assert un._single_rows(table, 1.0).tolist() == [True, True, True, False, True]
-    assert un._whole_up_to(np.array([[0.0, 3.0], [16.0, 1.0]]), 16.0)
-    assert not un._whole_up_to(np.array([[0.0, 17.0]]), 16.0)
-    assert not un._whole_up_to(np.array([[0.5, 1.0]]), 16.0)
-    assert not un._whole_up_to(np.array([[np.nan, 1.0]]), 16.0)
+    assert up._single_rows(table, 16.0).tolist() == [True, False, True, False, False]
+    assert up._single_rows(table, 8.0).tolist() == [True, True, True, False, True]
+    assert up._single_rows(table, 1.0).tolist() == [True, True, True, False, True]
+    assert up._whole_up_to(np.array([[0.0, 3.0], [16.0, 1.0]]), 16.0)
+    assert not up._whole_up_to(np.array([[0.0, 17.0]]), 16.0)
+    assert not up._whole_up_to(np.array([[0.5, 1.0]]), 16.0)
+    assert not up._whole_up_to(np.array([[np.nan, 1.0]]), 16.0)
 
 
 def test_planned_weights_checked_once_only_for_a_fixed_matrix() -> None:
     """The float32 plan's check of a whole weight matrix: remembered only for a read-only
     matrix owning its data (which cannot change), never confused between two matrices, and
     a writable matrix checked again after it changed."""
-    from desk_annotator.agreement import unitizing as un
+    from desk_annotator.agreement import unitizing_products as up
 
     whole = np.ones((300, 7))
-    assert un._planned_weights(whole)
+    assert up._planned_weights(whole)
     whole[5, 3] = 0.5  # writable: checked again
-    assert not un._planned_weights(whole)
+    assert not up._planned_weights(whole)
     fixed = np.full((300, 7), 3.0)
     fixed.flags.writeable = False
-    assert un._planned_weights(fixed) and un._planned_weights(fixed)
+    assert up._planned_weights(fixed) and up._planned_weights(fixed)
     large = np.full((300, 7), 3.0)
     large[299, 6] = 17.0
     large.flags.writeable = False
-    assert not un._planned_weights(large)
-    assert un._planned_weights(fixed)
+    assert not up._planned_weights(large)
+    assert up._planned_weights(fixed)
     view = fixed[:, :3]  # a view does not own its data: never remembered
-    assert un._planned_weights(view)
+    assert up._planned_weights(view)

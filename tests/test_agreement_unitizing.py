@@ -272,7 +272,7 @@ def test_bootstrap_rows_match_one_at_a_time(path, monkeypatch):
         monkeypatch.setattr(unitizing, "DENSE_CELLS", 0)
         monkeypatch.setattr(unitizing, "CHUNK_ELEMENTS", 50)  # several resample chunks
     if path == "gather":  # the fallback without scipy
-        monkeypatch.setattr(unitizing, "_sparse_cross_table", lambda *args: None)
+        monkeypatch.setattr(unitizing, "sparse_cross_table", lambda *args: None)
     rng = np.random.default_rng(7)
     lengths, coded, rows, n_cats = [30, 12, 25, 40], [[True] * 3] * 4, [], 2
     for d in range(4):
@@ -307,7 +307,7 @@ def test_random_bootstrap_rows_match_reference_on_every_path(path, seed, monkeyp
         monkeypatch.setattr(unitizing, "DENSE_CELLS", 0)
         monkeypatch.setattr(unitizing, "CHUNK_ELEMENTS", 40)  # several resample chunks
     if path == "gather":
-        monkeypatch.setattr(unitizing, "_sparse_cross_table", lambda *args: None)
+        monkeypatch.setattr(unitizing, "sparse_cross_table", lambda *args: None)
     rng = np.random.default_rng(seed)
     for _ in range(25):
         lengths, coded, rows, n_cats = random_case(rng)
