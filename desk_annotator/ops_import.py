@@ -73,8 +73,14 @@ def encoding_notes(articles: list[Any]) -> list[str]:
 def merge_codebook(rec: ChangeRecorder, q: Queries, codebook: Codebook, *,
                    update_existing: bool) -> tuple[dict[str, str], int]:
     """Bring labels in, matched by id then by (scheme, name). Returns (incoming id -> project
-    id, number added)."""
+    id, number added). A new label that comes without a colour of its own (the readers' grey
+    fallback: a dataset file or another tool's codes carry none) gets the most distinct
+    unused colour of the default palette, as a label added in the codebook editor does:
+    otherwise every label of such an import was the same grey in the text and the charts."""
+    from .palettes import DEFAULT_PALETTE, pick_color
+
     current = q.labels()
+    colors = {s: [lb.color for lb in current if lb.scheme == s] for s in ("stance", "themes")}
     by_id = {lb.id: lb for lb in current}
     by_name = {(lb.scheme, lb.name): lb for lb in current}
     used_keys = {lb.key for lb in current if lb.key}
@@ -90,14 +96,20 @@ def merge_codebook(rec: ChangeRecorder, q: Queries, codebook: Codebook, *,
         if match is not None:
             mapping[label.id] = match.id
             if update_existing:
-                values = {"color": label.color, "description": label.description}
+                values = {"description": label.description}
+                if label.color.lower() != NO_COLOR:  # no colour of its own: keep the project's
+                    values["color"] = label.color
                 if label.key and label.key not in used_keys - {match.key}:
                     values["key"] = label.key
                 rec.update("labels", {"id": match.id}, values)
             continue
         key = label.key if label.key and label.key not in used_keys else None
+        color = label.color
+        if color.lower() == NO_COLOR:
+            color = pick_color(DEFAULT_PALETTE, colors[label.scheme])
+        colors[label.scheme].append(color)
         new = Label(id=label.id if label.id not in by_id else new_id(), scheme=label.scheme,
-                    name=label.name, color=label.color, description=label.description, key=key,
+                    name=label.name, color=color, description=label.description, key=key,
                     order=positions[label.scheme])
         positions[label.scheme] += 1
         if key:
@@ -138,6 +150,8 @@ class ImportCodebook(Op):
 
 
 LabelPolicy = Literal["by_name", "add_missing", "strict"]
+# What a label's colour is when its file gave none (models.Label's default).
+NO_COLOR = "#888888"
 # The annotations table's columns in the order ImportSnapshot builds its rows.
 ANNOTATION_COLUMNS = ("id", "document_id", "coder_id", "start", "end", "quote", "stance_id",
                       "note", "created", "updated")
