@@ -95,6 +95,9 @@ class Helper:
         self.proc: subprocess.Popen[bytes] | None = None
         try:
             part = temp_sibling(Path(beside))
+            # Made here, exclusively ("x"): the part is a new file of its own, never the
+            # project or any file SQLite has open, so opening and closing it (here and in the
+            # helper) cannot drop this process's locks on the project (DESIGN §7).
             part.open("xb").close()
             self.part = part
             self.proc = subprocess.Popen(

@@ -194,6 +194,7 @@ def _run(stdin: Any, stdout: Any) -> None:
         db.execute(f"PRAGMA mmap_size = {EXPORT_MMAP_BYTES}")
         lengths = []
         dumps = orjson.dumps
+        # The part file the parent made exclusively beside the exported file: not the project.
         with open(task["part"], "wb") as out:
             for document_id in task["documents"]:
                 row = db.execute("SELECT text FROM documents WHERE id = ?",
