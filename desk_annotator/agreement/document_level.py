@@ -31,6 +31,7 @@ import numpy as np
 from desk_annotator.agreement import coefficients as co
 from desk_annotator.agreement import intervals as iv
 from desk_annotator.agreement import multirater as mr
+from desk_annotator.agreement.parallel import one_blas_thread
 
 DEFAULT_SEED = 20250726  # the engine's seed: the same resamples for the same documents
 FEW_DOCUMENTS = 10
@@ -152,6 +153,11 @@ def _pair(coders: list[str], pairs: list[tuple[int, int]], tables: np.ndarray, p
 def document_level_agreement(units: ArticleUnits, *, bootstrap: int = 1000,
                              seed: int = DEFAULT_SEED) -> dict[str, Any]:
     """The ``document_level`` block of the agreement report (plain JSON-able data)."""
+    with one_blas_thread():  # the same digits whatever the cores (parallel.py)
+        return _document_level(units, bootstrap, seed)
+
+
+def _document_level(units: ArticleUnits, bootstrap: int, seed: int) -> dict[str, Any]:
     coders = list(units.coders)
     coded_by = [[c for c in coders if (doc_id, c) in units.codings] for doc_id, _ in
                 units.documents]

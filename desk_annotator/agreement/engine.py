@@ -398,7 +398,7 @@ def compute_agreement(data: AgreementData, *, bootstrap: int = 1000,
     # The report is plain dicts and lists without cycles (tens of thousands per scheme, one per
     # document): the cyclic collector's passes over them found nothing and took 60% of the
     # document lists' time on the 1 M-annotation project.
-    with collector_paused():
+    with collector_paused(), parallel.one_blas_thread():
         return _compute(data, bootstrap, seed, workers)
 
 

@@ -20,6 +20,7 @@ from desk_annotator.agreement.data import (
     instants_of,
     select,
 )
+from desk_annotator.arrays import distinct  # not np.unique: see arrays.py
 from desk_annotator.models import Codebook, Coder
 
 
@@ -84,7 +85,7 @@ def agreement_data_from_rows(codebook: Codebook, coders: list[Coder], rows: Any,
     # One pair per (span, theme name), as the model path's dict.fromkeys of names: unique
     # (span, theme) keys as one integer (a row-wise unique sorts far more slowly).
     width = max(len(theme_names), 1)
-    key = np.unique(pair_row[good] * width + theme_idx[good])
+    key = distinct(pair_row[good] * width + theme_idx[good])
     stamps = rows.ann_created  # store.agreement_queries.Texts: one buffer, byte ranges
     created = instants_of(stamps.data, stamps.start[kept], stamps.end[kept])
     columns = SpanColumns(

@@ -22,6 +22,7 @@ from desk_annotator.agreement.data import (
     span_columns,
 )
 from desk_annotator.agreement.data import instant as _instant  # noqa: F401 (older callers)
+from desk_annotator.arrays import distinct  # not np.unique: see arrays.py
 
 MISSING = -1  # the coder did not code this document
 
@@ -154,7 +155,7 @@ def build_segments(data: AgreementData, documents: list[DocUnits] | None = None,
     per_coder = [_collect(columns, position, offsets, coded, m) for m in range(len(coders))]
 
     cutting = [s if themes else _with_stance(s) for s in per_coder]
-    cuts = np.unique(np.concatenate(
+    cuts = distinct(np.concatenate(
         [offsets, [total]] + [np.concatenate((s.start, s.end)) for s in cutting]
     ).astype(np.int64))
     start = cuts[:-1]
@@ -212,8 +213,8 @@ def theme_runs(seg: Segments, theme: int) -> SchemeRuns:
         idx = spans.theme_span[spans.theme_idx == theme]
         picked.append((spans.start[idx], spans.end[idx]))
     total = seg.total_length
-    cuts = np.unique(np.concatenate([seg.doc_offset, [total]]
-                                    + [np.concatenate(p) for p in picked]).astype(np.int64))
+    cuts = distinct(np.concatenate([seg.doc_offset, [total]]
+                                   + [np.concatenate(p) for p in picked]).astype(np.int64))
     start, length = cuts[:-1], np.diff(cuts)
     n_seg = start.size
     doc = (np.searchsorted(seg.doc_offset, start, side="right") - 1).astype(np.int64)
