@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from desk_annotator.arrays import distinct  # not np.unique: see arrays.py
 from desk_annotator.errors import OperationError
 from desk_annotator.models import (
     GOLD_CODER,
@@ -150,7 +151,7 @@ def _columns_of(buffer: np.ndarray, first: np.ndarray, length: int) -> _Columns:
     grid a strided view of the buffer; else gathered column by column."""
     stride = length + 1
     phase = first % stride
-    grids = np.unique(phase)
+    grids = distinct(phase)
     if not first.size or grids.size > MAX_GRIDS:
         return _Columns(buffer, first)
     matrix = np.empty((first.size, length), dtype=np.uint8)
