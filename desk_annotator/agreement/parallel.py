@@ -113,7 +113,9 @@ def split(child: Callable[[], Child], parent: Callable[[], Parent]) -> tuple[Chi
 # the 1 M-annotation report's measures took 7.7 s instead of 5.4 s under numpy 2.4 (its
 # OpenBLAS 0.3.31), 6.8 instead of 5.9 s under numpy 1.26. The limit is process-wide (BLAS
 # has no per-thread setting), so overlapping reports (the window and an export) share one
-# limit, lifted when the last of them ends.
+# limit, lifted when the last of them ends. Set from a worker thread (the window's report),
+# OpenBLAS took it in a fresh process but not always after other BLAS work had run (seen
+# after the GUI tests): the CLI and scripts compute in their main thread, where it holds.
 _blas_lock = threading.Lock()
 _blas_users = 0
 _blas_limit: Any = None
