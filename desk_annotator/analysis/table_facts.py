@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import distinct  # not np.unique: see arrays.py
+from .. import arrays  # arrays.distinct, not np.unique: see arrays.py
 from ..store.label_summaries import label_summaries_present
 from ..store.table_queries import (
     DOCUMENT_SEPARATOR,
@@ -371,7 +371,7 @@ def aggregate(columns: list[tuple[np.ndarray, int]], *, weights: np.ndarray | No
         else:
             if inverse is None:
                 inverse = np.searchsorted(uniq, key)
-            pairs = distinct(inverse * n_docs + documents)
+            pairs = arrays.distinct(inverse * n_docs + documents)
             distinct = np.bincount(pairs // n_docs, minlength=len(uniq))
     keys = []
     rest = uniq
