@@ -4,9 +4,8 @@
 ``np.unique`` of an integer array collects the values in a hash table before sorting them. On
 the arrays these layers make (segment cut points, (row, label) keys: millions of values, most
 of them distinct) that took about 30 times as long as sorting: 8 M positions, 9.1 s under
-numpy 2.4.6 against 0.3 s under numpy 1.26 and 0.12 s by sorting. The app's own install gets
-the new numpy (the test install pins an older one through irrCAC's SciPy), so every such call
-goes through here. ``np.unique`` with ``return_inverse`` or ``return_counts`` still sorts and
+numpy 2.4.6 against 0.3 s under numpy 1.26 and 0.12 s by sorting. Every install gets the new
+numpy now, so every such call goes through here. ``np.unique`` with ``return_inverse`` or ``return_counts`` still sorts and
 needs no help.
 """
 
