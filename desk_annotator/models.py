@@ -140,6 +140,26 @@ class Annotation(_Model):
         return self
 
 
+_ANNOTATION_FIELDS = set(Annotation.model_fields)
+
+
+def share_full_fields_sets(annotations: list[Annotation]) -> list[Annotation]:
+    """``annotations``, each given every field, now holding one shared set of field names.
+
+    pydantic gives every validated model its own set of the fields it was given
+    (``model_fields_set``): 728 bytes of an annotation's 1,344, so a million annotations read
+    from a file carried 0.7 GB of identical sets (issue 14). A model given every field gets
+    the one shared set, which is safe because that set is already full: assigning a field
+    adds a name it holds, and nothing in the program removes one. Models given fewer
+    fields keep their own."""
+    full = _ANNOTATION_FIELDS
+    put = object.__setattr__  # the model's own __setattr__ refuses private names
+    for ann in annotations:
+        if len(ann.__pydantic_fields_set__) == len(full):  # only field names are in it
+            put(ann, "__pydantic_fields_set__", full)
+    return annotations
+
+
 class DocStatus(_Model):
     document_id: str
     coder_id: str

@@ -15,6 +15,7 @@ from test_bulk_summaries import _assert_summaries_right
 
 from desk_annotator.io import dataset_jsonl
 from desk_annotator.io.dataset_jsonl_fast import read_dataset_fast
+from desk_annotator.models import Annotation
 from desk_annotator.project import Project
 from desk_annotator.project_io import (
     export_path,
@@ -247,3 +248,35 @@ def test_history_logs_pack_as_the_json_module_wrote_them() -> None:
     by_json = json.dumps(log, ensure_ascii=False, separators=(",", ":")).encode()
     assert zlib.decompress(pack_log(log)) == by_json
     assert unpack_log(zlib.compress(by_json)) == log == unpack_log(pack_log(log))
+
+
+def test_fast_reader_models_record_the_fields_given_and_share_only_full_sets(
+        tmp_path: Path) -> None:
+    records = _records(6, 20)
+    for k, ann in enumerate(records[0]["annotations"]):  # some without stamps: defaults
+        if k % 2:
+            del ann["created"]
+        if k % 3 == 0:
+            del ann["updated"]
+    records[1]["annotations"][0]["created"] = "2024-01-02T03:04:05+00:00"
+    source = _write(tmp_path / "d.jsonl", records)
+    fast = read_dataset_fast(source, dataset_jsonl.SnapshotBuilder(), dataset_jsonl._add_record,
+                             dataset_jsonl.DatasetRecord)
+    assert fast is not None
+    thorough = dataset_jsonl.read_dataset_thorough(source)
+    anns = fast[0].annotations
+    assert [a.model_fields_set for a in anns] == \
+        [a.model_fields_set for a in thorough[0].annotations]
+    full = [a for a in anns if len(a.model_fields_set) == len(Annotation.model_fields)]
+    partial = [a for a in anns if a not in full]
+    assert full and partial
+    assert len({id(a.model_fields_set) for a in full}) == 1  # one set for all of them
+    assert len({id(a.model_fields_set) for a in partial}) == len(partial)
+    # A field set on one model changes no other model and no model's fields set.
+    full[0].note = "changed"
+    assert [a.note for a in full[1:]] == [a.note for a in thorough[0].annotations
+                                         if a.id in {b.id for b in full[1:]}]
+    assert all(len(a.model_fields_set) == len(Annotation.model_fields) for a in full)
+    # Equal stamps are one string: two per annotation would be 160 MB per million.
+    stamps = [a.created for a in anns if "created" in a.model_fields_set]
+    assert len({id(s) for s in stamps}) == len(set(stamps)) == 2

@@ -29,7 +29,14 @@ from desk_annotator.io.untrusted import (
     nesting_exceeds,
     read_lines,
 )
-from desk_annotator.models import STATUSES, Annotation, DocStatus, Document, new_id
+from desk_annotator.models import (
+    STATUSES,
+    Annotation,
+    DocStatus,
+    Document,
+    new_id,
+    share_full_fields_sets,
+)
 from desk_annotator.text import is_normalized, sha256_text
 
 _PLAIN_RECORD_KEYS = {"id", "title", "text", "metadata", "status", "annotations", "sha256"}
@@ -63,7 +70,9 @@ def read_dataset_fast(path: Path, builder: Any, add_record: Any, record_model: A
     seen_sha: dict[str, int] = {}
     doc_ids: set[str] = set()
     ann_ids: set[str] = set()
-    stamps: set[str] = set()  # ISO stamps already checked
+    # ISO stamps already checked, each to its first copy: annotations stamped in one batch (an
+    # import, a suggestion run) then share one string instead of two per annotation.
+    stamps: dict[str, str] = {}
     records = 0
     for lineno, line in read_lines(path):
         if not line.strip():
@@ -114,7 +123,7 @@ def _spans_ok(text: str, spans: list[tuple[int, int, str | None]]) -> bool:
 
 
 def _plain_record(builder: Any, lineno: int, data: dict, warnings: list[str],
-                  seen_sha: dict[str, int], stamps: set[str]) -> None:
+                  seen_sha: dict[str, int], stamps: dict[str, str]) -> None:
     """Add one record checked by type tests, or raise _NotPlain (nothing added then)."""
     if not data.keys() <= _PLAIN_RECORD_KEYS:
         raise _NotPlain  # memos, article codings, other keys: the model reads them
@@ -157,10 +166,13 @@ def _plain_record(builder: Any, lineno: int, data: dict, warnings: list[str],
         if (type(get("id")) not in str_or_none or type(note) not in str_or_none
                 or type(get("provenance")) not in str_or_none):
             raise _NotPlain
-        if created is not None and (type(created) is not str or created not in stamps):
-            _check_stamp(created, stamps)
-        if updated is not None and (type(updated) is not str or updated not in stamps):
-            _check_stamp(updated, stamps)
+        # type() first: an unhashable value (a list, an object) must not reach the dict.
+        if created is not None:
+            created = (type(created) is str and stamps.get(created)) or \
+                _checked_stamp(created, stamps)
+        if updated is not None:
+            updated = (type(updated) is str and stamps.get(updated)) or \
+                _checked_stamp(updated, stamps)
         rows.append((ann, start, end, piece, coder, stance, themes, note, created, updated))
     # Checked: now the same objects the thorough path makes (dataset_jsonl._add_record).
     digest = sha256_text(text)
@@ -206,7 +218,7 @@ def _plain_record(builder: Any, lineno: int, data: dict, warnings: list[str],
         if updated is not None:
             item["updated"] = updated
         made.append(item)
-    builder.annotations += _ANNOTATIONS.validate_python(made)
+    builder.annotations += share_full_fields_sets(_ANNOTATIONS.validate_python(made))
 
 
 def _check_name(name: Any) -> None:
@@ -217,12 +229,16 @@ def _check_name(name: Any) -> None:
         _checked_names.add(name)
 
 
-def _check_stamp(stamp: Any, stamps: set[str]) -> None:
-    """An ISO 8601 stamp (str), remembered once checked; else _NotPlain."""
-    if type(stamp) is not str:
+def _checked_stamp(stamp: Any, stamps: dict[str, str]) -> str:
+    """The first copy of an ISO 8601 stamp (str), remembered once checked; else _NotPlain."""
+    if type(stamp) is not str:  # first: an unhashable value must not reach the dict
         raise _NotPlain
+    seen = stamps.get(stamp)
+    if seen is not None:
+        return seen
     try:
         datetime.fromisoformat(stamp)
     except ValueError:
         raise _NotPlain from None
-    stamps.add(stamp)
+    stamps[stamp] = stamp
+    return stamp

@@ -23,7 +23,7 @@ from desk_annotator.io.position_units import (
 )
 from desk_annotator.io.refi_codes import _LOCAL, local
 from desk_annotator.io.refi_export import normalize_guid, stable_guid
-from desk_annotator.models import Annotation, Document, Label, now_iso
+from desk_annotator.models import Annotation, Document, Label, now_iso, share_full_fields_sets
 
 if TYPE_CHECKING:
     from desk_annotator.io.refi_import import _ProjectReader
@@ -65,7 +65,7 @@ def place_selections(reader: _ProjectReader, positions: str, prior: str, quiet: 
                 continue
             _selection(reader, sel, doc, nmap, where, decision, index, made)
             index += 1
-        reader.annotations += _ANNOTATIONS.validate_python(made)
+        reader.annotations += share_full_fields_sets(_ANNOTATIONS.validate_python(made))
         reader._made = []
     reader._pending = []
     reader.unit_lines = report_lines(decisions)
