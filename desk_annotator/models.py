@@ -144,7 +144,8 @@ _ANNOTATION_FIELDS = set(Annotation.model_fields)
 
 
 def share_full_fields_sets(annotations: list[Annotation]) -> list[Annotation]:
-    """``annotations``, each given every field, now holding one shared set of field names.
+    """``annotations``, where every model that was given all its fields now holds one shared
+    set of field names.
 
     pydantic gives every validated model its own set of the fields it was given
     (``model_fields_set``): 728 bytes of an annotation's 1,344, so a million annotations read
@@ -155,7 +156,7 @@ def share_full_fields_sets(annotations: list[Annotation]) -> list[Annotation]:
     full = _ANNOTATION_FIELDS
     put = object.__setattr__  # the model's own __setattr__ refuses private names
     for ann in annotations:
-        if len(ann.__pydantic_fields_set__) == len(full):  # only field names are in it
+        if len(ann.__pydantic_fields_set__) == len(full):  # extra="forbid": names of fields only
             put(ann, "__pydantic_fields_set__", full)
     return annotations
 

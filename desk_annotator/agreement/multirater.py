@@ -76,7 +76,8 @@ def rating_features(counts: np.ndarray, length: np.ndarray, doc: np.ndarray, n_d
     n2 = np.bincount(doc[two], length[two], n_docs)
     share = np.zeros_like(counts)
     # divide's `where` rather than share[one] = counts[one] / r[one, None]: the same quotients,
-    # without copying the rated rows out and back (0.75 -> 0.04 s for 2 M segments x 6 values).
+    # without copying the rated rows out and back (the stance of the 1 M-annotation project,
+    # 1.96 M segments x 5 values: 0.27-0.42 -> 0.04 s).
     np.divide(counts, r[:, None], out=share, where=one[:, None])
     pi_num = np.stack([np.bincount(doc, length * share[:, k], n_docs)
                        for k in range(counts.shape[1])], axis=1) if counts.shape[1] else \

@@ -230,12 +230,10 @@ def _check_name(name: Any) -> None:
 
 
 def _checked_stamp(stamp: Any, stamps: dict[str, str]) -> str:
-    """The first copy of an ISO 8601 stamp (str), remembered once checked; else _NotPlain."""
-    if type(stamp) is not str:  # first: an unhashable value must not reach the dict
+    """A stamp not seen before, once checked as ISO 8601 (str) and remembered; else
+    _NotPlain."""
+    if type(stamp) is not str:
         raise _NotPlain
-    seen = stamps.get(stamp)
-    if seen is not None:
-        return seen
     try:
         datetime.fromisoformat(stamp)
     except ValueError:
