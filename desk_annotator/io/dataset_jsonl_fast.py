@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from desk_annotator.io.exchange_common import metadata_value, title_from_text
 from desk_annotator.io.untrusted import (
@@ -31,11 +31,10 @@ from desk_annotator.io.untrusted import (
 )
 from desk_annotator.models import (
     STATUSES,
-    Annotation,
     DocStatus,
     Document,
     new_id,
-    share_full_fields_sets,
+    validate_annotations,
 )
 from desk_annotator.text import is_normalized, sha256_text
 
@@ -44,7 +43,6 @@ _ANNOTATION_KEYS = {"id", "start", "end", "quote", "coder", "stance", "themes", 
                     "created", "updated", "provenance"}
 _SHALLOW = ("id", "title", "text", "status", "annotations", "sha256")
 _VISIBLE = re.compile(r"\S")
-_ANNOTATIONS = TypeAdapter(list[Annotation])  # one validation call per record, in Rust
 
 
 _STR_OR_NONE = (str, type(None))
@@ -218,7 +216,7 @@ def _plain_record(builder: Any, lineno: int, data: dict, warnings: list[str],
         if updated is not None:
             item["updated"] = updated
         made.append(item)
-    builder.annotations += share_full_fields_sets(_ANNOTATIONS.validate_python(made))
+    builder.annotations += validate_annotations(made)  # one call per record
 
 
 def _check_name(name: Any) -> None:

@@ -12,8 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element
 
-from pydantic import TypeAdapter
-
 from desk_annotator.io.position_units import (
     RawSpan,
     Selection,
@@ -23,12 +21,11 @@ from desk_annotator.io.position_units import (
 )
 from desk_annotator.io.refi_codes import _LOCAL, local
 from desk_annotator.io.refi_export import normalize_guid, stable_guid
-from desk_annotator.models import Annotation, Document, Label, now_iso, share_full_fields_sets
+from desk_annotator.models import Document, Label, now_iso, validate_annotations
 
 if TYPE_CHECKING:
     from desk_annotator.io.refi_import import _ProjectReader
 
-_ANNOTATIONS = TypeAdapter(list[Annotation])  # a source's annotations in one validation call
 
 
 def place_selections(reader: _ProjectReader, positions: str, prior: str, quiet: bool) -> None:
@@ -65,7 +62,7 @@ def place_selections(reader: _ProjectReader, positions: str, prior: str, quiet: 
                 continue
             _selection(reader, sel, doc, nmap, where, decision, index, made)
             index += 1
-        reader.annotations += share_full_fields_sets(_ANNOTATIONS.validate_python(made))
+        reader.annotations += validate_annotations(made)  # a source's in one call
         reader._made = []
     reader._pending = []
     reader.unit_lines = report_lines(decisions)
