@@ -96,9 +96,14 @@ def test_a_big_import_leaves_every_summary_equal_to_a_recount(tmp_path: Path,
     assert passages >= BULK_ROWS  # the bulk path, not the per-row triggers
     with Project(path) as project:
         before = project.q.annotation_count()
+        settings = [project.q.db.execute(f"PRAGMA {name}").fetchone()[0]
+                    for name in ("threads", "cache_size")]
         report = import_paths(project, [data], add_missing_labels=True)
         assert report.annotations_added == passages, report
         assert project.q.annotation_count() == before + passages
+        # the bulk path's sorter threads and page cache are the connection's own again
+        assert [project.q.db.execute(f"PRAGMA {name}").fetchone()[0]
+                for name in ("threads", "cache_size")] == settings
     _assert_summaries_right(path)
 
     # The triggers are back: another program's write (into the sample document, which the

@@ -13,6 +13,7 @@ back with everything else.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable, Iterator
 
 import sqlite_utils
@@ -73,6 +74,11 @@ def _recount(db: sqlite_utils.Database, *, queue_quotes: bool = True) -> None:
 # default 2 MB cache made most of those inserts read a page back from the file.
 BULK_CACHE_KIB = 128 * 1024
 
+# Helper threads for SQLite's sorter while the indexes are built again and the summaries
+# recounted: those are sorts of a million rows keyed by text ids, which SQLite splits among
+# its threads and merges. 0 (the default) sorts in the calling thread alone.
+BULK_SORT_THREADS = min(os.cpu_count() or 1, 4)
+
 
 def _indexes_to_rebuild(db: sqlite_utils.Database, rows: int) -> list[tuple[str, str]]:
     """The secondary indexes of the annotation tables, when building them again after the
@@ -111,20 +117,27 @@ def triggers_suspended(db: sqlite_utils.Database, document_ids: Iterable[str],
     for name, _sql in indexes:
         db.execute(f"DROP INDEX {name}")
     cache = db.execute("PRAGMA cache_size").fetchone()[0]
+    threads = db.execute("PRAGMA threads").fetchone()[0]
     db.execute(f"PRAGMA cache_size = {min(cache, -BULK_CACHE_KIB)}")
     try:
         yield
+        db.execute(f"PRAGMA threads = {BULK_SORT_THREADS}")
         for _name, sql in indexes:
             db.execute(sql)
     finally:
         db.execute(f"PRAGMA cache_size = {cache}")
+        db.execute(f"PRAGMA threads = {threads}")
     # The recount runs with the default cache: with the big one it took as long (1 M
     # annotations: 21-27 s of CPU either way at load 4-5, run alternately).
     db.execute("CREATE TEMP TABLE IF NOT EXISTS bulk_documents (id TEXT PRIMARY KEY)")
     db.execute("DELETE FROM temp.bulk_documents")
     db.conn.executemany("INSERT OR IGNORE INTO temp.bulk_documents (id) VALUES (?)",
                         ((d,) for d in document_ids))
-    _recount(db, queue_quotes=not quotes_checked)
+    try:
+        db.execute(f"PRAGMA threads = {BULK_SORT_THREADS}")
+        _recount(db, queue_quotes=not quotes_checked)
+    finally:
+        db.execute(f"PRAGMA threads = {threads}")
     db.execute("DELETE FROM temp.bulk_documents")
     for _name, sql in saved:
         db.execute(sql)
