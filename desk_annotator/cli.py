@@ -208,6 +208,7 @@ def import_cmd(obj: _Ctx, paths: tuple[str, ...], add_missing_labels: bool,
     """Import articles (.txt .md .html .docx .pdf) or datasets and other tools' projects
     (.jsonl ours or doccano's, .qdpx, brat .ann, Label Studio .json, CAS .xmi / INCEpTION .zip,
     WebAnno .tsv, spaCy .spacy.jsonl / .spacy); folders recurse."""
+    from .cli_progress import import_status
     from .import_files import ReadOptions
     from .project_io import import_paths
 
@@ -217,8 +218,10 @@ def import_cmd(obj: _Ctx, paths: tuple[str, ...], add_missing_labels: bool,
     stances = set(_split(stance_labels) or []) if stance_labels is not None else None
     options = ReadOptions(doccano_coder=doccano_coder, stance_labels=stances,
                           positions=positions, encoding=encoding)
-    report = import_paths(obj.project(), list(paths), add_missing_labels=add_missing_labels,
-                          doccano_coder=doccano_coder, options=options)
+    project = obj.project()
+    with import_status(list(paths)) as status:
+        report = import_paths(project, list(paths), add_missing_labels=add_missing_labels,
+                              doccano_coder=doccano_coder, options=options, progress=status)
     _print_report(report)
     if report.refused:
         sys.exit(1)
