@@ -21,9 +21,9 @@ _CLEAR = "\r\x1b[K"  # carriage return, then erase to the end of the line
 class StatusLine:
     """The progress callback of ``import_paths`` (files read, files in all, file name)."""
 
-    def __init__(self, stream: TextIO, names: dict[str, int]) -> None:
+    def __init__(self, stream: TextIO, sizes: dict[str, int]) -> None:
         self.stream = stream
-        self.sizes = names  # file name -> bytes (files given by name; not those in folders)
+        self.sizes = sizes  # file name -> bytes (files given by name; not those in folders)
         self.started = time.monotonic()
 
     def show(self, text: str) -> None:

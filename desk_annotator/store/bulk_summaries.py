@@ -80,6 +80,17 @@ BULK_CACHE_KIB = 128 * 1024
 BULK_SORT_THREADS = min(os.cpu_count() or 1, 4)
 
 
+@contextlib.contextmanager
+def _sorter_threads(db: sqlite_utils.Database) -> Iterator[None]:
+    """BULK_SORT_THREADS for the statements of the body, then the connection's own setting."""
+    before = db.execute("PRAGMA threads").fetchone()[0]
+    db.execute(f"PRAGMA threads = {BULK_SORT_THREADS}")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA threads = {before}")
+
+
 def _indexes_to_rebuild(db: sqlite_utils.Database, rows: int) -> list[tuple[str, str]]:
     """The secondary indexes of the annotation tables, when building them again after the
     insert costs less than keeping them up to date row by row: when the insert at least
@@ -117,27 +128,22 @@ def triggers_suspended(db: sqlite_utils.Database, document_ids: Iterable[str],
     for name, _sql in indexes:
         db.execute(f"DROP INDEX {name}")
     cache = db.execute("PRAGMA cache_size").fetchone()[0]
-    threads = db.execute("PRAGMA threads").fetchone()[0]
     db.execute(f"PRAGMA cache_size = {min(cache, -BULK_CACHE_KIB)}")
     try:
         yield
-        db.execute(f"PRAGMA threads = {BULK_SORT_THREADS}")
-        for _name, sql in indexes:
-            db.execute(sql)
+        with _sorter_threads(db):
+            for _name, sql in indexes:
+                db.execute(sql)
     finally:
         db.execute(f"PRAGMA cache_size = {cache}")
-        db.execute(f"PRAGMA threads = {threads}")
     # The recount runs with the default cache: with the big one it took as long (1 M
     # annotations: 21-27 s of CPU either way at load 4-5, run alternately).
     db.execute("CREATE TEMP TABLE IF NOT EXISTS bulk_documents (id TEXT PRIMARY KEY)")
     db.execute("DELETE FROM temp.bulk_documents")
     db.conn.executemany("INSERT OR IGNORE INTO temp.bulk_documents (id) VALUES (?)",
                         ((d,) for d in document_ids))
-    try:
-        db.execute(f"PRAGMA threads = {BULK_SORT_THREADS}")
+    with _sorter_threads(db):
         _recount(db, queue_quotes=not quotes_checked)
-    finally:
-        db.execute(f"PRAGMA threads = {threads}")
     db.execute("DELETE FROM temp.bulk_documents")
     for _name, sql in saved:
         db.execute(sql)
