@@ -1,6 +1,7 @@
 """Importing files into a project, in two halves: reading (no database) and writing (one
 operation per input kind). The CLI runs both in a row (:func:`import_paths`); the window reads
-in a worker thread with a Cancel button and writes on its own thread, step by step.
+in a worker thread with a Cancel button, then writes in another, on a Project of its own
+(:func:`write_in_own_project`), so it stays responsive through a minute-long import.
 
 Reading never touches the project, so it is safe in any thread. It also never opens the
 project's own files (the project, its -wal, -shm or -journal): on POSIX, closing a descriptor
@@ -17,6 +18,7 @@ from typing import Any
 from .errors import DeskAnnotatorError, ImportRefused
 from .models import ImportReport, ProjectSnapshot
 from .project import Project
+from .store import SQLiteError
 
 Progress = Callable[[int, int, str], None]  # (files read, files in all, file name)
 Step = Callable[[], ImportReport]
@@ -251,6 +253,35 @@ def write_steps(project: Project, read: ReadInputs, *,
     for path, snapshot, warnings in read.datasets:
         steps.append(_dataset_step(project, path, snapshot, warnings, add_missing_labels))
     return steps
+
+
+def write_in_own_project(path: Path, read: ReadInputs, *, add_missing_labels: bool = False,
+                         cancelled: Callable[[], bool] = lambda: False,
+                         committed: Callable[[ImportReport], None] = lambda _r: None) -> None:
+    """:func:`write_steps` on a Project of its own on ``path``, for a thread other than the one
+    that owns the caller's Project (an SQLite connection belongs to its thread): the window
+    writes a big import this way and stays responsive, then sees the commits as another
+    connection's. ``committed(report)`` follows each step's commit. Once ``cancelled()`` is
+    true, the step being written is abandoned (its transaction rolled back: nothing of it is
+    saved) and no other step runs; then this raises :class:`Cancelled`. A step the project
+    refuses is reported as the CLI reports it; a project that cannot be opened raises."""
+    project = Project(path, check_integrity=False)
+    try:
+        stopped = project.abandon_when(cancelled)
+        for step in write_steps(project, read, add_missing_labels=add_missing_labels):
+            if cancelled():
+                raise Cancelled
+            try:
+                report = step()
+            except (DeskAnnotatorError, SQLiteError):  # a stopped write fails as either
+                if stopped():
+                    raise Cancelled from None
+                raise
+            if stopped():  # stopped inside the step's transaction: it was rolled back
+                raise Cancelled
+            committed(report)
+    finally:
+        project.close()
 
 
 def _dataset_step(project: Project, path: Path, snapshot: ProjectSnapshot, warnings: list[str],

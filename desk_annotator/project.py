@@ -188,6 +188,11 @@ class Project:
             self._notify(Changed(description, touched, "op", result))
         return result
 
+    def abandon_when(self, cancelled: Callable[[], bool] | None) -> Callable[[], bool]:
+        """Writes of this project stop, rolled back, once ``cancelled()`` is true (for a
+        worker thread's own Project whose user pressed Cancel): see Store.abandon_when."""
+        return self.store.abandon_when(cancelled)
+
     def poll_external_changes(self) -> bool:
         """Whether another program (or another Project on this file) committed since the last
         look; if so, listeners get one ``Changed(source="external", everything=True)``. The

@@ -1,28 +1,41 @@
 """File → Import off the GUI thread, with a progress dialog and Cancel.
 
-Reading and parsing files is the slow part (a large PDF or .docx, a big dataset): it runs
+Reading and parsing files is the slow part of most imports (a large PDF or .docx): it runs
 ``import_files.read_inputs`` in a worker thread that never touches the project. The writes are
 ``import_files.write_steps`` — one operation for all the articles, one per dataset file, exactly
-as the CLI's import — run on the GUI thread (the project's SQLite connection belongs to it),
-each its own event-loop step, so Cancel is seen between them.
+as the CLI's import. For a project file they run in a second worker thread on a Project of its
+own (``import_files.write_in_own_project``; the window's SQLite connection belongs to the GUI
+thread), so the window keeps painting through a million-annotation import (most of a minute)
+and learns of each commit as of another connection's. A project in memory, which no second
+connection can reach, is written on the GUI thread, one event-loop step per operation.
 
 Cancel closes the dialog at once and imports nothing that was not committed yet: while files
 are being read, nothing at all (a file being parsed is abandoned: its result is dropped when
-the reader returns; a thread cannot be interrupted inside a parser).
+the reader returns; a thread cannot be interrupted inside a parser); while a file is being
+written, that file's operation is stopped inside SQLite and rolled back.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ..errors import DeskAnnotatorError
-from ..import_files import Cancelled, ReadInputs, ReadOptions, read_inputs, write_steps
+from ..import_files import (
+    Cancelled,
+    ReadInputs,
+    ReadOptions,
+    read_inputs,
+    write_in_own_project,
+    write_steps,
+)
 from ..models import ImportReport
+from ..store import SQLiteError
 from .plain import plain_label
 
 if TYPE_CHECKING:
@@ -32,13 +45,16 @@ SHOW_AFTER_MS = 300
 
 
 class ImportJob(QObject):
-    """One import: read in a worker thread, then write on the GUI thread step by step.
+    """One import: read in a worker thread, then write in another (or, for a project in
+    memory, on the GUI thread step by step).
 
     ``finished`` carries the ImportReport, or None when cancelled or when nothing could be
     written (``error`` then says why)."""
 
     progressed = Signal(int, int, str)  # from the worker (queued to the GUI thread)
     _read_done = Signal(object)  # ReadInputs, or an exception, from the worker
+    _step_committed = Signal(object)  # the ImportReport of one committed step, from the writer
+    _write_done = Signal(object)  # None when every step ran, else the failure's message
     finished = Signal(object)
 
     def __init__(self, project: Project, paths: list[str], parent: QWidget | None = None, *,
@@ -56,6 +72,7 @@ class ImportJob(QObject):
         self.committed_steps = 0
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
+        self._writer: threading.Thread | None = None
         self._steps: list[Callable[[], ImportReport]] = []
         self.dialog = QProgressDialog(parent)
         self.dialog.setWindowTitle("Import")
@@ -71,6 +88,8 @@ class ImportJob(QObject):
         self.dialog.canceled.connect(self.cancel)
         self.progressed.connect(self._show_progress)
         self._read_done.connect(self._start_writing)
+        self._step_committed.connect(self._committed)
+        self._write_done.connect(self._written)
 
     # -- the worker thread ---------------------------------------------------------------
     def start(self) -> None:
@@ -109,11 +128,35 @@ class ImportJob(QObject):
             except RuntimeError:
                 self._cancel.set()
 
+    def _write(self, read: ReadInputs) -> None:
+        """The writer thread: every step on a Project of its own (see the module's doc)."""
+        outcome: str | None = None
+        try:
+            write_in_own_project(Path(self.project.path), read,
+                                 add_missing_labels=self.add_missing_labels,
+                                 cancelled=self._cancel.is_set,
+                                 committed=self._step_committed.emit)
+        except Cancelled:
+            return
+        except (DeskAnnotatorError, OSError, SQLiteError) as exc:
+            outcome = str(exc) or type(exc).__name__
+        except Exception as exc:  # noqa: BLE001 - a worker must report, never die silently
+            outcome = f"{type(exc).__name__}: {exc}"
+        if self._cancel.is_set():
+            return
+        try:
+            self._write_done.emit(outcome)
+        except RuntimeError:  # the window (and this object) closed meanwhile
+            pass
+
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the reader thread has stopped (tests); True when it has."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-            return not self._thread.is_alive()
+        """Block until the reader and writer threads have stopped (tests); True when they
+        have."""
+        for thread in (self._thread, self._writer):
+            if thread is not None:
+                thread.join(timeout)
+                if thread.is_alive():
+                    return False
         return True
 
     # -- the GUI thread ------------------------------------------------------------------
@@ -133,10 +176,34 @@ class ImportJob(QObject):
         assert isinstance(result, ReadInputs)
         self.state = "writing"
         self.report = ImportReport(refused=list(result.refused))
-        self._steps = write_steps(self.project, result,
-                                  add_missing_labels=self.add_missing_labels)
         self.file_label.setText("Saving…")
-        QTimer.singleShot(0, self._write_next)
+        if self.project.read_only or str(self.project.path) == ":memory:":
+            # In memory: no other connection can reach it. Read-only: each step is refused
+            # with the project's reason, on this thread as anywhere.
+            self._steps = write_steps(self.project, result,
+                                      add_missing_labels=self.add_missing_labels)
+            QTimer.singleShot(0, self._write_next)
+            return
+        self._writer = threading.Thread(target=self._write, args=(result,),
+                                        name="import-writer", daemon=True)
+        self._writer.start()
+
+    def _committed(self, part: ImportReport) -> None:
+        """A step the writer committed: counted, and shown (as another connection's commit)."""
+        if self.state not in ("writing", "cancelled"):
+            return
+        self.committed_steps += 1
+        if self.report is not None:
+            self.report = self.report.merge(part)
+        self.project.poll_external_changes()
+
+    def _written(self, failure: str | None) -> None:
+        if self.state != "writing":
+            return
+        if failure is not None:
+            self._fail(failure)
+        else:
+            self._finish()
 
     def _write_next(self) -> None:
         if self.state != "writing":

@@ -24,6 +24,10 @@ T = TypeVar("T")
 # store catch this name and explain it with explain_failure, without importing sqlite3.
 SQLiteError = sqlite3.Error
 
+# How often (SQLite virtual-machine steps) Store.abandon_when asks whether to stop: about a
+# millisecond of a bulk insert, a few thousand calls of a cheap Python function per second.
+ABANDON_CHECK_STEPS = 20_000
+
 __all__ = ["Store", "ChangeRecorder", "Touched", "SCHEMA_VERSION", "SQLiteError",
            "describe_sqlite_error", "explain_failure"]
 
@@ -106,6 +110,23 @@ class Store:
             rec.insert("meta", {"key": key, "value": value})
         else:
             rec.update("meta", {"key": key}, {"value": value})
+
+    def abandon_when(self, cancelled: Callable[[], bool] | None) -> Callable[[], bool]:
+        """From now on, stop the running SQLite statement once ``cancelled()`` is true (asked
+        every ABANDON_CHECK_STEPS of SQLite's virtual machine): the write it belongs to fails
+        and its transaction is rolled back, so nothing of it is saved. Returns a function
+        telling whether a statement was stopped that way. None: never stop (the default)."""
+        stopped = [False]
+
+        def handler() -> int:
+            if cancelled is not None and cancelled():
+                stopped[0] = True
+                return 1  # non-zero: SQLite stops the statement with SQLITE_INTERRUPT
+            return 0
+
+        self.db.conn.set_progress_handler(handler if cancelled else None,
+                                          ABANDON_CHECK_STEPS)
+        return lambda: stopped[0]
 
     def data_version(self) -> int:
         """Changes whenever another connection (another program, or another Project object in

@@ -7,6 +7,7 @@ a cancelled one leaves the project exactly as it was, and its dialog closes at o
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 
 import pytest
@@ -155,27 +156,89 @@ def test_cancel_abandons_the_file_being_parsed(qtbot, window, project, folder, m
     assert state(project) == before
 
 
-def test_cancel_between_writes_keeps_what_was_committed_only(qtbot, window, project, tmp_path,
-                                                             monkeypatch):
+def big_dataset(path, documents: int = 400, per_document: int = 100):
+    """A dataset whose write takes a good part of a second or more (the bulk path)."""
+    with path.open("w", encoding="utf-8") as out:
+        for d in range(documents):
+            text = " ".join(f"word{d}x{w}" for w in range(300))
+            anns = [{"start": 10 * k, "end": 10 * k + 8, "quote": text[10 * k:10 * k + 8],
+                     "coder": "zed", "stance": "critical", "themes": []}
+                    for k in range(per_document)]
+            out.write(json.dumps({"title": f"Big {d}", "text": text,
+                                  "annotations": anns}) + "\n")
+    return path
+
+
+def test_cancel_between_writes_keeps_what_was_committed_only(qtbot, window, project, tmp_path):
     first = dataset(tmp_path / "a.jsonl", "A1")
-    second = dataset(tmp_path / "b.jsonl", "B1")
-    job_box = []
-    original = project.import_snapshot
-
-    def import_then_cancel(*args, **kwargs):
-        result = original(*args, **kwargs)
-        # The user presses Cancel while the first file is being written: the click is handled
-        # once that write has committed, before the next one starts.
-        QTimer.singleShot(0, job_box[0].dialog.findChild(QPushButton).click)
-        return result
-
-    monkeypatch.setattr(project, "import_snapshot", import_then_cancel)
+    second = big_dataset(tmp_path / "b.jsonl")  # its write takes long enough to be stopped
     job = file_actions.start_import(window, [str(first), str(second)])
-    job_box.append(job)
+    # The user presses Cancel as the first file's write commits: the second file's write,
+    # begun meanwhile, is stopped and rolled back.
+    job._step_committed.connect(lambda _part: job.dialog.findChild(QPushButton).click())
     qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+    assert job.wait(10)
+    qtbot.wait(50)
     assert job.state == "cancelled" and job.committed_steps == 1
     assert [d.title for d in project.q.document_infos()] == ["A1"]
     assert "nothing more" in window.statusBar().currentMessage()
+
+
+def write_lock_taken(path) -> bool:
+    """Whether some connection holds the file's write lock (as another program sees it)."""
+    conn = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        conn.close()
+
+
+def test_the_window_keeps_painting_while_a_big_file_is_written(qtbot, window, project,
+                                                               tmp_path):
+    data = big_dataset(tmp_path / "big.jsonl")
+    ticks = {"reading": 0, "writing": 0}
+    job = file_actions.start_import(window, [str(data)])
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.__setitem__(job.state, ticks.get(job.state, 0) + 1))
+    timer.start(10)
+    locked = []
+    probe = QTimer()
+    probe.timeout.connect(lambda: locked.append(write_lock_taken(project.path)))
+    probe.start(20)
+    qtbot.waitUntil(lambda: not job.running, timeout=60_000)
+    timer.stop()
+    probe.stop()
+    assert job.state == "done", job.error
+    assert project.q.annotation_count() == 400 * 100
+    # While the write held the file's lock, this (GUI) thread went on running its timers.
+    assert any(locked), "the write was too quick to be seen"
+    assert ticks["writing"] >= 10, ticks
+    assert window.corpus.model.rowCount() == 400  # the commit reached the views
+
+
+def test_cancel_while_a_big_file_is_written_rolls_it_back(qtbot, window, project, tmp_path):
+    data = big_dataset(tmp_path / "big.jsonl", documents=800)
+    before = state(project)
+    job = file_actions.start_import(window, [str(data)])
+    qtbot.waitUntil(lambda: job.state == "writing" and write_lock_taken(project.path),
+                    timeout=60_000)
+    job.dialog.findChild(QPushButton).click()
+    assert job.state == "cancelled" and not visible_progress_dialogs(window)
+    assert job.wait(30)  # the writer stops inside SQLite, it does not finish the file first
+    qtbot.wait(50)
+    assert job.committed_steps == 0
+    assert state(project) == before
+    conn = sqlite3.connect(project.path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM annotations").fetchone()[0] == 0
+    finally:
+        conn.close()
+    assert "nothing was imported" in window.statusBar().currentMessage()
 
 
 def test_a_second_import_waits_for_the_first(qtbot, window, folder, slow_reader):
