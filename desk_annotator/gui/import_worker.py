@@ -35,8 +35,8 @@ from ..import_files import (
     write_steps,
 )
 from ..models import ImportReport
-from ..store import SQLiteError
 from .plain import plain_label
+from .suggest_worker import BackgroundJob
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -53,8 +53,6 @@ class ImportJob(QObject):
 
     progressed = Signal(int, int, str)  # from the worker (queued to the GUI thread)
     _read_done = Signal(object)  # ReadInputs, or an exception, from the worker
-    _step_committed = Signal(object)  # the ImportReport of one committed step, from the writer
-    _write_done = Signal(object)  # None when every step ran, else the failure's message
     finished = Signal(object)
 
     def __init__(self, project: Project, paths: list[str], parent: QWidget | None = None, *,
@@ -72,7 +70,7 @@ class ImportJob(QObject):
         self.committed_steps = 0
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
-        self._writer: threading.Thread | None = None
+        self._writer: BackgroundJob | None = None  # the write on a Project of its own
         self._steps: list[Callable[[], ImportReport]] = []
         self.dialog = QProgressDialog(parent)
         self.dialog.setWindowTitle("Import")
@@ -88,8 +86,6 @@ class ImportJob(QObject):
         self.dialog.canceled.connect(self.cancel)
         self.progressed.connect(self._show_progress)
         self._read_done.connect(self._start_writing)
-        self._step_committed.connect(self._committed)
-        self._write_done.connect(self._written)
 
     # -- the worker thread ---------------------------------------------------------------
     def start(self) -> None:
@@ -128,36 +124,29 @@ class ImportJob(QObject):
             except RuntimeError:
                 self._cancel.set()
 
-    def _write(self, read: ReadInputs) -> None:
-        """The writer thread: every step on a Project of its own (see the module's doc)."""
-        outcome: str | None = None
-        try:
-            write_in_own_project(Path(self.project.path), read,
-                                 add_missing_labels=self.add_missing_labels,
-                                 cancelled=self._cancel.is_set,
-                                 committed=self._step_committed.emit)
-        except Cancelled:
-            return
-        except (DeskAnnotatorError, OSError, SQLiteError) as exc:
-            outcome = str(exc) or type(exc).__name__
-        except Exception as exc:  # noqa: BLE001 - a worker must report, never die silently
-            outcome = f"{type(exc).__name__}: {exc}"
-        if self._cancel.is_set():
-            return
-        try:
-            self._write_done.emit(outcome)
-        except RuntimeError:  # the window (and this object) closed meanwhile
-            pass
+    def _write(self, read: ReadInputs, progress: Callable[[int, int], None],
+               cancelled: Callable[[], bool]) -> list[ImportReport]:
+        """The writer's work (a BackgroundJob's thread): every step on a Project of its own,
+        see the module's doc; ``progress(steps committed, 0)`` after each commit."""
+        parts: list[ImportReport] = []
+
+        def committed(part: ImportReport) -> None:
+            parts.append(part)
+            progress(len(parts), 0)
+
+        write_in_own_project(Path(self.project.path), read,
+                             add_missing_labels=self.add_missing_labels,
+                             cancelled=cancelled, committed=committed)
+        return parts
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the reader and writer threads have stopped (tests); True when they
         have."""
-        for thread in (self._thread, self._writer):
-            if thread is not None:
-                thread.join(timeout)
-                if thread.is_alive():
-                    return False
-        return True
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                return False
+        return self._writer is None or self._writer.wait(timeout)
 
     # -- the GUI thread ------------------------------------------------------------------
     def _show_progress(self, done: int, total: int, name: str) -> None:
@@ -184,26 +173,33 @@ class ImportJob(QObject):
                                       add_missing_labels=self.add_missing_labels)
             QTimer.singleShot(0, self._write_next)
             return
-        self._writer = threading.Thread(target=self._write, args=(result,),
-                                        name="import-writer", daemon=True)
+        self._writer = BackgroundJob(
+            lambda progress, cancelled: self._write(result, progress, cancelled), self,
+            name="import-writer")
+        self._writer.progressed.connect(self._committed)
+        self._writer.finished.connect(self._written)
+        self._writer.failed.connect(self._fail_writing)
         self._writer.start()
 
-    def _committed(self, part: ImportReport) -> None:
-        """A step the writer committed: counted, and shown (as another connection's commit)."""
+    def _committed(self, steps: int, _total: int) -> None:
+        """The writer committed one more step: counted, and shown (as another connection's
+        commit)."""
         if self.state not in ("writing", "cancelled"):
             return
-        self.committed_steps += 1
-        if self.report is not None:
-            self.report = self.report.merge(part)
+        self.committed_steps = steps
         self.project.poll_external_changes()
 
-    def _written(self, failure: str | None) -> None:
+    def _written(self, parts: list[ImportReport]) -> None:
         if self.state != "writing":
             return
-        if failure is not None:
-            self._fail(failure)
-        else:
-            self._finish()
+        assert self.report is not None
+        for part in parts:
+            self.report = self.report.merge(part)
+        self._finish()
+
+    def _fail_writing(self, line: str) -> None:
+        if self.state == "writing":
+            self._fail(line)
 
     def _write_next(self) -> None:
         if self.state != "writing":
@@ -239,6 +235,8 @@ class ImportJob(QObject):
             return
         self.state = "cancelled"
         self._cancel.set()
+        if self._writer is not None:
+            self._writer.cancel()  # the file being written is stopped inside SQLite
         self._steps.clear()
         self._close_dialog()
         self.finished.emit(None)

@@ -175,7 +175,8 @@ def test_cancel_between_writes_keeps_what_was_committed_only(qtbot, window, proj
     job = file_actions.start_import(window, [str(first), str(second)])
     # The user presses Cancel as the first file's write commits: the second file's write,
     # begun meanwhile, is stopped and rolled back.
-    job._step_committed.connect(lambda _part: job.dialog.findChild(QPushButton).click())
+    qtbot.waitUntil(lambda: job.committed_steps >= 1, timeout=60_000)
+    job.dialog.findChild(QPushButton).click()
     qtbot.waitUntil(lambda: not job.running, timeout=10_000)
     assert job.wait(10)
     qtbot.wait(50)
