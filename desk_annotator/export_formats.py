@@ -126,6 +126,7 @@ class ProjectReader:
         from .store import Store
 
         self.path = path
+        self.in_memory = False  # a second connection needs a file
         self.store = Store(path, background=True)
         self.q = self.store.q
 
@@ -148,7 +149,7 @@ class ProjectReader:
 def reader_for(project: Any) -> Iterator[Any]:
     """A :class:`ProjectReader` on ``project``'s file, closed afterwards; an in-memory project
     has no file for a second connection and is yielded itself (use it on its own thread)."""
-    if str(project.path) == ":memory:":
+    if project.in_memory:
         yield project
         return
     reader = ProjectReader(Path(project.path))

@@ -17,16 +17,11 @@ from typing import Any
 
 from .errors import DeskAnnotatorError, ImportRefused
 from .models import ImportReport, ProjectSnapshot
+from .own_project import Cancelled, OwnProject
 from .project import Project
-from .store import SQLiteError
 
 Progress = Callable[[int, int, str], None]  # (files read, files in all, file name)
 Step = Callable[[], ImportReport]
-
-
-
-class Cancelled(Exception):
-    """Reading stopped because the user cancelled."""
 
 
 @dataclass
@@ -264,24 +259,12 @@ def write_in_own_project(path: Path, read: ReadInputs, *, add_missing_labels: bo
     connection's. ``committed(report)`` follows each step's commit. Once ``cancelled()`` is
     true, the step being written is abandoned (its transaction rolled back: nothing of it is
     saved) and no other step runs; then this raises :class:`Cancelled`. A step the project
-    refuses is reported as the CLI reports it; a project that cannot be opened raises."""
-    project = Project(path, check_integrity=False)
-    try:
-        stopped = project.abandon_when(cancelled)
-        for step in write_steps(project, read, add_missing_labels=add_missing_labels):
-            if cancelled():
-                raise Cancelled
-            try:
-                report = step()
-            except (DeskAnnotatorError, SQLiteError):  # a stopped write fails as either
-                if stopped():
-                    raise Cancelled from None
-                raise
-            if stopped():  # stopped inside the step's transaction: it was rolled back
-                raise Cancelled
-            committed(report)
-    finally:
-        project.close()
+    refuses is reported as the CLI reports it; a project that cannot be opened raises (see
+    own_project)."""
+    with OwnProject(path, cancelled) as own:
+        assert own.project is not None
+        for step in write_steps(own.project, read, add_missing_labels=add_missing_labels):
+            committed(own.write(step))
 
 
 def _dataset_step(project: Project, path: Path, snapshot: ProjectSnapshot, warnings: list[str],

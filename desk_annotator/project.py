@@ -18,7 +18,7 @@ from .errors import OperationError
 from .models import Annotation, Coder, Label, Scheme
 from .ops_import import AddDocuments, ImportCodebook, ImportSnapshot
 from .atomic import clean_stale_temps
-from .store import QuoteCheck, SQLiteError, Store, Touched
+from .store import QuoteCheck, SQLiteError, Store, Touched, is_memory
 from .store.changes import PRIMARY_KEYS
 from .store.location import storage_warning
 
@@ -64,15 +64,14 @@ class Project:
         :meth:`check_integrity` call (the GUI runs it after the window is shown: on a million
         annotations it takes seconds); False skips it. A file this process cannot write opens
         read-only (``read_only``, ``read_only_reason``); read_only=True asks for that."""
-        self.path = path if str(path) == ":memory:" else Path(path)
+        self.path = path if is_memory(path) else Path(path)
         self.store = Store(path, read_only=read_only)
         self.q = self.store.q
         self.read_only_reason: str | None = self.store.read_only
         self.read_only = self.read_only_reason is not None
-        memory = str(path) == ":memory:"
         # Where SQLite's locking cannot be trusted (network and cloud-synced folders).
-        self.storage_warning: str | None = None if memory else storage_warning(Path(path))
-        if not memory and not self.read_only:
+        self.storage_warning: str | None = None if self.in_memory else storage_warning(Path(path))
+        if not self.in_memory and not self.read_only:
             clean_stale_temps(Path(path).absolute().parent)
         self._listeners: list[Listener] = []
         self._data_version = self.store.data_version()
@@ -92,7 +91,7 @@ class Project:
         the GUI keeps using ``q``; it also checks every page (the background check), and the
         verified annotations leave the queue later, through :meth:`settle_checked_quotes` on
         the thread that owns the project."""
-        background = separate_connection and str(self.path) != ":memory:"
+        background = separate_connection and not self.in_memory
         store = Store(self.path, background=True) if background else self.store
         try:
             with store.reading():
@@ -139,10 +138,16 @@ class Project:
         self.store.read_only = self.read_only_reason = reason
         self.read_only = True
 
+    @property
+    def in_memory(self) -> bool:
+        """A project without a file: no second connection (worker thread, other program) can
+        reach it, so work meant for one runs on its own thread."""
+        return is_memory(self.path)
+
     def owns_file(self, path: str | Path) -> bool:
         """Whether ``path`` is this project's file or one of SQLite's files beside it. Such a
         file must never be opened by other means while the project is open (DESIGN §7)."""
-        if str(self.path) == ":memory:":
+        if self.in_memory:
             return False
         own = Path(self.path)
         candidates = [own] + [own.with_name(own.name + s) for s in ("-wal", "-shm", "-journal")]

@@ -164,7 +164,7 @@ def iter_dataset_dicts(project: Project, coder_names: list[str] | None = None, *
     # the lock), nor for a small project (the lock would hold writers up for nothing).
     # (A ProjectReader, the window's export connection, has no read_only: its file is the
     # open project's; a file that cannot be written refuses the lock, and there is no helper.)
-    lock_wanted = (helper is not None and str(project.path) != ":memory:"
+    lock_wanted = (helper is not None and not project.in_memory
                    and not getattr(project, "read_only", False)
                    and not project.q.db.conn.in_transaction and not getattr(sys, "frozen", False)
                    and sum(dataset_queries.annotation_counts(project.q).values())

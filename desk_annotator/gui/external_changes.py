@@ -37,7 +37,7 @@ class ExternalChangeWatcher(QObject):
         self.timer.timeout.connect(self.poll)
 
     def start(self) -> None:
-        if str(self.project.path) != ":memory:":  # no other program can reach it
+        if not self.project.in_memory:  # no other program can reach it
             self.timer.start()
 
     def stop(self) -> None:

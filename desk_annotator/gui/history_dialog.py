@@ -4,6 +4,12 @@ edits, merges: the project-wide ones; and the coder's own).
 
 The project refuses a step that later work depends on, with one line; that line is shown
 (message box for Ctrl+Z, a line in the dialog), and nothing changes.
+
+Undoing an import of a million annotations takes most of a minute. An entry whose change log
+is that big is stepped by a worker thread on a Project of its own (own_project), behind a busy
+dialog with Cancel (which rolls the step back whole); the window keeps painting and shows the
+result as another connection's commit. Small entries step at once on the window's connection,
+so the views refresh exactly and Ctrl+Z stays instant.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import DeskAnnotatorError
+from ..own_project import step_history_entry
+from .background_job import BackgroundJob, busy_dialog, close_busy_dialog
 from .plain import menu_text, plain_label, tooltip_text
 
 if TYPE_CHECKING:
@@ -34,6 +42,10 @@ if TYPE_CHECKING:
 ENTRY_ROLE = Qt.ItemDataRole.UserRole
 HISTORY_LIMIT = 500
 PROJECT_WIDE = "(project-wide)"
+# From this many bytes of packed change log on, an entry is stepped in a worker thread: about
+# 5,000 imported annotations, a step of some 0.3 s on the window's thread (measured: the log of
+# a 100,000-annotation import is 0.6 MB and undoing it takes 7 s).
+BACKGROUND_LOG_BYTES = 32_768
 
 
 # -- Ctrl+Z / Ctrl+Shift+Z ---------------------------------------------------------------------
@@ -94,6 +106,7 @@ class HistoryDialog(QDialog):
         self.win = win
         self.project = win.project
         self.entries: list[dict[str, Any]] = []
+        self.step_job: BackgroundJob | None = None  # a big entry being stepped in a worker
         self.setWindowTitle("History")
         self.resize(760, 480)
         self.table = QTableWidget(0, len(self.COLUMNS))
@@ -178,23 +191,32 @@ class HistoryDialog(QDialog):
                            f"{coder}, with Ctrl+Z or here).")
         return True, ""
 
+    @property
+    def stepping(self) -> bool:
+        return self.step_job is not None and self.step_job.running
+
     def _update_buttons(self) -> None:
         entry = self.selected_entry()
         allowed, why = self._may_step(entry) if entry else (False, "")
+        allowed = allowed and not self.stepping
         self.undo_button.setEnabled(allowed and entry is not None and not entry["undone"])
         self.redo_button.setEnabled(allowed and entry is not None and bool(entry["undone"]))
         self.hint.setText(why)
 
     def step_selected(self, *, redo: bool) -> bool:
-        """Undo (or redo) the selected entry; a refusal becomes the dialog's one line."""
+        """Undo (or redo) the selected entry; a refusal becomes the dialog's one line. A big
+        entry is only started here (True): ``step_job`` reports, the line shows the outcome."""
         entry = self.selected_entry()
-        if entry is None:
+        if entry is None or self.stepping:
             return False
         allowed, why = self._may_step(entry)
         if not allowed:
             self.error_label.setText(why)
             return False
         acting = self.win.coder_id()
+        if (entry.get("size") or 0) >= BACKGROUND_LOG_BYTES and not self.project.in_memory:
+            self._step_in_worker(entry, redo, acting)
+            return True
         try:
             if redo:
                 self.project.redo_entry(entry["id"], acting_coder_id=acting)
@@ -205,6 +227,44 @@ class HistoryDialog(QDialog):
             return False
         self.error_label.clear()
         return True
+
+    def _step_in_worker(self, entry: dict[str, Any], redo: bool, acting: str | None) -> None:
+        verb = ("Redoing", "redone", "Redone") if redo else ("Undoing", "undone", "Undone")
+        description = entry.get("description", "")
+        # plain: the description names the user's files
+        dialog = busy_dialog(self, "History", plain_label(f"{verb[0]} “{description}”…"),
+                             cancel_text="Cancel")
+        dialog.setMinimumWidth(440)
+        path, entry_id = self.project.path, entry["id"]
+        job = BackgroundJob(
+            lambda _progress, cancelled: step_history_entry(
+                path, entry_id, redo=redo, acting_coder_id=acting, cancelled=cancelled),
+            self, name="history-step")
+        dialog.canceled.connect(job.cancel)
+
+        def over(line: str, flash: str = "") -> None:
+            close_busy_dialog(dialog)
+            # The commit, if any, reaches the window and this list as another connection's.
+            self.project.poll_external_changes()
+            self.error_label.setText(line)
+            self.win.flash(flash)
+            self._update_buttons()
+
+        def cancelled() -> None:
+            over(f"Cancelled: nothing was {verb[1]}.")
+            now = next((e for e in self.entries if e["id"] == entry_id), None)
+            if now is not None and bool(now["undone"]) != bool(entry["undone"]):
+                # Cancel came as the step committed: it is done, and the line says so.
+                self.error_label.setText(f"{verb[2]} before Cancel took effect: {description}")
+
+        job.finished.connect(lambda done: over("", f"{verb[2]}: {done}"))
+        job.failed.connect(over)
+        job.cancelled.connect(cancelled)
+        self.step_job = job
+        self.error_label.clear()
+        dialog.setValue(0)  # the dialog shows once the step lasts longer than a moment
+        job.start()
+        self._update_buttons()
 
     def closeEvent(self, event) -> None:
         self.win.bridge.disconnect_view(self._on_changed)

@@ -22,8 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 from ..errors import DeskAnnotatorError
 from ..import_files import (
@@ -36,7 +36,7 @@ from ..import_files import (
 )
 from ..models import ImportReport
 from .plain import plain_label
-from .suggest_worker import BackgroundJob
+from .background_job import BackgroundJob, busy_dialog, close_busy_dialog
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -72,17 +72,10 @@ class ImportJob(QObject):
         self._thread: threading.Thread | None = None
         self._writer: BackgroundJob | None = None  # the write on a Project of its own
         self._steps: list[Callable[[], ImportReport]] = []
-        self.dialog = QProgressDialog(parent)
-        self.dialog.setWindowTitle("Import")
-        self.dialog.setMinimumWidth(440)
         self.file_label = plain_label("Reading files…")  # file names are user data
-        self.dialog.setLabel(self.file_label)
-        self.dialog.setCancelButtonText("Cancel")
-        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        self.dialog.setMinimumDuration(SHOW_AFTER_MS)
-        self.dialog.setAutoClose(False)
-        self.dialog.setAutoReset(False)
-        self.dialog.setRange(0, 0)
+        self.dialog = busy_dialog(parent, "Import", self.file_label, cancel_text="Cancel",
+                                  show_after_ms=SHOW_AFTER_MS)
+        self.dialog.setMinimumWidth(440)
         self.dialog.canceled.connect(self.cancel)
         self.progressed.connect(self._show_progress)
         self._read_done.connect(self._start_writing)
@@ -166,7 +159,7 @@ class ImportJob(QObject):
         self.state = "writing"
         self.report = ImportReport(refused=list(result.refused))
         self.file_label.setText("Saving…")
-        if self.project.read_only or str(self.project.path) == ":memory:":
+        if self.project.read_only or self.project.in_memory:
             # In memory: no other connection can reach it. Read-only: each step is refused
             # with the project's reason, on this thread as anywhere.
             self._steps = write_steps(self.project, result,
@@ -243,9 +236,7 @@ class ImportJob(QObject):
 
     def _close_dialog(self) -> None:
         self.dialog.canceled.disconnect(self.cancel)
-        self.dialog.reset()
-        self.dialog.close()
-        self.dialog.deleteLater()  # hidden now; Qt deletes it once back in the event loop
+        close_busy_dialog(self.dialog)
 
     @property
     def running(self) -> bool:

@@ -33,7 +33,7 @@ class IntegrityCheck(QObject):
         self.project.settle_checked_quotes()
 
     def start(self) -> None:
-        if str(self.project.path) == ":memory:":
+        if self.project.in_memory:
             self._run()  # no second connection to an in-memory project; it is small anyway
             return
         self._thread = threading.Thread(target=self._run, name="integrity-check", daemon=True)

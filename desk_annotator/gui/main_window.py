@@ -66,8 +66,8 @@ class MainWindow(QMainWindow):
         self.project = project
         self.bridge = ProjectBridge(project, self)
         self.settings = settings or Settings()
-        self.project_key = str(Path(str(project.path)).resolve()) \
-            if str(project.path) != ":memory:" else ":memory:"
+        self.project_key = str(project.path) if project.in_memory \
+            else str(Path(project.path).resolve())
         self.show_all_coders = bool(self.settings.get("show_all_coders", False))
         self.last_message: tuple[str, str] | None = None
         self.last_box: QMessageBox | None = None

@@ -29,7 +29,7 @@ from ..suggest import llm_settings
 from ..suggest.queue import MODES, code_next
 from ..suggest.similar import similar
 from .plain import plain_label, tooltip_text
-from .suggest_worker import reading_job
+from .background_job import reading_job
 
 if TYPE_CHECKING:
     from .suggestions_window import SuggestionsWindow

@@ -3,7 +3,7 @@ gold), run it on some documents with a threshold, watch the progress and cancel;
 next" queue, "more like this passage", the counts by status, and bulk acceptance above a
 probability once a dry run on held-out coded documents has shown its precision.
 
-Training and scoring run on a worker thread (gui/suggest_worker.py): the engine reads the
+Training and scoring run on a worker thread (gui/background_job.py): the engine reads the
 project here (``training_data``, ``scoring_input``), computes there (``train``, ``score``),
 and the proposals are stored here in one undoable op (``AddSuggestions``). The statistics
 are the engine's (desk_annotator.suggest); this window only shows them.
@@ -36,7 +36,7 @@ from ..store import suggestion_queries as sq
 from ..suggest import engine
 from ..suggest.ops import AcceptAbove, AddSuggestions, RecordDryRun
 from .plain import plain_label
-from .suggest_worker import BackgroundJob, reading_job
+from .background_job import BackgroundJob, reading_job
 from .suggestions_panels import CodeNextPanel, EndpointPanel, SimilarPanel
 
 if TYPE_CHECKING:

@@ -284,7 +284,7 @@ class TablesWindow(QWidget):
         self._ticket += 1
         ticket, spec = self._ticket, self.spec()
         self.stats_label.setText("Computing…")
-        if str(self.project.path) == ":memory:":
+        if self.project.in_memory:
             self._run(ticket, spec, self.project)
             return
         thread = threading.Thread(target=self._run, args=(ticket, spec, None),

@@ -11,7 +11,7 @@ from typing import TypeVar
 from ..errors import OperationError
 from ._import_sqlite_utils import sqlite_utils as _sqlite_utils  # noqa: F401 - first, see there
 from .changes import ChangeRecorder, Touched
-from .db import connect, connect_reader, copy_project, describe_sqlite_error, explain_failure, read_snapshot, transaction
+from .db import connect, connect_reader, copy_project, describe_sqlite_error, explain_failure, is_memory, read_snapshot, transaction
 from .history import History
 from .integrity import QuoteCheck, full_check_problems, quote_problems, settle_queue, verify_written
 from .queries import Queries
@@ -29,7 +29,7 @@ SQLiteError = sqlite3.Error
 ABANDON_CHECK_STEPS = 20_000
 
 __all__ = ["Store", "ChangeRecorder", "Touched", "SCHEMA_VERSION", "SQLiteError",
-           "describe_sqlite_error", "explain_failure"]
+           "describe_sqlite_error", "explain_failure", "is_memory"]
 
 
 class Store:

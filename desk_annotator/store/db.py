@@ -43,8 +43,13 @@ class Opened:
     read_only: str | None = None
 
 
-def _is_memory(path: str | Path) -> bool:
-    return str(path) == ":memory:"
+MEMORY = ":memory:"  # SQLite's name for a database without a file
+
+
+def is_memory(path: object) -> bool:
+    """Whether ``path`` names no file but a database in memory (no second connection can reach
+    it, no other program can change it)."""
+    return str(path) == MEMORY
 
 
 def _uri(path: Path, **params: str) -> str:
@@ -94,8 +99,8 @@ def connect_reader(path: str | Path) -> Opened:
 def connect(path: str | Path, *, read_only: bool = False) -> Opened:
     """Open (or create) a project database, checked and migrated to the current schema.
     A file this process cannot write is opened read-only (``Opened.read_only`` says why)."""
-    if _is_memory(path):
-        db = sqlite_utils.Database(_raw_connect(":memory:"), execute_plugins=False)
+    if is_memory(path):
+        db = sqlite_utils.Database(_raw_connect(MEMORY), execute_plugins=False)
         _configure(db)
         _upgrade(db, _recognise(db, None))
         return Opened(db)
@@ -227,7 +232,7 @@ def _utf8(blob: bytes) -> bool:
 
 def explain_failure(path: object, exc: sqlite3.Error, what: str = "failed") -> str:
     """One line for a SQLite error that escaped an operation: for damaged text, which rows."""
-    if "could not decode" in str(exc).lower() and path and str(path) != ":memory:":
+    if "could not decode" in str(exc).lower() and path and not is_memory(path):
         try:
             conn = open_read_only(Path(str(path)))
             try:

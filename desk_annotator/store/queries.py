@@ -282,7 +282,10 @@ class Queries:
     # -- history -------------------------------------------------------------------------
     def history(self, limit: int = 200) -> list[dict[str, Any]]:
         return self._rows(
-            "SELECT h.id, h.time, h.kind, h.description, h.undone, c.name AS coder "
+            # size: the packed change log's bytes, what stepping the entry costs (the window
+            # steps a big one, such as an import, in a worker thread)
+            "SELECT h.id, h.time, h.kind, h.description, h.undone, c.name AS coder, "
+            "length(h.changes) AS size "
             "FROM history h LEFT JOIN coders c ON c.id = h.coder_id ORDER BY h.id DESC LIMIT ?",
             (limit,))
 

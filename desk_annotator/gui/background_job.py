@@ -1,12 +1,13 @@
-"""A computation of the suggestion engines on a worker thread, with progress and cancel.
+"""Work on a worker thread, with progress and cancel, and the busy dialog shown meanwhile.
 
-The window reads what the computation needs on the main thread (the engines' ``training_data``
-/ ``scoring_input``), hands a function of those values alone to :class:`BackgroundJob`, and
-stores the result on the main thread when ``finished`` arrives (queued signals carry it back
-from the thread). The function gets ``progress(done, total)`` and ``should_cancel()``; a
-cancelled job reports ``cancelled`` and its result is dropped, so nothing is half-written.
-:func:`reading_job` is for work that reads the project itself (the "code next" queue, "more
-like this", the dry run): it gets a read-only second connection on the worker thread.
+The window hands :class:`BackgroundJob` a function of values it read on the main thread (the
+suggestion engines' ``training_data`` / ``scoring_input``), or one that opens a connection of
+its own (an SQLite connection belongs to its thread): :func:`reading_job` for reads (the
+"code next" queue, "more like this", the dry run, exports), ``own_project.OwnProject`` for
+writes (File → Import, undoing a big history entry). The result arrives on the main thread
+with ``finished`` (queued signals carry it back). The function gets ``progress(done,
+total)`` and ``should_cancel()``; a cancelled job reports ``cancelled`` and its result is
+dropped, so nothing is half-written.
 """
 
 from __future__ import annotations
@@ -15,11 +16,48 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ..errors import DeskAnnotatorError
 
 Work = Callable[[Callable[[int, int], None], Callable[[], bool]], Any]
+
+
+def plain_failure(exc: BaseException) -> str:
+    """One line for a worker's exception: ours as they are, others named by their type."""
+    if isinstance(exc, DeskAnnotatorError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def busy_dialog(parent: QWidget | None, title: str, label: str | QWidget, *,
+                cancel_text: str | None = None, show_after_ms: int = 300) -> QProgressDialog:
+    """The window-modal "working…" dialog of a background job: it appears only when the work
+    lasts longer than ``show_after_ms`` (once ``setValue(0)`` starts its timer), stays open
+    until the job closes it, and has a Cancel button only when the work can be stopped."""
+    dialog = QProgressDialog(parent)
+    dialog.setWindowTitle(title)
+    if isinstance(label, str):
+        dialog.setLabelText(label)
+    else:
+        dialog.setLabel(label)  # a label of the caller's, e.g. one that shows user data plainly
+    if cancel_text is None:
+        dialog.setCancelButton(None)
+    else:
+        dialog.setCancelButtonText(cancel_text)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(show_after_ms)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    dialog.setRange(0, 0)
+    return dialog
+
+
+def close_busy_dialog(dialog: QProgressDialog) -> None:
+    dialog.reset()
+    dialog.close()
+    dialog.deleteLater()  # hidden now; Qt deletes it once back in the event loop
 
 
 class BackgroundJob(QObject):
@@ -32,10 +70,12 @@ class BackgroundJob(QObject):
     _done = Signal(object, object)  # (result, error line) from the thread
 
     def __init__(self, work: Work, parent: QObject | None = None, *,
-                 name: str = "suggest-worker", inline: bool = False) -> None:
+                 name: str = "suggest-worker", inline: bool = False,
+                 explain: Callable[[BaseException], str] = plain_failure) -> None:
         super().__init__(parent)
         self.work = work
         self.name = name
+        self.explain = explain  # an exception of the work -> the one line ``failed`` carries
         self.inline = inline  # run on the calling thread (an in-memory project has no file)
         self.state = "new"  # new, running, done, failed, cancelled
         self._cancel = threading.Event()
@@ -64,10 +104,8 @@ class BackgroundJob(QObject):
         error: str | None = None
         try:
             result = self.work(self._progress, self._cancel.is_set)
-        except DeskAnnotatorError as exc:
-            error = str(exc)
         except Exception as exc:  # noqa: BLE001 - a worker must report, never die silently
-            error = f"{type(exc).__name__}: {exc}"
+            error = self.explain(exc)
         try:
             self._done.emit(result, error)
         except RuntimeError:  # the window closed meanwhile
@@ -99,8 +137,8 @@ class BackgroundJob(QObject):
 
 def reading_job(project: Any, work: Callable[[Any, Callable[[int, int], None],
                                               Callable[[], bool]], Any],
-                parent: QObject | None = None, *, name: str = "suggest-reader"
-                ) -> BackgroundJob:
+                parent: QObject | None = None, *, name: str = "suggest-reader",
+                explain: Callable[[BaseException], str] = plain_failure) -> BackgroundJob:
     """A job whose work reads the project through a read-only connection of its own
     (``work(reader, progress, should_cancel)``), so the window's connection stays free."""
     from ..export_formats import reader_for
@@ -109,4 +147,5 @@ def reading_job(project: Any, work: Callable[[Any, Callable[[int, int], None],
         with reader_for(project) as reader:
             return work(reader, progress, should_cancel)
 
-    return BackgroundJob(run, parent, name=name, inline=str(project.path) == ":memory:")
+    return BackgroundJob(run, parent, name=name, inline=project.in_memory,
+                         explain=explain)
