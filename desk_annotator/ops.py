@@ -395,10 +395,10 @@ class DeleteLabel(Op):
                                  f"{on_articles}; merge it into another label or confirm the "
                                  "deletion")
         drop_label_rows(rec, q, label.id)
-        stance_ids, _ = q.annotation_ids_with_label(label.id)
-        for ann_id in stance_ids:
-            rec.update("annotations", {"id": ann_id}, {"stance_id": None, "updated": now_iso()})
-        rec.delete_where("annotation_themes", "label_id = ?", (label.id,))
+        with rec.relabelling({label.id}, used):  # set-wise: see bulk_summaries
+            rec.update_where("annotations", "stance_id = ?", (label.id,),
+                             {"stance_id": None, "updated": now_iso()})
+            rec.delete_where("annotation_themes", "label_id = ?", (label.id,))
         rec.delete("labels", {"id": label.id})
         return used
 
@@ -422,13 +422,14 @@ class MergeLabels(Op):
         if source.scheme != target.scheme:
             raise OperationError("only labels of the same scheme can be merged")
         stance_ids, theme_ids = q.annotation_ids_with_label(source.id)
-        for ann_id in stance_ids:
-            rec.update("annotations", {"id": ann_id}, {"stance_id": target.id, "updated": now_iso()})
-        has_target = set(q.annotation_ids_with_label(target.id)[1])
-        for ann_id in theme_ids:
-            rec.delete("annotation_themes", {"annotation_id": ann_id, "label_id": source.id})
-            if ann_id not in has_target:
-                rec.insert("annotation_themes", {"annotation_id": ann_id, "label_id": target.id})
+        with rec.relabelling({source.id, target.id}, len(stance_ids) + len(theme_ids)):
+            rec.update_where("annotations", "stance_id = ?", (source.id,),
+                             {"stance_id": target.id, "updated": now_iso()})
+            has_target = set(q.annotation_ids_with_label(target.id)[1])
+            rec.delete_where("annotation_themes", "label_id = ?", (source.id,))
+            rec.insert_many("annotation_themes", [
+                {"annotation_id": ann_id, "label_id": target.id}
+                for ann_id in theme_ids if ann_id not in has_target])
         merge_label_rows(rec, q, source.id, target.id)
         for memo in memo_queries.stored_memos_of(q, "label", source.id):  # memos go along
             rec.update("memos", {"id": memo["id"]}, {"target_id": target.id})

@@ -264,3 +264,44 @@ def test_a_theme_left_behind_by_another_program_counts_once_its_annotation_is_im
     assert conn.execute("SELECT sum(passages) FROM label_counts WHERE kind = 't' "
                         "AND label_id = 'left-behind'").fetchone() == (1,)
     conn.close()
+
+
+def test_big_label_merges_and_deletions_and_their_undo_keep_every_summary_right(
+        tmp_path: Path, monkeypatch) -> None:
+    """Merging or deleting a label on thousands of annotations recounts that label's summaries
+    set-wise (store/bulk_summaries.label_triggers_suspended); so do undo and redo."""
+    monkeypatch.setenv("DESK_ANNOTATOR_HOME", str(tmp_path / "home"))
+    path = tmp_path / "p.sqlite"
+    with Project(path) as project:
+        fill_from_sample(project)
+    sample = json.loads(Path(__file__).parents[1].joinpath(
+        "sample_corpus", "annotations.jsonl").read_text("utf-8").splitlines()[0])
+    existing = {k: sample[k] for k in ("id", "title", "text", "metadata")} | {"status": {}}
+    data = tmp_path / "bulk.jsonl"
+    _dataset(data, existing, documents=19, per_document=220)
+    with Project(path) as project:
+        import_paths(project, [data], add_missing_labels=True)
+        label = {lb.name: lb.id for lb in project.q.labels()}
+        # theme 0 on three quarters of the passages, theme 2 on a quarter (all of which
+        # also carry theme 0): the merge moves most, and drops the rest as duplicates
+        assert project.q.label_usage(label[THEMES[0]]) >= BULK_ROWS
+        steps = [
+            lambda: project.merge_labels(label[THEMES[0]], label[THEMES[2]]),
+            lambda: project.merge_labels(label[STANCES[0]], label[STANCES[1]]),
+            lambda: project.delete_label(label[THEMES[1]], force=True),
+            lambda: project.delete_label(label[STANCES[2]], force=True),
+        ]
+        for step in steps:
+            assert step() >= BULK_ROWS
+        _assert_summaries_right(path)
+        for _ in steps:
+            project.undo()
+        _assert_summaries_right(path)
+        assert project.q.label_usage(label[THEMES[0]]) >= BULK_ROWS
+        for _ in steps:
+            project.redo()
+        _assert_summaries_right(path)
+        assert project.q.label(label[THEMES[0]]) is None
+        project.undo()
+        project.undo()
+    _assert_summaries_right(path)

@@ -158,6 +158,25 @@ class ChangeRecorder:
         self.touched.note(table, before)
         return before
 
+    def update_where(self, table: str, where: str, params: tuple[Any, ...],
+                     values: Row) -> list[Row]:
+        """:meth:`update` of every row matching ``where`` (the rows as they were): one read
+        and one statement for all of them, logged row by row as :meth:`update` logs."""
+        rows = [dict(r) for r in self.db.query(f"{_select(table)} WHERE {where}", params)]
+        changed = [r for r in rows if any(r[c] != v for c, v in values.items())]
+        if not changed:
+            return rows
+        pk = PRIMARY_KEYS[table]
+        key_where, _ = self._where(table, dict.fromkeys(pk))
+        sets = ", ".join(f"{_q(c)} = ?" for c in values)
+        self.db.conn.executemany(f"UPDATE {table} SET {sets} WHERE {key_where}",
+                                 [(*values.values(), *(r[c] for c in pk)) for r in changed])
+        for r in changed:
+            self.log.append(["u", table, [r[c] for c in pk], {c: r[c] for c in values},
+                             dict(values)])
+            self.touched.note(table, r)
+        return rows
+
     def delete_where(self, table: str, where: str, params: tuple[Any, ...]) -> list[Row]:
         rows = [dict(r) for r in self.db.query(f"{_select(table)} WHERE {where}", params)]
         if rows:
@@ -170,6 +189,14 @@ class ChangeRecorder:
     # -- replay --------------------------------------------------------------------------
     def undo(self, log: list[list[Any]]) -> list[list[Any]]:
         """Revert ``log``; returns the log to keep for redo (inserted rows now captured)."""
+        with self._label_summaries(log):
+            return self._undo(log)
+
+    def redo(self, log: list[list[Any]]) -> list[list[Any]]:
+        with self._label_summaries(log):
+            return self._redo(log)
+
+    def _undo(self, log: list[list[Any]]) -> list[list[Any]]:
         kept: list[list[Any]] = []
         for entry in reversed(log):
             kind, table = entry[0], entry[1]
@@ -201,7 +228,7 @@ class ChangeRecorder:
         kept.reverse()
         return kept
 
-    def redo(self, log: list[list[Any]]) -> list[list[Any]]:
+    def _redo(self, log: list[list[Any]]) -> list[list[Any]]:
         kept: list[list[Any]] = []
         for entry in log:
             kind, table = entry[0], entry[1]
@@ -255,6 +282,22 @@ class ChangeRecorder:
         for row in captured:
             self.touched.note(table, row)
         return captured
+
+    def relabelling(self, label_ids: set[str], rows: int) -> Any:
+        """A context for an operation that changes only which labels ``rows`` annotations
+        carry (label_ids: every label it adds or takes away): see label_triggers_suspended."""
+        from .bulk_summaries import label_triggers_suspended
+
+        return label_triggers_suspended(self.db, label_ids, rows)
+
+    def _label_summaries(self, log: list[list[Any]]) -> Any:
+        """:meth:`relabelling` over a replay that changes only which labels annotations carry
+        (a merge or a forced label deletion: theme rows in and out, annotations' stance and
+        time), else a no-op context."""
+        labels = labels_only_changed(log)
+        if labels is None:
+            return contextlib.nullcontext()
+        return self.relabelling(*labels)
 
     def _bulk_summaries(self, table: str, rows: list[Row]) -> Any:
         """triggers_suspended for many annotation or theme rows (else a no-op context)."""
@@ -324,6 +367,34 @@ class ChangeRecorder:
                 f"INSERT INTO {table} (rowid, {', '.join(map(_q, cols))}) "
                 f"VALUES (?, {', '.join('?' for _ in cols)})", (rowid, *row.values()))
             self.touched.note(table, row)
+
+
+_LABEL_COLUMNS = {"stance_id", "updated"}
+
+
+def labels_only_changed(log: list[list[Any]]) -> tuple[set[str], int] | None:
+    """(every label id the log adds or takes away, rows) when the log changes annotations only
+    in which labels they carry: theme rows inserted or deleted, an annotation's stance and
+    modification time updated; None when it changes anything else about annotations."""
+    labels: set[str] = set()
+    rows = 0
+    for entry in log:
+        kind, table = entry[0], entry[1]
+        if table == "annotation_themes":
+            if kind == "u":
+                return None
+            if kind == "i":
+                labels.update(key[1] for key in entry[2])
+                rows += len(entry[2])
+            else:
+                labels.update(row["label_id"] for row in entry[2])
+                rows += len(entry[2])
+        elif table == "annotations":
+            if kind != "u" or not set(entry[3]) <= _LABEL_COLUMNS:
+                return None
+            labels.update(v for v in (entry[3].get("stance_id"), entry[4].get("stance_id")) if v)
+            rows += 1
+    return labels, rows
 
 
 # Inserted rows undone in bulk from this many on (fewer: one by one, as always); keys per
