@@ -62,15 +62,25 @@ class OwnProject:
         return result
 
 
+def run_in_own_project(path: str | Path, work: Callable[[Project], T],
+                       cancelled: Callable[[], bool] = lambda: False) -> T:
+    """``work(project)`` as one write on a Project of its own on ``path`` (a label merged, a
+    history entry undone, from a worker thread); a refusal raises as it would on any
+    Project, and nothing changes."""
+    with OwnProject(path, cancelled) as own:
+        project = own.project
+        assert project is not None
+        return own.write(lambda: work(project))
+
+
 def step_history_entry(path: str | Path, entry_id: int, *, redo: bool,
                        acting_coder_id: str | None,
                        cancelled: Callable[[], bool] = lambda: False) -> str:
     """Undo (or redo) the history entry ``entry_id`` on a Project of its own (the window's
     History list, for an entry as big as an import). Returns its description; a refusal
     raises OperationError as ``Project.undo_entry`` does, and nothing changes."""
-    with OwnProject(path, cancelled) as own:
-        project = own.project
-        assert project is not None
+    def step(project: Project) -> str:
         if redo:
-            return own.write(lambda: project.redo_entry(entry_id, acting_coder_id))
-        return own.write(lambda: project.undo_entry(entry_id, acting_coder_id))
+            return project.redo_entry(entry_id, acting_coder_id)
+        return project.undo_entry(entry_id, acting_coder_id)
+    return run_in_own_project(path, step, cancelled)

@@ -135,6 +135,39 @@ class BackgroundJob(QObject):
         return True
 
 
+def write_in_background(parent: QWidget, project: Any, work: Callable[[Any], Any], *,
+                        title: str, label: str,
+                        over: Callable[[str, Any], None]) -> BackgroundJob:
+    """``work(project)`` as one write on a worker thread, on a Project of its own on
+    ``project``'s file (own_project.run_in_own_project), behind a busy dialog whose Cancel
+    stops it inside SQLite and rolls it back whole. When it is over, ``project`` looks for
+    the commit (its views refresh as for another connection's), then ``over(state, value)``
+    runs on this thread: ("done", the work's result), ("failed", one line) or ("cancelled",
+    None; the write may have committed just before Cancel took effect: check the project).
+    ``label`` may name user data: it is shown as plain text."""
+    from ..own_project import run_in_own_project
+    from .plain import plain_label
+
+    dialog = busy_dialog(parent, title, plain_label(label), cancel_text="Cancel")
+    dialog.setMinimumWidth(440)
+    path = project.path
+    job = BackgroundJob(lambda _progress, cancelled: run_in_own_project(path, work, cancelled),
+                        parent, name="own-project-write")
+    dialog.canceled.connect(job.cancel)
+
+    def finish(state: str, value: Any) -> None:
+        close_busy_dialog(dialog)
+        project.poll_external_changes()
+        over(state, value)
+
+    job.finished.connect(lambda result: finish("done", result))
+    job.failed.connect(lambda line: finish("failed", line))
+    job.cancelled.connect(lambda: finish("cancelled", None))
+    dialog.setValue(0)  # the dialog shows once the write lasts longer than a moment
+    job.start()
+    return job
+
+
 def reading_job(project: Any, work: Callable[[Any, Callable[[int, int], None],
                                               Callable[[], bool]], Any],
                 parent: QObject | None = None, *, name: str = "suggest-reader",

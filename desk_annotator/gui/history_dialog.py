@@ -31,12 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import DeskAnnotatorError
-from ..own_project import step_history_entry
-from .background_job import BackgroundJob, busy_dialog, close_busy_dialog
+from .background_job import BackgroundJob, write_in_background
 from .plain import menu_text, plain_label, tooltip_text
 
 if TYPE_CHECKING:
-    from ..project import Changed
+    from ..project import Changed, Project
     from .main_window import MainWindow
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole
@@ -231,40 +230,32 @@ class HistoryDialog(QDialog):
 
     def _step_in_worker(self, entry: dict[str, Any], redo: bool, acting: str | None) -> None:
         verb = ("Redoing", "redone", "Redone") if redo else ("Undoing", "undone", "Undone")
-        description = entry.get("description", "")
-        # plain: the description names the user's files
-        dialog = busy_dialog(self, "History", plain_label(f"{verb[0]} “{description}”…"),
-                             cancel_text="Cancel")
-        dialog.setMinimumWidth(440)
-        path, entry_id = self.project.path, entry["id"]
-        job = BackgroundJob(
-            lambda _progress, cancelled: step_history_entry(
-                path, entry_id, redo=redo, acting_coder_id=acting, cancelled=cancelled),
-            self, name="history-step")
-        dialog.canceled.connect(job.cancel)
+        description, entry_id = entry.get("description", ""), entry["id"]
 
-        def over(line: str, flash: str = "") -> None:
-            close_busy_dialog(dialog)
-            # The commit, if any, reaches the window and this list as another connection's.
-            self.project.poll_external_changes()
+        def step(project: Project) -> str:
+            if redo:
+                return project.redo_entry(entry_id, acting_coder_id=acting)
+            return project.undo_entry(entry_id, acting_coder_id=acting)
+
+        def over(state: str, value: Any) -> None:
+            line, flash = "", ""
+            if state == "done":
+                flash = f"{verb[2]}: {value}"
+            elif state == "failed":
+                line = value
+            else:
+                line = f"Cancelled: nothing was {verb[1]}."
+                now = next((e for e in self.entries if e["id"] == entry_id), None)
+                if now is not None and bool(now["undone"]) != bool(entry["undone"]):
+                    # Cancel came as the step committed: it is done, and the line says so.
+                    line = f"{verb[2]} before Cancel took effect: {description}"
             self.error_label.setText(line)
             self.win.flash(flash)
             self._update_buttons()
 
-        def cancelled() -> None:
-            over(f"Cancelled: nothing was {verb[1]}.")
-            now = next((e for e in self.entries if e["id"] == entry_id), None)
-            if now is not None and bool(now["undone"]) != bool(entry["undone"]):
-                # Cancel came as the step committed: it is done, and the line says so.
-                self.error_label.setText(f"{verb[2]} before Cancel took effect: {description}")
-
-        job.finished.connect(lambda done: over("", f"{verb[2]}: {done}"))
-        job.failed.connect(over)
-        job.cancelled.connect(cancelled)
-        self.step_job = job
         self.error_label.clear()
-        dialog.setValue(0)  # the dialog shows once the step lasts longer than a moment
-        job.start()
+        self.step_job = write_in_background(self, self.project, step, title="History",
+                                            label=f"{verb[0]} “{description}”…", over=over)
         self._update_buttons()
 
     def closeEvent(self, event) -> None:

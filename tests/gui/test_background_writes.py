@@ -1,6 +1,8 @@
-"""Edit → History steps a big entry (an import) in a worker thread on a Project of its own:
-the window keeps painting, Cancel rolls the step back whole, and the views show the result as
-another connection's commit. Small entries step at once (test_external_and_read_only)."""
+"""Big writes the window runs in a worker thread on a Project of its own: Edit → History
+stepping an import, the codebook editor merging or deleting a label of thousands of
+annotations. The window keeps painting, Cancel rolls the write back whole, and the views show
+the result as another connection's commit. Small ones run at once
+(test_external_and_read_only, the codebook editor's tests)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QProgressDialog, QPushButton
 
+from desk_annotator.gui.codebook_editor import BACKGROUND_USES, CodebookEditorDialog
 from desk_annotator.gui.history_dialog import BACKGROUND_LOG_BYTES, HistoryDialog
 from desk_annotator.gui.main_window import MainWindow
 from desk_annotator.import_files import import_paths
@@ -138,3 +141,61 @@ def test_a_refused_big_undo_is_the_dialogs_one_line(qtbot, window, project, dial
     assert line.startswith("cannot undo") and "\n" not in line
     assert project.q.annotation_count() == DOCUMENTS * PER_DOCUMENT + 1
     assert not import_entry(dialog)["undone"]
+
+
+# -- the codebook editor ----------------------------------------------------------------------
+
+@pytest.fixture
+def editor(qtbot, window, project):
+    dialog = CodebookEditorDialog(project, window)
+    dialog.confirm = lambda _title, _question: True
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def label_id(project, name):
+    return next(lb.id for lb in project.q.labels() if lb.name == name)
+
+
+def test_merging_a_much_used_theme_runs_in_the_background(qtbot, window, project, editor):
+    chips = label_id(project, "chips")
+    target = project.add_label("themes", "compute").id
+    assert project.q.label_usage(chips) >= BACKGROUND_USES
+    editor.select_label(chips)
+    locked = []
+    probe = QTimer()
+    probe.timeout.connect(lambda: locked.append(write_lock_taken(project.path)))
+    probe.start(20)
+    assert editor.merge_selected_into(target)
+    assert editor.working and project.q.label(chips) is not None  # started, not done
+    qtbot.waitUntil(lambda: not editor.working, timeout=60_000)
+    probe.stop()
+    assert any(locked), "the merge was too quick to be seen"
+    assert editor.last_error == ""
+    assert project.q.label(chips) is None
+    assert project.q.label_usage(target) == DOCUMENTS * PER_DOCUMENT
+    assert editor.selected_label().id == target
+    assert all(lb.name != "chips" for lb in project.q.labels())
+    assert project.store.full_check_problems() == []  # the label summaries were recounted
+    assert integrity(project.path) == "ok"
+    project.undo()  # one undoable step, as ever
+    assert project.q.label_usage(chips) == DOCUMENTS * PER_DOCUMENT
+    assert project.store.full_check_problems() == []
+
+
+def test_cancel_keeps_a_much_used_stance_that_was_being_deleted(qtbot, window, project,
+                                                                 editor):
+    critical = label_id(project, "critical")
+    editor.select_label(critical)
+    assert editor.delete_selected()
+    qtbot.waitUntil(lambda: write_lock_taken(project.path), timeout=30_000)
+    busy = next(d for d in editor.findChildren(QProgressDialog))
+    qtbot.waitUntil(busy.isVisible, timeout=5_000)
+    busy.findChild(QPushButton).click()
+    qtbot.waitUntil(lambda: not editor.working, timeout=30_000)
+    assert editor.last_error == "Cancelled: the codebook was not changed."
+    assert project.q.label(critical) is not None
+    assert project.q.label_usage(critical) == DOCUMENTS * PER_DOCUMENT
+    assert integrity(project.path) == "ok"
+    assert project.store.full_check_problems() == []
