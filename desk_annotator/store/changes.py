@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -283,15 +284,24 @@ class ChangeRecorder:
                 if row:
                     self.touched.note(table, row)
             return
+        for row in self._rows_by_first_key(table, keys):
+            self.touched.note(table, row)
+        self.touched.tables.add(table)
+
+    def _rows_by_first_key(self, table: str, keys: list[Any]) -> Iterator[Row]:
+        """The rows whose key's first column is one of ``keys``' (a few hundred per
+        statement): looked up through an index's leading column, where a row-value IN over a
+        VALUES list scanned the whole table per statement. A composite key's other rows of
+        the same first value come too: the caller filters them."""
         firsts = list(dict.fromkeys(k[0] for k in keys))
+        first = _q(PRIMARY_KEYS[table][0])
         for i in range(0, len(firsts), _CHUNK):
             chunk = firsts[i:i + _CHUNK]
-            cur = self.db.execute(f"{_select(table)} WHERE {_q(pk[0])} IN "
+            cur = self.db.execute(f"{_select(table)} WHERE {first} IN "
                                   f"({','.join('?' * len(chunk))})", chunk)
             names = [d[0] for d in cur.description]
             for values in cur.fetchall():
-                self.touched.note(table, dict(zip(names, values)))
-        self.touched.tables.add(table)
+                yield dict(zip(names, values))
 
     # -- bulk undo and redo (a big import) ---------------------------------------------
     def _take_rows(self, table: str, keys: list[list[Any]]) -> list[Row]:
@@ -301,20 +311,10 @@ class ChangeRecorder:
         pk = PRIMARY_KEYS[table]
         wanted = set(map(tuple, keys))
         found: dict[tuple, Row] = {}
-        # Rows are looked up by the key's first column (an index's leading column: a
-        # row-value IN over a VALUES list scanned the whole table per statement), and a
-        # composite key's extra rows of the same first value are left out.
-        firsts = list(dict.fromkeys(k[0] for k in keys))
-        for i in range(0, len(firsts), _CHUNK):
-            chunk = firsts[i:i + _CHUNK]
-            cur = self.db.execute(f"{_select(table)} WHERE {_q(pk[0])} IN "
-                                  f"({','.join('?' * len(chunk))})", chunk)
-            names = [d[0] for d in cur.description]
-            for values in cur.fetchall():
-                row = dict(zip(names, values))
-                key = tuple(row[c] for c in pk)
-                if key in wanted:
-                    found[key] = row
+        for row in self._rows_by_first_key(table, keys):
+            key = tuple(row[c] for c in pk)
+            if key in wanted:  # not a composite key's other rows of the same first value
+                found[key] = row
         captured = [found[k] for k in map(tuple, keys) if k in found]
         where, _params = self._where(table, dict.fromkeys(pk))
         with self._bulk_summaries(table, captured):

@@ -18,6 +18,7 @@ from desk_annotator.gui.history_dialog import BACKGROUND_LOG_BYTES, HistoryDialo
 from desk_annotator.gui.main_window import MainWindow
 from desk_annotator.import_files import import_paths
 from desk_annotator.project import Project
+from tests.conftest import write_lock_taken
 
 DOCUMENTS, PER_DOCUMENT = 300, 100
 
@@ -56,18 +57,6 @@ def dialog(qtbot, window, project):
     assert entry["size"] >= BACKGROUND_LOG_BYTES
     history.select_entry(entry["id"])
     return history
-
-
-def write_lock_taken(path) -> bool:
-    conn = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("ROLLBACK")
-        return False
-    except sqlite3.OperationalError:
-        return True
-    finally:
-        conn.close()
 
 
 def import_entry(dialog: HistoryDialog) -> dict:

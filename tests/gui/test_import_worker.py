@@ -18,6 +18,7 @@ from desk_annotator.gui import file_actions, import_worker
 from desk_annotator.io import articles as article_reader
 from desk_annotator.gui.main_window import MainWindow
 from desk_annotator.project import Project
+from tests.conftest import write_lock_taken
 
 N_ARTICLES = 80
 
@@ -183,19 +184,6 @@ def test_cancel_between_writes_keeps_what_was_committed_only(qtbot, window, proj
     assert job.state == "cancelled" and job.committed_steps == 1
     assert [d.title for d in project.q.document_infos()] == ["A1"]
     assert "nothing more" in window.statusBar().currentMessage()
-
-
-def write_lock_taken(path) -> bool:
-    """Whether some connection holds the file's write lock (as another program sees it)."""
-    conn = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("ROLLBACK")
-        return False
-    except sqlite3.OperationalError:
-        return True
-    finally:
-        conn.close()
 
 
 def test_the_window_keeps_painting_while_a_big_file_is_written(qtbot, window, project,
