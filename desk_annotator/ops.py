@@ -285,19 +285,31 @@ class DeleteDocuments(Op):
         return "Delete document" if n == 1 else f"Delete {n} documents"
 
     def apply(self, rec: ChangeRecorder, q: Queries) -> int:
-        deleted = 0
-        for doc_id in self.document_ids:
-            rec.delete_where("annotation_themes",
-                             "annotation_id IN (SELECT id FROM annotations WHERE document_id = ?)",
-                             (doc_id,))
-            rec.delete_where("annotations", "document_id = ?", (doc_id,))
-            rec.delete_where("doc_status", "document_id = ?", (doc_id,))
-            delete_document_rows(rec, doc_id)  # article codings go (and come back) with it
-            if rec.delete("documents", {"id": doc_id}) is not None:
-                deleted += 1
+        deleted = remove_documents(rec, q, self.document_ids)[1]
         if deleted == 0:
             raise OperationError("no such document")
         return deleted
+
+
+def remove_documents(rec: ChangeRecorder, q: Queries, document_ids: list[str]) -> tuple[int, int]:
+    """Delete the documents with every coder's annotations (themes and notes), statuses and
+    article codings; returns (annotations removed, documents removed). Thousands of
+    annotations are deleted with the summary triggers suspended and their documents recounted
+    (a 1 MB document's 50,000 took 7 s through the triggers)."""
+    rows = q.annotation_count_in(document_ids)
+    annotations = documents = 0
+    with rec.rewriting_documents(set(document_ids), rows):
+        for doc_id in document_ids:
+            rec.delete_where("annotation_themes",
+                             "annotation_id IN (SELECT id FROM annotations WHERE document_id = ?)",
+                             (doc_id,))
+            annotations += len(rec.delete_where("annotations", "document_id = ?", (doc_id,)))
+    for doc_id in document_ids:
+        rec.delete_where("doc_status", "document_id = ?", (doc_id,))
+        delete_document_rows(rec, doc_id)  # article codings go (and come back) with it
+        if rec.delete("documents", {"id": doc_id}) is not None:
+            documents += 1
+    return annotations, documents
 
 
 # -- codebook --------------------------------------------------------------------------------

@@ -15,10 +15,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .document_coding import delete_document_rows
 from .errors import OperationError
 from .models import METADATA_KEYS, DocumentInfo
-from .ops import UNSET, Op
+from .ops import UNSET, Op, remove_documents
 from .store import ChangeRecorder
 from .store.queries import Queries
 
@@ -159,14 +158,7 @@ class DeleteDocument(Op):
 
     def apply(self, rec: ChangeRecorder, q: Queries) -> int:
         info = require_document(q, self.document_id)
-        rec.delete_where("annotation_themes",
-                         "annotation_id IN (SELECT id FROM annotations WHERE document_id = ?)",
-                         (info.id,))
-        removed = rec.delete_where("annotations", "document_id = ?", (info.id,))
-        rec.delete_where("doc_status", "document_id = ?", (info.id,))
-        delete_document_rows(rec, info.id)  # every coder's article coding, back on undo
-        rec.delete("documents", {"id": info.id})
-        return len(removed)
+        return remove_documents(rec, q, [info.id])[0]
 
 
 def annotation_count(q: Queries, document_id: str) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from desk_annotator.ops_documents import DeleteDocument
 from desk_annotator.project import Project
 from desk_annotator.project_io import import_paths
 from desk_annotator.sample import fill_from_sample
@@ -71,6 +72,10 @@ def _assert_summaries_right(path: Path) -> None:
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
     assert set(summaries.TRIGGERS) | set(label_summaries.TRIGGERS) <= names
     assert summary_mismatches(db) == []
+    # the quote queue names only annotations that exist (a delete trigger takes the others)
+    assert conn.execute("SELECT count(*) FROM unchecked_quotes u WHERE NOT EXISTS "
+                        "(SELECT 1 FROM annotations a WHERE a.id = u.annotation_id)"
+                        ).fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM annotation_owners").fetchone()[0] == \
         conn.execute("SELECT count(*) FROM annotations").fetchone()[0]
     stored = conn.execute("SELECT kind, document_id, coder_id, label_id, passages, characters "
@@ -304,4 +309,54 @@ def test_big_label_merges_and_deletions_and_their_undo_keep_every_summary_right(
         assert project.q.label(label[THEMES[0]]) is None
         project.undo()
         project.undo()
+    _assert_summaries_right(path)
+
+
+def test_deleting_big_documents_and_undoing_it_recount_them_set_wise(
+        tmp_path: Path, monkeypatch) -> None:
+    """Deleting a document of thousands of annotations (or many documents at once) drops the
+    summary triggers inside the write and recounts those documents (ops.remove_documents);
+    undo and redo of such a deletion do the same. Every summary equals a recount after each."""
+    monkeypatch.setenv("DESK_ANNOTATOR_HOME", str(tmp_path / "home"))
+    path = tmp_path / "p.sqlite"
+    with Project(path) as project:
+        fill_from_sample(project)
+    sample = json.loads(Path(__file__).parents[1].joinpath(
+        "sample_corpus", "annotations.jsonl").read_text("utf-8").splitlines()[0])
+    existing = {k: sample[k] for k in ("id", "title", "text", "metadata")} | {"status": {}}
+    data = tmp_path / "bulk.jsonl"
+    _dataset(data, existing, documents=4, per_document=BULK_ROWS + 100)
+    with Project(path) as project:
+        import_paths(project, [data], add_missing_labels=True)
+        docs = {title: doc_id for doc_id, title in project.q.db.execute(
+            "SELECT id, title FROM documents")}
+        big, rest = docs["Bulk 0"], [docs["Bulk 1"], docs["Bulk 2"], docs[existing["title"]]]
+        db = project.q.db
+        # queued quotes of annotations about to go: the deletion must take them off the queue
+        db.execute("INSERT OR IGNORE INTO unchecked_quotes (annotation_id) SELECT id "
+                   "FROM annotations WHERE document_id IN (?, ?) LIMIT 50", (big, rest[0]))
+        db.conn.commit()
+        total = project.q.annotation_count()
+        in_rest = project.q.annotation_count_in(rest)
+        statements: list[str] = []
+        db.conn.set_trace_callback(statements.append)
+        assert project.run(DeleteDocument(big)) == BULK_ROWS + 100
+        assert any(s.startswith("DROP TRIGGER") for s in statements)  # the set-wise path
+        assert project.delete_documents(rest) == 3
+        db.conn.set_trace_callback(None)
+        left = total - BULK_ROWS - 100 - in_rest
+        assert project.q.annotation_count() == left
+        _assert_summaries_right(path)
+        for expected in (total - BULK_ROWS - 100, total):
+            project.undo()
+            assert project.q.annotation_count() == expected
+        _assert_summaries_right(path)
+        project.redo()
+        project.redo()
+        assert project.q.annotation_count() == left
+        _assert_summaries_right(path)
+        project.undo()
+        project.undo()
+        assert project.q.annotation_count() == total
+        assert project.q.document_infos([big])[0].title == "Bulk 0"
     _assert_summaries_right(path)

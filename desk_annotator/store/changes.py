@@ -191,11 +191,11 @@ class ChangeRecorder:
     # -- replay --------------------------------------------------------------------------
     def undo(self, log: list[list[Any]]) -> list[list[Any]]:
         """Revert ``log``; returns the log to keep for redo (inserted rows now captured)."""
-        with self._label_summaries(log):
+        with self._label_summaries(log), self._document_summaries(log):
             return self._undo(log)
 
     def redo(self, log: list[list[Any]]) -> list[list[Any]]:
-        with self._label_summaries(log):
+        with self._label_summaries(log), self._document_summaries(log):
             return self._redo(log)
 
     def _undo(self, log: list[list[Any]]) -> list[list[Any]]:
@@ -244,10 +244,7 @@ class ChangeRecorder:
                 kept.append(entry)
             else:
                 self._flush_sets()
-                for row in entry[2]:
-                    key = {c: row[c] for c in PRIMARY_KEYS[table]}
-                    self._delete(table, key)
-                    self.touched.note(table, row)
+                self._delete_rows(table, entry[2])
                 kept.append(entry)
         self._flush_sets()
         return kept
@@ -316,12 +313,8 @@ class ChangeRecorder:
             if key in wanted:  # not a composite key's other rows of the same first value
                 found[key] = row
         captured = [found[k] for k in map(tuple, keys) if k in found]
-        where, _params = self._where(table, dict.fromkeys(pk))
         with self._bulk_summaries(table, captured):
-            self.db.conn.executemany(f"DELETE FROM {table} WHERE {where}",
-                                     [tuple(r[c] for c in pk) for r in captured])
-        for row in captured:
-            self.touched.note(table, row)
+            self._delete_rows(table, captured)
         return captured
 
     def relabelling(self, label_ids: set[str], rows: int) -> Any:
@@ -330,6 +323,23 @@ class ChangeRecorder:
         from .bulk_summaries import label_triggers_suspended
 
         return label_triggers_suspended(self.db, label_ids, rows)
+
+    def rewriting_documents(self, document_ids: set[str], rows: int) -> Any:
+        """A context for an operation that writes ``rows`` annotations, all in
+        ``document_ids`` (deleting documents): with many, the summary triggers are dropped for
+        the body and those documents recounted (bulk_summaries.triggers_suspended)."""
+        from .bulk_summaries import triggers_suspended
+
+        return triggers_suspended(self.db, document_ids, rows)
+
+    def _document_summaries(self, log: list[list[Any]]) -> Any:
+        """:meth:`rewriting_documents` over a replay whose annotation rows are all deleted
+        ones (a document deletion: re-inserted by undo, deleted again by redo), else a no-op
+        context."""
+        found = documents_only_deleted(log)
+        if found is None:
+            return contextlib.nullcontext()
+        return self.rewriting_documents(*found)
 
     def _label_summaries(self, log: list[list[Any]]) -> Any:
         """:meth:`relabelling` over a replay that changes only which labels annotations carry
@@ -379,6 +389,15 @@ class ChangeRecorder:
     def _delete(self, table: str, key: Row) -> None:
         where, params = self._where(table, key)
         self.db.execute(f"DELETE FROM {table} WHERE {where}", params)
+
+    def _delete_rows(self, table: str, rows: list[Row]) -> None:
+        """Delete these rows by key, one statement for all."""
+        pk = PRIMARY_KEYS[table]
+        where, _params = self._where(table, dict.fromkeys(pk))
+        self.db.conn.executemany(f"DELETE FROM {table} WHERE {where}",
+                                 [tuple(r[c] for c in pk) for r in rows])
+        for row in rows:
+            self.touched.note(table, row)
 
     def _insert_rows(self, table: str, rows: list[Row]) -> None:
         if not rows:
@@ -436,6 +455,30 @@ def labels_only_changed(log: list[list[Any]]) -> tuple[set[str], int] | None:
             labels.update(v for v in (entry[3].get("stance_id"), entry[4].get("stance_id")) if v)
             rows += 1
     return labels, rows
+
+
+def documents_only_deleted(log: list[list[Any]]) -> tuple[set[str], int] | None:
+    """(the documents, rows) when the log's every annotation and theme row is a deleted one,
+    each theme's annotation deleted by the same log (a document deletion's shape), so
+    replaying it writes annotation rows in those documents alone; None otherwise."""
+    documents: set[str] = set()
+    deleted: set[str] = set()
+    theme_owners: list[str] = []
+    for entry in log:
+        kind, table = entry[0], entry[1]
+        if table not in ("annotations", "annotation_themes"):
+            continue
+        if kind != "d":
+            return None
+        if table == "annotations":
+            for row in entry[2]:
+                documents.add(row["document_id"])
+                deleted.add(row["id"])
+        else:
+            theme_owners.extend(row["annotation_id"] for row in entry[2])
+    if not deleted or not deleted.issuperset(theme_owners):
+        return None
+    return documents, len(deleted) + len(theme_owners)
 
 
 # Inserted rows undone in bulk from this many on (fewer: one by one, as always); keys per
